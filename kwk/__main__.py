@@ -1,0 +1,5 @@
+import sys
+
+from kwk.cli import main
+
+sys.exit(main())

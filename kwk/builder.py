@@ -1,0 +1,70 @@
+"""spec (+ fitted preprocessing) -> ``keras.Model`` (functional API).
+
+Keras is imported inside the functions, so importing this module is cheap.
+"""
+from __future__ import annotations
+
+from kwk.layers import CATALOG
+from kwk.params import constraint_args, penalty_args
+from kwk.spec import OPTIMIZERS, check_stack, loss_name, output_activation, output_units
+
+
+def layer_kwargs(layer: dict) -> dict:
+    """Keyword arguments for the Keras layer class, with regularizer/constraint objects built.
+    Only values that differ from the catalog default are passed (Keras defaults match)."""
+    import keras
+    lt = CATALOG[layer["type"]]
+    kw = {}
+    for p in lt.params:
+        v = layer.get(p.name, p.default)
+        if p.kind == "regularizer":
+            if v is not None:
+                kw[p.name] = getattr(keras.regularizers, v["type"])(**penalty_args(v))
+        elif p.kind == "constraint":
+            if v is not None:
+                kw[p.name] = getattr(keras.constraints, v["type"])(**constraint_args(v))
+        else:
+            kw[p.name] = v
+    return kw
+
+
+def build_model(spec: dict, n_inputs: int, n_classes: int = 1):
+    """Build the (uncompiled) model for a resolved spec. Raises SpecError for impossible
+    stacks (checked first, without Keras)."""
+    check_stack(spec, n_inputs, n_classes)
+    import keras
+    inputs = keras.Input(shape=(n_inputs,), name="features")
+    x = inputs
+    for layer in spec["layers"]:
+        x = getattr(keras.layers, layer["type"])(**layer_kwargs(layer))(x)
+    task = spec["data"]["task"]
+    outputs = keras.layers.Dense(output_units(task, n_classes),
+                                 activation=output_activation(spec), name="output")(x)
+    return keras.Model(inputs, outputs, name="kwk_model")
+
+
+def make_optimizer(training: dict, steps_per_epoch: int):
+    import keras
+    lr = training["learning_rate"]
+    sched = training["lr_schedule"]
+    if sched == "exponential":
+        lr = keras.optimizers.schedules.ExponentialDecay(
+            lr, decay_steps=max(1, steps_per_epoch), decay_rate=training["lr_decay_rate"])
+    elif sched == "cosine":
+        lr = keras.optimizers.schedules.CosineDecay(
+            lr, decay_steps=max(1, steps_per_epoch * training["epochs"]), alpha=0.01)
+    kw = {"learning_rate": lr}
+    name = training["optimizer"]
+    if name in ("sgd", "rmsprop"):
+        kw["momentum"] = training["momentum"]
+    if name == "sgd":
+        kw["nesterov"] = training["nesterov"]
+    if training.get("weight_decay") is not None:
+        kw["weight_decay"] = training["weight_decay"]
+    return getattr(keras.optimizers, OPTIMIZERS[name])(**kw)
+
+
+def compile_model(model, spec: dict, steps_per_epoch: int) -> None:
+    metrics = ["accuracy"] if spec["data"]["task"] != "regression" else []
+    model.compile(optimizer=make_optimizer(spec["training"], steps_per_epoch),
+                  loss=loss_name(spec), metrics=metrics)

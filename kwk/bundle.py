@@ -1,0 +1,172 @@
+"""A trained model on disk: the documented bundle that ``train`` writes and ``predict`` reads.
+
+    DIR/model.keras        the Keras model; its input is the encoded feature matrix
+    DIR/preprocess.json    the fitted preprocessing (statistics, categories, classes)
+    DIR/spec.json          the resolved spec (defaults filled in, features listed)
+    DIR/metrics.json       {"task", "test", "baseline", "simple_model", ...}
+    DIR/history.json       per-epoch loss and metrics (train and validation)
+    DIR/run.json           the run record: seed, data fingerprint, package versions, notes
+    DIR/train_script.py    the standalone Keras script that reproduces the model
+
+``load_bundle(DIR).predict(df)`` takes raw rows with the original column names (missing values
+allowed) and returns predictions, applying the stored preprocessing first.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kwk.errors import DataError, KwkError
+from kwk.preprocess import Preprocessor
+
+FILES = ("model.keras", "preprocess.json", "spec.json", "metrics.json", "history.json",
+         "run.json", "train_script.py")
+
+
+def package_versions() -> dict:
+    from importlib import metadata
+    out = {"python": platform.python_version()}
+    for pkg in ("keras", "tensorflow", "tensorflow-cpu", "pandas", "numpy", "scikit-learn",
+                "streamlit"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _write_json(path: Path, obj) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=_default))
+    os.replace(tmp, path)
+
+
+def _default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, tuple):
+        return list(o)
+    raise TypeError(type(o).__name__)
+
+
+def run_record(result, data_name: str, fingerprint: str) -> dict:
+    import datetime as dt
+    spec = result.prepared.spec
+    return {"created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "data": {"name": data_name, "fingerprint": fingerprint,
+                     "rows": {k: int(len(v)) for k, v in result.prepared.y.items()}},
+            "seed": spec["training"]["seed"], "status": result.status,
+            "message": result.message, "epochs_run": result.epochs_run,
+            "seconds": round(result.seconds, 3), "notes": result.prepared.notes,
+            "stratified": result.prepared.stratified,
+            "n_inputs": int(result.prepared.X["train"].shape[1]),
+            "parameters": int(sum(r["params"] for r in result.prepared.shapes)),
+            "versions": package_versions()}
+
+
+def save_bundle(result, out_dir, data_name: str, fingerprint: str, script: str | None) -> Path:
+    """Write every bundle file for a finished :class:`kwk.train.TrainResult`."""
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".kwk-write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as e:
+        raise KwkError(f"Cannot write to the output folder {out}: {e.strerror or e}.",
+                       "Choose a folder you can write to, with free disk space.")
+    try:
+        save_model(result.model, out / "model.keras")
+        _write_json(out / "preprocess.json", result.prepared.pre.state)
+        _write_json(out / "spec.json", result.prepared.spec)
+        _write_json(out / "metrics.json", result.metrics)
+        _write_json(out / "history.json", result.history)
+        _write_json(out / "run.json", run_record(result, data_name, fingerprint))
+        if script is not None:
+            (out / "train_script.py").write_text(script)
+    except OSError as e:
+        raise KwkError(f"Saving the run to {out} failed: {e.strerror or e}.",
+                       "Free some disk space or choose another folder, then train again.")
+    return out
+
+
+def save_model(model, path: Path) -> None:
+    """Save atomically: a half-written model file never replaces a good one."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(suffix=".keras", dir=path.parent)
+    os.close(fd)
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def model_bytes(model) -> bytes:
+    """The ``.keras`` file of a model, as bytes (Keras needs a real path to save)."""
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "model.keras"
+        model.save(p)
+        return p.read_bytes()
+
+
+@dataclass
+class Bundle:
+    model: object
+    pre: Preprocessor
+    spec: dict
+    metrics: dict
+
+    def predict(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Raw rows -> the rows plus ``prediction`` (and ``proba_<class>`` per class)."""
+        from kwk.evaluate import model_proba
+        X = self.pre.transform(df)
+        out = df.copy()
+        task = self.pre.task
+        if len(df) == 0:
+            out["prediction"] = []
+            return out
+        raw = model_proba(self.model, X, task)
+        if task == "regression":
+            out["prediction"] = self.pre.decode_regression(raw)
+        else:
+            classes = self.pre.classes
+            out["prediction"] = [classes[i] for i in raw.argmax(axis=1)]
+            for i, c in enumerate(classes):
+                name = f"proba_{c}"
+                while name in out.columns:
+                    name = "_" + name
+                out[name] = raw[:, i]
+        return out
+
+
+def load_bundle(directory) -> Bundle:
+    d = Path(directory)
+    if not d.is_dir():
+        raise DataError(f"{d} is not a model folder.",
+                        "Give the folder written by 'python -m kwk train ... --out DIR'.")
+    missing = [f for f in ("model.keras", "preprocess.json", "spec.json") if not (d / f).exists()]
+    if missing:
+        raise DataError(f"{d} is not a complete KwK model folder: {', '.join(missing)} missing.",
+                        "Train again with 'python -m kwk train'.")
+    import keras
+    try:
+        model = keras.saving.load_model(d / "model.keras", safe_mode=True, compile=False)
+        state = json.loads((d / "preprocess.json").read_text())
+        spec = json.loads((d / "spec.json").read_text())
+        metrics = json.loads((d / "metrics.json").read_text()) if (d / "metrics.json").exists() else {}
+    except (ValueError, OSError, json.JSONDecodeError) as e:
+        raise DataError(f"The model folder {d} is damaged: {e}.", "Train the model again.")
+    return Bundle(model=model, pre=Preprocessor.from_state(state), spec=spec, metrics=metrics)

@@ -1,0 +1,166 @@
+"""Headless KwK — a public contract used by scripts and the scale work.
+
+    python -m kwk profile DATA [--sheet S] [--target T]    profile as JSON on stdout
+    python -m kwk train DATA --spec SPEC --out DIR          train; write the bundle to DIR
+    python -m kwk predict DIR DATA --out PRED.csv           predictions for new rows
+    python -m kwk codegen SPEC --data DATA                  the training script on stdout
+
+User errors print one line ``error: ...`` on stderr and exit with status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from kwk.errors import KwkError
+
+EXIT_USER = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's usage errors: same one-line contract, exit 2
+        self.print_usage(sys.stderr)
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(EXIT_USER)
+
+
+def _load(path, sheet=None):
+    from kwk.data import load
+    return load(path, sheet=sheet)
+
+
+def _read_spec(path) -> dict:
+    from kwk.spec import loads
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise KwkError(f"Cannot read the spec file {path}: {e.strerror or e}.")
+    except UnicodeDecodeError:
+        raise KwkError(f"The spec file {path} is not text (UTF-8 JSON expected).")
+    return loads(text)
+
+
+def cmd_profile(a) -> int:
+    from kwk.data import profile
+    ld = _load(a.data, a.sheet)
+    if a.target and a.target not in ld.df.columns:
+        raise KwkError(f"The target column '{a.target}' is not in the data.",
+                       f"Columns: {', '.join(map(str, ld.df.columns[:30]))}.")
+    p = profile(ld.df, target=a.target, name=ld.name)
+    p["source"] = {"format": ld.fmt, "read_options": ld.read_options,
+                   "fingerprint": ld.fingerprint, "bytes": ld.n_bytes, "sheets": ld.sheets}
+    json.dump(p, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _bar(s: dict, width: int = 28) -> str:
+    frac = 0.0
+    if s["epochs"]:
+        frac = min(1.0, (s["epoch"] + s["batch"] / max(s["batches"], 1)) / s["epochs"])
+    filled = int(frac * width)
+    h = s["history"]
+    last = ""
+    for k in ("loss", "val_loss", "accuracy", "val_accuracy"):
+        if h.get(k) and h[k][-1] is not None:
+            last += f" {k}={h[k][-1]:.4f}"
+    eta = f" eta {s['eta']:.0f}s" if s.get("eta") else ""
+    return (f"\r[{'#' * filled}{'.' * (width - filled)}] epoch {min(s['epoch'] + 1, s['epochs'])}"
+            f"/{s['epochs']}{last} {s['elapsed']:.0f}s{eta}   ")
+
+
+def cmd_train(a) -> int:
+    from kwk.bundle import save_bundle
+    from kwk.codegen import generate_script
+    from kwk.train import Job, prepare
+    ld = _load(a.data, a.sheet)
+    spec = _read_spec(a.spec)
+    prep = prepare(ld.df, spec)
+    for n in prep.notes:
+        print(f"note: {n}", file=sys.stderr)
+    job = Job(prep, label="cli").start()
+    show = not a.quiet
+    try:
+        while not job.wait(0.25):
+            if show:
+                print(_bar(job.snapshot()), end="", file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        print("\nstopping after the current batch…", file=sys.stderr)
+        job.stop()
+        job.wait()
+    if show:
+        print(_bar(job.snapshot()), file=sys.stderr)
+    if job.error:
+        raise job.error
+    res = job.result
+    script = generate_script(prep.spec, data_path=str(a.data), fmt=ld.fmt,
+                             read_options=ld.read_options, data_name=ld.name)
+    out = save_bundle(res, a.out, ld.name, ld.fingerprint, script)
+    from kwk.evaluate import headline
+    key, val = headline(res.metrics)
+    print(f"{res.message} Test {key}: {_r(val)} "
+          f"(baseline {_r(res.metrics['baseline'].get(key))}). Saved to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_predict(a) -> int:
+    from kwk.bundle import load_bundle
+    b = load_bundle(a.model_dir)
+    ld = _load(a.data, a.sheet)
+    pred = b.predict(ld.df)
+    from kwk.safety import csv_safe
+    try:
+        csv_safe(pred).to_csv(a.out, index=False)
+    except OSError as e:
+        raise KwkError(f"Cannot write {a.out}: {e.strerror or e}.")
+    print(f"Wrote {len(pred)} predictions to {a.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_codegen(a) -> int:
+    from kwk.codegen import generate_script
+    from kwk.spec import resolve
+    spec = _read_spec(a.spec)
+    ld = _load(a.data, a.sheet)
+    resolved, _ = resolve(spec, ld.df)
+    sys.stdout.write(generate_script(resolved, data_path=str(a.data), fmt=ld.fmt,
+                                     read_options=ld.read_options, data_name=ld.name))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m kwk", description="Keras Without Keras, headless.")
+    sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
+    s = sub.add_parser("profile", help="profile a data file (JSON on stdout)")
+    s.add_argument("data"); s.add_argument("--sheet"); s.add_argument("--target")
+    s.set_defaults(fn=cmd_profile)
+    s = sub.add_parser("train", help="train a spec on a data file")
+    s.add_argument("data"); s.add_argument("--spec", required=True)
+    s.add_argument("--out", required=True); s.add_argument("--sheet")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(fn=cmd_train)
+    s = sub.add_parser("predict", help="predict new rows with a trained model folder")
+    s.add_argument("model_dir"); s.add_argument("data"); s.add_argument("--out", required=True)
+    s.add_argument("--sheet"); s.set_defaults(fn=cmd_predict)
+    s = sub.add_parser("codegen", help="print the Keras training script for a spec")
+    s.add_argument("spec"); s.add_argument("--data", required=True); s.add_argument("--sheet")
+    s.set_defaults(fn=cmd_codegen)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except KwkError as e:
+        print(f"error: {str(e)}".replace("\n", " "), file=sys.stderr)
+        return EXIT_USER
+    except BrokenPipeError:
+        return 0
+
+
+def _r(v):
+    return "n/a" if v is None else f"{v:.4f}"

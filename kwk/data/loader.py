@@ -1,0 +1,304 @@
+"""Load CSV/TSV, Excel, Parquet and JSON-lines files, from a path or from bytes.
+
+``load`` returns a :class:`LoadedData`: the DataFrame plus how it was read (format, delimiter,
+encoding, sheet), so the code generator can emit the same ``pandas`` call. Every problem a user
+can cause raises :class:`kwk.errors.DataError` with a message that says what to do.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from kwk.errors import DataError
+
+SUPPORTED_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq", ".jsonl",
+                        ".ndjson", ".json")
+_ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+_DELIMS = ",;\t|"
+_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kwk-fingerprint")
+_HEAD = 1 << 20  # bytes looked at to detect encoding and delimiter
+_SUPPORTED_HINT = "Supported files: CSV or TSV text, Excel (.xlsx), Parquet, JSON lines (.jsonl)."
+
+
+@dataclass
+class LoadedData:
+    """A DataFrame and how it was read. ``read_options`` are keyword arguments of the pandas
+    reader named by ``fmt`` (``csv``, ``excel``, ``parquet``, ``jsonl``)."""
+    df: pd.DataFrame
+    name: str
+    fmt: str
+    read_options: dict = field(default_factory=dict)
+    fingerprint: str = ""
+    n_bytes: int = 0
+    sheets: list[str] = field(default_factory=list)
+
+
+def _fmt_from_name(name: str) -> str | None:
+    ext = os.path.splitext(name.lower())[1]
+    return {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "excel", ".xlsm": "excel",
+            ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl",
+            ".json": "jsonl"}.get(ext)
+
+
+def _sniff_fmt(data: bytes) -> str:
+    if data[:4] == b"PAR1":
+        return "parquet"
+    if data[:2] == b"PK":
+        return "excel"
+    if data.lstrip()[:1] in (b"{",):
+        return "jsonl"
+    return "csv"
+
+
+def _looks_binary(head: bytes) -> bool:
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    ctrl = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return ctrl / len(head) > 0.05
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """Decode ``data`` (usually the head of a file). Returns ``(text, encoding)`` where the
+    encoding is what pandas should be told: utf-8-sig (with a byte-order mark), utf-8 or cp1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        order = ("utf-8-sig", "cp1252", "latin-1")
+    else:
+        order = ("utf-8", "cp1252", "latin-1")
+    for enc in order:
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError as e:
+            # A head cut in the middle of a multi-byte character is still UTF-8.
+            if enc.startswith("utf-8") and e.start >= len(data) - 3 and len(data) >= _HEAD:
+                return data[:e.start].decode(enc), enc
+            continue
+    raise DataError("The file's text encoding could not be recognised.",
+                    "Save it again as UTF-8 (in Excel: File > Save As > CSV UTF-8).")
+
+
+def _sniff_delimiter(text: str, name: str) -> str:
+    if name.lower().endswith(".tsv"):
+        return "\t"
+    lines = [ln for ln in text[:65536].splitlines()[:50] if ln.strip()]
+    if not lines:
+        return ","
+    sample = "\n".join(lines)
+    try:
+        d = csv.Sniffer().sniff(sample, delimiters=_DELIMS).delimiter
+    except csv.Error:
+        d = None
+    if d is None or d not in _DELIMS:
+        # Fall back to the delimiter that appears most consistently in the header row.
+        counts = {c: lines[0].count(c) for c in _DELIMS}
+        d = max(counts, key=counts.get) if max(counts.values()) > 0 else ","
+    # The sniffer can be fooled by commas inside values: prefer the header's most common one
+    # when it splits the header and the sniffed one does not.
+    if lines[0].count(d) == 0:
+        counts = {c: lines[0].count(c) for c in _DELIMS}
+        if max(counts.values()) > 0:
+            d = max(counts, key=counts.get)
+    return d
+
+
+_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+def _check_header(cols: list[str], n_rows: int) -> None:
+    names = [str(c) for c in cols]
+    if len(names) >= 2 and all(_NUMBER.match(n) for n in names):
+        raise DataError(
+            "The first row looks like data, not column names (it is all numbers: "
+            f"{', '.join(names[:4])}{'…' if len(names) > 4 else ''}).",
+            "Add a header row with a name for each column, then upload the file again.")
+    seen, dups = set(), []
+    for n in names:
+        if n in seen and n not in dups:
+            dups.append(n)
+        seen.add(n)
+    if dups:
+        raise DataError(
+            f"Several columns share the same name: {', '.join(repr(d) for d in dups[:5])}.",
+            "Give every column a unique name in the header row, then upload again.")
+    empty = [i + 1 for i, n in enumerate(names) if not n.strip()]
+    if empty and n_rows >= 0 and len(empty) == len(names):
+        raise DataError("The header row is empty.", "Put the column names in the first row.")
+
+
+def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
+    """``source`` is a path or a BytesIO; ``head`` its first bytes (for sniffing)."""
+    if _looks_binary(head[:8192]):
+        raise DataError(
+            f"'{name}' is not a text table: it contains binary data.",
+            "Export your data as CSV, Excel (.xlsx) or Parquet and upload that file.")
+    text, enc = _decode(head)
+    if not text.strip():
+        raise DataError(f"'{name}' is empty.", "Upload a file with a header row and data rows.")
+    sep = _sniff_delimiter(text, name)
+    # Read the header ourselves: pandas silently renames duplicates ("a", "a.1").
+    first_line = text.lstrip("\ufeff").lstrip("\r\n").split("\n", 1)[0]
+    first = next(csv.reader(io.StringIO(first_line), delimiter=sep), [])
+    _check_header([c.strip() for c in first], -1)
+    for attempt in (enc, "cp1252", "latin-1"):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+                if hasattr(source, "seek"):
+                    source.seek(0)
+                df = pd.read_csv(source, sep=sep, encoding=attempt)
+            enc = attempt
+            break
+        except UnicodeDecodeError:
+            continue  # the head was valid UTF-8 but a later part is not
+        except pd.errors.EmptyDataError:
+            raise DataError(f"'{name}' has no columns.",
+                            "Upload a file with a header row and data rows.")
+        except pd.errors.ParserError as e:
+            m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
+            if m:
+                raise DataError(
+                    f"Row {m.group(2)} has {m.group(3)} values but the header names {m.group(1)} "
+                    "columns (ragged rows).",
+                    "Check that row for an extra delimiter or an unquoted comma inside a value; "
+                    "quote such values or fix the row, then upload again.")
+            raise DataError(f"'{name}' could not be read as a table: {str(e).strip()[:200]}",
+                            "Check that it is a well-formed CSV file.")
+    return df, {"sep": sep, "encoding": enc}
+
+
+def _read_other(data: bytes, fmt: str, name: str, sheet) -> tuple[pd.DataFrame, dict, list]:
+    sheets: list[str] = []
+    try:
+        if fmt == "excel":
+            xl = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
+            sheets = list(xl.sheet_names)
+            if sheet is None:
+                sheet = sheets[0]
+            if isinstance(sheet, str) and sheet not in sheets:
+                raise DataError(f"The workbook has no sheet named '{sheet}'.",
+                                f"Choose one of: {', '.join(sheets)}.")
+            df = xl.parse(sheet)
+            return df, {"sheet_name": sheet}, sheets
+        if fmt == "parquet":
+            return pd.read_parquet(io.BytesIO(data)), {}, sheets
+        if fmt == "jsonl":
+            text, _ = _decode(data)
+            stripped = text.lstrip()
+            lines = not stripped.startswith("[")
+            return pd.read_json(io.StringIO(text), lines=lines), ({"lines": True} if lines else {}), sheets
+    except DataError:
+        raise
+    except Exception as e:  # the readers raise many exception types for corrupt files
+        kind = {"excel": "an Excel workbook", "parquet": "a Parquet file",
+                "jsonl": "JSON lines"}[fmt]
+        raise DataError(f"'{name}' could not be read as {kind} ({type(e).__name__}: "
+                        f"{str(e).strip()[:160]}).",
+                        f"Check the file is not damaged or renamed. {_SUPPORTED_HINT}")
+    raise DataError(f"Unsupported format for '{name}'.", _SUPPORTED_HINT)
+
+
+def list_sheets(source, name: str | None = None) -> list[str]:
+    """The sheet names of an Excel workbook (empty list for other formats)."""
+    data, name = _bytes_of(source, name)
+    if (_fmt_from_name(name) or _sniff_fmt(data)) != "excel":
+        return []
+    try:
+        return list(pd.ExcelFile(io.BytesIO(data), engine="openpyxl").sheet_names)
+    except Exception as e:
+        raise DataError(f"'{name}' could not be opened as an Excel workbook ({e}).",
+                        "Check the file is a valid .xlsx file.")
+
+
+def _bytes_of(source, name):
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), name or "upload"
+    p = _check_path(source)
+    return p.read_bytes(), name or p.name
+
+
+def _check_path(source) -> Path:
+    p = Path(source)
+    if not p.exists():
+        raise DataError(f"File not found: {p}.", "Check the path and try again.")
+    if p.is_dir():
+        raise DataError(f"{p} is a folder, not a data file.", "Give the path of a file.")
+    return p
+
+
+def fingerprint_bytes(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()[:16]
+
+
+def fingerprint_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            h.update(block)
+    return "sha256:" + h.hexdigest()[:16]
+
+
+def load(source, name: str | None = None, sheet=None) -> LoadedData:
+    """Load a table from a path or from bytes (``name`` gives the file name of an upload).
+
+    Returns a :class:`LoadedData`. Raises :class:`DataError` for anything unreadable, empty,
+    with a missing or duplicated header, ragged rows, or a single column.
+    """
+    fp_future = None
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        name = name or "upload"
+        head, n_bytes, reader_src = data[:_HEAD], len(data), None
+    else:
+        path = _check_path(source)
+        name = name or path.name
+        with open(path, "rb") as f:
+            head = f.read(_HEAD)
+        n_bytes, data, reader_src = path.stat().st_size, None, path
+        # Hash the file on a second thread while pandas parses it (hashlib releases the GIL).
+        fp_future = _POOL.submit(fingerprint_file, path)
+    if not head or not head.strip():
+        raise DataError(f"'{name}' is empty.", "Upload a file with a header row and data rows.")
+    fmt = _fmt_from_name(name)
+    if fmt is None:
+        ext = os.path.splitext(name)[1] or "(none)"
+        sniffed = _sniff_fmt(head)
+        if sniffed == "csv" and _looks_binary(head[:8192]):
+            raise DataError(f"Files of type {ext} are not supported.", _SUPPORTED_HINT)
+        fmt = sniffed
+    elif fmt == "csv" and (head[:4] == b"PAR1" or head[:2] == b"PK"):
+        raise DataError(f"'{name}' is named like a CSV file but is binary (a zip, Excel or "
+                        "Parquet file renamed?).",
+                        "Upload it with its real extension (.xlsx, .parquet) or export it as CSV.")
+    sheets: list[str] = []
+    if fmt == "csv":
+        df, opts = _read_csv(reader_src if reader_src is not None else io.BytesIO(data), head, name)
+    else:
+        if data is None:
+            data = reader_src.read_bytes()
+        df, opts, sheets = _read_other(data, fmt, name, sheet)
+    df.columns = [str(c).strip() for c in df.columns]
+    _check_header(list(df.columns), len(df))
+    if df.shape[1] == 0:
+        raise DataError(f"'{name}' has no columns.", "Upload a file with a header row and data rows.")
+    if len(df) == 0:
+        raise DataError(f"'{name}' has a header but no data rows.",
+                        "Add at least a few dozen rows of data.")
+    if df.shape[1] == 1:
+        col = str(df.columns[0])
+        hint = ("It looks like the values are separated by a character KwK did not recognise; "
+                "use commas, semicolons or tabs.") if any(c in col for c in ";|:, ") else (
+                "A model needs at least one input column besides the target.")
+        raise DataError(f"'{name}' has only one column ('{col[:60]}').", hint)
+    fp = fp_future.result() if fp_future is not None else fingerprint_bytes(data)
+    return LoadedData(df=df, name=name, fmt=fmt, read_options=opts,
+                      fingerprint=fp, n_bytes=n_bytes, sheets=sheets)

@@ -1,0 +1,190 @@
+"""Dataset profile: summary, per-column statistics and distributions, warnings, correlations.
+
+``profile(df)`` returns a plain, JSON-serialisable dict (the CLI prints it; the Data page draws
+it). It is built for speed: one pass per column with vectorised pandas/numpy; correlations are
+computed on a sample of at most ``CORR_SAMPLE`` rows (the result says so).
+"""
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+
+from kwk.data.kinds import infer_kind, numeric_like
+
+CORR_SAMPLE = 200_000
+DIST_SAMPLE = 100_000  # quartiles and histograms of bigger columns come from a sample this size
+HIGH_CARDINALITY = 50
+MANY_MISSING = 0.30
+HIGH_CORR = 0.95
+IMBALANCE_RATIO = 0.10  # minority share below this -> imbalance warning
+
+
+def _num(x):
+    if x is None:
+        return None
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _jsonable(v):
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating, float)):
+        return _num(v)
+    if isinstance(v, (np.bool_, bool)):
+        return bool(v)
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat()
+    return str(v)
+
+
+def _numeric_values(s: pd.Series) -> pd.Series:
+    if ptypes.is_bool_dtype(s):
+        return s.astype(float)
+    if ptypes.is_numeric_dtype(s):
+        return s
+    return pd.to_numeric(s.astype(str).str.strip(), errors="coerce")
+
+
+def _column(s: pd.Series, n_rows: int, kind_override: str | None) -> dict:
+    missing = int(s.isna().sum())
+    vc = None
+    unique_estimated = False
+    if ptypes.is_float_dtype(s) and n_rows > DIST_SAMPLE:
+        # Continuous columns: an exact distinct count of millions of floats costs more than the
+        # rest of the profile and tells nothing. Count exactly only when a sample shows repeats.
+        smp = s.iloc[:DIST_SAMPLE].dropna()
+        if smp.nunique() >= 0.99 * len(smp) and len(smp) > 0:
+            n_unique, unique_estimated = n_rows - missing, True
+        else:
+            n_unique = int(s.nunique(dropna=True))
+    elif ptypes.is_numeric_dtype(s) and not ptypes.is_bool_dtype(s):
+        n_unique = int(s.nunique(dropna=True))
+    else:  # one hash pass gives both the distinct count and the top values
+        vc = s.value_counts(dropna=True)
+        n_unique = int(len(vc))
+    kind, reason = infer_kind(s, n_unique)
+    if kind_override:
+        kind, reason = kind_override, "set by you"
+    info = {"name": str(s.name), "kind": kind, "kind_reason": reason, "dtype": str(s.dtype),
+            "missing": missing, "missing_pct": round(100.0 * missing / max(n_rows, 1), 2),
+            "unique": n_unique, "unique_estimated": unique_estimated, "stats": None, "top": [], "histogram": None, "warnings": []}
+    if kind == "numeric":
+        v = _numeric_values(s).to_numpy(dtype=float, na_value=np.nan)
+        finite = np.isfinite(v)
+        n_inf = int((~finite).sum() - np.isnan(v).sum())
+        v = v[finite]
+        if len(v):
+            vs = v if len(v) <= DIST_SAMPLE else np.random.default_rng(0).choice(
+                v, DIST_SAMPLE, replace=False)
+            q = np.percentile(vs, [0, 25, 50, 75, 100])
+            q[0], q[4] = v.min(), v.max()
+            info["stats"] = {"mean": _num(v.mean()), "std": _num(v.std(ddof=1)) if len(v) > 1 else 0.0,
+                             "min": _num(q[0]), "q1": _num(q[1]), "median": _num(q[2]),
+                             "q3": _num(q[3]), "max": _num(q[4])}
+            info["sampled_rows"] = int(len(vs)) if len(vs) < len(v) else None
+            bins = int(min(30, max(5, n_unique)))
+            if q[0] == q[4]:
+                counts, edges = np.array([len(v)]), np.array([q[0] - 0.5, q[0] + 0.5])
+            else:
+                counts, edges = np.histogram(vs, bins=bins, range=(q[0], q[4]))
+            info["histogram"] = {"edges": [float(e) for e in edges],
+                                 "counts": [int(c) for c in counts]}
+        if n_inf:
+            info["warnings"].append(f"{n_inf} infinite values (they will be treated as missing)")
+    if kind != "numeric" or n_unique <= 20:
+        if vc is None:
+            vc = s.value_counts(dropna=True)
+        info["top"] = [{"value": _jsonable(k), "count": int(c)} for k, c in vc.head(10).items()]
+    if kind == "constant":
+        info["warnings"].append("constant: it has a single value and cannot help a model")
+    elif kind == "identifier":
+        info["warnings"].append("ID-like: a different value on every row; it will be left out")
+    if kind == "categorical" and n_unique > HIGH_CARDINALITY:
+        info["warnings"].append(f"high cardinality: {n_unique} distinct labels; only the most "
+                                "frequent ones get their own input")
+    if n_rows and missing / n_rows > MANY_MISSING:
+        info["warnings"].append(f"many missing values ({info['missing_pct']:.0f}%)")
+    return info
+
+
+def _duplicate_rows(df: pd.DataFrame) -> int:
+    try:
+        h = pd.util.hash_pandas_object(df, index=False)
+        return int(h.duplicated().sum())
+    except TypeError:  # unhashable cells (lists from JSON)
+        return int(df.astype(str).duplicated().sum())
+
+
+def correlations(df: pd.DataFrame, numeric_cols: list[str], seed: int = 0) -> dict:
+    """Pearson correlations between numeric columns, on a sample of at most CORR_SAMPLE rows."""
+    if len(numeric_cols) < 2:
+        return {"columns": numeric_cols, "matrix": [], "sampled_rows": 0}
+    sub = df[numeric_cols]
+    if len(sub) > CORR_SAMPLE:
+        sub = sub.sample(CORR_SAMPLE, random_state=seed)
+    num = pd.DataFrame({c: _numeric_values(sub[c]) for c in numeric_cols}).replace(
+        [np.inf, -np.inf], np.nan)
+    m = num.corr().to_numpy()
+    return {"columns": numeric_cols,
+            "matrix": [[_num(x) for x in row] for row in m],
+            "sampled_rows": int(len(sub))}
+
+
+def target_warnings(s: pd.Series, kind: str) -> list[str]:
+    """Warnings about a target column: all missing, single class, imbalance."""
+    out = []
+    if s.notna().sum() == 0:
+        return ["every value of the target is missing"]
+    if kind in ("categorical", "boolean"):
+        vc = s.value_counts(dropna=True)
+        if len(vc) < 2:
+            out.append("the target has a single class: there is nothing to predict")
+        elif vc.iloc[-1] / vc.sum() < IMBALANCE_RATIO:
+            out.append(f"target imbalance: the rarest class '{vc.index[-1]}' is only "
+                       f"{100 * vc.iloc[-1] / vc.sum():.1f}% of rows; consider balanced class "
+                       "weights and judge the model by balanced accuracy")
+    return out
+
+
+def profile(df: pd.DataFrame, kinds: dict[str, str] | None = None, target: str | None = None,
+            name: str = "data") -> dict:
+    """Profile ``df``. ``kinds`` overrides inferred kinds; ``target`` adds target warnings."""
+    kinds = kinds or {}
+    n_rows = int(len(df))
+    # Columns are independent and pandas/numpy release the GIL in their inner loops.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as ex:
+        cols = list(ex.map(lambda c: _column(df[c], n_rows, kinds.get(str(c))), df.columns))
+    numeric = [c["name"] for c in cols if c["kind"] == "numeric"]
+    corr = correlations(df, numeric)
+    warnings: list[dict] = []
+    for c in cols:
+        for w in c["warnings"]:
+            warnings.append({"columns": [c["name"]], "message": f"{c['name']}: {w}"})
+    m = corr["matrix"]
+    for i in range(len(m)):
+        for j in range(i + 1, len(m)):
+            r = m[i][j]
+            if r is not None and abs(r) >= HIGH_CORR:
+                a, b = corr["columns"][i], corr["columns"][j]
+                warnings.append({"columns": [a, b], "message":
+                                 f"{a} and {b} are highly correlated (r = {r:.2f}); "
+                                 "one of them may be redundant"})
+    dups = _duplicate_rows(df)
+    if dups:
+        warnings.append({"columns": [], "message": f"{dups} duplicate rows"})
+    if target is not None and target in df.columns:
+        tk = next(c["kind"] for c in cols if c["name"] == target)
+        for w in target_warnings(df[target], tk):
+            warnings.append({"columns": [target], "message": w})
+    return {"name": name, "rows": n_rows, "columns": int(df.shape[1]), "duplicate_rows": dups,
+            "memory_bytes": int(df.memory_usage(deep=False).sum()),
+            "columns_info": cols, "warnings": warnings, "correlations": corr}

@@ -1,0 +1,140 @@
+"""Metrics on the held-out test split, always beside a baseline (majority class / mean) and a
+simple scikit-learn model (logistic / linear regression) fitted on the same split.
+
+Functions take encoded arrays: ``y`` are class codes (classification) or values in original
+units (regression); ``proba`` is an ``(n, n_classes)`` matrix.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+CLASS_METRICS = ("accuracy", "balanced_accuracy", "f1_macro", "precision_macro", "recall_macro",
+                 "log_loss", "roc_auc")
+REGRESSION_METRICS = ("rmse", "mae", "r2")
+# Which direction is better, for tables and comparisons.
+HIGHER_IS_BETTER = {"accuracy": True, "balanced_accuracy": True, "f1_macro": True,
+                    "precision_macro": True, "recall_macro": True, "log_loss": False,
+                    "roc_auc": True, "rmse": False, "mae": False, "r2": True}
+
+
+def _f(x):
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def classification_metrics(y: np.ndarray, proba: np.ndarray, classes: list[str]) -> dict:
+    from sklearn import metrics as skm
+    k = len(classes)
+    proba = np.clip(np.asarray(proba, dtype=float), 1e-7, 1 - 1e-7)
+    proba = proba / proba.sum(axis=1, keepdims=True)
+    pred = proba.argmax(axis=1)
+    labels = list(range(k))
+    p, r, f, support = skm.precision_recall_fscore_support(y, pred, labels=labels, zero_division=0)
+    out = {"accuracy": _f(skm.accuracy_score(y, pred)),
+           "balanced_accuracy": _f(skm.balanced_accuracy_score(y, pred)) if len(set(y)) > 1
+           else _f(skm.accuracy_score(y, pred)),
+           "f1_macro": _f(np.mean(f)), "precision_macro": _f(np.mean(p)),
+           "recall_macro": _f(np.mean(r)),
+           "log_loss": _f(skm.log_loss(y, proba, labels=labels)),
+           "roc_auc": None}
+    present = np.unique(y)
+    try:
+        if k == 2 and len(present) == 2:
+            out["roc_auc"] = _f(skm.roc_auc_score(y, proba[:, 1]))
+        elif k > 2 and len(present) == k:
+            out["roc_auc"] = _f(skm.roc_auc_score(y, proba, multi_class="ovr", average="macro",
+                                                  labels=labels))
+    except ValueError:
+        pass
+    out["per_class"] = {str(c): {"precision": _f(p[i]), "recall": _f(r[i]), "f1": _f(f[i]),
+                                 "support": int(support[i])} for i, c in enumerate(classes)}
+    out["confusion_matrix"] = skm.confusion_matrix(y, pred, labels=labels).tolist()
+    return out
+
+
+def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
+    from sklearn import metrics as skm
+    y, pred = np.asarray(y, float), np.asarray(pred, float).reshape(-1)
+    return {"rmse": _f(np.sqrt(skm.mean_squared_error(y, pred))),
+            "mae": _f(skm.mean_absolute_error(y, pred)),
+            "r2": _f(skm.r2_score(y, pred)) if len(y) > 1 else None}
+
+
+def model_proba(model, X: np.ndarray, task: str) -> np.ndarray:
+    """Class probabilities ``(n, k)`` (or raw predictions for regression) from a Keras model."""
+    out = np.asarray(model.predict(X, verbose=0, batch_size=4096), dtype=float)
+    if task == "binary":
+        p1 = out.reshape(-1)
+        return np.column_stack([1 - p1, p1])
+    if task == "multiclass":
+        return out
+    return out.reshape(-1)
+
+
+def metrics_for(task: str, y: np.ndarray, out: np.ndarray, classes: list[str]) -> dict:
+    return regression_metrics(y, out) if task == "regression" else \
+        classification_metrics(y, out, classes)
+
+
+def baseline_output(task: str, y_train: np.ndarray, n: int, k: int) -> np.ndarray:
+    if task == "regression":
+        return np.full(n, float(np.mean(y_train)))
+    freq = np.bincount(y_train.astype(int), minlength=k).astype(float)
+    freq /= freq.sum()
+    # The majority class gets all the probability mass for accuracy; its frequency-based
+    # probabilities give an honest log-loss.
+    return np.tile(freq, (n, 1))
+
+
+def simple_model_output(task: str, X_train, y_train, X_test, k: int, seed: int = 0):
+    """Logistic regression (classification) or linear regression on the same inputs."""
+    import warnings
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if task == "regression":
+            return LinearRegression().fit(X_train, y_train).predict(X_test), "linear regression"
+        if len(np.unique(y_train)) < 2:
+            return baseline_output(task, y_train, len(X_test), k), "majority class"
+        m = LogisticRegression(max_iter=1000, random_state=seed).fit(X_train, y_train)
+        proba = np.zeros((len(X_test), k))
+        proba[:, m.classes_.astype(int)] = m.predict_proba(X_test)
+        return proba, "logistic regression"
+
+
+def evaluate_prepared(model, prep) -> tuple[dict, dict]:
+    """Test-split metrics for the network, the baseline and the simple model.
+
+    Returns ``(metrics, details)``: ``metrics`` is what ``metrics.json`` holds; ``details`` has
+    the arrays the charts need (``y``, ``out``, ``baseline_out``, ``simple_out``).
+    """
+    task, classes = prep.task, prep.pre.classes
+    k = max(len(classes), 1)
+    X_tr, X_te = prep.X["train"], prep.X["test"]
+    y_tr_enc, y_te_enc = prep.y["train"], prep.y["test"]
+    if task == "regression":
+        y_tr = prep.pre.decode_regression(y_tr_enc)
+        y_te = prep.pre.decode_regression(y_te_enc)
+        out = prep.pre.decode_regression(model_proba(model, X_te, task))
+    else:
+        y_tr, y_te = y_tr_enc, y_te_enc
+        out = model_proba(model, X_te, task)
+    base = baseline_output(task, y_tr, len(y_te), k)
+    simple, simple_name = simple_model_output(task, X_tr, y_tr, X_te, k, prep.spec["training"]["seed"])
+    metrics = {"task": task, "n_test": int(len(y_te)),
+               "test": metrics_for(task, y_te, out, classes),
+               "baseline": metrics_for(task, y_te, base, classes),
+               "simple_model": {"name": simple_name, **metrics_for(task, y_te, simple, classes)}}
+    metrics["baseline"]["name"] = "mean of training target" if task == "regression" \
+        else "majority class"
+    details = {"y": y_te, "out": out, "baseline_out": base, "simple_out": simple,
+               "classes": classes}
+    return metrics, details
+
+
+def headline(metrics: dict) -> tuple[str, float | None]:
+    """The one metric to show first: balanced accuracy (classification) or R² (regression)."""
+    key = "r2" if metrics["task"] == "regression" else "balanced_accuracy"
+    return key, metrics["test"].get(key)

@@ -1,0 +1,160 @@
+"""THE layer catalog. For each layer type: its Keras class, its parameters (Keras's own argument
+names, defaults, ranges/choices, help), how it transforms a shape and how many weights it adds.
+
+Forms (the Build page), validation (``kwk.spec``), the builder and the code generator all read
+this one table, so they cannot disagree. Adding a layer = one ``LayerType`` entry (+ a test).
+Shapes here exclude the batch axis: a tabular input with 8 features is ``(8,)``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from kwk.params import Param
+
+ACTIVATIONS = ("relu", "sigmoid", "softmax", "tanh", "linear", "elu", "selu", "gelu", "silu",
+               "swish", "softplus", "softsign", "leaky_relu", "relu6", "mish", "exponential",
+               "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "celu", "glu",
+               "log_sigmoid", "log_softmax", "sparse_plus", "sparse_sigmoid", "sparsemax",
+               "squareplus", "tanh_shrink", "hard_shrink", "soft_shrink", "threshold")
+INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
+                "lecun_normal", "orthogonal", "random_normal", "random_uniform",
+                "truncated_normal", "variance_scaling", "zeros", "ones")
+MAX_UNITS = 100_000
+
+
+class ShapeError(ValueError):
+    """A layer cannot accept the shape it receives; the message names the fix."""
+
+
+def _act(default="relu", help_="How each unit transforms its sum: 'relu' is a good default; "
+         "'tanh'/'sigmoid' squash values; 'linear' leaves them as they are."):
+    return Param("activation", "choice", default, help_, choices=ACTIVATIONS, keras_default=None)
+
+
+def _reg(name, what):
+    return Param(name, "regularizer", None, f"Penalty on {what} that discourages over-fitting: "
+                 "L2 keeps them small, L1 pushes them to exactly zero.", nullable=True, advanced=True)
+
+
+def _con(name, what):
+    return Param(name, "constraint", None, f"A hard limit applied to {what} after each update "
+                 "(e.g. MaxNorm caps their size; NonNeg keeps them ≥ 0).", nullable=True,
+                 advanced=True)
+
+
+_RATE = Param("rate", "float", 0.2, "Fraction of the inputs randomly switched off during "
+              "training, so the network cannot rely on any one of them. 0.1–0.5 is typical.",
+              min=0.0, max=1.0, max_exclusive=True)
+_EPS = Param("epsilon", "float", 0.001, "A tiny number added to avoid dividing by zero.",
+             min=0.0, max=1.0, min_exclusive=True, advanced=True)
+_CENTER = Param("center", "bool", True, "Learn an offset added after normalising.", advanced=True)
+_SCALE = Param("scale", "bool", True, "Learn a factor multiplied after normalising.", advanced=True)
+
+
+@dataclass(frozen=True)
+class LayerType:
+    name: str               # the Keras class name, also the spec's "type"
+    category: str           # palette group
+    summary: str            # one line for the palette
+    params: tuple[Param, ...]
+    out_shape: Callable[[tuple, dict], tuple] = lambda s, c: s
+    n_params: Callable[[tuple, dict], int] = lambda s, c: 0
+    positional: tuple[str, ...] = ()  # arguments written positionally in generated code
+    training_only: bool = False       # acts only during training (noise/dropout)
+    extra: dict = field(default_factory=dict)
+
+    def param(self, name: str) -> Param:
+        return next(p for p in self.params if p.name == name)
+
+    def defaults(self) -> dict:
+        return {p.name: p.default for p in self.params}
+
+
+def _dense_shape(s, c):
+    if len(s) < 1:
+        raise ShapeError("Dense needs at least one input value.")
+    return (*s[:-1], int(c["units"]))
+
+
+def _dense_params(s, c):
+    return int(s[-1]) * int(c["units"]) + (int(c["units"]) if c.get("use_bias", True) else 0)
+
+
+def _norm_params(per_feature):
+    def f(s, c):
+        k = sum(1 for key in ("center", "scale") if c.get(key, True))
+        return int(s[-1]) * (k + per_feature)
+    return f
+
+
+CATALOG: dict[str, LayerType] = {}
+
+
+def register(lt: LayerType) -> LayerType:
+    CATALOG[lt.name] = lt
+    return lt
+
+
+register(LayerType(
+    "Dense", "Core", "A fully connected layer: every unit looks at every input.",
+    (Param("units", "int", 16, "How many units (neurons) the layer has. More units can learn "
+           "more complex patterns but over-fit more easily.", min=1, max=MAX_UNITS),
+     _act(),
+     Param("use_bias", "bool", True, "Give each unit a learnable offset (almost always on).",
+           advanced=True),
+     Param("kernel_initializer", "choice", "glorot_uniform", "How the weights are set before "
+           "training starts. 'he_normal' suits relu; 'glorot_uniform' is the Keras default.",
+           choices=INITIALIZERS, advanced=True),
+     Param("bias_initializer", "choice", "zeros", "How the offsets are set before training.",
+           choices=INITIALIZERS, advanced=True),
+     _reg("kernel_regularizer", "the weights"), _reg("bias_regularizer", "the offsets"),
+     _reg("activity_regularizer", "the layer's outputs"),
+     _con("kernel_constraint", "the weights"), _con("bias_constraint", "the offsets")),
+    out_shape=_dense_shape, n_params=_dense_params, positional=("units",)))
+
+register(LayerType("Dropout", "Regularization", "Randomly switches off a fraction of inputs "
+                   "while training, to fight over-fitting.", (_RATE,), positional=("rate",),
+                   training_only=True))
+register(LayerType("GaussianDropout", "Regularization", "Multiplies inputs by random noise "
+                   "centred on 1 while training.", (_RATE,), positional=("rate",),
+                   training_only=True))
+register(LayerType("AlphaDropout", "Regularization", "Dropout that keeps the mean and variance "
+                   "of its inputs; pairs with the 'selu' activation.", (_RATE,),
+                   positional=("rate",), training_only=True))
+register(LayerType("GaussianNoise", "Regularization", "Adds random noise to the inputs while "
+                   "training, making the model robust to small changes.",
+                   (Param("stddev", "float", 0.1, "How strong the noise is (its standard "
+                          "deviation, in standardised units).", min=0.0, max=10.0),),
+                   positional=("stddev",), training_only=True))
+register(LayerType("BatchNormalization", "Normalization", "Re-centres and re-scales values "
+                   "batch by batch; often speeds up training of deep stacks.",
+                   (Param("momentum", "float", 0.99, "How slowly the running averages follow "
+                          "each new batch (close to 1 = slowly).", min=0.0, max=1.0,
+                          min_exclusive=True, max_exclusive=True, advanced=True),
+                    _EPS, _CENTER, _SCALE),
+                   n_params=_norm_params(2)))
+register(LayerType("LayerNormalization", "Normalization", "Re-centres and re-scales the values "
+                   "of each row on its own.", (_EPS, _CENTER, _SCALE), n_params=_norm_params(0)))
+register(LayerType("Activation", "Core", "Applies an activation function on its own.",
+                   (_act("relu", "The function applied to each value."),),
+                   positional=("activation",)))
+
+
+def infer_shapes(input_shape: tuple, layers: list[dict]) -> list[dict]:
+    """Walk the stack. Returns one dict per layer: ``shape`` (output, no batch axis), ``params``.
+
+    Raises :class:`ShapeError` naming the layer (1-based) and the fix when a layer cannot take
+    its input.
+    """
+    shape, out = tuple(input_shape), []
+    for i, layer in enumerate(layers, start=1):
+        lt = CATALOG[layer["type"]]
+        cfg = {**lt.defaults(), **{k: v for k, v in layer.items() if k != "type"}}
+        try:
+            n = lt.n_params(shape, cfg)
+            shape = lt.out_shape(shape, cfg)
+        except ShapeError as e:
+            raise ShapeError(f"Layer {i} ({lt.name}): {e}") from None
+        out.append({"shape": shape, "params": int(n)})
+    return out

@@ -1,0 +1,192 @@
+"""Fitted preprocessing, stored as plain data so it is deterministic, saved with the model and
+reproduced line for line by the generated script.
+
+Per feature kind (statistics fitted on the training split only):
+- numeric: coerce to numbers (text such as '?' and ±inf become missing), fill missing with the
+  training median, standardise with the training mean and standard deviation;
+- categorical / boolean: one 0/1 input per label seen in training (the ``MAX_CATEGORIES`` most
+  frequent ones); missing or unseen labels give all zeros;
+- datetime: days since 1970, month and day of week, each treated as numeric.
+Targets: class labels -> integer codes (labels are kept as text); regression targets are
+standardised for training and turned back into original units for predictions.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+
+from kwk.errors import DataError
+
+MAX_CATEGORIES = 50
+DATE_PARTS = ("days", "month", "dayofweek")
+
+
+def as_labels(s: pd.Series) -> pd.Series:
+    """Canonical text labels: 1.0 -> '1', True -> 'True', missing stays missing. The same value
+    gives the same label whether its column was read as numbers, booleans or text."""
+    def one(v):
+        if isinstance(v, (float, np.floating)) and float(v).is_integer():
+            return str(int(v))
+        return str(v).strip()
+    return s.map(one, na_action="ignore").astype(object)
+
+
+def to_number(s: pd.Series) -> pd.Series:
+    if ptypes.is_bool_dtype(s):
+        out = s.astype(float)
+    elif ptypes.is_numeric_dtype(s):
+        out = s.astype(float)
+    else:
+        out = pd.to_numeric(s.astype(str).str.strip(), errors="coerce").where(s.notna())
+    return out.replace([np.inf, -np.inf], np.nan)
+
+
+def date_parts(s: pd.Series) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        d = pd.to_datetime(s, errors="coerce", format="mixed", utc=True)
+    days = (d - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds() / 86400.0
+    return pd.DataFrame({"days": days, "month": d.dt.month.astype(float),
+                         "dayofweek": d.dt.dayofweek.astype(float)}, index=s.index)
+
+
+def split_indices(y: pd.Series, task: str, validation_fraction: float, test_fraction: float,
+                  seed: int, stratify: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Seeded train/validation/test split of row positions (stratified for classification
+    when every class has enough rows). Returns ``(train, val, test, stratified)``."""
+    from sklearn.model_selection import train_test_split
+    idx = np.arange(len(y))
+    labels = as_labels(y).to_numpy() if task != "regression" and stratify else None
+    try:
+        rest, test = train_test_split(idx, test_size=test_fraction, random_state=seed,
+                                      stratify=labels)
+        train, val = train_test_split(rest, test_size=validation_fraction / (1 - test_fraction),
+                                      random_state=seed,
+                                      stratify=None if labels is None else labels[rest])
+        return train, val, test, labels is not None
+    except ValueError:  # a class too rare to be split in proportion
+        rest, test = train_test_split(idx, test_size=test_fraction, random_state=seed)
+        train, val = train_test_split(rest, test_size=validation_fraction / (1 - test_fraction),
+                                      random_state=seed)
+        return train, val, test, False
+
+
+class Preprocessor:
+    """Feature and target encoding fitted on training rows. ``state`` is JSON-serialisable."""
+
+    def __init__(self, state: dict):
+        self.state = state
+
+    # ---------------------------------------------------------------- fitting
+    @classmethod
+    def fit(cls, df: pd.DataFrame, spec: dict) -> "Preprocessor":
+        data = spec["data"]
+        cols = []
+        for c in data["features"]:
+            kind = data["kinds"][c]
+            s = df[c]
+            if kind == "numeric":
+                x = to_number(s)
+                cols.append({"name": c, "kind": kind, **_num_stats(x)})
+            elif kind in ("categorical", "boolean"):
+                vc = as_labels(s).value_counts()
+                cats = sorted(vc.index, key=lambda v: (-vc[v], v))[:MAX_CATEGORIES]
+                cols.append({"name": c, "kind": kind, "categories": [str(v) for v in cats],
+                             "n_labels_seen": int(len(vc))})
+            elif kind == "datetime":
+                parts = date_parts(s)
+                cols.append({"name": c, "kind": kind,
+                             "parts": {p: _num_stats(parts[p]) for p in DATE_PARTS}})
+            else:
+                raise DataError(f"Column '{c}' has kind '{kind}', which cannot be a model input.")
+        target = {"name": data["target"], "task": data["task"]}
+        y = df[data["target"]]
+        if data["task"] == "regression":
+            yn = to_number(y)
+            if yn.notna().sum() < 2:
+                raise DataError(f"The target '{data['target']}' has fewer than two numeric values.")
+            target.update(mean=float(yn.mean()), std=float(yn.std(ddof=0)) or 1.0)
+        else:
+            labels = as_labels(y).dropna()
+            classes = sorted(labels.unique().tolist())
+            target["classes"] = classes
+        return cls({"columns": cols, "target": target})
+
+    @classmethod
+    def from_state(cls, state: dict) -> "Preprocessor":
+        return cls(state)
+
+    # ---------------------------------------------------------------- using
+    @property
+    def input_names(self) -> list[str]:
+        """Names of the encoded inputs, in order (e.g. 'age', 'sex=female', 'date.month')."""
+        out = []
+        for col in self.state["columns"]:
+            if col["kind"] == "numeric":
+                out.append(col["name"])
+            elif col["kind"] == "datetime":
+                out += [f"{col['name']}.{p}" for p in DATE_PARTS]
+            else:
+                out += [f"{col['name']}={v}" for v in col["categories"]]
+        return out
+
+    @property
+    def features(self) -> list[str]:
+        return [c["name"] for c in self.state["columns"]]
+
+    @property
+    def task(self) -> str:
+        return self.state["target"]["task"]
+
+    @property
+    def classes(self) -> list[str]:
+        return self.state["target"].get("classes", [])
+
+    def check_columns(self, df: pd.DataFrame) -> None:
+        missing = [c for c in self.features if c not in df.columns]
+        if missing:
+            raise DataError(f"The data lacks {len(missing)} column(s) the model needs: "
+                            f"{', '.join(missing[:10])}.",
+                            "Use a file with the same column names as the training data.")
+
+    def transform(self, df: pd.DataFrame) -> np.ndarray:
+        """Encode raw rows (original column names, missing values allowed) -> float32 matrix."""
+        self.check_columns(df)
+        blocks = []
+        for col in self.state["columns"]:
+            s = df[col["name"]]
+            if col["kind"] == "numeric":
+                blocks.append(_scale(to_number(s), col)[:, None])
+            elif col["kind"] == "datetime":
+                parts = date_parts(s)
+                blocks += [_scale(parts[p], col["parts"][p])[:, None] for p in DATE_PARTS]
+            else:
+                labels = as_labels(s).to_numpy()
+                cats = np.array(col["categories"], dtype=object)
+                blocks.append((labels[:, None] == cats[None, :]).astype(np.float32))
+        return np.hstack(blocks).astype(np.float32) if blocks else np.zeros((len(df), 0), np.float32)
+
+    def encode_target(self, y: pd.Series) -> np.ndarray:
+        t = self.state["target"]
+        if t["task"] == "regression":
+            return ((to_number(y).to_numpy() - t["mean"]) / t["std"]).astype(np.float32)
+        index = {c: i for i, c in enumerate(t["classes"])}
+        return as_labels(y).map(index).to_numpy(dtype=float).astype(np.int64)
+
+    def decode_regression(self, pred: np.ndarray) -> np.ndarray:
+        t = self.state["target"]
+        return np.asarray(pred, dtype=float).reshape(-1) * t["std"] + t["mean"]
+
+
+def _num_stats(x: pd.Series) -> dict:
+    fill = float(x.median()) if x.notna().any() else 0.0
+    filled = x.fillna(fill)
+    std = float(filled.std(ddof=0))
+    return {"fill": fill, "mean": float(filled.mean()), "std": std if std > 0 else 1.0}
+
+
+def _scale(x: pd.Series, st: dict) -> np.ndarray:
+    return ((x.fillna(st["fill"]).to_numpy(dtype=float) - st["mean"]) / st["std"]).astype(np.float32)

@@ -1,0 +1,80 @@
+"""Bundled sample datasets (no download needed): scikit-learn's and plotly's own copies, plus a
+generated customer-churn table with categories and missing values."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Sample:
+    key: str
+    title: str
+    target: str
+    description: str
+    loader: Callable[[], pd.DataFrame]
+
+    def load(self) -> pd.DataFrame:
+        return self.loader()
+
+
+def _sk(name: str, label_map=None) -> Callable[[], pd.DataFrame]:
+    def f():
+        import sklearn.datasets as d
+        b = getattr(d, f"load_{name}")(as_frame=True)
+        df = b.frame.copy()
+        if label_map is not None:
+            names = list(b.target_names)
+            df["target"] = df["target"].map(lambda i: names[int(i)])
+            df = df.rename(columns={"target": label_map})
+        return df
+    return f
+
+
+def _px(name: str) -> Callable[[], pd.DataFrame]:
+    def f():
+        import plotly.express as px
+        return getattr(px.data, name)()
+    return f
+
+
+def churn(n: int = 1200, seed: int = 7) -> pd.DataFrame:
+    """A synthetic customer table: numbers, categories, a date, missing values, a yes/no target."""
+    rng = np.random.default_rng(seed)
+    tenure = rng.integers(1, 72, n)
+    plan = rng.choice(["basic", "standard", "premium"], n, p=[0.5, 0.3, 0.2])
+    region = rng.choice(["north", "south", "east", "west"], n)
+    monthly = np.round(20 + 30 * (plan == "standard") + 60 * (plan == "premium")
+                       + rng.normal(0, 8, n), 2)
+    calls = rng.poisson(1.5, n)
+    start = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 1500, n), unit="D")
+    logit = -1.2 - 0.05 * tenure + 0.6 * calls + 0.015 * monthly - 0.8 * (plan == "premium")
+    churned = rng.random(n) < 1 / (1 + np.exp(-logit))
+    df = pd.DataFrame({"customer_id": [f"C{100000 + i}" for i in range(n)], "tenure_months": tenure,
+                       "plan": plan, "region": region, "monthly_charge": monthly,
+                       "support_calls": calls, "signup_date": start.strftime("%Y-%m-%d"),
+                       "churned": np.where(churned, "yes", "no")})
+    for col, frac in (("monthly_charge", 0.06), ("region", 0.08), ("support_calls", 0.04)):
+        df.loc[rng.random(n) < frac, col] = np.nan
+    return df
+
+
+SAMPLES: dict[str, Sample] = {s.key: s for s in (
+    Sample("iris", "Iris flowers", "species", "150 flowers, 4 measurements, 3 species "
+           "(multiclass).", _sk("iris", "species")),
+    Sample("churn", "Customer churn (generated)", "churned", "1,200 customers with categories, "
+           "a date and missing values; who leaves? (binary).", churn),
+    Sample("breast_cancer", "Breast cancer", "diagnosis", "569 tumours, 30 measurements, "
+           "malignant or benign (binary).", _sk("breast_cancer", "diagnosis")),
+    Sample("wine", "Wine", "cultivar", "178 wines, 13 chemical measurements, 3 cultivars "
+           "(multiclass).", _sk("wine", "cultivar")),
+    Sample("diabetes", "Diabetes progression", "target", "442 patients, 10 measurements; "
+           "disease progression after a year (regression).", _sk("diabetes")),
+    Sample("tips", "Restaurant tips", "tip", "244 restaurant bills with day, time, smoker; "
+           "predict the tip (regression).", _px("tips")),
+    Sample("gapminder", "Gapminder", "lifeExp", "1,704 country-years; predict life "
+           "expectancy (regression).", _px("gapminder")),
+)}

@@ -1,0 +1,292 @@
+"""Training: ``prepare`` (resolve the spec, split, fit preprocessing) and a :class:`Job` that
+runs ``model.fit`` in a background thread with live progress, a clean ``stop()`` and NaN
+detection. Nothing here touches Streamlit; the app polls ``Job.snapshot()``.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from kwk.errors import DataError, KwkError, TrainError
+from kwk.preprocess import Preprocessor, split_indices, to_number
+from kwk.spec import check_stack, resolve
+
+MIN_ROWS = 10
+
+
+@dataclass
+class Prepared:
+    """Everything training needs, derived deterministically from (data, spec)."""
+    spec: dict                 # resolved spec
+    notes: list[str]
+    pre: Preprocessor
+    X: dict                    # split name -> float32 matrix
+    y: dict                    # split name -> encoded target
+    rows: dict                 # split name -> row labels of the original DataFrame
+    stratified: bool
+    shapes: list[dict] = field(default_factory=list)
+
+    @property
+    def task(self) -> str:
+        return self.spec["data"]["task"]
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.pre.classes) or 1
+
+
+def prepare(df: pd.DataFrame, spec: dict, kinds: dict | None = None) -> Prepared:
+    """Resolve ``spec`` against ``df``, drop rows without a target, split, fit preprocessing
+    on the training rows and encode every split. Raises SpecError/DataError with clear text."""
+    spec, notes = resolve(spec, df, kinds)
+    d, tr = spec["data"], spec["training"]
+    y = df[d["target"]]
+    keep = y.notna()
+    if d["task"] == "regression":
+        keep &= to_number(y).notna()
+    n_drop = int((~keep).sum())
+    if n_drop:
+        notes.append(f"{n_drop} row(s) without a usable target value were left out.")
+    work = df.loc[keep]
+    if len(work) < MIN_ROWS:
+        raise DataError(f"Only {len(work)} rows have a target value; at least {MIN_ROWS} are "
+                        "needed to train and test a model.", "Use a larger dataset.")
+    tr_i, va_i, te_i, strat = split_indices(work[d["target"]], d["task"],
+                                            tr["validation_fraction"], tr["test_fraction"],
+                                            tr["seed"], tr["stratify"])
+    if d["task"] != "regression" and tr["stratify"] and not strat:
+        notes.append("Some classes are too rare to keep their proportions in every split; the "
+                     "split is random instead of stratified.")
+    parts = {"train": work.iloc[tr_i], "validation": work.iloc[va_i], "test": work.iloc[te_i]}
+    pre = Preprocessor.fit(parts["train"], spec)
+    if d["task"] != "regression" and len(pre.classes) < 2:
+        raise DataError("The training split holds a single class.",
+                        "Use more rows, or a target whose classes are less rare.")
+    X = {k: pre.transform(v) for k, v in parts.items()}
+    Y = {k: pre.encode_target(v[d["target"]]) for k, v in parts.items()}
+    if d["task"] != "regression":
+        for k, v in Y.items():  # classes unseen in training cannot be scored
+            ok = v >= 0
+            if not ok.all():
+                X[k], Y[k], parts[k] = X[k][ok], v[ok], parts[k][ok]
+                notes.append(f"{int((~ok).sum())} {k} row(s) have a class never seen in training "
+                             "and were left out of that split.")
+    shapes = check_stack(spec, X["train"].shape[1], len(pre.classes) or 1)
+    return Prepared(spec=spec, notes=notes, pre=pre, X=X, y=Y,
+                    rows={k: v.index.to_numpy() for k, v in parts.items()}, stratified=strat,
+                    shapes=shapes)
+
+
+def class_weights(y: np.ndarray, k: int) -> dict:
+    counts = np.bincount(y.astype(int), minlength=k).astype(float)
+    w = len(y) / (k * np.maximum(counts, 1))
+    return {i: float(w[i]) for i in range(k)}
+
+
+_DETERMINISM = threading.Lock()
+_determinism_on = False
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and TensorFlow and make TF ops deterministic (CPU)."""
+    global _determinism_on
+    import keras
+    import tensorflow as tf
+    keras.utils.set_random_seed(seed)
+    with _DETERMINISM:
+        if not _determinism_on:
+            tf.config.experimental.enable_op_determinism()
+            _determinism_on = True
+
+
+@dataclass
+class TrainResult:
+    model: object
+    prepared: Prepared
+    history: dict
+    metrics: dict
+    details: dict
+    status: str          # finished | stopped | early_stopped | diverged
+    message: str
+    seconds: float
+    epochs_run: int
+
+
+class Job:
+    """Trains a prepared spec in a background thread.
+
+    ``snapshot()`` returns a consistent copy of the live state: ``status`` (queued, running,
+    stopping, finished, stopped, failed), ``epoch``, ``epochs``, ``batch``, ``batches``,
+    ``elapsed``, ``eta``, ``history`` (lists per metric) and ``message``.
+    """
+
+    def __init__(self, prepared: Prepared, label: str = ""):
+        self.prepared = prepared
+        self.label = label
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        tr = prepared.spec["training"]
+        n = len(prepared.y["train"])
+        self._state = {"status": "queued", "epoch": 0, "epochs": tr["epochs"], "batch": 0,
+                       "batches": max(1, math.ceil(n / tr["batch_size"])), "elapsed": 0.0,
+                       "eta": None, "history": {}, "message": ""}
+        self.result: TrainResult | None = None
+        self.error: KwkError | None = None
+        self._t0 = None
+
+    # ------------------------------------------------------------------ control
+    def start(self) -> "Job":
+        self._thread = threading.Thread(target=self._run, name=f"kwk-train-{self.label}",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def run(self) -> TrainResult:
+        """Train in the calling thread (CLI). Raises the job's error, if any."""
+        self._run()
+        if self.error:
+            raise self.error
+        return self.result
+
+    def stop(self) -> None:
+        """Ask for a clean stop after the current batch; the model so far is kept."""
+        self._stop.set()
+        with self._lock:
+            if self._state["status"] in ("queued", "running"):
+                self._state["status"] = "stopping"
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    @property
+    def done(self) -> bool:
+        return self._state["status"] in ("finished", "stopped", "failed")
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            s = dict(self._state)
+            s["history"] = {k: list(v) for k, v in self._state["history"].items()}
+        if self._t0 is not None and not self.done:
+            s["elapsed"] = time.monotonic() - self._t0
+        return s
+
+    def _set(self, **kw):
+        with self._lock:
+            self._state.update(kw)
+
+    # ------------------------------------------------------------------ the work
+    def _run(self) -> None:
+        self._t0 = time.monotonic()
+        if self._stop.is_set():
+            self._set(status="stopped", message="Stopped before training started.")
+            return
+        self._set(status="running")
+        try:
+            self.result = self._train()
+            self._set(status="stopped" if self.result.status == "stopped" else "finished",
+                      message=self.result.message, elapsed=self.result.seconds, eta=0.0)
+        except KwkError as e:
+            self.error = e
+            self._set(status="failed", message=str(e))
+        except Exception as e:  # an unexpected failure must still reach the user as text
+            self.error = TrainError(f"Training failed: {type(e).__name__}: {e}",
+                                    "Try a smaller learning rate or a simpler network; if it "
+                                    "persists, report it with the spec.")
+            self.error.__cause__ = e
+            self._set(status="failed", message=str(self.error),
+                      trace=traceback.format_exc(limit=5))
+
+    def _train(self) -> TrainResult:
+        import keras
+        from kwk.builder import build_model, compile_model
+        from kwk.evaluate import evaluate_prepared
+        p, job = self.prepared, self
+        tr = p.spec["training"]
+        seed_everything(tr["seed"])
+        model = build_model(p.spec, p.X["train"].shape[1], p.n_classes)
+        steps = self._state["batches"]
+        compile_model(model, p.spec, steps)
+        diverged = {}
+
+        class Progress(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                job._set(epoch=epoch, batch=0)
+
+            def on_train_batch_end(self, batch, logs=None):
+                loss = (logs or {}).get("loss")
+                if loss is not None and not math.isfinite(float(loss)):
+                    diverged.update(epoch=job._state["epoch"] + 1, batch=batch + 1)
+                    self.model.stop_training = True
+                if job._stop.is_set():
+                    self.model.stop_training = True
+                job._set(batch=batch + 1)
+
+            def on_epoch_end(self, epoch, logs=None):
+                logs = dict(logs or {})
+                try:
+                    lr = self.model.optimizer.learning_rate
+                    logs["lr"] = float(lr.numpy() if hasattr(lr, "numpy") else lr)
+                except Exception:
+                    pass
+                el = time.monotonic() - job._t0
+                with job._lock:
+                    for k, v in logs.items():
+                        job._state["history"].setdefault(k, []).append(
+                            float(v) if v is not None and math.isfinite(float(v)) else None)
+                    job._state["epoch"] = epoch + 1
+                    job._state["elapsed"] = el
+                    done = epoch + 1
+                    job._state["eta"] = el / done * (job._state["epochs"] - done)
+
+        callbacks = [Progress()]
+        es = None
+        if tr["early_stopping_patience"] > 0:
+            es = keras.callbacks.EarlyStopping(monitor="val_loss",
+                                               patience=tr["early_stopping_patience"],
+                                               restore_best_weights=tr["restore_best_weights"])
+            callbacks.append(es)
+        if tr["lr_schedule"] == "reduce_on_plateau":
+            callbacks.append(keras.callbacks.ReduceLROnPlateau(
+                monitor="val_loss", factor=tr["lr_plateau_factor"],
+                patience=tr["lr_plateau_patience"]))
+        cw = class_weights(p.y["train"], p.n_classes) \
+            if tr["class_weight"] == "balanced" and p.task != "regression" else None
+        t0 = time.monotonic()
+        model.fit(p.X["train"], p.y["train"], validation_data=(p.X["validation"], p.y["validation"]),
+                  epochs=tr["epochs"], batch_size=tr["batch_size"], class_weight=cw,
+                  callbacks=callbacks, verbose=0, shuffle=True)
+        seconds = time.monotonic() - t0
+        history = self.snapshot()["history"]
+        epochs_run = len(history.get("loss", []))
+        if diverged:
+            raise TrainError(
+                f"The loss became NaN (not a number) at epoch {diverged['epoch']}, batch "
+                f"{diverged['batch']}: training diverged.",
+                f"Lower the learning rate (it is {tr['learning_rate']:g}; try "
+                f"{tr['learning_rate'] / 10:g}), check the data for extreme values, or add a "
+                "BatchNormalization layer.")
+        if self._stop.is_set():
+            status, msg = "stopped", f"Stopped by you after {epochs_run} epoch(s); the model " \
+                                     "so far was kept."
+        elif es is not None and es.stopped_epoch > 0:
+            status, msg = "early_stopped", f"Stopped early after {epochs_run} epochs: validation " \
+                                           f"loss had not improved for {tr['early_stopping_patience']} epochs."
+        else:
+            status, msg = "finished", f"Finished all {epochs_run} epochs."
+        if epochs_run == 0:
+            raise TrainError("Training was stopped before the first epoch finished, so there is "
+                             "no model to keep.", "Start again and let it run at least one epoch.")
+        metrics, details = evaluate_prepared(model, p)
+        return TrainResult(model=model, prepared=p, history=history, metrics=metrics,
+                           details=details, status=status, message=msg, seconds=seconds,
+                           epochs_run=epochs_run)

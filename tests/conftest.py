@@ -1,0 +1,51 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+
+def tiny_spec(target, task="auto", epochs=3, **training):
+    return {"kwk_spec": 1, "data": {"target": target, "task": task},
+            "layers": [{"type": "Dense", "units": 8, "activation": "relu"}],
+            "training": {"epochs": epochs, "batch_size": 32, "learning_rate": 0.01,
+                         "early_stopping_patience": 0, **training}}
+
+
+def run_cli(*args, cwd=None, timeout=300):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "kwk", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, env=env, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def iris_df():
+    from kwk.samples import SAMPLES
+    return SAMPLES["iris"].load()
+
+
+@pytest.fixture(scope="session")
+def churn_df():
+    from kwk.samples import SAMPLES
+    return SAMPLES["churn"].load()
+
+
+@pytest.fixture(scope="session")
+def samples_dir(tmp_path_factory, iris_df, churn_df):
+    """CSV copies of four bundled datasets: multiclass, binary with categoricals and missing
+    values, binary, regression."""
+    from kwk.samples import SAMPLES
+    d = tmp_path_factory.mktemp("samples")
+    iris_df.to_csv(d / "iris.csv", index=False)
+    churn_df.to_csv(d / "churn.csv", index=False)
+    SAMPLES["breast_cancer"].load().to_csv(d / "breast_cancer.csv", index=False)
+    SAMPLES["diabetes"].load().to_csv(d / "diabetes.csv", index=False)
+    SAMPLES["tips"].load().to_csv(d / "tips.csv", index=False)
+    return d

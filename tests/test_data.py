@@ -1,0 +1,137 @@
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kwk.data import infer_kind, load, list_sheets, profile
+from kwk.errors import DataError
+
+CSV = "a,b,c\n1,x,2.5\n2,y,3.5\n3,x,4.5\n"
+
+
+@pytest.mark.parametrize("encoding,sep,ext", [("utf-8", ",", ".csv"), ("utf-8-sig", ",", ".csv"),
+                                              ("cp1252", ";", ".csv"), ("latin-1", "\t", ".tsv"),
+                                              ("utf-8", "|", ".txt")])
+def test_csv_encodings_and_delimiters(encoding, sep, ext):
+    text = f"name{sep}città{sep}value\nAndré{sep}Zürich{sep}1\nJosé{sep}Köln{sep}2\n"
+    ld = load(text.encode(encoding), name="f" + ext)
+    assert list(ld.df.columns) == ["name", "città", "value"]
+    assert ld.df.iloc[0, 1] == "Zürich"
+    assert ld.read_options["sep"] == sep
+    # the recorded options re-read the same table with plain pandas (the generated script does)
+    again = pd.read_csv(io.BytesIO(text.encode(encoding)), **ld.read_options)
+    assert again.equals(ld.df)
+
+
+def test_bom_header_is_clean():
+    ld = load("\ufeffx,y\n1,2\n3,4\n".encode("utf-8"), name="bom.csv")
+    assert list(ld.df.columns) == ["x", "y"]
+    assert ld.read_options["encoding"] == "utf-8-sig"
+
+
+def test_path_and_bytes_give_same_frame_and_fingerprint(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text(CSV)
+    a, b = load(p), load(p.read_bytes(), name="d.csv")
+    assert a.df.equals(b.df) and a.fingerprint == b.fingerprint and a.name == "d.csv"
+
+
+def test_excel_sheet_choice(tmp_path):
+    p = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(p) as w:
+        pd.DataFrame({"a": [1, 2], "b": [3, 4]}).to_excel(w, sheet_name="first", index=False)
+        pd.DataFrame({"c": [5, 6, 7], "d": ["x", "y", "z"]}).to_excel(w, sheet_name="second",
+                                                                      index=False)
+    assert list_sheets(p) == ["first", "second"]
+    assert list(load(p).df.columns) == ["a", "b"]
+    ld = load(p, sheet="second")
+    assert list(ld.df.columns) == ["c", "d"] and ld.read_options == {"sheet_name": "second"}
+    with pytest.raises(DataError, match="no sheet named 'third'"):
+        load(p, sheet="third")
+
+
+def test_parquet_and_jsonl(tmp_path):
+    df = pd.DataFrame({"a": [1.0, 2.0, None], "b": ["x", "y", "z"]})
+    df.to_parquet(tmp_path / "d.parquet")
+    assert load(tmp_path / "d.parquet").df.shape == (3, 2)
+    df.to_json(tmp_path / "d.jsonl", orient="records", lines=True)
+    ld = load(tmp_path / "d.jsonl")
+    assert ld.df.shape == (3, 2) and ld.fmt == "jsonl"
+
+
+@pytest.mark.parametrize("data,name,match", [
+    (b"", "empty.csv", "is empty"),
+    (b"   \n\n", "blank.csv", "is empty"),
+    (bytes(range(256)) * 50, "binary.csv", "binary"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "picture.csv", "binary"),
+    (b"PK\x03\x04" + b"\x00" * 100, "renamed.csv", "named like a CSV"),
+    (b"a,b\n1,2\n3,4,5\n", "ragged.csv", r"Row 3 has 3 values"),
+    (b"1.5,2.5,3\n4,5,6\n", "noheader.csv", "looks like data, not column names"),
+    (b"onlyone\n1\n2\n", "single.csv", "only one column"),
+    (b"a,b,a\n1,2,3\n", "dups.csv", "share the same name: 'a'"),
+    (b"a,b\n", "header_only.csv", "no data rows"),
+    (b"not really an excel file", "fake.xlsx", "could not be read as an Excel"),
+    (b"garbage", "fake.parquet", "could not be read as a Parquet"),
+    (b"\x00\x01\x02", "thing.bin", "not supported"),
+])
+def test_bad_files_raise_clear_data_errors(data, name, match):
+    with pytest.raises(DataError, match=match) as e:
+        load(data, name=name)
+    assert e.value.hint  # every data error tells the user what to do
+
+
+def test_missing_path():
+    with pytest.raises(DataError, match="File not found"):
+        load("/nonexistent/file.csv")
+
+
+def test_kind_inference():
+    n = 60
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({
+        "num": rng.normal(size=n), "cat": rng.choice(["a", "b", "c"], n),
+        "flag": rng.choice(["yes", "no"], n), "zeroone": rng.integers(0, 2, n),
+        "when": pd.date_range("2020-01-01", periods=n).strftime("%Y-%m-%d"),
+        "row_id": np.arange(n), "name": [f"person {i} with a long free text note" * 2 for i in range(n)],
+        "const": 5, "empty": np.nan, "qmark": ["?"] + [str(x) for x in rng.normal(size=n - 1)],
+    })
+    kinds = {c: infer_kind(df[c])[0] for c in df}
+    assert kinds == {"num": "numeric", "cat": "categorical", "flag": "boolean",
+                     "zeroone": "boolean", "when": "datetime", "row_id": "identifier",
+                     "name": "text", "const": "constant", "empty": "constant", "qmark": "numeric"}
+
+
+def test_profile_contents_and_warnings():
+    n = 200
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=n)
+    df = pd.DataFrame({"x": x, "x_copy": x * 2 + 0.001 * rng.normal(size=n),
+                       "mostly_missing": np.where(rng.random(n) < 0.6, np.nan, 1.0 * rng.random(n)),
+                       "many": [f"label{i % 80}" for i in range(n)], "id": np.arange(n),
+                       "const": "same", "y": np.where(rng.random(n) < 0.05, "rare", "common")})
+    df = pd.concat([df, df.iloc[:3]], ignore_index=True)  # 3 duplicate rows
+    p = profile(df, target="y")
+    assert p["rows"] == n + 3 and p["columns"] == 7 and p["duplicate_rows"] == 3
+    col = {c["name"]: c for c in p["columns_info"]}
+    assert col["x"]["stats"]["min"] == pytest.approx(df["x"].min())
+    assert col["x"]["stats"]["median"] == pytest.approx(df["x"].median())
+    assert sum(col["x"]["histogram"]["counts"]) == n + 3
+    assert col["mostly_missing"]["missing_pct"] > 50
+    assert col["many"]["top"][0]["count"] >= 2
+    text = " | ".join(w["message"] for w in p["warnings"])
+    for expected in ("highly correlated", "many missing", "constant",
+                     "high cardinality", "target imbalance", "duplicate rows"):
+        assert expected in text, expected
+    import json
+    json.dumps(p)  # plain JSON
+    ids = profile(df.drop_duplicates().assign(id=lambda d: np.arange(len(d))))
+    assert any("ID-like" in w["message"] for w in ids["warnings"])
+
+
+def test_profile_big_frame_samples_and_says_so():
+    n = 150_000
+    df = pd.DataFrame({"f": np.random.default_rng(0).normal(size=n), "g": np.arange(n) % 7})
+    c = {c["name"]: c for c in profile(df)["columns_info"]}
+    assert c["f"]["sampled_rows"] == 100_000 and c["f"]["unique_estimated"]
+    assert c["g"]["unique"] == 7 and not c["g"]["unique_estimated"]
