@@ -75,8 +75,8 @@ def run_record(result, data_name: str, fingerprint: str) -> dict:
             "versions": package_versions()}
 
 
-def save_bundle(result, out_dir, data_name: str, fingerprint: str, script: str | None) -> Path:
-    """Write every bundle file for a finished :class:`kwk.train.TrainResult`."""
+def ensure_writable(out_dir) -> Path:
+    """Create ``out_dir`` and check it can be written, before any long work starts."""
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -86,6 +86,12 @@ def save_bundle(result, out_dir, data_name: str, fingerprint: str, script: str |
     except OSError as e:
         raise KwkError(f"Cannot write to the output folder {out}: {e.strerror or e}.",
                        "Choose a folder you can write to, with free disk space.")
+    return out
+
+
+def save_bundle(result, out_dir, data_name: str, fingerprint: str, script: str | None) -> Path:
+    """Write every bundle file for a finished :class:`kwk.train.TrainResult`."""
+    out = ensure_writable(out_dir)
     try:
         save_model(result.model, out / "model.keras")
         _write_json(out / "preprocess.json", result.prepared.pre.state)

@@ -73,9 +73,10 @@ def _bar(s: dict, width: int = 28) -> str:
 
 
 def cmd_train(a) -> int:
-    from kwk.bundle import save_bundle
+    from kwk.bundle import ensure_writable, save_bundle
     from kwk.codegen import generate_script
     from kwk.train import Job, prepare
+    ensure_writable(a.out)
     ld = _load(a.data, a.sheet)
     spec = _read_spec(a.spec)
     prep = prepare(ld.df, spec)

@@ -1,0 +1,110 @@
+import ast
+import json
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from conftest import ROOT, run_cli, tiny_spec
+from kwk.codegen import generate_script, model_code
+from kwk.spec import normalize
+
+
+def _resolved(features, target="y", task="multiclass", kinds=None, **training):
+    spec = normalize({"data": {"target": target, "task": task},
+                      "layers": [{"type": "Dense", "units": 8, "activation": "relu"},
+                                 {"type": "Dropout", "rate": 0.1}],
+                      "training": training})
+    spec["data"]["features"] = list(features)
+    spec["data"]["kinds"] = kinds or {f: "numeric" for f in features}
+    spec["data"]["kinds"][target] = "categorical"
+    return spec
+
+
+def _shape(tree):
+    """The script's AST with every string constant blanked: code structure only."""
+    class Blank(ast.NodeTransformer):
+        def visit_Constant(self, node):
+            return ast.Constant("S") if isinstance(node.value, str) else node
+    return ast.dump(Blank().visit(tree))
+
+
+HOSTILE = st.text(min_size=1, max_size=40).filter(lambda s: s.strip() != "")
+
+
+@settings(max_examples=60, deadline=None)
+@given(names=st.lists(HOSTILE, min_size=2, max_size=4, unique=True), target=HOSTILE,
+       path=HOSTILE)
+def test_hostile_names_never_become_code(names, target, path):
+    names = [n for n in names if n != target] or ["x"]
+    kinds = {n: k for n, k in zip(names, ["numeric", "categorical", "datetime", "boolean"])}
+    benign_names = [f"col{i}" for i in range(len(names))]
+    benign = generate_script(_resolved(benign_names, "target",
+                                       kinds={b: kinds[n] for b, n in zip(benign_names, names)}),
+                             data_path="data.csv", data_name="data.csv")
+    hostile = generate_script(_resolved(names, target, kinds=dict(kinds)), data_path=path,
+                              data_name=path)
+    assert _shape(ast.parse(hostile)) == _shape(ast.parse(benign))
+
+
+def test_known_injection_attempts_stay_strings():
+    evil = ['"); import os; os.system("rm -rf /"); ("', "'''\nimport os\n'''",
+            '"""\nimport os\n"""', "\\", "x\ny", "{__import__('os')}", "${target}"]
+    script = generate_script(_resolved(evil[:-1], evil[-1]), data_path=evil[1], data_name=evil[2])
+    tree = ast.parse(script)
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+                for a in n.names}
+    assert imported == {"json", "os", "sys", "warnings", "numpy", "pandas", "keras", "layers",
+                        "metrics", "train_test_split", "tensorflow"}
+    assert "FEATURES = " in script and repr(evil[0]) in script
+
+
+def test_model_code_snippet():
+    spec = normalize({"data": {"target": "y", "task": "binary"},
+                      "layers": [{"type": "Dense", "units": 5}]})
+    code = model_code(spec, 4, 1)
+    assert "model.add(layers.Dense(5, activation='relu'))" in code
+    assert "model.add(layers.Dense(1, activation='sigmoid'))" in code
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dataset,target,extra", [
+    ("iris.csv", "species", {}),
+    ("churn.csv", "churned", {"class_weight": "balanced", "lr_schedule": "exponential"}),
+    ("diabetes.csv", "target", {"lr_schedule": "cosine", "optimizer": "sgd", "momentum": 0.9}),
+    ("tips.csv", "tip", {"early_stopping_patience": 3}),
+])
+def test_generated_script_reproduces_the_model(tmp_path, samples_dir, dataset, target, extra):
+    spec = tiny_spec(target, epochs=6, **extra)
+    spec["layers"] = [{"type": "Dense", "units": 12, "activation": "relu",
+                       "kernel_regularizer": {"type": "L2", "l2": 0.001}},
+                      {"type": "BatchNormalization"}, {"type": "Dropout", "rate": 0.1},
+                      {"type": "Dense", "units": 6, "activation": "tanh"}]
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    r = run_cli("train", samples_dir / dataset, "--spec", tmp_path / "spec.json",
+                "--out", tmp_path / "run", "--quiet")
+    assert r.returncode == 0, r.stderr
+    script = tmp_path / "run" / "train_script.py"
+    # codegen on the CLI prints the same script (but for its date line)
+    r2 = run_cli("codegen", tmp_path / "spec.json", "--data", samples_dir / dataset)
+    assert r2.returncode == 0 and r2.stdout.split("\n")[3:] == script.read_text().split("\n")[3:]
+    out = tmp_path / "script_out"
+    p = subprocess.run([sys.executable, str(script), str(samples_dir / dataset), str(out)],
+                       capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr[-3000:]
+    app = json.loads((tmp_path / "run" / "metrics.json").read_text())["test"]
+    mine = json.loads((out / "script_metrics.json").read_text())
+    for k, v in mine.items():
+        assert v == pytest.approx(app[k], rel=1e-3, abs=1e-3), k
+    import keras
+    a = keras.saving.load_model(tmp_path / "run" / "model.keras")
+    b = keras.saving.load_model(out / "model.keras")
+    assert a.count_params() == b.count_params()
+    la = [l for l in a.layers if type(l).__name__ != "InputLayer"]
+    lb = [l for l in b.layers if type(l).__name__ != "InputLayer"]
+    assert len(la) == len(lb)
+    for x, y in zip(la, lb):
+        cx = {k: v for k, v in x.get_config().items() if k != "name"}
+        cy = {k: v for k, v in y.get_config().items() if k != "name"}
+        assert cx == cy
