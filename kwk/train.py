@@ -126,9 +126,13 @@ class Job:
     ``elapsed``, ``eta``, ``history`` (lists per metric) and ``message``.
     """
 
-    def __init__(self, prepared: Prepared, label: str = ""):
+    def __init__(self, prepared: Prepared, label: str = "", on_finish=None):
+        """``on_finish(result)`` runs in the training thread after a successful run (e.g. to
+        save it); its return value is kept in ``finish_value``, its KwkError in ``error``."""
         self.prepared = prepared
         self.label = label
+        self.on_finish = on_finish
+        self.finish_value = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -193,6 +197,8 @@ class Job:
         self._set(status="running")
         try:
             self.result = self._train()
+            if self.on_finish is not None:
+                self.finish_value = self.on_finish(self.result)
             self._set(status="stopped" if self.result.status == "stopped" else "finished",
                       message=self.result.message, elapsed=self.result.seconds, eta=0.0)
         except KwkError as e:
@@ -290,3 +296,23 @@ class Job:
         return TrainResult(model=model, prepared=p, history=history, metrics=metrics,
                            details=details, status=status, message=msg, seconds=seconds,
                            epochs_run=epochs_run)
+
+
+def diagnose(history: dict, min_epochs: int = 5) -> str | None:
+    """A plain-language note when the curves show divergence or over-fitting, with a fix."""
+    loss = [v for v in history.get("loss", []) if v is not None]
+    val = [v for v in history.get("val_loss", []) if v is not None]
+    if len(history.get("loss", [])) != len(loss):
+        return ("The training loss stopped being a number: training diverged. Lower the learning "
+                "rate (divide it by 10) or add BatchNormalization.")
+    if len(loss) >= 3 and loss[-1] > 2 * min(loss) and loss[-1] > loss[0]:
+        return ("The training loss is going up instead of down: training is diverging. Lower the "
+                "learning rate (divide it by 10).")
+    if len(val) >= min_epochs:
+        best = int(np.argmin(val))
+        since = len(val) - 1 - best
+        if since >= 3 and val[-1] > 1.1 * val[best] and loss[-1] < loss[best]:
+            return (f"Over-fitting: validation loss was best at epoch {best + 1} and has risen for "
+                    f"{since} epochs while training loss keeps falling. Add Dropout, an L2 "
+                    "penalty, fewer units, or early stopping (restore best weights).")
+    return None

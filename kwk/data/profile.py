@@ -188,3 +188,36 @@ def profile(df: pd.DataFrame, kinds: dict[str, str] | None = None, target: str |
     return {"name": name, "rows": n_rows, "columns": int(df.shape[1]), "duplicate_rows": dups,
             "memory_bytes": int(df.memory_usage(deep=False).sum()),
             "columns_info": cols, "warnings": warnings, "correlations": corr}
+
+
+def leakage_suspects(df: pd.DataFrame, target: str, features: list[str],
+                     threshold: float = 0.98) -> list[str]:
+    """Features that are (almost) a copy of the target: |correlation| ≥ threshold for numbers,
+    or a category that determines the target on ≥ threshold of rows. Messages, one per feature."""
+    out = []
+    y = df[target]
+    y_num = _numeric_values(y) if ptypes.is_numeric_dtype(y) or ptypes.is_bool_dtype(y) else None
+    sample = df if len(df) <= CORR_SAMPLE else df.sample(CORR_SAMPLE, random_state=0)
+    for c in features:
+        if c == target:
+            continue
+        x = sample[c]
+        try:
+            if y_num is not None and (ptypes.is_numeric_dtype(x) or ptypes.is_bool_dtype(x)):
+                r = pd.concat([_numeric_values(x), _numeric_values(sample[target])], axis=1).corr().iloc[0, 1]
+                if pd.notna(r) and abs(r) >= threshold:
+                    out.append(f"'{c}' is almost identical to the target (correlation {r:.3f}): "
+                               "it may leak the answer. Remove it unless it is known before "
+                               "the target.")
+                    continue
+            if x.nunique(dropna=True) < max(2, 0.5 * len(sample)):
+                pair = pd.DataFrame({"x": x.astype(str), "y": sample[target].astype(str)}).dropna()
+                top = pair.groupby("x")["y"].agg(lambda v: v.value_counts().iloc[0]).sum()
+                purity = top / max(len(pair), 1)
+                y_base = pair["y"].value_counts().iloc[0] / max(len(pair), 1)
+                if purity >= threshold and y_base < threshold and x.nunique() < len(pair) / 5:
+                    out.append(f"'{c}' predicts the target almost perfectly ({purity:.1%} of rows): "
+                               "check it is not derived from the target.")
+        except (TypeError, ValueError):
+            continue
+    return out

@@ -1,0 +1,173 @@
+"""Plotly figure factories: data in, ``go.Figure`` out. No Streamlit here."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+ACCENT = "#4F46E5"
+SECOND = "#F97316"
+GREY = "#9CA3AF"
+_LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), template="plotly_white",
+               font=dict(size=12))
+
+
+def _fig(title: str | None = None, height: int = 320, **kw) -> go.Figure:
+    f = go.Figure()
+    f.update_layout(title=title, height=height, **_LAYOUT, **kw)
+    return f
+
+
+def column_distribution(col: dict, height: int = 180) -> go.Figure:
+    """Histogram (numeric) or bar chart of top values, from a profile column entry."""
+    f = _fig(height=height, showlegend=False)
+    f.update_layout(margin=dict(l=5, r=5, t=5, b=5))
+    h = col.get("histogram")
+    if h:
+        e = np.asarray(h["edges"])
+        f.add_bar(x=(e[:-1] + e[1:]) / 2, y=h["counts"], width=np.diff(e), marker_color=ACCENT,
+                  hovertemplate="%{x:.3g}: %{y}<extra></extra>")
+    elif col.get("top"):
+        f.add_bar(x=[str(t["value"])[:20] for t in col["top"]], y=[t["count"] for t in col["top"]],
+                  marker_color=ACCENT, hovertemplate="%{x}: %{y}<extra></extra>")
+    return f
+
+
+def correlation_heatmap(corr: dict) -> go.Figure:
+    cols = corr["columns"]
+    m = np.array([[np.nan if v is None else v for v in row] for row in corr["matrix"]], dtype=float)
+    f = _fig("Correlations between numeric columns", height=max(300, 28 * len(cols) + 120))
+    f.add_heatmap(z=m, x=cols, y=cols, zmin=-1, zmax=1, colorscale="RdBu", reversescale=True,
+                  hovertemplate="%{y} × %{x}: %{z:.2f}<extra></extra>")
+    f.update_yaxes(autorange="reversed")
+    return f
+
+
+def target_distribution(values, task: str, name: str) -> go.Figure:
+    import pandas as pd
+    s = pd.Series(values).dropna()
+    f = _fig(f"Distribution of {name}", showlegend=False)
+    if task == "regression":
+        f.add_histogram(x=pd.to_numeric(s, errors="coerce"), marker_color=ACCENT, nbinsx=40)
+    else:
+        vc = s.astype(str).value_counts()
+        f.add_bar(x=vc.index.tolist(), y=vc.values.tolist(), marker_color=ACCENT)
+    return f
+
+
+def network_diagram(rows: list[dict], max_nodes: int = 12) -> go.Figure:
+    """One column of nodes per layer (at most ``max_nodes`` drawn, the rest summarised)."""
+    f = _fig("Network", height=340, showlegend=False)
+    xs, ys, texts, ex, ey = [], [], [], [], []
+    prev = None
+    for i, r in enumerate(rows):
+        width = int(np.prod(r["shape"]))
+        n = min(width, max_nodes)
+        pos = np.linspace(-1, 1, n) if n > 1 else np.array([0.0])
+        if prev is not None:
+            for a in prev:
+                for b in pos:
+                    ex += [i - 1, i, None]
+                    ey += [a, b, None]
+        xs += [i] * n
+        ys += list(pos)
+        texts += [f"{r['name']}<br>shape {r['shape']}<br>{r['params']:,} weights"] * n
+        prev = pos
+    f.add_scatter(x=ex, y=ey, mode="lines", line=dict(color="#D1D5DB", width=0.6),
+                  hoverinfo="skip")
+    f.add_scatter(x=xs, y=ys, mode="markers", marker=dict(size=12, color=ACCENT,
+                  line=dict(color="white", width=1)), text=texts, hoverinfo="text")
+    f.update_xaxes(tickvals=list(range(len(rows))),
+                   ticktext=[f"{r['name']}<br>{int(np.prod(r['shape']))}" for r in rows],
+                   showgrid=False, zeroline=False)
+    f.update_yaxes(visible=False)
+    return f
+
+
+def learning_curves(history: dict, metric: str = "loss", title: str | None = None) -> go.Figure:
+    f = _fig(title or metric.replace("_", " ").capitalize(), height=300,
+             legend=dict(orientation="h", y=-0.2))
+    for key, name, color in ((metric, "train", ACCENT), (f"val_{metric}", "validation", SECOND)):
+        v = history.get(key) or []
+        if v:
+            f.add_scatter(x=list(range(1, len(v) + 1)), y=v, name=name, mode="lines+markers",
+                          marker=dict(size=4), line=dict(color=color))
+    f.update_xaxes(title="epoch")
+    return f
+
+
+def confusion_matrix(cm, classes, normalized: bool = False) -> go.Figure:
+    cm = np.asarray(cm, dtype=float)
+    z = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalized else cm
+    text = [[f"{v:.0%}" if normalized else f"{int(v)}" for v in row] for row in z]
+    labels = [str(c) for c in classes]
+    f = _fig("Confusion matrix (rows: actual, columns: predicted)",
+             height=max(320, 40 * len(labels) + 160))
+    f.add_heatmap(z=z, x=labels, y=labels, text=text, texttemplate="%{text}",
+                  colorscale="Blues", showscale=False,
+                  hovertemplate="actual %{y}, predicted %{x}: %{text}<extra></extra>")
+    f.update_yaxes(autorange="reversed", title="actual")
+    f.update_xaxes(title="predicted", side="bottom")
+    return f
+
+
+def roc_curves(y, proba, classes) -> go.Figure:
+    from sklearn.metrics import auc, roc_curve
+    f = _fig("ROC curve", height=340, legend=dict(orientation="h", y=-0.25))
+    f.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dot", color=GREY),
+                  name="chance")
+    pairs = [(1, classes[1])] if len(classes) == 2 else list(enumerate(classes))
+    for i, c in pairs:
+        yi = (np.asarray(y) == i).astype(int)
+        if yi.min() == yi.max():
+            continue
+        fpr, tpr, _ = roc_curve(yi, proba[:, i])
+        f.add_scatter(x=fpr, y=tpr, mode="lines", name=f"{c} (AUC {auc(fpr, tpr):.3f})")
+    f.update_xaxes(title="false positive rate", range=[0, 1])
+    f.update_yaxes(title="true positive rate", range=[0, 1.02])
+    return f
+
+
+def pr_curves(y, proba, classes) -> go.Figure:
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+    f = _fig("Precision–recall", height=340, legend=dict(orientation="h", y=-0.25))
+    pairs = [(1, classes[1])] if len(classes) == 2 else list(enumerate(classes))
+    for i, c in pairs:
+        yi = (np.asarray(y) == i).astype(int)
+        if yi.min() == yi.max():
+            continue
+        p, r, _ = precision_recall_curve(yi, proba[:, i])
+        ap = average_precision_score(yi, proba[:, i])
+        f.add_scatter(x=r, y=p, mode="lines", name=f"{c} (AP {ap:.3f})")
+    f.update_xaxes(title="recall", range=[0, 1])
+    f.update_yaxes(title="precision", range=[0, 1.02])
+    return f
+
+
+def actual_vs_predicted(y, pred) -> go.Figure:
+    y, pred = np.asarray(y, float), np.asarray(pred, float)
+    lo, hi = float(min(y.min(), pred.min())), float(max(y.max(), pred.max()))
+    f = _fig("Actual vs predicted", height=340, showlegend=False)
+    f.add_scatter(x=[lo, hi], y=[lo, hi], mode="lines", line=dict(dash="dot", color=GREY))
+    f.add_scatter(x=pred, y=y, mode="markers", marker=dict(color=ACCENT, opacity=0.6, size=6),
+                  hovertemplate="predicted %{x:.3g}, actual %{y:.3g}<extra></extra>")
+    f.update_xaxes(title="predicted")
+    f.update_yaxes(title="actual")
+    return f
+
+
+def residuals_vs_fitted(y, pred) -> go.Figure:
+    y, pred = np.asarray(y, float), np.asarray(pred, float)
+    f = _fig("Residuals vs fitted", height=340, showlegend=False)
+    f.add_hline(y=0, line=dict(dash="dot", color=GREY))
+    f.add_scatter(x=pred, y=y - pred, mode="markers", marker=dict(color=ACCENT, opacity=0.6, size=6))
+    f.update_xaxes(title="predicted")
+    f.update_yaxes(title="residual (actual − predicted)")
+    return f
+
+
+def residual_histogram(y, pred) -> go.Figure:
+    r = np.asarray(y, float) - np.asarray(pred, float)
+    f = _fig("Residuals", height=340, showlegend=False)
+    f.add_histogram(x=r, marker_color=ACCENT, nbinsx=30)
+    f.update_xaxes(title="residual")
+    return f

@@ -1,0 +1,32 @@
+"""Starting points for the Build page: named layer stacks."""
+TEMPLATES: dict[str, dict] = {
+    "Small MLP": {"help": "Two small hidden layers: a solid first try for most tables.",
+                  "layers": [{"type": "Dense", "units": 32, "activation": "relu"},
+                             {"type": "Dense", "units": 16, "activation": "relu"}]},
+    "Deep & regularized": {"help": "Four layers with batch normalization, dropout and an L2 "
+                           "penalty: for larger tables, resists over-fitting.",
+                           "layers": [{"type": "Dense", "units": 128, "activation": "relu",
+                                       "kernel_initializer": "he_normal",
+                                       "kernel_regularizer": {"type": "L2", "l2": 0.0001}},
+                                      {"type": "BatchNormalization"},
+                                      {"type": "Dropout", "rate": 0.3},
+                                      {"type": "Dense", "units": 64, "activation": "relu",
+                                       "kernel_initializer": "he_normal",
+                                       "kernel_regularizer": {"type": "L2", "l2": 0.0001}},
+                                      {"type": "BatchNormalization"},
+                                      {"type": "Dropout", "rate": 0.3},
+                                      {"type": "Dense", "units": 32, "activation": "relu"},
+                                      {"type": "Dense", "units": 16, "activation": "relu"}]},
+    "Wide & shallow": {"help": "One wide hidden layer.",
+                       "layers": [{"type": "Dense", "units": 256, "activation": "relu"},
+                                  {"type": "Dropout", "rate": 0.2}]},
+    "Self-normalizing (SELU)": {"help": "SELU units with AlphaDropout keep signals well scaled "
+                                "without batch normalization.",
+                                "layers": [{"type": "Dense", "units": 64, "activation": "selu",
+                                            "kernel_initializer": "lecun_normal"},
+                                           {"type": "AlphaDropout", "rate": 0.1},
+                                           {"type": "Dense", "units": 32, "activation": "selu",
+                                            "kernel_initializer": "lecun_normal"}]},
+    "Linear model": {"help": "No hidden layer: logistic or linear regression, as a reference.",
+                     "layers": []},
+}

@@ -1,0 +1,1 @@
+"""Shared Streamlit widgets and session helpers: the only engine package that imports streamlit."""

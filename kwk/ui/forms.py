@@ -1,0 +1,94 @@
+"""Widgets generated from catalog parameters (kwk.params.Param): one function per kind."""
+from __future__ import annotations
+
+import streamlit as st
+
+from kwk.params import CONSTRAINTS, REGULARIZERS, Param
+
+
+def param_widget(p: Param, value, key: str):
+    """Draw the widget for ``p`` showing ``value``; return the (possibly edited) value."""
+    label = p.name.replace("_", " ")
+    if p.kind == "bool":
+        return st.toggle(label, value=bool(value), help=p.help, key=key)
+    if p.kind == "choice":
+        opts = list(p.choices)
+        return st.selectbox(label, opts, index=opts.index(value) if value in opts else 0,
+                            help=p.help, key=key)
+    if p.kind == "int":
+        if p.nullable and value is None:
+            value = p.min or 0
+        return int(st.number_input(label, value=int(value), step=1,
+                                   min_value=int(p.min) if p.min is not None else None,
+                                   max_value=int(p.max) if p.max is not None else None,
+                                   help=p.help + (f" ({p.range_text()})" if p.range_text() else ""),
+                                   key=key))
+    if p.kind == "float":
+        lo = p.min if p.min is not None else None
+        hi = p.max if p.max is not None else None
+        if p.nullable:
+            on = st.checkbox(f"set {label}", value=value is not None, key=key + "_on", help=p.help)
+            if not on:
+                return None
+            value = 0.0 if value is None else value
+        v = st.number_input(label, value=float(value), min_value=lo, max_value=hi,
+                            format="%g", step=_step(value), help=p.help +
+                            (f" (must be {p.range_text()})" if p.range_text() else ""), key=key)
+        return float(v)
+    if p.kind == "regularizer":
+        opts = ["none", *REGULARIZERS]
+        cur = value["type"] if value else "none"
+        t = st.selectbox(label, opts, index=opts.index(cur), help=p.help, key=key + "_t")
+        if t == "none":
+            return None
+        out = {"type": t}
+        for k in ("l1", "l2"):
+            if (k == "l1" and t in ("L1", "L1L2")) or (k == "l2" and t in ("L2", "L1L2")):
+                out[k] = float(st.number_input(f"{label}: {k} rate", min_value=0.0, max_value=10.0,
+                                               value=float((value or {}).get(k, 0.01)),
+                                               format="%g", step=0.001, key=f"{key}_{k}"))
+        return out
+    if p.kind == "constraint":
+        opts = ["none", *CONSTRAINTS]
+        cur = value["type"] if value else "none"
+        t = st.selectbox(label, opts, index=opts.index(cur), help=p.help, key=key + "_t")
+        if t == "none":
+            return None
+        out = {"type": t}
+        if t in ("MaxNorm", "MinMaxNorm"):
+            out["max_value"] = float(st.number_input(f"{label}: max value", min_value=0.0,
+                                                     value=float((value or {}).get("max_value", 3.0 if t == "MaxNorm" else 1.0)),
+                                                     key=key + "_max"))
+        if t == "MinMaxNorm":
+            out["min_value"] = float(st.number_input(f"{label}: min value", min_value=0.0,
+                                                     value=float((value or {}).get("min_value", 0.0)),
+                                                     key=key + "_min"))
+        return out
+    raise AssertionError(p.kind)
+
+
+def _step(value) -> float:
+    v = abs(float(value or 0))
+    if v == 0:
+        return 0.01
+    import math
+    return 10 ** math.floor(math.log10(v))
+
+
+def params_form(params, values: dict, key_prefix: str, columns: int = 2) -> dict:
+    """All parameters of a layer or of training; advanced ones folded. Returns new values."""
+    out = dict(values)
+    basic = [p for p in params if not p.advanced]
+    adv = [p for p in params if p.advanced]
+    cols = st.columns(columns)
+    for i, p in enumerate(basic):
+        with cols[i % columns]:
+            out[p.name] = param_widget(p, values.get(p.name, p.default), f"{key_prefix}_{p.name}")
+    if adv:
+        with st.expander("Advanced settings"):
+            cols = st.columns(columns)
+            for i, p in enumerate(adv):
+                with cols[i % columns]:
+                    out[p.name] = param_widget(p, values.get(p.name, p.default),
+                                               f"{key_prefix}_{p.name}")
+    return out

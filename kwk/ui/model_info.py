@@ -1,0 +1,33 @@
+"""Cached facts about the current data + spec that several pages need."""
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from kwk.errors import KwkError
+from kwk.spec import resolve
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _encoded_inputs(fingerprint: str, data_json: str, _df) -> tuple[int, int]:
+    from kwk.preprocess import Preprocessor
+    data = json.loads(data_json)
+    pre = Preprocessor.fit(_df, {"data": data})
+    return len(pre.input_names), max(len(pre.classes), 1)
+
+
+def stack_info(spec: dict):
+    """``(resolved_spec, notes, n_inputs, n_classes)`` for the session's data, or raises
+    KwkError. The encoded width comes from fitting the real preprocessing (cached)."""
+    ld = st.session_state.data
+    resolved, notes = resolve(spec, ld.df)
+    n_in, n_cls = _encoded_inputs(ld.fingerprint, json.dumps(resolved["data"], sort_keys=True), ld.df)
+    return resolved, notes, n_in, n_cls
+
+
+def try_stack_info(spec: dict):
+    try:
+        return stack_info(spec), None
+    except KwkError as e:
+        return None, e

@@ -1,0 +1,120 @@
+"""Session state: defaults set once, cached parsing, the spec assembled from the user's choices."""
+from __future__ import annotations
+
+import copy
+import json
+
+import streamlit as st
+
+from kwk.data import LoadedData, load
+from kwk.errors import KwkError
+from kwk.spec import default_spec
+
+ROLES = ("feature", "target", "ignore")
+
+
+def init() -> None:
+    ss = st.session_state
+    ss.setdefault("data", None)          # LoadedData
+    ss.setdefault("kinds", {})           # user's kind overrides
+    ss.setdefault("roles", {})           # column -> feature/target/ignore overrides
+    ss.setdefault("target", None)
+    ss.setdefault("task", "auto")
+    ss.setdefault("spec", default_spec())  # layers/output/training (data assembled on demand)
+    ss.setdefault("selected_layer", 0)
+    ss.setdefault("job", None)
+    ss.setdefault("run_id", None)
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=16, ttl=3600)
+def parse(data: bytes, name: str, sheet: str | None = None) -> LoadedData:
+    """Parse an upload once per (content, sheet); reruns reuse the result."""
+    return load(data, name=name, sheet=sheet)
+
+
+@st.cache_data(show_spinner="Loading the sample…", max_entries=16)
+def sample(key: str) -> LoadedData:
+    from kwk.data.loader import fingerprint_bytes
+    from kwk.samples import SAMPLES
+    df = SAMPLES[key].load()
+    csv = df.to_csv(index=False).encode()
+    return LoadedData(df=df, name=f"{key}.csv", fmt="csv", read_options={"sep": ",", "encoding": "utf-8"},
+                      fingerprint=fingerprint_bytes(csv), n_bytes=len(csv))
+
+
+@st.cache_data(show_spinner="Profiling…", max_entries=16)
+def cached_profile(fingerprint: str, kinds_json: str, target: str | None, _df) -> dict:
+    from kwk.data import profile
+    return profile(_df, kinds=json.loads(kinds_json), target=target)
+
+
+def set_data(ld: LoadedData, target: str | None = None) -> None:
+    """Start over with new data: roles, kinds and target reset; layers and training kept."""
+    ss = st.session_state
+    ss.data, ss.kinds, ss.roles, ss.task = ld, {}, {}, "auto"
+    ss.target = target if target in ld.df.columns else None
+
+
+def current_profile() -> dict | None:
+    ld = st.session_state.data
+    if ld is None:
+        return None
+    return cached_profile(ld.fingerprint, json.dumps(st.session_state.kinds, sort_keys=True),
+                          st.session_state.target, ld.df)
+
+
+def session_spec() -> dict:
+    """The spec from everything the user chose: data roles, target, task, layers, training."""
+    ss = st.session_state
+    spec = copy.deepcopy(ss.spec)
+    ld = ss.data
+    features = None
+    if ld is not None and any(r != "feature" for c, r in ss.roles.items() if c != ss.target):
+        prof = current_profile()
+        usable = {c["name"] for c in prof["columns_info"]
+                  if c["kind"] in ("numeric", "categorical", "boolean", "datetime")}
+        features = [str(c) for c in ld.df.columns if c != ss.target
+                    and ss.roles.get(str(c), "feature") == "feature" and str(c) in usable]
+    spec["data"] = {"target": ss.target, "features": features, "task": ss.task,
+                    "kinds": dict(ss.kinds)}
+    return spec
+
+
+def owner() -> str:
+    """The signed-in user's e-mail when Streamlit authentication is configured, else ''."""
+    try:
+        if getattr(st.user, "is_logged_in", False):
+            return str(st.user.get("email") or st.user.get("sub") or "")
+    except Exception:  # st.user unavailable (no auth configured / AppTest)
+        pass
+    return ""
+
+
+@st.cache_resource
+def store():
+    from kwk.store import Store
+    return Store()
+
+
+def show_error(e: KwkError) -> None:
+    st.error(e.message + (f"\n\n**What to do:** {e.hint}" if e.hint else ""), icon="⚠️")
+
+
+def need_data() -> bool:
+    """Show an empty state and return False when no data is loaded."""
+    if st.session_state.data is None:
+        st.info("No data yet. Upload a file or pick a sample on the **Data** page to begin.",
+                icon="📂")
+        st.page_link("pages/1_data.py", label="Go to Data", icon="➡️")
+        return False
+    return True
+
+
+def need_target() -> bool:
+    if not need_data():
+        return False
+    if not st.session_state.target:
+        st.info("Choose what to predict on the **Target** page first.", icon="🎯")
+        st.page_link("pages/2_target.py", label="Go to Target", icon="➡️")
+        return False
+    return True

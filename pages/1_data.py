@@ -1,0 +1,148 @@
+"""Data: upload or pick a sample, preview, profile, set roles and kinds."""
+import pandas as pd
+import streamlit as st
+
+from kwk.data import KINDS
+from kwk.errors import KwkError
+from kwk.plots import column_distribution, correlation_heatmap
+from kwk.samples import SAMPLES
+from kwk.ui.state import ROLES, current_profile, parse, sample, set_data, show_error
+
+ss = st.session_state
+st.title("📂 Data")
+limit_mb = st.get_option("server.maxUploadSize")
+
+src_upload, src_sample = st.columns([3, 2], gap="large")
+with src_upload:
+    up = st.file_uploader(f"Upload a table (CSV, TSV, Excel, Parquet, JSON lines — up to {limit_mb} MB)",
+                          type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "pq", "jsonl",
+                                "ndjson", "json"], key="upload")
+with src_sample:
+    choice = st.selectbox("…or pick a sample dataset", ["—"] + list(SAMPLES),
+                          format_func=lambda k: "—" if k == "—" else SAMPLES[k].title,
+                          key="sample_choice")
+    if choice != "—":
+        st.caption(SAMPLES[choice].description)
+        if st.button("Use this sample", key="use_sample", type="primary"):
+            set_data(sample(choice), SAMPLES[choice].target)
+            st.rerun()
+
+if up is not None:
+    data = up.getvalue()
+    sheet = None
+    try:
+        from kwk.data import list_sheets
+        sheets = list_sheets(data, up.name)
+        if len(sheets) > 1:
+            sheet = st.selectbox("Sheet", sheets, key="sheet")
+        ld = parse(data, up.name, sheet)
+    except KwkError as e:
+        show_error(e)
+        st.stop()
+    cur = ss.data
+    if cur is None or cur.fingerprint != ld.fingerprint or cur.read_options != ld.read_options:
+        set_data(ld)
+
+if ss.data is None:
+    st.info("Upload a file or pick a sample to begin. Your data stays in this session.", icon="👋")
+    st.stop()
+
+ld = ss.data
+df = ld.df
+prof = current_profile()
+st.subheader(f"{ld.name}")
+m = st.columns(5)
+m[0].metric("Rows", f"{prof['rows']:,}")
+m[1].metric("Columns", prof["columns"])
+m[2].metric("Duplicate rows", f"{prof['duplicate_rows']:,}")
+m[3].metric("Missing cells", f"{sum(c['missing'] for c in prof['columns_info']):,}")
+m[4].metric("Memory", f"{prof['memory_bytes'] / 1e6:.1f} MB")
+
+tab_preview, tab_roles, tab_cols, tab_corr = st.tabs(
+    ["Preview", "Roles & kinds", "Column profiles", "Correlations"])
+with tab_preview:
+    st.dataframe(df.head(200), width="stretch", height=320)
+    if prof["warnings"]:
+        with st.expander(f"⚠️ {len(prof['warnings'])} things to know about this data", expanded=True):
+            for w in prof["warnings"][:30]:
+                st.markdown(f"- {w['message']}")
+
+with tab_roles:
+    st.caption("Choose what each column is for, and correct its kind if KwK guessed wrong. "
+               "Identifier, constant and text columns are ignored by tabular models.")
+    rows = []
+    for c in prof["columns_info"]:
+        name = c["name"]
+        role = "target" if name == ss.target else ss.roles.get(name, "feature")
+        if c["kind"] in ("identifier", "constant", "text") and name not in ss.roles and role != "target":
+            role = "ignore"
+        rows.append({"column": name, "role": role, "kind": c["kind"],
+                     "why": c["kind_reason"], "missing %": c["missing_pct"], "unique": c["unique"]})
+    table = pd.DataFrame(rows)
+    edited = st.data_editor(
+        table, key=f"roles_editor_{ld.fingerprint}", width="stretch", hide_index=True,
+        disabled=["column", "why", "missing %", "unique"],
+        column_config={
+            "role": st.column_config.SelectboxColumn("role", options=list(ROLES), required=True,
+                                                     help="feature = model input; target = what to predict; ignore = leave out"),
+            "kind": st.column_config.SelectboxColumn("kind", options=list(KINDS), required=True,
+                                                     help="How the column is treated"),
+        })
+    new_targets = edited.loc[edited["role"] == "target", "column"].tolist()
+    changed = False
+    for _, r in edited.iterrows():
+        orig = table.loc[table["column"] == r["column"]].iloc[0]
+        if r["kind"] != orig["kind"]:
+            ss.kinds[r["column"]] = r["kind"]
+            changed = True
+        if r["role"] != orig["role"] and r["role"] != "target":
+            ss.roles[r["column"]] = r["role"]
+            if ss.target == r["column"]:
+                ss.target = None
+            changed = True
+    if len(new_targets) > 1:
+        st.warning("Only one column can be the target: keep one and set the others to feature "
+                   "or ignore.")
+    elif new_targets and new_targets[0] != ss.target:
+        ss.target = new_targets[0]
+        ss.roles.pop(ss.target, None)
+        changed = True
+    if changed:
+        st.rerun()
+
+with tab_cols:
+    q = st.text_input("Filter columns", key="col_filter", placeholder="type part of a name")
+    cols = [c for c in prof["columns_info"] if q.lower() in c["name"].lower()]
+    per_row = 3
+    for i in range(0, min(len(cols), 60), per_row):
+        row = st.columns(per_row)
+        for slot, c in zip(row, cols[i:i + per_row]):
+            with slot.container(border=True):
+                st.markdown(f"**{c['name']}**  \n`{c['kind']}` · {c['missing_pct']:.1f}% missing · "
+                            f"{c['unique']:,}{'≈' if c.get('unique_estimated') else ''} unique")
+                if c.get("histogram") or c.get("top"):
+                    st.plotly_chart(column_distribution(c), key=f"dist_{c['name']}",
+                                    config={"displayModeBar": False})
+                s = c.get("stats")
+                if s:
+                    st.caption(f"mean {s['mean']:.4g} · sd {s['std']:.4g} · min {s['min']:.4g} · "
+                               f"median {s['median']:.4g} · max {s['max']:.4g}")
+                for w in c["warnings"]:
+                    st.caption(f"⚠️ {w}")
+    if len(cols) > 60:
+        st.caption(f"Showing 60 of {len(cols)} columns: use the filter to find others.")
+
+with tab_corr:
+    corr = prof["correlations"]
+    if len(corr["columns"]) < 2:
+        st.info("Fewer than two numeric columns: nothing to correlate.")
+    else:
+        st.plotly_chart(correlation_heatmap(corr), key="corr_heatmap")
+        if corr["sampled_rows"] < prof["rows"]:
+            st.caption(f"Computed on a random sample of {corr['sampled_rows']:,} rows.")
+
+if ss.target:
+    st.success(f"Target: **{ss.target}**. Next: check it on the Target page.", icon="🎯")
+    st.page_link("pages/2_target.py", label="Next: Target", icon="➡️")
+else:
+    st.page_link("pages/2_target.py", label="Next: choose the target", icon="➡️")

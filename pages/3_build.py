@@ -1,0 +1,158 @@
+"""Build: stack layers like LEGO bricks; live shapes, parameters, diagram and Keras code."""
+import copy
+import json
+
+import pandas as pd
+import streamlit as st
+
+from kwk.codegen import model_code
+from kwk.errors import KwkError, SpecError
+from kwk.layers import CATALOG
+from kwk.plots import network_diagram
+from kwk.spec import check_stack, dumps, loads, output_units
+from kwk.templates import TEMPLATES
+from kwk.ui.forms import params_form
+from kwk.ui.model_info import try_stack_info
+from kwk.ui.state import need_target, session_spec, show_error
+
+ss = st.session_state
+st.title("🧱 Build the network")
+if not need_target():
+    st.stop()
+
+layers = ss.spec["layers"]
+
+
+def label(i: int, layer: dict) -> str:
+    lt = layer["type"]
+    main = {"Dense": lambda l: f"{l.get('units')}, {l.get('activation')}",
+            "Activation": lambda l: l.get("activation"),
+            "GaussianNoise": lambda l: f"σ={l.get('stddev')}"}.get(
+        lt, lambda l: f"{l['rate']}" if "rate" in l else "")(layer)
+    return f"{i + 1} · {lt}({main})"
+
+
+left, right = st.columns([5, 6], gap="large")
+with left:
+    t1, t2 = st.columns([3, 1])
+    tpl = t1.selectbox("Start from a template", list(TEMPLATES), key="template",
+                       help="Replaces the current layers with a ready-made stack.")
+    t1.caption(TEMPLATES[tpl]["help"])
+    if t2.button("Apply", key="apply_template"):
+        ss.spec["layers"] = copy.deepcopy(TEMPLATES[tpl]["layers"])
+        from kwk.spec import normalize
+        ss.spec = normalize({**ss.spec, "data": {}})
+        ss.selected_layer = 0
+        st.rerun()
+
+    a1, a2 = st.columns([3, 1])
+    new_type = a1.selectbox("Add a layer", list(CATALOG), key="palette",
+                            format_func=lambda t: f"{t} — {CATALOG[t].category}",
+                            help="The layer types KwK knows. Each has its own settings.")
+    a1.caption(CATALOG[new_type].summary)
+    if a2.button("➕ Add", key="add_layer", type="primary"):
+        layers.append({"type": new_type, **CATALOG[new_type].defaults()})
+        ss.selected_layer = len(layers) - 1
+        st.rerun()
+
+    if not layers:
+        st.info("No hidden layers: the model is a plain linear/logistic model. Add a Dense "
+                "layer to make it a neural network.", icon="🧱")
+    else:
+        labels = [label(i, l) for i, l in enumerate(layers)]
+        st.markdown("**Your stack** (drag to reorder; input at the top, output below)")
+        try:
+            from streamlit_sortables import sort_items
+            order = sort_items(labels, key="sort_" + str(abs(hash(tuple(labels)))))
+        except ImportError:  # the component is optional for the engine; keep the page usable
+            order = labels
+        if order != labels and sorted(order) == sorted(labels):
+            ss.spec["layers"] = [layers[labels.index(o)] for o in order]
+            st.rerun()
+        sel = min(ss.selected_layer, len(layers) - 1)
+        sel = st.selectbox("Edit layer", range(len(layers)), index=sel,
+                           format_func=lambda i: labels[i], key=f"edit_sel_{len(layers)}")
+        ss.selected_layer = sel
+        layer = layers[sel]
+        lt = CATALOG[layer["type"]]
+        with st.container(border=True):
+            st.markdown(f"**{labels[sel]}** — {lt.summary}")
+            values = params_form(lt.params, layer, key_prefix=f"layer{sel}_{layer['type']}")
+            new = {"type": layer["type"], **{k: v for k, v in values.items() if k != "type"}}
+            if new != layer:
+                layers[sel] = new
+                st.rerun()
+            b1, b2, b3, b4 = st.columns(4)
+            if b1.button("⬆️ Up", key="up", disabled=sel == 0):
+                layers[sel - 1], layers[sel] = layers[sel], layers[sel - 1]
+                ss.selected_layer = sel - 1
+                st.rerun()
+            if b2.button("⬇️ Down", key="down", disabled=sel == len(layers) - 1):
+                layers[sel + 1], layers[sel] = layers[sel], layers[sel + 1]
+                ss.selected_layer = sel + 1
+                st.rerun()
+            if b3.button("⧉ Duplicate", key="dup"):
+                layers.insert(sel + 1, copy.deepcopy(layer))
+                ss.selected_layer = sel + 1
+                st.rerun()
+            if b4.button("🗑️ Delete", key="delete"):
+                layers.pop(sel)
+                ss.selected_layer = max(0, sel - 1)
+                st.rerun()
+
+    with st.expander("Save or load the spec (JSON)"):
+        spec_now = session_spec()
+        st.download_button("⬇️ Download spec.json", dumps(spec_now), "spec.json",
+                           "application/json", key="dl_spec")
+        up = st.file_uploader("Load a spec.json", type=["json"], key="spec_upload")
+        if up is not None and ss.get("_spec_loaded") != up.file_id:
+            try:
+                loaded = loads(up.getvalue().decode("utf-8", errors="replace"))
+                ss._spec_loaded = up.file_id
+                ss.spec = {k: loaded[k] for k in ("kwk_spec", "name", "layers", "output", "training")}
+                d = loaded["data"]
+                cols = set(map(str, ss.data.df.columns))
+                if d["target"] in cols:
+                    ss.target, ss.task = d["target"], d["task"]
+                ss.kinds = {c: k for c, k in d["kinds"].items() if c in cols}
+                if d["features"] is not None:
+                    ss.roles = {c: ("feature" if c in d["features"] else "ignore")
+                                for c in cols if c != ss.target}
+                st.success("Spec loaded.")
+                st.rerun()
+            except SpecError as e:
+                show_error(e)
+
+with right:
+    info, err = try_stack_info(session_spec())
+    ss.build_ok = False
+    if err is not None:
+        show_error(err)
+    else:
+        resolved, notes, n_in, n_cls = info
+        try:
+            rows = check_stack(resolved, n_in, n_cls)
+            ss.build_ok = True
+        except SpecError as e:
+            rows = None
+            show_error(e)
+        if rows:
+            total = sum(r["params"] for r in rows)
+            c1, c2, c3 = st.columns(3)
+            c1.metric("Inputs", n_in, help="Encoded input columns: one per number, one per "
+                      "category label, three per date.")
+            c2.metric("Layers", len(rows) - 1)
+            c3.metric("Weights to learn", f"{total:,}")
+            tab_shapes, tab_diagram, tab_code = st.tabs(["Shapes", "Diagram", "Keras code"])
+            with tab_shapes:
+                st.dataframe(pd.DataFrame([{"layer": r["name"], "output shape": str(r["shape"]),
+                                            "weights": r["params"]} for r in rows]),
+                             hide_index=True, width="stretch")
+            with tab_diagram:
+                st.plotly_chart(network_diagram(rows), key="net_diagram")
+            with tab_code:
+                out = output_units(resolved["data"]["task"], n_cls)
+                st.code(model_code(resolved, n_in, out), language="python")
+                st.caption("The full, runnable training script is on the Predict & export page.")
+            st.success("The network is valid. Next: train it.", icon="✅")
+            st.page_link("pages/4_train.py", label="Next: Train", icon="➡️")

@@ -1,0 +1,88 @@
+"""Train: options, Start/Stop, live progress and curves from a background job."""
+import streamlit as st
+
+from kwk.codegen import generate_script
+from kwk.errors import KwkError
+from kwk.plots import learning_curves
+from kwk.spec import TRAINING_PARAMS
+from kwk.train import Job, diagnose, prepare
+from kwk.ui.forms import params_form
+from kwk.ui.state import need_target, owner, session_spec, show_error, store
+
+ss = st.session_state
+st.title("🏋️ Train")
+if not need_target():
+    st.stop()
+
+job = ss.job
+running = job is not None and not job.done
+
+with st.form("training_form", border=True):
+    st.markdown("**Training options**")
+    values = params_form(TRAINING_PARAMS, ss.spec["training"], key_prefix="tr", columns=3)
+    start = st.form_submit_button("▶️ Start training", type="primary", disabled=running)
+
+if start:
+    ss.spec["training"] = values
+    ld = ss.data
+    try:
+        prep = prepare(ld.df, session_spec())
+        st_store, who = store(), owner()
+
+        def on_finish(result, ld=ld, st_store=st_store, who=who):
+            script = generate_script(result.prepared.spec, data_path=ld.name, fmt=ld.fmt,
+                                     read_options=ld.read_options, data_name=ld.name)
+            return st_store.save(result, ld.name, ld.fingerprint, script, owner=who)
+
+        ss.job = Job(prep, label=ld.name, on_finish=on_finish).start()
+        ss.evaluated = False
+        st.rerun()
+    except KwkError as e:
+        show_error(e)
+
+
+def live():
+    job = ss.job
+    if job is None:
+        st.info("Set the options and press **Start training**. Training runs in the background: "
+                "you can look at other pages meanwhile.", icon="🏋️")
+        return
+    s = job.snapshot()
+    frac = 0.0 if not s["epochs"] else min(1.0, (s["epoch"] + s["batch"] / max(s["batches"], 1)) / s["epochs"])
+    if s["status"] in ("finished", "stopped"):
+        frac = 1.0
+    st.progress(frac, text=f"{s['status'].capitalize()} — epoch {s['epoch']} of {s['epochs']}")
+    c = st.columns(4)
+    c[0].metric("Epoch", f"{s['epoch']} / {s['epochs']}")
+    c[1].metric("Elapsed", f"{s['elapsed']:.0f} s")
+    c[2].metric("Time left", "—" if not s.get("eta") or job.done else f"{s['eta']:.0f} s")
+    h = s["history"]
+    c[3].metric("Validation loss", "—" if not h.get("val_loss") or h["val_loss"][-1] is None
+                else f"{h['val_loss'][-1]:.4f}")
+    if s["status"] in ("running", "queued", "stopping"):
+        if st.button("⏹️ Stop", key="stop", disabled=s["status"] == "stopping",
+                     help="Stops after the current batch and keeps the model so far."):
+            job.stop()
+            st.rerun()
+    if h.get("loss"):
+        g1, g2 = st.columns(2)
+        g1.plotly_chart(learning_curves(h, "loss"), key="live_loss")
+        if "accuracy" in h:
+            g2.plotly_chart(learning_curves(h, "accuracy"), key="live_acc")
+        note = diagnose(h)
+        if note:
+            st.warning(note, icon="💡")
+    if s["status"] == "failed":
+        show_error(job.error)
+    elif job.done:
+        st.success(s["message"] + " The run is saved.", icon="✅")
+        st.page_link("pages/5_evaluate.py", label="Next: Evaluate the model", icon="➡️")
+    if job.done and ss.get("_job_done_seen") is not job:
+        # once per job: record the run and rerun the whole app (stops polling, ticks the sidebar)
+        ss._job_done_seen = job
+        if job.finish_value:
+            ss.run_id = job.finish_value
+        st.rerun(scope="app")
+
+
+st.fragment(live, run_every=1.0 if running else None)()

@@ -1,0 +1,71 @@
+"""Predict & export: predictions for new rows; download model, spec, script, metrics."""
+import json
+
+import streamlit as st
+
+from kwk.errors import KwkError
+from kwk.safety import csv_safe
+from kwk.ui.state import owner, parse, show_error, store
+
+ss = st.session_state
+st.title("📦 Predict & export")
+runs = store().list(owner())
+if not runs:
+    st.info("No trained model yet. Train one on the **Train** page first.", icon="📦")
+    st.page_link("pages/4_train.py", label="Go to Train", icon="➡️")
+    st.stop()
+ids = [r["id"] for r in runs]
+by_id = {r["id"]: r for r in runs}
+run_id = st.selectbox("Model (run)", ids, index=ids.index(ss.run_id) if ss.run_id in ids else 0,
+                      key="pred_run", format_func=lambda i: f"{by_id[i]['created'][:19].replace('T', ' ')}"
+                      f" · {by_id[i]['data_name']} · {by_id[i]['task']}")
+run = store().get(run_id, owner())
+spec = run["spec"]
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
+def bundle(run_dir: str):
+    from kwk.bundle import load_bundle
+    return load_bundle(run_dir)
+
+
+st.subheader("Downloads")
+d = st.columns(4)
+files = [("model.keras", "🧠 Model (.keras)", "application/octet-stream"),
+         ("train_script.py", "🐍 Training script", "text/x-python"),
+         ("spec.json", "📄 Spec (JSON)", "application/json"),
+         ("metrics.json", "📊 Metrics (JSON)", "application/json")]
+for col, (name, label, mime) in zip(d, files):
+    data = store().file_bytes(run_id, name)
+    if data is not None:
+        col.download_button(label, data, file_name=name, mime=mime, key=f"dl_{name}")
+st.caption("The model's input is the encoded feature matrix; `preprocess.json` in the run folder "
+           "and the training script hold the preprocessing. Predictions below apply it for you.")
+with st.expander("Preview the training script"):
+    st.code((store().file_bytes(run_id, "train_script.py") or b"").decode(), language="python")
+
+st.subheader("Predict new rows")
+feats = spec["data"]["features"]
+st.caption(f"Upload rows with the same columns ({', '.join(feats[:12])}{'…' if len(feats) > 12 else ''}); "
+           "the target column is optional and missing values are fine.")
+up = st.file_uploader("New rows", type=["csv", "tsv", "txt", "xlsx", "parquet", "jsonl"],
+                      key="pred_upload")
+use_current = st.button("…or predict the current dataset", key="pred_current",
+                        disabled=ss.data is None)
+frame = None
+try:
+    if up is not None:
+        frame = parse(up.getvalue(), up.name).df
+    elif use_current and ss.data is not None:
+        frame = ss.data.df
+    if frame is not None:
+        pred = bundle(run["dir"]).predict(frame)
+        ss.predicted = True
+        st.dataframe(pred.head(1000), width="stretch", height=360)
+        if len(pred) > 1000:
+            st.caption(f"Showing 1,000 of {len(pred):,} rows; the download has all of them.")
+        st.download_button("⬇️ Download predictions (CSV)",
+                           csv_safe(pred).to_csv(index=False).encode("utf-8"),
+                           file_name="predictions.csv", mime="text/csv", key="dl_pred")
+except KwkError as e:
+    show_error(e)
