@@ -5,7 +5,7 @@ from kwk.data.profile import leakage_suspects, target_warnings
 from kwk.errors import KwkError
 from kwk.plots import target_distribution
 from kwk.spec import resolve
-from kwk.ui.state import current_profile, need_data, session_spec, show_error
+from kwk.ui.state import need_data, session_spec, show_error
 
 ss = st.session_state
 st.title("🎯 Target")
@@ -13,9 +13,6 @@ if not need_data():
     st.stop()
 
 df = ss.data.df
-prof = current_profile()
-kinds = {c["name"]: c["kind"] for c in prof["columns_info"]}
-candidates = [c for c in df.columns if kinds.get(str(c)) not in ("identifier", "constant", "text")]
 cols = [str(c) for c in df.columns]
 options = ["—"] + cols
 idx = options.index(ss.target) if ss.target in options else 0
@@ -31,25 +28,25 @@ if ss.target is None:
             "in advance: a diagnosis, a price, whether a customer leaves.", icon="🎯")
     st.stop()
 
-try:
-    resolved, notes = resolve(session_spec(), df)
-except KwkError as e:
-    show_error(e)
-    st.stop()
-task = resolved["data"]["task"]
 left, right = st.columns([2, 3], gap="large")
 with left:
-    st.markdown(f"### Task: **{task}**")
-    for n in notes:
-        st.caption(n)
     labels = {"auto": "Let KwK decide", "binary": "Two classes (binary)",
               "multiclass": "Several classes (multiclass)", "regression": "A number (regression)"}
     choice = st.radio("Task", list(labels), index=list(labels).index(ss.task),
-                      format_func=labels.get, key="task_radio",
+                      format_func=labels.get, key="task_radio", horizontal=True,
                       help="Override KwK's guess, e.g. when whole numbers are amounts, not classes.")
     if choice != ss.task:
         ss.task = choice
         st.rerun()
+    try:
+        resolved, notes = resolve(session_spec(), df)
+    except KwkError as e:
+        show_error(e)
+        st.stop()
+    task = resolved["data"]["task"]
+    st.markdown(f"### Task: **{task}**")
+    for n in notes:
+        st.caption(n)
     feats = resolved["data"]["features"]
     st.markdown(f"**{len(feats)} input columns:** " + ", ".join(f"`{f}`" for f in feats[:25])
                 + ("…" if len(feats) > 25 else ""))

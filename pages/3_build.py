@@ -77,7 +77,10 @@ with left:
         lt = CATALOG[layer["type"]]
         with st.container(border=True):
             st.markdown(f"**{labels[sel]}** — {lt.summary}")
-            values = params_form(lt.params, layer, key_prefix=f"layer{sel}_{layer['type']}")
+            # The key follows the layer's content: a layer replaced by a template, a reorder or a
+            # loaded spec gets fresh widgets instead of inheriting stale widget state.
+            ident = abs(hash(json.dumps(layer, sort_keys=True)))
+            values = params_form(lt.params, layer, key_prefix=f"layer{sel}_{ident}")
             new = {"type": layer["type"], **{k: v for k, v in values.items() if k != "type"}}
             if new != layer:
                 layers[sel] = new
@@ -110,6 +113,7 @@ with left:
                 loaded = loads(up.getvalue().decode("utf-8", errors="replace"))
                 ss._spec_loaded = up.file_id
                 ss.spec = {k: loaded[k] for k in ("kwk_spec", "name", "layers", "output", "training")}
+                ss.spec_version = ss.get("spec_version", 0) + 1
                 d = loaded["data"]
                 cols = set(map(str, ss.data.df.columns))
                 if d["target"] in cols:

@@ -19,7 +19,7 @@ running = job is not None and not job.done
 
 with st.form("training_form", border=True):
     st.markdown("**Training options**")
-    values = params_form(TRAINING_PARAMS, ss.spec["training"], key_prefix="tr", columns=3)
+    values = params_form(TRAINING_PARAMS, ss.spec["training"], key_prefix=f"tr{ss.get('spec_version', 0)}", columns=3)
     start = st.form_submit_button("▶️ Start training", type="primary", disabled=running)
 
 if start:

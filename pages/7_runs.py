@@ -28,6 +28,7 @@ if c1.button("📊 Open in Evaluate", key="open_eval"):
 if c2.button("🧱 Load its spec into Build", key="load_spec"):
     spec = store().get(sel, owner())["spec"]
     ss.spec = {k: spec[k] for k in ("kwk_spec", "name", "layers", "output", "training")}
+    ss.spec_version = ss.get("spec_version", 0) + 1
     if ss.data is not None and spec["data"]["target"] in ss.data.df.columns:
         ss.target = spec["data"]["target"]
     st.switch_page("pages/3_build.py")
