@@ -63,7 +63,7 @@ with left:
         st.markdown("**Your stack** (drag to reorder; input at the top, output below)")
         try:
             from streamlit_sortables import sort_items
-            order = sort_items(labels, key="sort_" + str(abs(hash(tuple(labels)))))
+            order = sort_items(labels, direction="vertical", key="sort_" + str(abs(hash(tuple(labels)))))
         except ImportError:  # the component is optional for the engine; keep the page usable
             order = labels
         if order != labels and sorted(order) == sorted(labels):
@@ -71,7 +71,8 @@ with left:
             st.rerun()
         sel = min(ss.selected_layer, len(layers) - 1)
         sel = st.selectbox("Edit layer", range(len(layers)), index=sel,
-                           format_func=lambda i: labels[i], key=f"edit_sel_{len(layers)}")
+                           format_func=lambda i: labels[i],
+                           key="edit_sel_" + str(abs(hash(tuple(labels)))))
         ss.selected_layer = sel
         layer = layers[sel]
         lt = CATALOG[layer["type"]]

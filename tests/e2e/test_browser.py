@@ -1,0 +1,103 @@
+"""End to end in Chromium: upload → target → build (real drag) → train → evaluate → script."""
+import subprocess
+import sys
+
+import pytest
+
+from conftest import shot, wait_idle
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def choose(page, label_text: str, option: str) -> None:
+    page.get_by_test_id("stSelectbox").filter(has_text=label_text).first.click()
+    page.get_by_role("option", name=option, exact=True).first.click()
+    wait_idle(page)
+
+
+def nav(page, name: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).first.click()
+    wait_idle(page)
+
+
+def train_flow(page, app_url, tmp_path, csv_path, target, tag, check):
+    page.goto(app_url)
+    wait_idle(page)
+    with page.expect_file_chooser() as fc:
+        page.locator("section[data-testid=stFileUploaderDropzone] button:visible").first.click()
+    fc.value.set_files(str(csv_path))
+    wait_idle(page)
+    page.get_by_text(csv_path.name).first.wait_for()
+    shot(page, f"{tag}_1_data")
+    nav(page, "Target")
+    choose(page, "What should the model predict?", target)
+    shot(page, f"{tag}_2_target")
+    nav(page, "Build")
+    choose(page, "Add a layer", "Dropout — Regularization")
+    page.get_by_role("button", name="Add", exact=False).filter(has_text="➕").first.click()
+    wait_idle(page)
+    # streamlit-sortables renders in an iframe
+    items = page.frame_locator("iframe[title*='sortables']").first.locator(".sortable-item")
+    items.nth(2).wait_for(timeout=30_000)
+    assert items.count() == 3 and "Dropout" in items.nth(2).inner_text()
+    src, dst = items.nth(2).bounding_box(), items.nth(0).bounding_box()
+    page.mouse.move(src["x"] + src["width"] / 2, src["y"] + src["height"] / 2)
+    page.mouse.down()  # a real mouse drag, in small steps as a hand would
+    page.mouse.move(dst["x"] + dst["width"] / 2, dst["y"] + 2, steps=25)
+    page.wait_for_timeout(300)
+    page.mouse.up()
+    wait_idle(page)
+    from playwright.sync_api import expect
+    expect(items.first).to_contain_text("1 · Dropout", timeout=30_000)  # the server reordered
+    page.get_by_role("tab", name="Keras code").click()
+    code = page.get_by_test_id("stCode").first.inner_text()
+    assert code.index("Dropout") < code.index("Dense(32")
+    shot(page, f"{tag}_3_build")
+    nav(page, "Train")
+    ep = page.get_by_label("epochs", exact=True)
+    ep.fill("4")
+    ep.press("Tab")
+    page.get_by_role("button", name="Start training").click()
+    page.wait_for_timeout(3000)
+    shot(page, f"{tag}_4_training")
+    page.get_by_text("The run is saved").wait_for(timeout=180_000)
+    wait_idle(page, 120)
+    shot(page, f"{tag}_4_train")
+    nav(page, "Evaluate")
+    check(page)
+    shot(page, f"{tag}_5_evaluate")
+    nav(page, "Predict & export")
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Training script").click()
+    script = tmp_path / f"{tag}_train_script.py"
+    dl.value.save_as(script)
+    out = tmp_path / f"{tag}_out"
+    p = subprocess.run([sys.executable, str(script), str(csv_path), str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert (out / "model.keras").exists()
+    shot(page, f"{tag}_6_predict")
+
+
+def test_classification_flow(page, app_url, tmp_path):
+    from kwk.samples import SAMPLES
+    csv = tmp_path / "flowers.csv"
+    SAMPLES["iris"].load().to_csv(csv, index=False)
+
+    def check(page):
+        page.get_by_text("Confusion matrix").first.wait_for()
+        assert page.get_by_text("Balanced accuracy").count() >= 1
+
+    train_flow(page, app_url, tmp_path, csv, "species", "classification", check)
+
+
+def test_regression_flow(page, app_url, tmp_path):
+    from kwk.samples import SAMPLES
+    csv = tmp_path / "tips.csv"
+    SAMPLES["tips"].load().to_csv(csv, index=False)
+
+    def check(page):
+        page.get_by_text("Residuals vs fitted").first.wait_for()
+        assert page.get_by_text("RMSE").count() >= 1
+
+    train_flow(page, app_url, tmp_path, csv, "tip", "regression", check)
