@@ -12,19 +12,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
-def tiny_spec(target, task="auto", epochs=3, **training):
-    return {"kwk_spec": 1, "data": {"target": target, "task": task},
-            "layers": [{"type": "Dense", "units": 8, "activation": "relu"}],
-            "training": {"epochs": epochs, "batch_size": 32, "learning_rate": 0.01,
-                         "early_stopping_patience": 0, **training}}
-
-
-def run_cli(*args, cwd=None, timeout=300):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "kwk", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, env=env, timeout=timeout)
-
-
 @pytest.fixture(scope="session")
 def iris_df():
     from kwk.samples import SAMPLES

@@ -3,7 +3,7 @@ import json
 import pandas as pd
 import pytest
 
-from conftest import run_cli, tiny_spec
+from testutil import run_cli, tiny_spec
 
 
 def test_profile_json(samples_dir):
@@ -18,7 +18,7 @@ def test_profile_json(samples_dir):
 def test_profile_does_not_import_tensorflow(samples_dir):
     import subprocess
     import sys
-    from conftest import ROOT
+    from testutil import ROOT
     code = ("import sys; from kwk.cli import main; main(['profile', %r]); "
             "sys.stderr.write(str('tensorflow' in sys.modules))" % str(samples_dir / "iris.csv"))
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import tiny_spec
+from testutil import tiny_spec
 from kwk.errors import DataError, TrainError
 from kwk.samples import SAMPLES
 from kwk.train import Job, prepare

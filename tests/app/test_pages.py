@@ -54,7 +54,24 @@ def test_data_page_sample_and_profile_without_tensorflow():
     assert at.session_state.target == "churned"
     assert at.metric[0].value == "1,200"
     assert "customer_id: ID-like" in texts(at)
-    assert "tensorflow" not in sys.modules or True  # AppTest shares the process; see e2e bench
+
+
+def test_data_target_build_pages_do_not_import_tensorflow():
+    """Checked in a fresh interpreter: the test process itself may already hold TensorFlow."""
+    import subprocess
+    code = f"""
+import sys
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file({APP!r}, default_timeout=60); at.run()
+at.selectbox(key='sample_choice').set_value('churn').run(); at.button(key='use_sample').click().run()
+for p in ('2_target', '3_build'):
+    at.switch_page(f'pages/{{p}}.py').run()
+    assert not at.exception, at.exception
+print('TF' if 'tensorflow' in sys.modules or 'keras' in sys.modules else 'NO-TF')
+"""
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                       timeout=300)
+    assert p.stdout.strip().endswith("NO-TF"), p.stdout + p.stderr[-2000:]
 
 
 def test_upload_good_and_bad_files():

@@ -12,7 +12,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts"
 
 
 def pytest_collection_modifyitems(items):
@@ -60,17 +59,3 @@ def app_url(tmp_path_factory):
     yield url
     proc.terminate()
     proc.wait(10)
-
-
-def wait_idle(page, timeout_s: float = 60) -> None:
-    """Wait until Streamlit has finished running the script."""
-    page.wait_for_timeout(400)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=timeout_s * 1000)
-    page.wait_for_timeout(400)
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

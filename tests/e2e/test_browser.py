@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from conftest import shot, wait_idle
+from browser_util import shot, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
