@@ -94,7 +94,8 @@ def test_kind_inference():
         "flag": rng.choice(["yes", "no"], n), "zeroone": rng.integers(0, 2, n),
         "when": pd.date_range("2020-01-01", periods=n).strftime("%Y-%m-%d"),
         "row_id": np.arange(n), "name": [f"person {i} with a long free text note" * 2 for i in range(n)],
-        "const": 5, "empty": np.nan, "qmark": ["?"] + [str(x) for x in rng.normal(size=n - 1)],
+        "const": 5, "empty": np.nan,
+        "qmark": ["?"] * 9 + ["N/A"] * 3 + [str(x) for x in rng.normal(size=n - 12)],
     })
     kinds = {c: infer_kind(df[c])[0] for c in df}
     assert kinds == {"num": "numeric", "cat": "categorical", "flag": "boolean",
@@ -135,3 +136,9 @@ def test_profile_big_frame_samples_and_says_so():
     c = {c["name"]: c for c in profile(df)["columns_info"]}
     assert c["f"]["sampled_rows"] == 100_000 and c["f"]["unique_estimated"]
     assert c["g"]["unique"] == 7 and not c["g"]["unique_estimated"]
+
+
+def test_decimal_comma_european_export():
+    ld = load("Stadt;Preis;Menge\nKöln;1,5;3\nBonn;2,25;4\n".encode("cp1252"), name="de.csv")
+    assert ld.df["Preis"].tolist() == [1.5, 2.25] and ld.read_options["decimal"] == ","
+    assert ld.df["Stadt"].tolist() == ["Köln", "Bonn"]

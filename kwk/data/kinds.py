@@ -30,13 +30,17 @@ def _sample(s: pd.Series, n: int = _SAMPLE) -> pd.Series:
     return s.iloc[:n]
 
 
+MISSING_WORDS = {"", "?", "-", "--", ".", "na", "n/a", "nan", "null", "none", "missing", "#n/a"}
+
+
 def numeric_like(s: pd.Series) -> bool:
-    """True when a text column holds numbers apart from a few placeholders such as '?' or 'NA'."""
-    sm = _sample(s)
-    if len(sm) == 0:
+    """True when a text column holds numbers apart from missing-value placeholders such as
+    '?', 'NA' or '-' (which become missing values)."""
+    txt = _sample(s).astype(str).str.strip()
+    txt = txt[~txt.str.lower().isin(MISSING_WORDS)]
+    if len(txt) == 0:
         return False
-    conv = pd.to_numeric(sm.astype(str).str.strip(), errors="coerce")
-    return conv.notna().mean() >= 0.95
+    return pd.to_numeric(txt, errors="coerce").notna().mean() >= 0.95
 
 
 def _datetime_like(sm: pd.Series) -> bool:

@@ -111,6 +111,18 @@ def _sniff_delimiter(text: str, name: str) -> str:
     return d
 
 
+_DEC_COMMA = re.compile(r"^-?\d+,\d+$")
+_DEC_POINT = re.compile(r"^-?\d+\.\d+$")
+
+
+def _decimal_comma(text: str, sep: str) -> bool:
+    """True when the values use a decimal comma (and never a decimal point)."""
+    cells = [c.strip().strip('"') for ln in text.splitlines()[1:200] for c in ln.split(sep)]
+    commas = sum(1 for c in cells if _DEC_COMMA.match(c))
+    points = sum(1 for c in cells if _DEC_POINT.match(c))
+    return commas > 0 and points == 0
+
+
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 
 
@@ -149,13 +161,16 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
     first_line = text.lstrip("\ufeff").lstrip("\r\n").split("\n", 1)[0]
     first = next(csv.reader(io.StringIO(first_line), delimiter=sep), [])
     _check_header([c.strip() for c in first], -1)
+    extra = {}
+    if sep in ";\t" and _decimal_comma(text, sep):
+        extra["decimal"] = ","  # European exports: 1,5 means one and a half
     for attempt in (enc, "cp1252", "latin-1"):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", pd.errors.DtypeWarning)
                 if hasattr(source, "seek"):
                     source.seek(0)
-                df = pd.read_csv(source, sep=sep, encoding=attempt)
+                df = pd.read_csv(source, sep=sep, encoding=attempt, **extra)
             enc = attempt
             break
         except UnicodeDecodeError:
@@ -173,7 +188,7 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
                     "quote such values or fix the row, then upload again.")
             raise DataError(f"'{name}' could not be read as a table: {str(e).strip()[:200]}",
                             "Check that it is a well-formed CSV file.")
-    return df, {"sep": sep, "encoding": enc}
+    return df, {"sep": sep, "encoding": enc, **extra}
 
 
 def _read_other(data: bytes, fmt: str, name: str, sheet) -> tuple[pd.DataFrame, dict, list]:

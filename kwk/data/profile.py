@@ -78,7 +78,11 @@ def _column(s: pd.Series, n_rows: int, kind_override: str | None) -> dict:
             "missing": missing, "missing_pct": round(100.0 * missing / max(n_rows, 1), 2),
             "unique": n_unique, "unique_estimated": unique_estimated, "stats": None, "top": [], "histogram": None, "warnings": []}
     if kind == "numeric":
-        v = _numeric_values(s).to_numpy(dtype=float, na_value=np.nan)
+        nv = _numeric_values(s)
+        if not ptypes.is_numeric_dtype(s):  # text such as '?' or 'N/A' counts as missing
+            info["missing"] = missing = int(nv.isna().sum())
+            info["missing_pct"] = round(100.0 * missing / max(n_rows, 1), 2)
+        v = nv.to_numpy(dtype=float, na_value=np.nan)
         finite = np.isfinite(v)
         n_inf = int((~finite).sum() - np.isnan(v).sum())
         v = v[finite]
