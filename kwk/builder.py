@@ -35,8 +35,11 @@ def build_model(spec: dict, n_inputs: int, n_classes: int = 1):
     import keras
     inputs = keras.Input(shape=(n_inputs,), name="features")
     x = inputs
-    for layer in spec["layers"]:
-        x = getattr(keras.layers, layer["type"])(**layer_kwargs(layer))(x)
+    # Explicit names: Keras's automatic names come from per-thread counters, which collide when
+    # models are built in a fresh training thread of a long-lived server ("dense" used twice).
+    for i, layer in enumerate(spec["layers"], start=1):
+        x = getattr(keras.layers, layer["type"])(**layer_kwargs(layer),
+                                                 name=f"{i}_{layer['type'].lower()}")(x)
     task = spec["data"]["task"]
     outputs = keras.layers.Dense(output_units(task, n_classes),
                                  activation=output_activation(spec), name="output")(x)

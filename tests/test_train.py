@@ -126,3 +126,14 @@ def test_too_few_rows():
 def test_every_optimizer_trains(iris_df, opt):
     res = Job(prepare(iris_df, tiny_spec("species", epochs=1, optimizer=opt))).run()
     assert math.isfinite(res.history["loss"][0])
+
+
+def test_jobs_in_fresh_threads_after_keras_was_used_elsewhere(iris_df):
+    """A long-lived server builds models in new threads after Keras was already used in
+    another thread; automatic layer names must not collide ("dense" used twice)."""
+    import keras
+    keras.layers.Dense(2)  # use Keras's name counters in this thread first
+    for _ in range(2):
+        job = Job(prepare(iris_df, tiny_spec("species", epochs=1))).start()
+        assert job.wait(120)
+        assert job.snapshot()["status"] == "finished", job.snapshot()["message"]
