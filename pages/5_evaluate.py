@@ -3,25 +3,14 @@ import numpy as np
 import streamlit as st
 
 from kwk import plots
-from kwk.ui.state import owner, store
+from kwk.ui.state import owner, run_picker, store
 from kwk.ui.tables import metrics_table
 
 ss = st.session_state
 st.title("📊 Evaluate")
-runs = store().list(owner())
-if not runs:
-    st.info("No trained model yet. Train one on the **Train** page, then come back.", icon="📊")
-    st.page_link("pages/4_train.py", label="Go to Train", icon="➡️")
+run_id = run_picker("eval_run")
+if run_id is None:
     st.stop()
-
-ids = [r["id"] for r in runs]
-by_id = {r["id"]: r for r in runs}
-default = ids.index(ss.run_id) if ss.run_id in ids else 0
-run_id = st.selectbox("Run", ids, index=default, key="eval_run",
-                      format_func=lambda i: f"{by_id[i]['created'][:19].replace('T', ' ')} · "
-                      f"{by_id[i]['data_name']} · {by_id[i]['metric']} "
-                      f"{by_id[i]['value']:.3f}" if by_id[i]["value"] is not None else i)
-ss.run_id = run_id
 ss.evaluated = True
 run = store().get(run_id, owner())
 m, spec = run["metrics"], run["spec"]

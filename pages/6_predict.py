@@ -5,20 +5,13 @@ import streamlit as st
 
 from kwk.errors import KwkError
 from kwk.safety import csv_safe
-from kwk.ui.state import owner, parse, show_error, store
+from kwk.ui.state import owner, parse, run_picker, show_error, store
 
 ss = st.session_state
 st.title("📦 Predict & export")
-runs = store().list(owner())
-if not runs:
-    st.info("No trained model yet. Train one on the **Train** page first.", icon="📦")
-    st.page_link("pages/4_train.py", label="Go to Train", icon="➡️")
+run_id = run_picker("pred_run", "Model (run)")
+if run_id is None:
     st.stop()
-ids = [r["id"] for r in runs]
-by_id = {r["id"]: r for r in runs}
-run_id = st.selectbox("Model (run)", ids, index=ids.index(ss.run_id) if ss.run_id in ids else 0,
-                      key="pred_run", format_func=lambda i: f"{by_id[i]['created'][:19].replace('T', ' ')}"
-                      f" · {by_id[i]['data_name']} · {by_id[i]['task']}")
 run = store().get(run_id, owner())
 spec = run["spec"]
 

@@ -118,3 +118,27 @@ def need_target() -> bool:
         st.page_link("pages/2_target.py", label="Go to Target", icon="➡️")
         return False
     return True
+
+
+def run_picker(key: str, label: str = "Run") -> str | None:
+    """A select box over this user's saved runs (newest first, the session's current run
+    preselected). Shows an empty state and returns None when there are none."""
+    runs = store().list(owner())
+    if not runs:
+        st.info("No trained model yet. Train one on the **Train** page, then come back.",
+                icon="📊")
+        st.page_link("pages/4_train.py", label="Go to Train", icon="➡️")
+        return None
+    by_id = {r["id"]: r for r in runs}
+    ids = list(by_id)
+
+    def fmt(i):
+        r = by_id[i]
+        score = f" · {r['metric']} {r['value']:.3f}" if r["value"] is not None else ""
+        return f"{r['created'][:19].replace('T', ' ')} · {r['data_name']} · {r['task']}{score}"
+
+    ss = st.session_state
+    run_id = st.selectbox(label, ids, index=ids.index(ss.run_id) if ss.run_id in ids else 0,
+                          key=key, format_func=fmt)
+    ss.run_id = run_id
+    return run_id
