@@ -1,7 +1,10 @@
 """Keras Without Keras — entry point: page config, session defaults, navigation."""
+import logging
+
 import streamlit as st
 
-from kwk.ui.state import init
+from kwk.errors import KwkError
+from kwk.ui.state import init, show_error
 
 st.set_page_config(page_title="Keras Without Keras", page_icon="🧱", layout="wide")
 init()
@@ -26,4 +29,12 @@ with st.sidebar:
     st.markdown("### 🧱 Keras Without Keras")
     st.caption("Your data → a trained, evaluated Keras model and the script that made it.")
 nav = st.navigation(pages)
-nav.run()
+try:
+    nav.run()
+except KwkError as e:  # engine errors carry a message and a hint for the user
+    show_error(e)
+except Exception as e:  # never show a traceback; Streamlit's rerun/stop are BaseExceptions
+    logging.getLogger("kwk").exception("page failed")
+    st.error(f"Something unexpected went wrong on this page ({type(e).__name__}: {e}). "
+             "Your data and saved runs are kept: go back a step, or try again. If it keeps "
+             "happening, please report it with the file you used.", icon="⚠️")

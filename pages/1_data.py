@@ -120,7 +120,8 @@ with tab_cols:
             with slot.container(border=True):
                 st.markdown(f"**{c['name']}**  \n`{c['kind']}` · {c['missing_pct']:.1f}% missing · "
                             f"{c['unique']:,}{'≈' if c.get('unique_estimated') else ''} unique")
-                if c.get("histogram") or c.get("top"):
+                if c["kind"] in ("numeric", "categorical", "boolean", "datetime") and (
+                        c.get("histogram") or c.get("top")):
                     st.plotly_chart(column_distribution(c), key=f"dist_{c['name']}",
                                     config={"displayModeBar": False})
                 s = c.get("stats")

@@ -142,3 +142,14 @@ def test_decimal_comma_european_export():
     ld = load("Stadt;Preis;Menge\nKöln;1,5;3\nBonn;2,25;4\n".encode("cp1252"), name="de.csv")
     assert ld.df["Preis"].tolist() == [1.5, 2.25] and ld.read_options["decimal"] == ","
     assert ld.df["Stadt"].tolist() == ["Köln", "Bonn"]
+
+
+def test_duplicate_rows_exact_on_big_frames():
+    from kwk.data.profile import _duplicate_rows
+    rng = np.random.default_rng(0)
+    n = 50_000
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.integers(0, 3, n)})
+    # 123 true duplicates, and 5 rows that repeat column 'a' only (not duplicates)
+    df = pd.concat([df, df.iloc[:123], df.iloc[:5].assign(b=9)], ignore_index=True)
+    assert _duplicate_rows(df) == df.duplicated().sum() == 123
+    assert _duplicate_rows(df.drop_duplicates()) == 0
