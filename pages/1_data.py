@@ -38,9 +38,12 @@ if up is not None:
         ld = parse(data, up.name, sheet)
     except KwkError as e:
         show_error(e)
-        st.stop()
+        ld = None
+        if ss.data is not None:
+            st.caption(f"Still using the data you had: {ss.data.name}.")
     cur = ss.data
-    if cur is None or cur.fingerprint != ld.fingerprint or cur.read_options != ld.read_options:
+    if ld is not None and (cur is None or cur.fingerprint != ld.fingerprint
+                           or cur.read_options != ld.read_options):
         set_data(ld)
 
 if ss.data is None:

@@ -31,7 +31,8 @@ files = [("model.keras", "🧠 Model (.keras)", "application/octet-stream"),
 for col, (name, label, mime) in zip(d, files):
     data = store().file_bytes(run_id, name)
     if data is not None:
-        col.download_button(label, data, file_name=name, mime=mime, key=f"dl_{name}")
+        col.download_button(label, data, file_name=name, mime=mime, key=f"dl_{name}",
+                            on_click="ignore")
 st.caption("The model's input is the encoded feature matrix; `preprocess.json` in the run folder "
            "and the training script hold the preprocessing. Predictions below apply it for you.")
 with st.expander("Preview the training script"):
@@ -45,20 +46,24 @@ up = st.file_uploader("New rows", type=["csv", "tsv", "txt", "xlsx", "parquet", 
                       key="pred_upload")
 use_current = st.button("…or predict the current dataset", key="pred_current",
                         disabled=ss.data is None)
-frame = None
 try:
-    if up is not None:
-        frame = parse(up.getvalue(), up.name).df
-    elif use_current and ss.data is not None:
-        frame = ss.data.df
-    if frame is not None:
-        pred = bundle(run["dir"]).predict(frame)
-        ss.predicted = True
-        st.dataframe(pred.head(1000), width="stretch", height=360)
-        if len(pred) > 1000:
-            st.caption(f"Showing 1,000 of {len(pred):,} rows; the download has all of them.")
-        st.download_button("⬇️ Download predictions (CSV)",
-                           csv_safe(pred).to_csv(index=False).encode("utf-8"),
-                           file_name="predictions.csv", mime="text/csv", key="dl_pred")
+    if up is not None and ss.get("pred_source") != (run_id, up.file_id):
+        ss.pred_source = (run_id, up.file_id)
+        ss.predictions = bundle(run["dir"]).predict(parse(up.getvalue(), up.name).df)
+    elif use_current:
+        ss.pred_source = (run_id, "current")
+        ss.predictions = bundle(run["dir"]).predict(ss.data.df)
 except KwkError as e:
+    ss.pop("predictions", None)
+    ss.pop("pred_source", None)
     show_error(e)
+pred = ss.get("predictions")
+if pred is not None and ss.get("pred_source", (None,))[0] == run_id:
+    ss.predicted = True
+    st.dataframe(pred.head(1000), width="stretch", height=360)
+    if len(pred) > 1000:
+        st.caption(f"Showing 1,000 of {len(pred):,} rows; the download has all of them.")
+    st.download_button("⬇️ Download predictions (CSV)",
+                       csv_safe(pred).to_csv(index=False).encode("utf-8"),
+                       file_name="predictions.csv", mime="text/csv", key="dl_pred",
+                       on_click="ignore")

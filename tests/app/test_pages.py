@@ -199,3 +199,35 @@ def test_training_can_be_stopped_and_bad_training_options_explained():
     at.run()
     at.run()
     assert "Stopped by you" in texts(at)
+
+
+@pytest.mark.parametrize("name,data,message", [
+    ("empty.csv", b"", "is empty"),
+    ("binary.csv", bytes(range(256)) * 20, "binary data"),
+    ("one.csv", b"x\n1\n2\n3\n", "only one column"),
+    ("dups.csv", b"a,a\n1,2\n", "share the same name"),
+    ("noheader.csv", b"1,2,3\n4,5,6\n", "looks like data"),
+    ("fake.xlsx", b"nope", "Excel workbook"),
+])
+def test_bad_uploads_get_a_message_and_the_app_stays_usable(name, data, message):
+    at = with_sample("iris")  # something the user already has must not be lost
+    at.file_uploader(key="upload").set_value((name, data, "text/csv")).run()
+    assert not at.exception
+    assert message in at.error[0].value and "What to do" in at.error[0].value
+    assert at.session_state.data.name == "iris.csv"
+    goto(at, "3_build")
+    assert at.session_state.build_ok
+
+
+def test_all_missing_target_is_explained():
+    import numpy as np
+    import pandas as pd
+    from kwk.data.loader import LoadedData
+    at = app()
+    df = pd.DataFrame({"x": np.arange(30.0), "z": np.arange(30.0) % 3, "y": np.nan})
+    at.session_state.data = LoadedData(df=df, name="t.csv", fmt="csv", fingerprint="t")
+    at.session_state.target = "y"
+    goto(at, "2_target")
+    assert "Every value of the target 'y' is missing" in at.error[0].value
+    goto(at, "3_build")
+    assert "Every value of the target" in at.error[0].value and not at.session_state.build_ok
