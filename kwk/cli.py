@@ -161,6 +161,13 @@ def main(argv=None) -> int:
         return EXIT_USER
     except BrokenPipeError:
         return 0
+    except Exception as e:  # a bug, not a user error: one line, no traceback (KWK_DEBUG=1 shows it)
+        import os
+        if os.environ.get("KWK_DEBUG"):
+            raise
+        print(f"error: internal error ({type(e).__name__}: {e}); please report it with the "
+              "command and file. Set KWK_DEBUG=1 to see the details.", file=sys.stderr)
+        return 1
 
 
 def _r(v):

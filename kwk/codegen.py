@@ -122,7 +122,12 @@ def _read_code(fmt: str, read_options: dict) -> str:
     opts = "".join(f", {k}={lit(v)}" for k, v in read_options.items())
     fn = {"csv": "read_csv", "excel": "read_excel", "parquet": "read_parquet",
           "jsonl": "read_json"}[fmt]
-    return f"df = pd.{fn}(DATA_PATH{opts})"
+    code = f"df = pd.{fn}(DATA_PATH{opts})"
+    if fmt == "jsonl":  # as KwK does: nested values become their JSON text
+        code += ("\nfor col in df.columns:\n"
+                 "    df[col] = df[col].map(lambda v: json.dumps(v, default=str, sort_keys=True)\n"
+                 "                          if isinstance(v, (list, dict)) else v)")
+    return code
 
 
 _TEMPLATE = Template('''\

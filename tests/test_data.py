@@ -153,3 +153,23 @@ def test_duplicate_rows_exact_on_big_frames():
     df = pd.concat([df, df.iloc[:123], df.iloc[:5].assign(b=9)], ignore_index=True)
     assert _duplicate_rows(df) == df.duplicated().sum() == 123
     assert _duplicate_rows(df.drop_duplicates()) == 0
+
+
+def test_nested_json_cells_become_text(tmp_path):
+    import json
+    p = tmp_path / "n.jsonl"
+    p.write_text("\n".join(json.dumps({"a": i, "tags": ["x"] * (i % 3), "m": {"k": i % 2}})
+                           for i in range(30)))
+    df = load(p).df
+    assert df["tags"].iloc[1] == '["x"]' and df["m"].iloc[0] == '{"k": 0}'
+    assert profile(df)["columns_info"][1]["unique"] == 3
+
+
+def test_empty_first_sheet_points_to_the_others(tmp_path):
+    p = tmp_path / "b.xlsx"
+    with pd.ExcelWriter(p) as w:
+        pd.DataFrame({"note": []}).to_excel(w, sheet_name="readme", index=False)
+        pd.DataFrame({"a": [1, 2], "b": [3, 4]}).to_excel(w, sheet_name="data", index=False)
+    with pytest.raises(DataError, match="no data rows") as e:
+        load(p)
+    assert "data" in e.value.hint

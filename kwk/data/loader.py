@@ -262,6 +262,19 @@ def fingerprint_file(path: Path) -> str:
     return "sha256:" + h.hexdigest()[:16]
 
 
+def _flatten_nested(df: pd.DataFrame) -> None:
+    """Cells holding lists or objects (from JSON) become their JSON text, so every column can be
+    counted, compared and profiled."""
+    import json
+    for c in df.columns:
+        s = df[c]
+        if s.dtype == object:
+            sample = s.dropna().head(1000)
+            if sample.map(lambda v: isinstance(v, (list, dict, set, tuple))).any():
+                df[c] = s.map(lambda v: json.dumps(v, default=str, sort_keys=True)
+                              if isinstance(v, (list, dict, set, tuple)) else v)
+
+
 def load(source, name: str | None = None, sheet=None) -> LoadedData:
     """Load a table from a path or from bytes (``name`` gives the file name of an upload).
 
@@ -303,9 +316,14 @@ def load(source, name: str | None = None, sheet=None) -> LoadedData:
         df, opts, sheets = _read_other(data, fmt, name, sheet)
     df.columns = [str(c).strip() for c in df.columns]
     _check_header(list(df.columns), len(df))
+    _flatten_nested(df)
     if df.shape[1] == 0:
         raise DataError(f"'{name}' has no columns.", "Upload a file with a header row and data rows.")
     if len(df) == 0:
+        others = [sh for sh in sheets if sh != opts.get("sheet_name")]
+        if others:
+            raise DataError(f"The sheet '{opts.get('sheet_name')}' of '{name}' has no data rows.",
+                            f"Choose another sheet: {', '.join(map(str, others[:10]))}.")
         raise DataError(f"'{name}' has a header but no data rows.",
                         "Add at least a few dozen rows of data.")
     if df.shape[1] == 1:
