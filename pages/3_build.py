@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from kwk.codegen import model_code
-from kwk.errors import KwkError, SpecError
+from kwk.errors import SpecError
 from kwk.layers import CATALOG
 from kwk.plots import network_diagram
 from kwk.spec import check_stack, dumps, loads, output_units

@@ -1,5 +1,4 @@
 """Predict & export: predictions for new rows; download model, spec, script, metrics."""
-import json
 
 import streamlit as st
 

@@ -6,7 +6,7 @@ import sys
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from testutil import ROOT, run_cli, tiny_spec
+from testutil import run_cli, tiny_spec
 from kwk.codegen import generate_script, model_code
 from kwk.spec import normalize
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from kwk.data.kinds import infer_kind, numeric_like
+from kwk.data.kinds import infer_kind
 
 CORR_SAMPLE = 100_000
 DIST_SAMPLE = 100_000  # quartiles and histograms of bigger columns come from a sample this size

@@ -102,7 +102,6 @@ def test_target_page_explains_task_and_flags_leakage():
     at.radio(key="task_radio").set_value("binary").run()
     assert "has 3 different values" in at.error[0].value
     at.radio(key="task_radio").set_value("auto").run()
-    import pandas as pd
     df = at.session_state.data.df.copy()
     df["leak"] = df["species"].map({"setosa": 0, "versicolor": 1, "virginica": 2})
     from kwk.data.loader import LoadedData
