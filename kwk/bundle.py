@@ -7,6 +7,8 @@
     DIR/history.json       per-epoch loss and metrics (train and validation)
     DIR/run.json           the run record: seed, data fingerprint, package versions, notes
     DIR/train_script.py    the standalone Keras script that reproduces the model
+    DIR/evaluation.npz     test-split targets and predictions (network, baseline, simple
+                           model) and the test rows' positions in the data file
 
 ``load_bundle(DIR).predict(df)`` takes raw rows with the original column names (missing values
 allowed) and returns predictions, applying the stored preprocessing first.
@@ -101,6 +103,11 @@ def save_bundle(result, out_dir, data_name: str, fingerprint: str, script: str |
         _write_json(out / "run.json", run_record(result, data_name, fingerprint))
         if script is not None:
             (out / "train_script.py").write_text(script)
+        det = result.details  # test-split predictions, for charts and reports without retraining
+        np.savez(out / "evaluation.npz", y=np.asarray(det["y"]), out=np.asarray(det["out"]),
+                 baseline_out=np.asarray(det["baseline_out"]),
+                 simple_out=np.asarray(det["simple_out"]),
+                 test_rows=np.asarray(result.prepared.rows["test"]))
     except OSError as e:
         raise KwkError(f"Saving the run to {out} failed: {e.strerror or e}.",
                        "Free some disk space or choose another folder, then train again.")
@@ -135,18 +142,22 @@ class Bundle:
     spec: dict
     metrics: dict
 
+    def output(self, df: pd.DataFrame) -> np.ndarray:
+        """Raw rows -> class probabilities ``(n, k)`` or predicted numbers ``(n,)``."""
+        from kwk.evaluate import model_proba
+        raw = model_proba(self.model, self.pre.transform(df), self.pre.task)
+        return self.pre.decode_regression(raw) if self.pre.task == "regression" else raw
+
     def predict(self, df: pd.DataFrame) -> pd.DataFrame:
         """Raw rows -> the rows plus ``prediction`` (and ``proba_<class>`` per class)."""
-        from kwk.evaluate import model_proba
-        X = self.pre.transform(df)
         out = df.copy()
-        task = self.pre.task
+        self.pre.check_columns(df)
         if len(df) == 0:
             out["prediction"] = []
             return out
-        raw = model_proba(self.model, X, task)
-        if task == "regression":
-            out["prediction"] = self.pre.decode_regression(raw)
+        raw = self.output(df)
+        if self.pre.task == "regression":
+            out["prediction"] = raw
         else:
             classes = self.pre.classes
             out["prediction"] = [classes[i] for i in raw.argmax(axis=1)]

@@ -4,6 +4,7 @@
     python -m kwk train DATA --spec SPEC --out DIR          train; write the bundle to DIR
     python -m kwk predict DIR DATA --out PRED.csv           predictions for new rows
     python -m kwk codegen SPEC --data DATA                  the training script on stdout
+    python -m kwk report DIR --out report.html              a self-contained HTML report
 
 User errors print one line ``error: ...`` on stderr and exit with status 2.
 """
@@ -131,6 +132,18 @@ def cmd_codegen(a) -> int:
     return 0
 
 
+def cmd_report(a) -> int:
+    from kwk.report import build_report
+    text = build_report(a.run_dir)
+    try:
+        with open(a.out, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        raise KwkError(f"Cannot write {a.out}: {e.strerror or e}.")
+    print(f"Wrote the report to {a.out}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m kwk", description="Keras Without Keras, headless.")
     sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
@@ -148,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("codegen", help="print the Keras training script for a spec")
     s.add_argument("spec"); s.add_argument("--data", required=True); s.add_argument("--sheet")
     s.set_defaults(fn=cmd_codegen)
+    s = sub.add_parser("report", help="write a self-contained HTML report of a run folder")
+    s.add_argument("run_dir"); s.add_argument("--out", required=True)
+    s.set_defaults(fn=cmd_report)
     return p
 
 

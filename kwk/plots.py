@@ -171,3 +171,91 @@ def residual_histogram(y, pred) -> go.Figure:
     f.add_histogram(x=r, marker_color=ACCENT, nbinsx=30)
     f.update_xaxes(title="residual")
     return f
+
+
+def threshold_confusion(cm, classes) -> go.Figure:
+    return confusion_matrix(cm, classes)
+
+
+def gains_chart(g) -> go.Figure:
+    f = _fig("Cumulative gains", height=320, showlegend=False)
+    f.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dot", color=GREY))
+    f.add_scatter(x=[0, *g["fraction"]], y=[0, *g["gain"]], mode="lines+markers",
+                  line=dict(color=ACCENT))
+    f.update_xaxes(title="share of rows, highest probability first", tickformat=".0%")
+    f.update_yaxes(title="share of positives found", tickformat=".0%")
+    return f
+
+
+def lift_chart(g) -> go.Figure:
+    f = _fig("Lift", height=320, showlegend=False)
+    f.add_hline(y=1, line=dict(dash="dot", color=GREY))
+    f.add_scatter(x=g["fraction"], y=g["lift"], mode="lines+markers", line=dict(color=ACCENT))
+    f.update_xaxes(title="share of rows, highest probability first", tickformat=".0%")
+    f.update_yaxes(title="lift (× random)")
+    return f
+
+
+def calibration_chart(c) -> go.Figure:
+    f = _fig("Calibration (reliability)", height=320, showlegend=False)
+    f.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dot", color=GREY))
+    f.add_scatter(x=c["predicted"], y=c["observed"], mode="lines+markers",
+                  marker=dict(size=np.clip(np.sqrt(c["count"]) * 2, 5, 20)),
+                  line=dict(color=ACCENT), text=c["count"],
+                  hovertemplate="predicted %{x:.2f}, observed %{y:.2f} (%{text} rows)<extra></extra>")
+    f.update_xaxes(title="mean predicted probability", range=[0, 1])
+    f.update_yaxes(title="observed frequency", range=[0, 1])
+    return f
+
+
+def importance_chart(imp) -> go.Figure:
+    imp = imp.iloc[::-1]
+    f = _fig("Permutation importance (test rows)", height=max(260, 26 * len(imp) + 100),
+             showlegend=False)
+    f.add_bar(x=imp["importance"], y=imp["feature"], orientation="h", marker_color=ACCENT,
+              error_x=dict(type="data", array=imp["sd"], color=GREY))
+    f.update_xaxes(title="drop in score when the column is shuffled")
+    return f
+
+
+def profiler_chart(curve, feature: str, current, y_title: str, y_range=None) -> go.Figure:
+    f = _fig(None, height=220, showlegend=False)
+    f.update_layout(margin=dict(l=5, r=5, t=10, b=5))
+    f.add_scatter(x=curve["value"], y=curve["prediction"], mode="lines+markers",
+                  line=dict(color=ACCENT), marker=dict(size=4))
+    if current is not None:
+        try:
+            f.add_vline(x=current, line=dict(color=SECOND, dash="dash"))
+        except (TypeError, ValueError):
+            pass
+    f.update_xaxes(title=feature)
+    f.update_yaxes(title=y_title, range=y_range)
+    return f
+
+
+def evaluation_figures(task: str, metrics: dict, ev: dict, history: dict) -> dict[str, go.Figure]:
+    """Every evaluation chart of a run, by name (used by the report; the Evaluate page lays
+    out the same factories)."""
+    figs = {"Learning curves (loss)": learning_curves(history, "loss", "Learning curves (loss)")}
+    if "accuracy" in history:
+        figs["Learning curves (accuracy)"] = learning_curves(history, "accuracy",
+                                                             "Learning curves (accuracy)")
+    if not ev:
+        return figs
+    y, out = ev["y"], np.asarray(ev["out"])
+    if task == "regression":
+        figs["Actual vs predicted"] = actual_vs_predicted(y, out)
+        figs["Residuals vs fitted"] = residuals_vs_fitted(y, out)
+        figs["Residuals"] = residual_histogram(y, out)
+        return figs
+    from kwk.analysis import calibration, gains_lift
+    classes = list(metrics["test"]["per_class"])
+    figs["Confusion matrix"] = confusion_matrix(metrics["test"]["confusion_matrix"], classes)
+    figs["ROC curve"] = roc_curves(y, out, classes)
+    figs["Precision-recall"] = pr_curves(y, out, classes)
+    if task == "binary":
+        g = gains_lift(y, out[:, 1])
+        figs["Cumulative gains"] = gains_chart(g)
+        figs["Lift"] = lift_chart(g)
+        figs["Calibration"] = calibration_chart(calibration(y, out[:, 1]))
+    return figs

@@ -61,10 +61,6 @@ class Store:
         d = self.run_dir(run_id)
         try:
             save_bundle(result, d, data_name, fingerprint, script)
-            det = result.details
-            np.savez(d / "evaluation.npz", y=np.asarray(det["y"]), out=np.asarray(det["out"]),
-                     baseline_out=np.asarray(det["baseline_out"]),
-                     simple_out=np.asarray(det["simple_out"]))
             rec = run_record(result, data_name, fingerprint)
             key, val = headline(result.metrics)
             with closing(self._db()) as db, db:

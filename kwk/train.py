@@ -28,7 +28,7 @@ class Prepared:
     pre: Preprocessor
     X: dict                    # split name -> float32 matrix
     y: dict                    # split name -> encoded target
-    rows: dict                 # split name -> row labels of the original DataFrame
+    rows: dict                 # split name -> row positions in the original DataFrame
     stratified: bool
     shapes: list[dict] = field(default_factory=list)
 
@@ -79,7 +79,8 @@ def prepare(df: pd.DataFrame, spec: dict, kinds: dict | None = None) -> Prepared
                              "and were left out of that split.")
     shapes = check_stack(spec, X["train"].shape[1], len(pre.classes) or 1)
     return Prepared(spec=spec, notes=notes, pre=pre, X=X, y=Y,
-                    rows={k: v.index.to_numpy() for k, v in parts.items()}, stratified=strat,
+                    rows={k: df.index.get_indexer(v.index) for k, v in parts.items()},
+                    stratified=strat,
                     shapes=shapes)
 
 

@@ -34,6 +34,7 @@ def test_profile_does_not_import_tensorflow(samples_dir):
     (["train", "EMPTY", "--spec", "SPEC", "--out", "OUT"], "is empty"),
     (["predict", "/no/model", "DATA", "--out", "p.csv"], "not a model folder"),
     (["codegen", "NOTJSON", "--data", "DATA"], "not valid JSON"),
+    (["report", "OUT", "--out", "r.html"], "not a complete KwK run folder"),
     (["profile", "DATA", "--target", "ghost"], "not in the data"),
 ])
 def test_user_errors_exit_2_with_one_line(tmp_path, samples_dir, args, match):
@@ -84,6 +85,14 @@ def test_train_then_predict(tmp_path, samples_dir):
     assert len(pred) == 6 and set(pred["prediction"]) <= {"yes", "no"}
     assert (pred["proba_no"] + pred["proba_yes"]).round(4).eq(1).all()
     assert pred.loc[2, "region"].startswith("'=")
+    # the HTML report, self-contained
+    r = run_cli("report", tmp_path / "run", "--out", tmp_path / "report.html")
+    assert r.returncode == 0, r.stderr
+    page = (tmp_path / "report.html").read_text()
+    for part in ("KwK report: predicting churned", "Cumulative gains", "Calibration",
+                 "Confusion matrix", "keras.Sequential", "plotly"):
+        assert part in page, part
+    assert "<script src=" not in page  # nothing fetched from the network
     # a file that lacks a needed column
     new.drop(columns="plan").to_csv(tmp_path / "bad.csv", index=False)
     r = run_cli("predict", tmp_path / "run", tmp_path / "bad.csv", "--out", tmp_path / "p2.csv")

@@ -1,0 +1,142 @@
+"""Analysis a statistician expects beyond one accuracy number: decision thresholds, cumulative
+gains and lift, calibration, permutation importance and the prediction profiler.
+
+Inputs are plain arrays or DataFrames; a ``predict`` callable maps raw rows (DataFrame with the
+original column names) to an ``(n, k)`` probability matrix (classification) or an ``(n,)``
+vector (regression). No Streamlit here; Keras only through the callable.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+
+def threshold_metrics(y: np.ndarray, p1: np.ndarray, threshold: float) -> dict:
+    """Binary decisions at ``threshold`` on the probability of class 1: the confusion counts
+    (tn, fp, fn, tp), accuracy, precision, recall and F1."""
+    y = np.asarray(y).astype(int)
+    pred = (np.asarray(p1, float) >= threshold).astype(int)
+    tp = int(((pred == 1) & (y == 1)).sum())
+    fp = int(((pred == 1) & (y == 0)).sum())
+    fn = int(((pred == 0) & (y == 1)).sum())
+    tn = int(((pred == 0) & (y == 0)).sum())
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"threshold": float(threshold), "tn": tn, "fp": fp, "fn": fn, "tp": tp,
+            "accuracy": (tp + tn) / max(len(y), 1), "precision": precision, "recall": recall,
+            "f1": f1, "confusion_matrix": [[tn, fp], [fn, tp]]}
+
+
+def gains_lift(y: np.ndarray, p1: np.ndarray, n_bins: int = 10) -> pd.DataFrame:
+    """Cumulative gains and lift by share of rows ranked by predicted probability.
+
+    Columns: ``fraction`` (share of rows targeted, best first), ``gain`` (share of all positives
+    captured), ``lift`` (gain / fraction; 1 = random)."""
+    y = np.asarray(y).astype(int)
+    order = np.argsort(-np.asarray(p1, float), kind="stable")
+    hits = np.cumsum(y[order])
+    total = max(int(y.sum()), 1)
+    n = len(y)
+    cuts = np.unique(np.ceil(np.linspace(0, n, n_bins + 1)[1:]).astype(int))
+    frac = cuts / n
+    gain = hits[cuts - 1] / total
+    return pd.DataFrame({"fraction": frac, "gain": gain, "lift": gain / frac})
+
+
+def calibration(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> pd.DataFrame:
+    """Reliability curve: per probability bin, the mean predicted probability, the observed
+    frequency of the event and the number of rows (empty bins are left out)."""
+    y = np.asarray(y).astype(float)
+    p = np.clip(np.asarray(p, float), 0, 1)
+    idx = np.minimum((p * n_bins).astype(int), n_bins - 1)
+    rows = []
+    for b in range(n_bins):
+        m = idx == b
+        if m.any():
+            rows.append({"predicted": float(p[m].mean()), "observed": float(y[m].mean()),
+                         "count": int(m.sum())})
+    return pd.DataFrame(rows, columns=["predicted", "observed", "count"])
+
+
+def _score(task: str, y: np.ndarray, out: np.ndarray) -> float:
+    """A smooth score, higher is better, so small changes show: mean log likelihood of the true
+    class (classification) or negative RMSE (regression)."""
+    if task == "regression":
+        return -float(np.sqrt(np.mean((np.asarray(y, float) - np.asarray(out, float)) ** 2)))
+    proba = np.clip(np.asarray(out, float), 1e-7, 1)
+    return float(np.mean(np.log(proba[np.arange(len(y)), np.asarray(y).astype(int)])))
+
+
+def permutation_importance(predict: Callable[[pd.DataFrame], np.ndarray], rows: pd.DataFrame,
+                           y: np.ndarray, task: str, features: list[str], repeats: int = 5,
+                           seed: int = 0) -> pd.DataFrame:
+    """How much worse the model gets when one input column's values are shuffled (on the given,
+    normally the test, rows). Columns: ``feature``, ``importance`` (mean drop of the score:
+    log likelihood per row, or RMSE for regression), ``sd`` over ``repeats`` shuffles; sorted,
+    most important first."""
+    rng = np.random.default_rng(seed)
+    base = _score(task, y, predict(rows))
+    out = []
+    for f in features:
+        drops = []
+        for _ in range(repeats):
+            shuffled = rows.copy()
+            shuffled[f] = rows[f].to_numpy()[rng.permutation(len(rows))]
+            drops.append(base - _score(task, y, predict(shuffled)))
+        out.append({"feature": f, "importance": float(np.mean(drops)),
+                    "sd": float(np.std(drops, ddof=1)) if repeats > 1 else 0.0})
+    return pd.DataFrame(out).sort_values("importance", ascending=False, ignore_index=True)
+
+
+def profile_grid(values: pd.Series, kind: str, n_points: int = 30) -> list:
+    """The values a profiler sweeps for one feature: evenly spaced between the 1st and 99th
+    percentiles for numbers, the most frequent labels for categories."""
+    if kind == "numeric":
+        v = pd.to_numeric(values, errors="coerce").replace([np.inf, -np.inf], np.nan).dropna()
+        if v.empty:
+            return []
+        lo, hi = np.percentile(v, [1, 99])
+        if lo == hi:
+            return [float(lo)]
+        return [float(x) for x in np.linspace(lo, hi, n_points)]
+    return values.dropna().astype(str).value_counts().index[:n_points].tolist()
+
+
+def profiler_curves(predict: Callable[[pd.DataFrame], np.ndarray], base: dict,
+                    grids: dict[str, list], output: int | None = None) -> dict[str, pd.DataFrame]:
+    """JMP's prediction profiler: for each feature, the prediction as that feature sweeps its
+    grid while every other input stays at ``base`` (a dict of raw values). ``output`` picks the
+    class column of a probability matrix (None for regression). One ``predict`` call in all."""
+    frames, spans = [], {}
+    start = 0
+    for f, grid in grids.items():
+        if not grid:
+            continue
+        block = pd.DataFrame([base] * len(grid))
+        block[f] = grid
+        frames.append(block)
+        spans[f] = (start, start + len(grid))
+        start += len(grid)
+    if not frames:
+        return {}
+    out = np.asarray(predict(pd.concat(frames, ignore_index=True)), float)
+    pred = out[:, output] if out.ndim == 2 and output is not None else out.reshape(len(out), -1)[:, 0]
+    return {f: pd.DataFrame({"value": grids[f], "prediction": pred[a:b]})
+            for f, (a, b) in spans.items()}
+
+
+def default_base(df: pd.DataFrame, features: list[str], kinds: dict[str, str]) -> dict:
+    """The profiler's starting point: medians for numbers, most frequent labels otherwise."""
+    base = {}
+    for f in features:
+        s = df[f]
+        if kinds.get(f) == "numeric":
+            v = pd.to_numeric(s, errors="coerce").replace([np.inf, -np.inf], np.nan)
+            base[f] = float(v.median()) if v.notna().any() else 0.0
+        else:
+            vc = s.dropna().value_counts()
+            base[f] = vc.index[0] if len(vc) else None
+    return base

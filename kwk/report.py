@@ -1,0 +1,102 @@
+"""A self-contained HTML report of a run folder: data summary, network, training settings,
+metrics against baselines, every evaluation chart and the generated code."""
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import numpy as np
+
+from kwk.errors import DataError
+
+
+def _table(rows: list[dict]) -> str:
+    if not rows:
+        return "<p>—</p>"
+    cols = list(rows[0])
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in cols)
+    body = "".join("<tr>" + "".join(f"<td>{_cell(r.get(c))}</td>" for c in cols) + "</tr>"
+                   for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _cell(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, (dict, list)):
+        return html.escape(json.dumps(v))
+    return html.escape("" if v is None else str(v))
+
+
+_CSS = """body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;
+color:#111827;padding:0 1em}h1{color:#4F46E5}h2{border-bottom:2px solid #E5E7EB;padding-bottom:.2em;
+margin-top:2em}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #E5E7EB;
+padding:.3em .7em;text-align:left;font-size:.92em}th{background:#F3F4F6}pre{background:#F9FAFB;
+border:1px solid #E5E7EB;padding:1em;overflow:auto;font-size:.85em}.grid{display:grid;
+grid-template-columns:1fr 1fr;gap:1em}.muted{color:#6B7280}"""
+
+
+def build_report(run_dir) -> str:
+    """The report of a run folder (as written by ``train``) as one HTML string."""
+    from kwk import plots
+    from kwk.evaluate import CLASS_METRICS, REGRESSION_METRICS
+    from kwk.spec import check_stack
+    d = Path(run_dir)
+    need = ("spec.json", "metrics.json", "history.json", "run.json")
+    missing = [f for f in need if not (d / f).exists()]
+    if not d.is_dir() or missing:
+        raise DataError(f"{d} is not a complete KwK run folder"
+                        + (f" ({', '.join(missing)} missing)." if d.is_dir() else "."),
+                        "Give the folder written by 'python -m kwk train ... --out DIR'.")
+    try:
+        spec, metrics, history, run = (json.loads((d / f).read_text()) for f in need)
+    except (json.JSONDecodeError, OSError) as e:
+        raise DataError(f"The run folder {d} is damaged: {e}.", "Train the model again.")
+    ev = {}
+    if (d / "evaluation.npz").exists():
+        with np.load(d / "evaluation.npz", allow_pickle=False) as z:
+            ev = {k: z[k] for k in z.files}
+    task = metrics["task"]
+    names = REGRESSION_METRICS if task == "regression" else CLASS_METRICS
+    mrows = [{"metric": n, "network": metrics["test"].get(n),
+              metrics.get("simple_model", {}).get("name", "simple model"):
+                  metrics.get("simple_model", {}).get(n),
+              f"baseline ({metrics['baseline'].get('name', '')})": metrics["baseline"].get(n)}
+             for n in names]
+    n_classes = len(metrics["test"].get("per_class", {})) or 1
+    try:
+        shapes = check_stack(spec, run.get("n_inputs", 1), n_classes)
+        net = [{"layer": r["name"], "output shape": str(tuple(r["shape"])), "weights": r["params"]}
+               for r in shapes]
+    except Exception:  # an old or edited spec: still report the rest
+        net = [{"layer": f"{i} · {l['type']}", "settings": {k: v for k, v in l.items() if k != "type"}}
+               for i, l in enumerate(spec["layers"], 1)]
+    figs = plots.evaluation_figures(task, metrics, ev, history)
+    charts, first = [], True
+    for title, fig in figs.items():
+        charts.append(f"<div>{fig.to_html(full_html=False, include_plotlyjs=first)}</div>")
+        first = False
+    script = (d / "train_script.py").read_text() if (d / "train_script.py").exists() else ""
+    dd = spec["data"]
+    parts = [
+        f"<h1>KwK report: predicting {html.escape(str(dd['target']))}</h1>",
+        f"<p class=muted>Run created {html.escape(run.get('created', ''))} · {task} · "
+        f"status {html.escape(str(run.get('status')))}: {html.escape(run.get('message', ''))}</p>",
+        "<h2>Data</h2>",
+        _table([{"file": run["data"]["name"], "fingerprint": run["data"]["fingerprint"],
+                 **{f"{k} rows": v for k, v in run["data"]["rows"].items()},
+                 "inputs": len(dd["features"]), "encoded inputs": run.get("n_inputs")}]),
+        "<p>Inputs: " + ", ".join(f"<code>{html.escape(f)}</code> ({html.escape(dd['kinds'][f])})"
+                                  for f in dd["features"]) + "</p>",
+        "".join(f"<p class=muted>{html.escape(n)}</p>" for n in run.get("notes", [])),
+        "<h2>Network</h2>", _table(net),
+        "<h2>Training settings</h2>",
+        _table([{"setting": k, "value": v} for k, v in spec["training"].items()]),
+        "<h2>Test metrics</h2>", _table(mrows),
+        "<h2>Charts</h2>", f"<div class=grid>{''.join(charts)}</div>",
+        "<h2>Reproduce</h2>", f"<p class=muted>Versions: {html.escape(json.dumps(run.get('versions', {})))}</p>",
+        f"<pre>{html.escape(script)}</pre>",
+    ]
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>KwK report</title>"
+            f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>")
