@@ -140,3 +140,43 @@ def default_base(df: pd.DataFrame, features: list[str], kinds: dict[str, str]) -
             vc = s.dropna().value_counts()
             base[f] = vc.index[0] if len(vc) else None
     return base
+
+
+def _flatten(d, prefix="") -> dict:
+    out = {}
+    if isinstance(d, dict):
+        for k, v in d.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+    elif isinstance(d, list) and prefix in ("layers",):
+        out[f"{prefix} (count)"] = len(d)
+        for i, v in enumerate(d, 1):
+            out.update(_flatten(v, f"{prefix}[{i}]"))
+    else:
+        out[prefix] = d
+    return out
+
+
+def spec_differences(specs: dict[str, dict]) -> pd.DataFrame:
+    """The settings that differ between specs: one row per setting, one column per spec
+    (named by the dict keys). Settings that are the same everywhere are left out."""
+    flat = {name: _flatten(s) for name, s in specs.items()}
+    keys = sorted({k for f in flat.values() for k in f})
+    rows = []
+    for k in keys:
+        vals = [flat[n].get(k, "—") for n in flat]
+        if len({repr(v) for v in vals}) > 1:
+            rows.append({"setting": k, **{n: "—" if v is None else str(v) for n, v in zip(flat, vals)}})
+    return pd.DataFrame(rows, columns=["setting", *flat])
+
+
+def roc_points(y: np.ndarray, proba: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """One ROC curve per model: class 1 for two classes, the micro-average of one-vs-rest
+    curves for several. Returns ``(fpr, tpr, auc)``."""
+    from sklearn.metrics import auc, roc_curve
+    y = np.asarray(y).astype(int)
+    proba = np.asarray(proba, float)
+    if proba.shape[1] == 2:
+        fpr, tpr, _ = roc_curve(y, proba[:, 1])
+    else:
+        fpr, tpr, _ = roc_curve(np.eye(proba.shape[1])[y].ravel(), proba.ravel())
+    return fpr, tpr, float(auc(fpr, tpr))

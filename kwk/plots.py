@@ -259,3 +259,15 @@ def evaluation_figures(task: str, metrics: dict, ev: dict, history: dict) -> dic
         figs["Lift"] = lift_chart(g)
         figs["Calibration"] = calibration_chart(calibration(y, out[:, 1]))
     return figs
+
+
+def roc_overlay(curves: dict, title: str = "ROC") -> go.Figure:
+    """Several models' ROC curves: ``{name: (fpr, tpr, auc)}``."""
+    f = _fig(title, height=340, legend=dict(orientation="h", y=-0.25))
+    f.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dot", color=GREY),
+                  name="chance")
+    for name, (fpr, tpr, a) in curves.items():
+        f.add_scatter(x=fpr, y=tpr, mode="lines", name=f"{name} (AUC {a:.3f})")
+    f.update_xaxes(title="false positive rate", range=[0, 1])
+    f.update_yaxes(title="true positive rate", range=[0, 1.02])
+    return f

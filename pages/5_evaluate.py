@@ -1,9 +1,14 @@
-"""Evaluate: metrics against baselines, confusion matrix, ROC/PR, residuals, learning curves."""
+"""Evaluate: metrics against baselines and every chart a statistician expects; decision
+threshold, importance, profiler and a downloadable report."""
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from kwk import plots
-from kwk.ui.state import owner, run_picker, store
+from kwk.analysis import (calibration, default_base, gains_lift, permutation_importance,
+                          profile_grid, profiler_curves, threshold_metrics)
+from kwk.errors import KwkError
+from kwk.ui.state import cached_bundle, owner, run_data, run_picker, show_error, store
 from kwk.ui.tables import metrics_table
 
 ss = st.session_state
@@ -17,43 +22,158 @@ m, spec = run["metrics"], run["spec"]
 ev = store().evaluation(run_id)
 hist = store().history(run_id)
 task = m["task"]
+classes = list(m["test"].get("per_class", {}))
 
 st.caption(f"Target **{spec['data']['target']}** · {task} · {m['n_test']} test rows never seen in "
            f"training · status: {run['status']} after {run['epochs']} epochs")
-st.dataframe(metrics_table(m), hide_index=True, width="stretch",
+table = metrics_table(m)
+st.dataframe(table, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.4f")
-                            for c in metrics_table(m).columns[1:4]})
-
+                            for c in table.columns[1:4]})
 if not ev:
     st.warning("This run's predictions were not saved, so only its metrics can be shown.")
     st.stop()
-y, out = ev["y"], ev["out"]
-if task == "regression":
-    c1, c2 = st.columns(2)
-    c1.plotly_chart(plots.actual_vs_predicted(y, out), key="avp")
-    c2.plotly_chart(plots.residuals_vs_fitted(y, out), key="rvf")
-    c3, c4 = st.columns(2)
-    c3.plotly_chart(plots.residual_histogram(y, out), key="rhist")
-    c4.plotly_chart(plots.learning_curves(hist, "loss", "Learning curves (loss)"), key="lc")
-else:
-    classes = m["test"]["per_class"].keys()
-    classes = list(classes)
-    c1, c2 = st.columns(2)
-    with c1:
-        norm = st.toggle("Normalize by actual class", key="cm_norm",
-                         help="Show the share of each actual class instead of counts.")
-        st.plotly_chart(plots.confusion_matrix(m["test"]["confusion_matrix"], classes, norm),
-                        key="cm")
-    with c2:
-        per = [{"class": c, **v} for c, v in m["test"]["per_class"].items()]
-        st.markdown("**Per class**")
-        st.dataframe(per, hide_index=True, width="stretch")
-    c3, c4 = st.columns(2)
-    c3.plotly_chart(plots.roc_curves(y, np.asarray(out), classes), key="roc")
-    c4.plotly_chart(plots.pr_curves(y, np.asarray(out), classes), key="pr")
-    c5, c6 = st.columns(2)
-    c5.plotly_chart(plots.learning_curves(hist, "loss", "Learning curves (loss)"), key="lc")
-    if "accuracy" in hist:
-        c6.plotly_chart(plots.learning_curves(hist, "accuracy", "Learning curves (accuracy)"),
-                        key="lca")
+y, out = ev["y"], np.asarray(ev["out"])
+names = ["Charts"] + (["Decision threshold"] if task == "binary" else []) + \
+    ["Importance", "Profiler", "Report"]
+tabs = dict(zip(names, st.tabs(names)))
+
+with tabs["Charts"]:
+    if task == "regression":
+        c1, c2 = st.columns(2)
+        c1.plotly_chart(plots.actual_vs_predicted(y, out), key="avp")
+        c2.plotly_chart(plots.residuals_vs_fitted(y, out), key="rvf")
+        c3, c4 = st.columns(2)
+        c3.plotly_chart(plots.residual_histogram(y, out), key="rhist")
+        c4.plotly_chart(plots.learning_curves(hist, "loss", "Learning curves (loss)"), key="lc")
+    else:
+        c1, c2 = st.columns(2)
+        with c1:
+            norm = st.toggle("Normalize by actual class", key="cm_norm",
+                             help="Show the share of each actual class instead of counts.")
+            st.plotly_chart(plots.confusion_matrix(m["test"]["confusion_matrix"], classes, norm),
+                            key="cm")
+        with c2:
+            st.markdown("**Per class**")
+            st.dataframe([{"class": c, **v} for c, v in m["test"]["per_class"].items()],
+                         hide_index=True, width="stretch")
+        c3, c4 = st.columns(2)
+        c3.plotly_chart(plots.roc_curves(y, out, classes), key="roc")
+        c4.plotly_chart(plots.pr_curves(y, out, classes), key="pr")
+        c5, c6 = st.columns(2)
+        c5.plotly_chart(plots.learning_curves(hist, "loss", "Learning curves (loss)"), key="lc")
+        if "accuracy" in hist:
+            c6.plotly_chart(plots.learning_curves(hist, "accuracy", "Learning curves (accuracy)"),
+                            key="lca")
+
+if "Decision threshold" in tabs:
+    with tabs["Decision threshold"]:
+        st.caption(f"A row is predicted **{classes[1]}** when its probability is at least the "
+                   "threshold. Move it to trade precision against recall.")
+        thr = st.slider("Threshold", 0.01, 0.99, 0.5, 0.01, key="threshold",
+                        help="0.5 is the default; lower it to catch more positives.")
+        tm = threshold_metrics(y, out[:, 1], thr)
+        k = st.columns(4)
+        for col, name in zip(k, ("accuracy", "precision", "recall", "f1")):
+            col.metric(name.capitalize() if name != "f1" else "F1", f"{tm[name]:.3f}")
+        d1, d2 = st.columns(2)
+        d1.plotly_chart(plots.confusion_matrix(tm["confusion_matrix"], classes), key="thr_cm")
+        d2.plotly_chart(plots.calibration_chart(calibration(y, out[:, 1])), key="calib")
+        g = gains_lift(y, out[:, 1])
+        d3, d4 = st.columns(2)
+        d3.plotly_chart(plots.gains_chart(g), key="gains")
+        d4.plotly_chart(plots.lift_chart(g), key="lift")
+
+df = run_data(run)
+need_data_msg = ("Load the data this run was trained on (same file) on the **Data** page to "
+                 "compute this: it needs the original rows.")
+
+with tabs["Importance"]:
+    if df is None or "test_rows" not in ev:
+        st.info(need_data_msg, icon="📂")
+    else:
+        st.caption("How much worse the model gets on the test rows when one input column is "
+                   "shuffled: the longer the bar, the more the model relies on that column. "
+                   "Error bars: spread over repeated shuffles.")
+        repeats = st.slider("Repeats", 2, 20, 5, key="imp_repeats",
+                            help="More repeats give steadier estimates but take longer.")
+        if st.button("Compute importance", key="imp_go", type="primary"):
+            try:
+                b = cached_bundle(run["dir"])
+                rows = df.iloc[ev["test_rows"]]
+                yy = b.pre.encode_target(rows[spec["data"]["target"]]) if task != "regression" \
+                    else y
+                with st.spinner("Shuffling columns…"):
+                    ss[f"importance_{run_id}"] = permutation_importance(
+                        b.output, rows, yy, task, b.pre.features, repeats=repeats,
+                        seed=spec["training"]["seed"])
+            except KwkError as e:
+                show_error(e)
+        imp = ss.get(f"importance_{run_id}")
+        if imp is not None:
+            st.plotly_chart(plots.importance_chart(imp), key="imp_chart")
+
+with tabs["Profiler"]:
+    if df is None:
+        st.info(need_data_msg, icon="📂")
+    else:
+        b = cached_bundle(run["dir"])
+        kinds = spec["data"]["kinds"]
+        feats = b.pre.features
+        base_key = f"profiler_base_{run_id}"
+        if base_key not in ss:
+            ss[base_key] = default_base(df, feats, kinds)
+        base = ss[base_key]
+        grids = {f: profile_grid(df[f], kinds[f], 30) for f in feats}
+        out_idx, y_title, y_range = None, f"predicted {spec['data']['target']}", None
+        if task != "regression":
+            cls = st.selectbox("Show the probability of", classes,
+                               index=1 if task == "binary" else 0, key="prof_class")
+            out_idx, y_title, y_range = classes.index(cls), f"P({cls})", [0, 1]
+        st.caption("Each curve shows the prediction as one input sweeps its range while the "
+                   "others stay at the values set below (they start at the median or the most "
+                   "frequent label). Change any value: every curve updates.")
+        with st.expander("Values of the other inputs", expanded=False):
+            cols = st.columns(3)
+            for i, f in enumerate(feats):
+                g = grids[f]
+                with cols[i % 3]:
+                    if not g:
+                        continue
+                    if kinds[f] == "numeric" and len(g) > 1:
+                        base[f] = st.slider(f, float(g[0]), float(g[-1]),
+                                            float(np.clip(base[f], g[0], g[-1])),
+                                            key=f"prof_{run_id}_{f}")
+                    elif kinds[f] != "numeric":
+                        opts = [str(v) for v in g]
+                        cur = str(base[f]) if str(base[f]) in opts else opts[0]
+                        base[f] = st.selectbox(f, opts, index=opts.index(cur),
+                                               key=f"prof_{run_id}_{f}")
+        try:
+            curves = profiler_curves(b.output, base, grids, out_idx)
+            cols = st.columns(3)
+            for i, (f, curve) in enumerate(curves.items()):
+                cur = base[f] if kinds[f] == "numeric" else None
+                cols[i % 3].plotly_chart(plots.profiler_chart(curve, f, cur, y_title, y_range),
+                                         key=f"prof_chart_{f}")
+            now = float(np.asarray(b.output(pd.DataFrame([base])))[0, out_idx]
+                        if out_idx is not None else b.output(pd.DataFrame([base]))[0])
+            st.metric(f"Prediction at these values ({y_title})", f"{now:.4g}")
+        except KwkError as e:
+            show_error(e)
+
+with tabs["Report"]:
+    st.caption("A single HTML file with the data summary, the network, the training settings, "
+               "every chart and the generated code — to share or archive.")
+    if st.button("Build the report", key="report_go"):
+        from kwk.report import build_report
+        try:
+            ss[f"report_{run_id}"] = build_report(run["dir"]).encode("utf-8")
+        except KwkError as e:
+            show_error(e)
+    if ss.get(f"report_{run_id}"):
+        st.download_button("⬇️ Download report.html", ss[f"report_{run_id}"],
+                           file_name=f"kwk_report_{run_id}.html", mime="text/html",
+                           key="dl_report", on_click="ignore")
+
 st.page_link("pages/6_predict.py", label="Next: predict new rows and export", icon="➡️")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from kwk.errors import KwkError
 from kwk.safety import csv_safe
-from kwk.ui.state import owner, parse, run_picker, show_error, store
+from kwk.ui.state import cached_bundle, owner, parse, run_picker, show_error, store
 
 ss = st.session_state
 st.title("📦 Predict & export")
@@ -13,12 +13,6 @@ if run_id is None:
     st.stop()
 run = store().get(run_id, owner())
 spec = run["spec"]
-
-
-@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
-def bundle(run_dir: str):
-    from kwk.bundle import load_bundle
-    return load_bundle(run_dir)
 
 
 st.subheader("Downloads")
@@ -48,10 +42,10 @@ use_current = st.button("…or predict the current dataset", key="pred_current",
 try:
     if up is not None and ss.get("pred_source") != (run_id, up.file_id):
         ss.pred_source = (run_id, up.file_id)
-        ss.predictions = bundle(run["dir"]).predict(parse(up.getvalue(), up.name).df)
+        ss.predictions = cached_bundle(run["dir"]).predict(parse(up.getvalue(), up.name).df)
     elif use_current:
         ss.pred_source = (run_id, "current")
-        ss.predictions = bundle(run["dir"]).predict(ss.data.df)
+        ss.predictions = cached_bundle(run["dir"]).predict(ss.data.df)
 except KwkError as e:
     ss.pop("predictions", None)
     ss.pop("pred_source", None)

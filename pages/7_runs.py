@@ -37,3 +37,45 @@ if c3.button("🗑️ Delete", key="delete_run"):
     if ss.run_id == sel:
         ss.run_id = None
     st.rerun()
+
+st.subheader("Compare runs")
+labels = {r["id"]: f"{r['created'][11:19]} · {r['data_name']} · {r['id'][:6]}" for r in runs}
+chosen = st.multiselect("Runs to compare", ids, default=ids[:2] if len(ids) >= 2 else ids,
+                        format_func=labels.get, key="compare_sel",
+                        help="Pick two or more runs: metrics side by side, overlaid curves and "
+                        "what differs in their specs.")
+if len(chosen) >= 2:
+    from kwk import plots
+    from kwk.analysis import spec_differences
+    from kwk.ui.tables import NICE
+    full = {i: store().get(i, owner()) for i in chosen}
+    tasks = {r["task"] for r in full.values()}
+    if len(tasks) > 1:
+        st.warning("These runs solve different tasks, so their metrics are not comparable.")
+    rows = []
+    for name in NICE:
+        vals = {labels[i]: full[i]["metrics"]["test"].get(name) for i in chosen}
+        if any(v is not None for v in vals.values()):
+            rows.append({"metric": NICE[name], **vals})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    fig = plots.learning_curves({}, "loss", "Validation loss by epoch")
+    for i in chosen:
+        h = store().history(i)
+        v = h.get("val_loss") or []
+        fig.add_scatter(x=list(range(1, len(v) + 1)), y=v, mode="lines", name=labels[i])
+    st.plotly_chart(fig, key="compare_curves")
+    if tasks == {"binary"} or tasks == {"multiclass"}:
+        from kwk.analysis import roc_points
+        curves = {}
+        for i in chosen:
+            ev = store().evaluation(i)
+            if ev:
+                curves[labels[i]] = roc_points(ev["y"], ev["out"])
+        title = "ROC" if tasks == {"binary"} else "ROC (micro-average over classes)"
+        st.plotly_chart(plots.roc_overlay(curves, title), key="compare_roc")
+    st.markdown("**What differs in their specs**")
+    diff = spec_differences({labels[i]: full[i]["spec"] for i in chosen})
+    if diff.empty:
+        st.caption("Their specs are identical (they differ only by chance or data).")
+    else:
+        st.dataframe(diff, hide_index=True, width="stretch")

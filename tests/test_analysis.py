@@ -83,3 +83,17 @@ def test_profile_grid_and_base():
     assert len(g) == 5 and g[0] == pytest.approx(0.99) and g[-1] == pytest.approx(98.01)
     assert profile_grid(df["c"], "categorical") == ["a", "b"]
     assert default_base(df, ["x", "c"], {"x": "numeric", "c": "categorical"}) == {"x": 49.5, "c": "a"}
+
+
+def test_spec_differences():
+    from kwk.analysis import spec_differences
+    from kwk.spec import normalize
+    a = normalize({"data": {"target": "y"}, "layers": [{"type": "Dense", "units": 8}]})
+    b = normalize({"data": {"target": "y"}, "layers": [{"type": "Dense", "units": 16},
+                                                        {"type": "Dropout"}],
+                   "training": {"learning_rate": 0.01}})
+    d = spec_differences({"run A": a, "run B": b}).set_index("setting")
+    assert d.loc["layers[1].units", "run A"] == "8" and d.loc["layers[1].units", "run B"] == "16"
+    assert d.loc["layers[2].type", "run A"] == "—" and d.loc["layers[2].type", "run B"] == "Dropout"
+    assert d.loc["training.learning_rate", "run B"] == "0.01"
+    assert "training.epochs" not in d.index

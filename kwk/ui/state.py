@@ -142,3 +142,16 @@ def run_picker(key: str, label: str = "Run") -> str | None:
                           key=key, format_func=fmt)
     ss.run_id = run_id
     return run_id
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
+def cached_bundle(run_dir: str):
+    """A run's model bundle, loaded once (runs are immutable once saved)."""
+    from kwk.bundle import load_bundle
+    return load_bundle(run_dir)
+
+
+def run_data(run: dict):
+    """The session's DataFrame when it is the data the run was trained on, else None."""
+    ld = st.session_state.data
+    return ld.df if ld is not None and ld.fingerprint == run["fingerprint"] else None

@@ -230,3 +230,40 @@ def test_all_missing_target_is_explained():
     assert "Every value of the target 'y' is missing" in at.error[0].value
     goto(at, "3_build")
     assert "Every value of the target" in at.error[0].value and not at.session_state.build_ok
+
+
+@pytest.mark.slow
+def test_evaluate_analysis_tabs_and_runs_comparison():
+    at = with_sample("churn")
+    goto(at, "4_train")
+    for seed in (0, 1):
+        at.number_input(key="tr0_epochs").set_value(4)
+        at.number_input(key="tr0_seed").set_value(seed)
+        at.button(key="FormSubmitter:training_form-▶️ Start training").click().run()
+        assert at.session_state.job.wait(120)
+        at.run()
+        at.run()
+    goto(at, "5_evaluate")
+    at.slider(key="threshold").set_value(0.2).run()
+    assert not at.exception
+    recall_low = float(next(m.value for m in at.metric if m.label == "Recall"))
+    at.slider(key="threshold").set_value(0.8).run()
+    recall_high = float(next(m.value for m in at.metric if m.label == "Recall"))
+    assert recall_low >= recall_high
+    at.button(key="imp_go").click().run()
+    assert not at.exception
+    imp = at.session_state[f"importance_{at.session_state.run_id}"]
+    assert set(imp["feature"]) == {"tenure_months", "plan", "region", "monthly_charge",
+                                   "support_calls", "signup_date"}
+    # profiler: moving one input changes the prediction shown
+    before = next(m.value for m in at.metric if m.label.startswith("Prediction at"))
+    sl = next(s for s in at.slider if s.key.endswith("_tenure_months"))
+    sl.set_value(sl.max).run()
+    after = next(m.value for m in at.metric if m.label.startswith("Prediction at"))
+    assert before != after
+    at.button(key="report_go").click().run()
+    assert at.session_state[f"report_{at.session_state.run_id}"].startswith(b"<!DOCTYPE html>")
+    goto(at, "7_runs")
+    assert len(at.multiselect(key="compare_sel").value) == 2
+    assert not at.exception
+    assert "training.seed" in at.dataframe[-1].value["setting"].tolist()
