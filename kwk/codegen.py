@@ -118,6 +118,27 @@ def _callbacks_code(tr: dict) -> str:
     return "\n".join(lines)
 
 
+_SPLIT_HOLDOUT = '''idx = np.arange(len(df))
+strata = as_labels(df[TARGET]).to_numpy() if TASK != "regression" and STRATIFY else None
+try:
+    rest, test_idx = train_test_split(idx, test_size=TEST_FRACTION, random_state=SEED,
+                                      stratify=strata)
+    train_idx, val_idx = train_test_split(
+        rest, test_size=VALIDATION_FRACTION / (1 - TEST_FRACTION), random_state=SEED,
+        stratify=None if strata is None else strata[rest])
+except ValueError:  # a class too rare to split in proportion: split at random
+    rest, test_idx = train_test_split(idx, test_size=TEST_FRACTION, random_state=SEED)
+    train_idx, val_idx = train_test_split(
+        rest, test_size=VALIDATION_FRACTION / (1 - TEST_FRACTION), random_state=SEED)'''
+
+_SPLIT_COLUMN = '''# The split comes from a column of the data: train / validation / test (or 0 / 1 / 2).
+VALIDATION_COLUMN = $column
+ROLES = {"train": 0, "training": 0, "0": 0, "validation": 1, "valid": 1, "val": 1, "1": 1,
+         "test": 2, "testing": 2, "holdout": 2, "2": 2}
+role = as_labels(df[VALIDATION_COLUMN]).str.lower().map(ROLES).to_numpy()
+train_idx, val_idx, test_idx = (np.flatnonzero(role == r) for r in (0, 1, 2))'''
+
+
 def _read_code(fmt: str, read_options: dict) -> str:
     opts = "".join(f", {k}={lit(v)}" for k, v in read_options.items())
     fn = {"csv": "read_csv", "excel": "read_excel", "parquet": "read_parquet",
@@ -239,18 +260,7 @@ The test rows are kept aside until the very end, for an honest score. For classi
 split keeps the class proportions the same in every part (stratified), when classes allow it.
 """
 
-idx = np.arange(len(df))
-strata = as_labels(df[TARGET]).to_numpy() if TASK != "regression" and STRATIFY else None
-try:
-    rest, test_idx = train_test_split(idx, test_size=TEST_FRACTION, random_state=SEED,
-                                      stratify=strata)
-    train_idx, val_idx = train_test_split(
-        rest, test_size=VALIDATION_FRACTION / (1 - TEST_FRACTION), random_state=SEED,
-        stratify=None if strata is None else strata[rest])
-except ValueError:  # a class too rare to split in proportion: split at random
-    rest, test_idx = train_test_split(idx, test_size=TEST_FRACTION, random_state=SEED)
-    train_idx, val_idx = train_test_split(
-        rest, test_size=VALIDATION_FRACTION / (1 - TEST_FRACTION), random_state=SEED)
+$split_code
 train_df, val_df, test_df = df.iloc[train_idx], df.iloc[val_idx], df.iloc[test_idx]
 
 """
@@ -440,6 +450,8 @@ def generate_script(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
           'class_weight = {i: float(w) for i, w in enumerate(weights)}\n')
     return _TEMPLATE.substitute(
         imports=_IMPORTS,
+        split_code=_SPLIT_HOLDOUT if tr["validation"] != "column" else
+        Template(_SPLIT_COLUMN).substitute(column=lit(d["validation_column"])),
         target_text=_prose(d["target"]),
         date=_dt.date.today().isoformat(),
         task_text=task_text,

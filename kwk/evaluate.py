@@ -138,3 +138,28 @@ def headline(metrics: dict) -> tuple[str, float | None]:
     """The one metric to show first: balanced accuracy (classification) or R² (regression)."""
     key = "r2" if metrics["task"] == "regression" else "balanced_accuracy"
     return key, metrics["test"].get(key)
+
+
+def bootstrap_ci(task: str, y: np.ndarray, out: np.ndarray, classes: list[str],
+                 n_boot: int | None = None, level: float = 0.95, seed: int = 0) -> dict:
+    """Percentile bootstrap confidence intervals of the test metrics: ``{metric: [lo, hi]}``.
+    Resamples test rows with replacement (500 times, 200 for large test sets)."""
+    import warnings
+    y, out = np.asarray(y), np.asarray(out)
+    n = len(y)
+    if n < 5:
+        return {}
+    n_boot = n_boot or (500 if n <= 5000 else 200)
+    rng = np.random.default_rng(seed)
+    draws: dict[str, list] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(n_boot):
+            i = rng.integers(0, n, n)
+            m = metrics_for(task, y[i], out[i], classes)
+            for k, v in m.items():
+                if isinstance(v, float):
+                    draws.setdefault(k, []).append(v)
+    a = (1 - level) / 2
+    return {k: [float(np.quantile(v, a)), float(np.quantile(v, 1 - a))]
+            for k, v in draws.items() if len(v) >= n_boot // 2}

@@ -74,6 +74,45 @@ def split_indices(y: pd.Series, task: str, validation_fraction: float, test_frac
         return train, val, test, False
 
 
+_ROLE_WORDS = {"train": "train", "training": "train", "0": "train",
+               "validation": "validation", "valid": "validation", "val": "validation", "1": "validation",
+               "test": "test", "testing": "test", "holdout": "test", "2": "test"}
+
+
+def split_from_column(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row positions per role from a validation column (JMP style): train / validation / test,
+    or 0 / 1 / 2. Raises DataError naming unknown values or a missing role."""
+    labels = as_labels(values).str.lower()
+    roles = labels.map(_ROLE_WORDS)
+    bad = labels[roles.isna()]
+    if len(bad):
+        shown = ", ".join(repr(v) for v in pd.unique(bad.fillna("(missing)"))[:5])
+        raise DataError(f"The validation column '{values.name}' has values other than train / "
+                        f"validation / test: {shown}.",
+                        "Use train, validation and test (or 0, 1, 2) on every row.")
+    out = tuple(np.flatnonzero((roles == r).to_numpy()) for r in ("train", "validation", "test"))
+    for name, idx in zip(("train", "validation", "test"), out):
+        if len(idx) == 0:
+            raise DataError(f"The validation column '{values.name}' marks no row as {name}.",
+                            "Mark some rows train, some validation and some test.")
+    return out
+
+
+def kfold_indices(y: pd.Series, task: str, k: int, seed: int) -> list[np.ndarray]:
+    """``k`` disjoint folds covering every row exactly once (stratified for classification
+    when classes allow it). Returns the row positions of each fold."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+    idx = np.arange(len(y))
+    if len(y) < k:
+        raise DataError(f"{k}-fold cross-validation needs at least {k} rows; there are {len(y)}.",
+                        "Use fewer folds.")
+    if task != "regression":
+        labels = as_labels(y).to_numpy()
+        if pd.Series(labels).value_counts().min() >= k:
+            return [te for _, te in StratifiedKFold(k, shuffle=True, random_state=seed).split(idx, labels)]
+    return [te for _, te in KFold(k, shuffle=True, random_state=seed).split(idx)]
+
+
 class Preprocessor:
     """Feature and target encoding fitted on training rows. ``state`` is JSON-serialisable."""
 

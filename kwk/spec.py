@@ -66,6 +66,15 @@ TRAINING_PARAMS: tuple[Param, ...] = (
           max_exclusive=True, advanced=True),
     Param("lr_plateau_patience", "int", 5, "Reduce-on-plateau: epochs without improvement "
           "before the learning rate is cut.", min=1, max=1000, advanced=True),
+    Param("validation", "choice", "holdout", "How the model is judged: 'holdout' keeps "
+          "validation and test rows aside; 'kfold' also trains one model per fold and reports "
+          "each metric as mean ± sd over folds; 'column' takes the split from a column of your "
+          "data (values train / validation / test).", choices=("holdout", "kfold", "column")),
+    Param("folds", "int", 5, "k-fold only: how many folds (every row is validated exactly "
+          "once).", min=2, max=20, advanced=True),
+    Param("repeats", "int", 1, "Train the same spec with this many different seeds and report "
+          "each metric as mean ± sd, to see whether differences are real.", min=1, max=20,
+          advanced=True),
     Param("epochs", "int", 50, "How many passes over the training data at most.", min=1,
           max=10_000),
     Param("batch_size", "int", 32, "How many rows are used for each weight update. Larger is "
@@ -94,7 +103,7 @@ OUTPUT_PARAMS: tuple[Param, ...] = (
           choices=OUTPUT_ACTIVATIONS),
 )
 TOP_KEYS = ("kwk_spec", "name", "data", "layers", "output", "training")
-DATA_KEYS = ("target", "features", "task", "kinds")
+DATA_KEYS = ("target", "features", "task", "kinds", "validation_column")
 
 
 def default_spec(target: str | None = None) -> dict:
@@ -167,7 +176,11 @@ def normalize(d) -> dict:
         if kind not in KINDS:
             problems.append(f"data.kinds: '{col}' has kind {kind!r}; choose one of "
                             f"{', '.join(KINDS)}.")
-    out["data"] = {"target": target, "features": features, "task": task, "kinds": dict(kinds)}
+    vcol = data.get("validation_column")
+    if vcol is not None and not isinstance(vcol, str):
+        problems.append("data.validation_column must be a column name (text) or null.")
+    out["data"] = {"target": target, "features": features, "task": task, "kinds": dict(kinds),
+                   "validation_column": vcol}
 
     layers = d.get("layers", [])
     if not isinstance(layers, list):
@@ -337,6 +350,19 @@ def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -
                         "Check the column kinds: numeric, categorical, boolean or datetime "
                         "columns can be inputs.")
     user_kinds[target] = tkind
+    vcol = data.get("validation_column")
+    if spec["training"]["validation"] == "column":
+        if not vcol:
+            raise SpecError("training.validation is 'column' but no data.validation_column is set.",
+                            "Choose the column whose values say train / validation / test.")
+        if vcol not in cols:
+            raise SpecError(f"The validation column '{vcol}' is not in the data.")
+        if vcol == target:
+            raise SpecError("The validation column cannot be the target.")
+        features = [f for f in features if f != vcol]
+        if not features:
+            raise SpecError("No usable feature columns are left besides the target and the "
+                            "validation column.")
     loss = spec["training"]["loss"]
     if loss != "auto":
         ok = CLASS_LOSSES.get(task, REGRESSION_LOSSES) if task != "regression" else REGRESSION_LOSSES
@@ -354,7 +380,8 @@ def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -
         raise SpecError(f"output.activation '{act}' squeezes predictions into 0–1, which does "
                         "not fit predicting a number.", "Use 'auto' (linear).")
     spec["data"] = {"target": target, "features": features, "task": task,
-                    "kinds": {c: user_kinds[c] for c in [*features, target]}}
+                    "kinds": {c: user_kinds[c] for c in [*features, target]},
+                    "validation_column": vcol if spec["training"]["validation"] == "column" else None}
     return spec, notes
 
 

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from kwk.errors import DataError, KwkError, TrainError
-from kwk.preprocess import Preprocessor, split_indices, to_number
+from kwk.preprocess import (Preprocessor, kfold_indices, split_from_column, split_indices,
+                            to_number)
 from kwk.spec import check_stack, resolve
 
 MIN_ROWS = 10
@@ -31,6 +32,8 @@ class Prepared:
     rows: dict                 # split name -> row positions in the original DataFrame
     stratified: bool
     shapes: list[dict] = field(default_factory=list)
+    source: pd.DataFrame | None = field(default=None, repr=False)  # the data as given
+    work: pd.DataFrame | None = field(default=None, repr=False)    # rows with a target
 
     @property
     def task(self) -> str:
@@ -42,8 +45,9 @@ class Prepared:
 
 
 def prepare(df: pd.DataFrame, spec: dict, kinds: dict | None = None) -> Prepared:
-    """Resolve ``spec`` against ``df``, drop rows without a target, split, fit preprocessing
-    on the training rows and encode every split. Raises SpecError/DataError with clear text."""
+    """Resolve ``spec`` against ``df``, drop rows without a target, split (seeded holdout, or
+    the user's validation column), fit preprocessing on the training rows and encode every
+    split. Raises SpecError/DataError with clear text."""
     spec, notes = resolve(spec, df, kinds)
     d, tr = spec["data"], spec["training"]
     y = df[d["target"]]
@@ -57,13 +61,26 @@ def prepare(df: pd.DataFrame, spec: dict, kinds: dict | None = None) -> Prepared
     if len(work) < MIN_ROWS:
         raise DataError(f"Only {len(work)} rows have a target value; at least {MIN_ROWS} are "
                         "needed to train and test a model.", "Use a larger dataset.")
-    tr_i, va_i, te_i, strat = split_indices(work[d["target"]], d["task"],
-                                            tr["validation_fraction"], tr["test_fraction"],
-                                            tr["seed"], tr["stratify"])
-    if d["task"] != "regression" and tr["stratify"] and not strat:
-        notes.append("Some classes are too rare to keep their proportions in every split; the "
-                     "split is random instead of stratified.")
-    parts = {"train": work.iloc[tr_i], "validation": work.iloc[va_i], "test": work.iloc[te_i]}
+    if tr["validation"] == "column":
+        tr_i, va_i, te_i = split_from_column(work[d["validation_column"]])
+        strat = False
+        notes.append(f"Split taken from the column '{d['validation_column']}': {len(tr_i)} "
+                     f"train, {len(va_i)} validation, {len(te_i)} test rows.")
+    else:
+        tr_i, va_i, te_i, strat = split_indices(work[d["target"]], d["task"],
+                                                tr["validation_fraction"], tr["test_fraction"],
+                                                tr["seed"], tr["stratify"])
+        if d["task"] != "regression" and tr["stratify"] and not strat:
+            notes.append("Some classes are too rare to keep their proportions in every split; "
+                         "the split is random instead of stratified.")
+    return encode_split(df, work, spec, notes, (tr_i, va_i, te_i), strat)
+
+
+def encode_split(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list[str],
+                 split: tuple, stratified: bool) -> Prepared:
+    """Fit preprocessing on ``work``'s training positions and encode the three parts."""
+    d = spec["data"]
+    parts = {k: work.iloc[i] for k, i in zip(("train", "validation", "test"), split)}
     pre = Preprocessor.fit(parts["train"], spec)
     if d["task"] != "regression" and len(pre.classes) < 2:
         raise DataError("The training split holds a single class.",
@@ -80,8 +97,7 @@ def prepare(df: pd.DataFrame, spec: dict, kinds: dict | None = None) -> Prepared
     shapes = check_stack(spec, X["train"].shape[1], len(pre.classes) or 1)
     return Prepared(spec=spec, notes=notes, pre=pre, X=X, y=Y,
                     rows={k: df.index.get_indexer(v.index) for k, v in parts.items()},
-                    stratified=strat,
-                    shapes=shapes)
+                    stratified=stratified, shapes=shapes, source=df, work=work)
 
 
 def class_weights(y: np.ndarray, k: int) -> dict:
@@ -117,6 +133,46 @@ class TrainResult:
     message: str
     seconds: float
     epochs_run: int
+
+
+def fit_model(model, p: Prepared, callbacks: list):
+    """``model.fit`` with the spec's early stopping, schedule and class weights. Returns the
+    EarlyStopping callback (or None)."""
+    import keras
+    tr = p.spec["training"]
+    callbacks = list(callbacks)
+    es = None
+    if tr["early_stopping_patience"] > 0:
+        es = keras.callbacks.EarlyStopping(monitor="val_loss",
+                                           patience=tr["early_stopping_patience"],
+                                           restore_best_weights=tr["restore_best_weights"])
+        callbacks.append(es)
+    if tr["lr_schedule"] == "reduce_on_plateau":
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss", factor=tr["lr_plateau_factor"],
+            patience=tr["lr_plateau_patience"]))
+    cw = class_weights(p.y["train"], p.n_classes) \
+        if tr["class_weight"] == "balanced" and p.task != "regression" else None
+    model.fit(p.X["train"], p.y["train"], validation_data=(p.X["validation"], p.y["validation"]),
+              epochs=tr["epochs"], batch_size=tr["batch_size"], class_weight=cw,
+              callbacks=callbacks, verbose=0, shuffle=True)
+    return es
+
+
+def summarize(runs: list[dict]) -> dict:
+    """Mean and standard deviation of each scalar metric over several test results."""
+    keys = [k for k, v in runs[0].items() if isinstance(v, (int, float)) or v is None]
+    out = {"n": len(runs), "mean": {}, "sd": {}}
+    for k in keys:
+        vals = [r[k] for r in runs if r.get(k) is not None]
+        if vals:
+            out["mean"][k] = float(np.mean(vals))
+            out["sd"][k] = float(np.std(vals, ddof=1)) if len(vals) > 1 else 0.0
+    return out
+
+
+def _scalars(test: dict) -> dict:
+    return {k: v for k, v in test.items() if not isinstance(v, (dict, list))}
 
 
 class Job:
@@ -213,6 +269,68 @@ class Job:
             self._set(status="failed", message=str(self.error),
                       trace=traceback.format_exc(limit=5))
 
+    def _fit_and_score(self, p: Prepared) -> dict:
+        """Train one more model of the same spec on ``p`` (no live curves) and return its test
+        metrics. Honours stop() between batches."""
+        import keras
+        from kwk.builder import build_model, compile_model
+        from kwk.evaluate import evaluate_prepared
+        job = self
+
+        class StopCheck(keras.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                if job._stop.is_set():
+                    self.model.stop_training = True
+
+        seed_everything(p.spec["training"]["seed"])
+        model = build_model(p.spec, p.X["train"].shape[1], p.n_classes)
+        compile_model(model, p.spec, max(1, math.ceil(len(p.y["train"]) / p.spec["training"]["batch_size"])))
+        fit_model(model, p, [StopCheck()])
+        return _scalars(evaluate_prepared(model, p)[0]["test"])
+
+    def _assess(self, p: Prepared, metrics: dict, details: dict) -> None:
+        """Extra assessment asked for by the spec: k-fold cross-validation, repeated runs
+        with other seeds, and bootstrap confidence intervals of the test metrics."""
+        import copy
+        from kwk.evaluate import bootstrap_ci
+        tr = p.spec["training"]
+        metrics["test_ci"] = bootstrap_ci(p.task, details["y"], details["out"],
+                                          details["classes"], seed=tr["seed"])
+        if tr["validation"] == "kfold" and p.work is not None and not self._stop.is_set():
+            k = tr["folds"]
+            folds = kfold_indices(p.work[p.spec["data"]["target"]], p.task, k, tr["seed"])
+            results = []
+            for i, fold in enumerate(folds, start=1):
+                if self._stop.is_set():
+                    break
+                self._set(phase=f"Cross-validation: fold {i} of {k}")
+                rest = np.setdiff1d(np.arange(len(p.work)), fold)
+                # Early stopping watches an inner validation split of the other folds (never the
+                # held-out fold); the inner "test" part goes back into training.
+                inner_tr, inner_va, inner_rest, _ = split_indices(
+                    p.work.iloc[rest][p.spec["data"]["target"]], p.task,
+                    tr["validation_fraction"], 0.5, tr["seed"], tr["stratify"])
+                inner_tr = np.concatenate([inner_tr, inner_rest])  # every non-fold row is used
+                fp = encode_split(p.source, p.work, p.spec, [],
+                                  (rest[inner_tr], rest[inner_va], fold), False)
+                results.append(self._fit_and_score(fp))
+            if len(results) == k:
+                metrics["cv"] = {"k": k, "folds": results, **summarize(results)}
+        if tr["repeats"] > 1 and p.source is not None and not self._stop.is_set():
+            results = [_scalars(metrics["test"])]
+            seeds = [tr["seed"]]
+            for r in range(1, tr["repeats"]):
+                if self._stop.is_set():
+                    break
+                self._set(phase=f"Repeated runs: seed {r + 1} of {tr['repeats']}")
+                spec = copy.deepcopy(p.spec)
+                spec["training"]["seed"] = tr["seed"] + r
+                results.append(self._fit_and_score(prepare(p.source, spec)))
+                seeds.append(tr["seed"] + r)
+            if len(results) == tr["repeats"]:
+                metrics["repeats"] = {"seeds": seeds, "runs": results, **summarize(results)}
+        self._set(phase="")
+
     def _train(self) -> TrainResult:
         import keras
         from kwk.builder import build_model, compile_model
@@ -221,8 +339,7 @@ class Job:
         tr = p.spec["training"]
         seed_everything(tr["seed"])
         model = build_model(p.spec, p.X["train"].shape[1], p.n_classes)
-        steps = self._state["batches"]
-        compile_model(model, p.spec, steps)
+        compile_model(model, p.spec, self._state["batches"])
         diverged = {}
 
         class Progress(keras.callbacks.Callback):
@@ -255,23 +372,8 @@ class Job:
                     done = epoch + 1
                     job._state["eta"] = el / done * (job._state["epochs"] - done)
 
-        callbacks = [Progress()]
-        es = None
-        if tr["early_stopping_patience"] > 0:
-            es = keras.callbacks.EarlyStopping(monitor="val_loss",
-                                               patience=tr["early_stopping_patience"],
-                                               restore_best_weights=tr["restore_best_weights"])
-            callbacks.append(es)
-        if tr["lr_schedule"] == "reduce_on_plateau":
-            callbacks.append(keras.callbacks.ReduceLROnPlateau(
-                monitor="val_loss", factor=tr["lr_plateau_factor"],
-                patience=tr["lr_plateau_patience"]))
-        cw = class_weights(p.y["train"], p.n_classes) \
-            if tr["class_weight"] == "balanced" and p.task != "regression" else None
         t0 = time.monotonic()
-        model.fit(p.X["train"], p.y["train"], validation_data=(p.X["validation"], p.y["validation"]),
-                  epochs=tr["epochs"], batch_size=tr["batch_size"], class_weight=cw,
-                  callbacks=callbacks, verbose=0, shuffle=True)
+        es = fit_model(model, p, [Progress()])
         seconds = time.monotonic() - t0
         history = self.snapshot()["history"]
         epochs_run = len(history.get("loss", []))
@@ -294,6 +396,7 @@ class Job:
             raise TrainError("Training was stopped before the first epoch finished, so there is "
                              "no model to keep.", "Start again and let it run at least one epoch.")
         metrics, details = evaluate_prepared(model, p)
+        self._assess(p, metrics, details)
         return TrainResult(model=model, prepared=p, history=history, metrics=metrics,
                            details=details, status=status, message=msg, seconds=seconds,
                            epochs_run=epochs_run)

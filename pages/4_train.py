@@ -20,10 +20,17 @@ running = job is not None and not job.done
 with st.form("training_form", border=True):
     st.markdown("**Training options**")
     values = params_form(TRAINING_PARAMS, ss.spec["training"], key_prefix=f"tr{ss.get('spec_version', 0)}", columns=3)
+    vcols = ["—"] + [str(c) for c in ss.data.df.columns if c != ss.target]
+    vcol = st.selectbox("Validation column (for validation = column)", vcols,
+                        index=vcols.index(ss.get("validation_column")) if ss.get("validation_column") in vcols else 0,
+                        key="validation_column_select",
+                        help="A column whose values are train / validation / test (or 0 / 1 / 2) "
+                        "decides which rows are used for what, as in JMP.")
     start = st.form_submit_button("▶️ Start training", type="primary", disabled=running)
 
 if start:
     ss.spec["training"] = values
+    ss.validation_column = None if vcol == "—" else vcol
     ld = ss.data
     try:
         prep = prepare(ld.df, session_spec())
@@ -52,6 +59,8 @@ def live():
     if s["status"] in ("finished", "stopped"):
         frac = 1.0
     st.progress(frac, text=f"{s['status'].capitalize()} — epoch {s['epoch']} of {s['epochs']}")
+    if s.get("phase"):
+        st.caption(f"⏳ {s['phase']} (the main model is trained; this measures how stable it is)")
     c = st.columns(4)
     c[0].metric("Epoch", f"{s['epoch']} / {s['epochs']}")
     c[1].metric("Elapsed", f"{s['elapsed']:.0f} s")

@@ -9,7 +9,7 @@ from kwk.analysis import (calibration, default_base, gains_lift, permutation_imp
                           profile_grid, profiler_curves, threshold_metrics)
 from kwk.errors import KwkError
 from kwk.ui.state import cached_bundle, owner, run_data, run_picker, show_error, store
-from kwk.ui.tables import metrics_table
+from kwk.ui.tables import assessment_table, metrics_table
 
 ss = st.session_state
 st.title("📊 Evaluate")
@@ -30,6 +30,10 @@ table = metrics_table(m)
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.4f")
                             for c in table.columns[1:4]})
+assess = assessment_table(m)
+if assess is not None:
+    st.markdown("**Cross-validation and repeated runs** (mean ± standard deviation)")
+    st.dataframe(assess, hide_index=True, width="stretch")
 if not ev:
     st.warning("This run's predictions were not saved, so only its metrics can be shown.")
     st.stop()

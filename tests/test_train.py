@@ -137,3 +137,38 @@ def test_jobs_in_fresh_threads_after_keras_was_used_elsewhere(iris_df):
         job = Job(prepare(iris_df, tiny_spec("species", epochs=1))).start()
         assert job.wait(120)
         assert job.snapshot()["status"] == "finished", job.snapshot()["message"]
+
+
+def test_kfold_uses_every_row_once_for_validation(iris_df):
+    from kwk.preprocess import kfold_indices
+    folds = kfold_indices(iris_df["species"], "multiclass", 5, seed=0)
+    allrows = np.concatenate(folds)
+    assert len(folds) == 5 and sorted(allrows) == list(range(len(iris_df)))
+    for f in folds:  # stratified: 10 of each species per fold
+        assert iris_df["species"].iloc[f].value_counts().tolist() == [10, 10, 10]
+
+
+def test_cross_validation_repeats_and_confidence_intervals(iris_df):
+    res = Job(prepare(iris_df, tiny_spec("species", epochs=3, validation="kfold", folds=3,
+                                         repeats=2))).run()
+    cv, rep, ci = res.metrics["cv"], res.metrics["repeats"], res.metrics["test_ci"]
+    assert cv["k"] == 3 and len(cv["folds"]) == 3 and cv["n"] == 3
+    assert cv["mean"]["accuracy"] == pytest.approx(np.mean([f["accuracy"] for f in cv["folds"]]))
+    assert rep["seeds"] == [0, 1] and rep["n"] == 2 and rep["sd"]["accuracy"] >= 0
+    lo, hi = ci["accuracy"]
+    assert lo <= res.metrics["test"]["accuracy"] <= hi
+
+
+def test_validation_column_split():
+    from kwk.errors import DataError
+    rng = np.random.default_rng(0)
+    n = 90
+    df = pd.DataFrame({"x": rng.normal(size=n), "y": rng.choice(["a", "b"], n),
+                       "role": ["Train"] * 60 + ["Validation"] * 15 + ["test"] * 15})
+    p = prepare(df, tiny_spec("y", validation="column") | {"data": {
+        "target": "y", "validation_column": "role"}})
+    assert list(p.rows["test"]) == list(range(75, 90)) and "role" not in p.spec["data"]["features"]
+    df.loc[3, "role"] = "later"
+    with pytest.raises(DataError, match="values other than train / validation / test: 'later'"):
+        prepare(df, tiny_spec("y", validation="column") | {"data": {
+            "target": "y", "validation_column": "role"}})

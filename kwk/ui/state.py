@@ -76,7 +76,7 @@ def session_spec() -> dict:
         features = [str(c) for c in ld.df.columns if c != ss.target
                     and ss.roles.get(str(c), "feature") == "feature" and str(c) in usable]
     spec["data"] = {"target": ss.target, "features": features, "task": ss.task,
-                    "kinds": dict(ss.kinds)}
+                    "kinds": dict(ss.kinds), "validation_column": ss.get("validation_column")}
     return spec
 
 

@@ -22,8 +22,30 @@ def metrics_table(metrics: dict) -> pd.DataFrame:
         if net is not None and base is not None:
             better = net > base if HIGHER_IS_BETTER[n] else net < base
             verdict = "✅ beats baseline" if better else "❌ no better than baseline"
+        ci = metrics.get("test_ci", {}).get(n)
         rows.append({"metric": NICE[n], "network": net,
+                     "95% CI": f"{ci[0]:.3f} – {ci[1]:.3f}" if ci else "",
                      metrics.get("simple_model", {}).get("name", "simple model"): simple,
                      f"baseline ({metrics.get('baseline', {}).get('name', '')})": base,
                      "": verdict})
+    return pd.DataFrame(rows)
+
+
+def assessment_table(metrics: dict) -> pd.DataFrame | None:
+    """k-fold and repeated-run results as 'mean ± sd' per metric (None when neither ran)."""
+    cols = {}
+    if metrics.get("cv"):
+        cols[f"{metrics['cv']['k']}-fold CV"] = metrics["cv"]
+    if metrics.get("repeats"):
+        cols[f"{metrics['repeats']['n']} seeds"] = metrics["repeats"]
+    if not cols:
+        return None
+    names = REGRESSION_METRICS if metrics["task"] == "regression" else CLASS_METRICS
+    rows = []
+    for n in names:
+        row = {"metric": NICE[n]}
+        for label, a in cols.items():
+            if n in a["mean"]:
+                row[label] = f"{a['mean'][n]:.4f} ± {a['sd'][n]:.4f}"
+        rows.append(row)
     return pd.DataFrame(rows)

@@ -267,3 +267,33 @@ def test_evaluate_analysis_tabs_and_runs_comparison():
     assert len(at.multiselect(key="compare_sel").value) == 2
     assert not at.exception
     assert "training.seed" in at.dataframe[-1].value["setting"].tolist()
+
+
+@pytest.mark.slow
+def test_kfold_and_validation_column_from_the_train_page():
+    import numpy as np
+    import pandas as pd
+    from kwk.data.loader import LoadedData
+    at = with_sample("iris")
+    goto(at, "4_train")
+    at.number_input(key="tr0_epochs").set_value(2)
+    at.selectbox(key="tr0_validation").set_value("kfold")
+    at.number_input(key="tr0_folds").set_value(3)
+    at.button(key="FormSubmitter:training_form-▶️ Start training").click().run()
+    assert at.session_state.job.wait(180)
+    at.run()
+    at.run()
+    goto(at, "5_evaluate")
+    table = next(d.value for d in at.dataframe if "3-fold CV" in d.value.columns)
+    assert "±" in table.loc[table.metric == "Accuracy", "3-fold CV"].iloc[0]
+    # a validation column with a typo is explained, not crashed on
+    df = at.session_state.data.df.copy()
+    df["part"] = np.where(np.arange(len(df)) % 5 == 0, "test", "train")
+    df.loc[1::5, "part"] = "validation"
+    df.loc[7, "part"] = "tset"
+    at.session_state.data = LoadedData(df=df, name="iris_parts.csv", fmt="csv", fingerprint="p")
+    goto(at, "4_train")
+    at.selectbox(key="tr0_validation").set_value("column")
+    at.selectbox(key="validation_column_select").set_value("part")
+    at.button(key="FormSubmitter:training_form-▶️ Start training").click().run()
+    assert "values other than train / validation / test: 'tset'" in at.error[0].value
