@@ -7,6 +7,7 @@
     DIR/history.json       per-epoch loss and metrics (train and validation)
     DIR/run.json           the run record: seed, data fingerprint, package versions, notes
     DIR/train_script.py    the standalone Keras script that reproduces the model
+    DIR/repeats/seed_N/    with training.repeats > 1: the other seeds' models (same layout)
     DIR/evaluation.npz     test-split targets and predictions (network, baseline, simple
                            model) and the test rows' positions in the data file
 
@@ -103,6 +104,12 @@ def save_bundle(result, out_dir, data_name: str, fingerprint: str, script: str |
         _write_json(out / "run.json", run_record(result, data_name, fingerprint))
         if script is not None:
             (out / "train_script.py").write_text(script)
+        for rp, rmodel in getattr(result, "extra_models", []):  # repeated runs, for bands
+            sub = out / "repeats" / f"seed_{rp.spec['training']['seed']}"
+            sub.mkdir(parents=True, exist_ok=True)
+            save_model(rmodel, sub / "model.keras")
+            _write_json(sub / "preprocess.json", rp.pre.state)
+            _write_json(sub / "spec.json", rp.spec)
         det = result.details  # test-split predictions, for charts and reports without retraining
         np.savez(out / "evaluation.npz", y=np.asarray(det["y"]), out=np.asarray(det["out"]),
                  baseline_out=np.asarray(det["baseline_out"]),
@@ -167,6 +174,12 @@ class Bundle:
                     name = "_" + name
                 out[name] = raw[:, i]
         return out
+
+
+def repeat_dirs(directory) -> list[Path]:
+    """The folders of a run's repeated-seed models (empty when it has none)."""
+    d = Path(directory) / "repeats"
+    return sorted(p for p in d.iterdir() if (p / "model.keras").exists()) if d.is_dir() else []
 
 
 def load_bundle(directory) -> Bundle:

@@ -218,9 +218,15 @@ def importance_chart(imp) -> go.Figure:
     return f
 
 
-def profiler_chart(curve, feature: str, current, y_title: str, y_range=None) -> go.Figure:
+def profiler_chart(curve, feature: str, current, y_title: str, y_range=None,
+                   band=None) -> go.Figure:
+    """One profiler curve; ``band`` = (low, high) arrays from repeated runs, drawn behind it."""
     f = _fig(None, height=220, showlegend=False)
     f.update_layout(margin=dict(l=5, r=5, t=10, b=5))
+    if band is not None:
+        x = list(curve["value"])
+        f.add_scatter(x=x + x[::-1], y=list(band[1]) + list(band[0])[::-1], fill="toself",
+                      fillcolor="rgba(79,70,229,0.15)", line=dict(width=0), hoverinfo="skip")
     f.add_scatter(x=curve["value"], y=curve["prediction"], mode="lines+markers",
                   line=dict(color=ACCENT), marker=dict(size=4))
     if current is not None:

@@ -37,6 +37,17 @@ border:1px solid #E5E7EB;padding:1em;overflow:auto;font-size:.85em}.grid{display
 grid-template-columns:1fr 1fr;gap:1em}.muted{color:#6B7280}"""
 
 
+def _assessment_html(metrics: dict, names) -> str:
+    blocks = []
+    for key, title in (("cv", "k-fold cross-validation"), ("repeats", "Repeated runs (seeds)")):
+        a = metrics.get(key)
+        if a:
+            blocks.append(f"<h3>{title} (n = {a['n']})</h3>" + _table(
+                [{"metric": n, "mean": a["mean"][n], "sd": a["sd"][n]}
+                 for n in names if n in a["mean"]]))
+    return "".join(blocks)
+
+
 def build_report(run_dir) -> str:
     """The report of a run folder (as written by ``train``) as one HTML string."""
     from kwk import plots
@@ -59,7 +70,9 @@ def build_report(run_dir) -> str:
             ev = {k: z[k] for k in z.files}
     task = metrics["task"]
     names = REGRESSION_METRICS if task == "regression" else CLASS_METRICS
+    ci = metrics.get("test_ci", {})
     mrows = [{"metric": n, "network": metrics["test"].get(n),
+              "95% CI": f"{ci[n][0]:.4g} – {ci[n][1]:.4g}" if n in ci else "",
               metrics.get("simple_model", {}).get("name", "simple model"):
                   metrics.get("simple_model", {}).get(n),
               f"baseline ({metrics['baseline'].get('name', '')})": metrics["baseline"].get(n)}
@@ -94,6 +107,7 @@ def build_report(run_dir) -> str:
         "<h2>Training settings</h2>",
         _table([{"setting": k, "value": v} for k, v in spec["training"].items()]),
         "<h2>Test metrics</h2>", _table(mrows),
+        _assessment_html(metrics, names),
         "<h2>Charts</h2>", f"<div class=grid>{''.join(charts)}</div>",
         "<h2>Reproduce</h2>", f"<p class=muted>Versions: {html.escape(json.dumps(run.get('versions', {})))}</p>",
         f"<pre>{html.escape(script)}</pre>",

@@ -133,6 +133,7 @@ class TrainResult:
     message: str
     seconds: float
     epochs_run: int
+    extra_models: list = field(default_factory=list)  # (Prepared, model) per extra seed
 
 
 def fit_model(model, p: Prepared, callbacks: list):
@@ -190,6 +191,7 @@ class Job:
         self.label = label
         self.on_finish = on_finish
         self.finish_value = None
+        self.extra_models: list = []  # (Prepared, model) of repeated runs, kept with the run
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -269,9 +271,9 @@ class Job:
             self._set(status="failed", message=str(self.error),
                       trace=traceback.format_exc(limit=5))
 
-    def _fit_and_score(self, p: Prepared) -> dict:
+    def _fit_and_score(self, p: Prepared, keep: list | None = None) -> dict:
         """Train one more model of the same spec on ``p`` (no live curves) and return its test
-        metrics. Honours stop() between batches."""
+        metrics; ``keep`` collects ``(prepared, model)``. Honours stop() between batches."""
         import keras
         from kwk.builder import build_model, compile_model
         from kwk.evaluate import evaluate_prepared
@@ -286,6 +288,8 @@ class Job:
         model = build_model(p.spec, p.X["train"].shape[1], p.n_classes)
         compile_model(model, p.spec, max(1, math.ceil(len(p.y["train"]) / p.spec["training"]["batch_size"])))
         fit_model(model, p, [StopCheck()])
+        if keep is not None:
+            keep.append((p, model))
         return _scalars(evaluate_prepared(model, p)[0]["test"])
 
     def _assess(self, p: Prepared, metrics: dict, details: dict) -> None:
@@ -325,7 +329,7 @@ class Job:
                 self._set(phase=f"Repeated runs: seed {r + 1} of {tr['repeats']}")
                 spec = copy.deepcopy(p.spec)
                 spec["training"]["seed"] = tr["seed"] + r
-                results.append(self._fit_and_score(prepare(p.source, spec)))
+                results.append(self._fit_and_score(prepare(p.source, spec), self.extra_models))
                 seeds.append(tr["seed"] + r)
             if len(results) == tr["repeats"]:
                 metrics["repeats"] = {"seeds": seeds, "runs": results, **summarize(results)}
@@ -399,7 +403,7 @@ class Job:
         self._assess(p, metrics, details)
         return TrainResult(model=model, prepared=p, history=history, metrics=metrics,
                            details=details, status=status, message=msg, seconds=seconds,
-                           epochs_run=epochs_run)
+                           epochs_run=epochs_run, extra_models=list(self.extra_models))
 
 
 def diagnose(history: dict, min_epochs: int = 5) -> str | None:

@@ -155,10 +155,20 @@ with tabs["Profiler"]:
                                                key=f"prof_{run_id}_{f}")
         try:
             curves = profiler_curves(b.output, base, grids, out_idx)
+            from kwk.bundle import repeat_dirs
+            others = [profiler_curves(cached_bundle(str(r)).output, base, grids, out_idx)
+                      for r in repeat_dirs(run["dir"])]
+            if others:
+                st.caption(f"Shaded: the range of the curves of all {len(others) + 1} seeds "
+                           "(repeated runs).")
             cols = st.columns(3)
             for i, (f, curve) in enumerate(curves.items()):
                 cur = base[f] if kinds[f] == "numeric" else None
-                cols[i % 3].plotly_chart(plots.profiler_chart(curve, f, cur, y_title, y_range),
+                band = None
+                if others:
+                    stack = np.vstack([curve["prediction"]] + [o[f]["prediction"] for o in others])
+                    band = (stack.min(axis=0), stack.max(axis=0))
+                cols[i % 3].plotly_chart(plots.profiler_chart(curve, f, cur, y_title, y_range, band),
                                          key=f"prof_chart_{f}")
             now = float(np.asarray(b.output(pd.DataFrame([base])))[0, out_idx]
                         if out_idx is not None else b.output(pd.DataFrame([base]))[0])

@@ -157,6 +157,7 @@ def test_cross_validation_repeats_and_confidence_intervals(iris_df):
     assert rep["seeds"] == [0, 1] and rep["n"] == 2 and rep["sd"]["accuracy"] >= 0
     lo, hi = ci["accuracy"]
     assert lo <= res.metrics["test"]["accuracy"] <= hi
+    assert [rp.spec["training"]["seed"] for rp, _ in res.extra_models] == [1]
 
 
 def test_validation_column_split():

@@ -279,6 +279,7 @@ def test_kfold_and_validation_column_from_the_train_page():
     at.number_input(key="tr0_epochs").set_value(2)
     at.selectbox(key="tr0_validation").set_value("kfold")
     at.number_input(key="tr0_folds").set_value(3)
+    at.number_input(key="tr0_repeats").set_value(2)
     at.button(key="FormSubmitter:training_form-▶️ Start training").click().run()
     assert at.session_state.job.wait(180)
     at.run()
@@ -286,6 +287,8 @@ def test_kfold_and_validation_column_from_the_train_page():
     goto(at, "5_evaluate")
     table = next(d.value for d in at.dataframe if "3-fold CV" in d.value.columns)
     assert "±" in table.loc[table.metric == "Accuracy", "3-fold CV"].iloc[0]
+    assert "2 seeds" in table.columns
+    assert "the range of the curves of all 2 seeds" in texts(at)  # profiler band
     # a validation column with a typo is explained, not crashed on
     df = at.session_state.data.df.copy()
     df["part"] = np.where(np.arange(len(df)) % 5 == 0, "test", "train")
