@@ -75,7 +75,31 @@ def run_record(result, data_name: str, fingerprint: str) -> dict:
             "stratified": result.prepared.stratified,
             "n_inputs": int(result.prepared.X["train"].shape[1]),
             "parameters": int(sum(r["params"] for r in result.prepared.shapes)),
+            "data_summary": data_summary(result.prepared),
             "versions": package_versions()}
+
+
+def data_summary(prep) -> list[dict]:
+    """A compact profile of the target and every input on the rows used (kind, missing %,
+    distinct values, and mean/min/max for numbers), for run records and reports."""
+    from kwk.preprocess import to_number
+    work = prep.work if prep.work is not None else None
+    if work is None:
+        return []
+    d = prep.spec["data"]
+    out = []
+    for c in [d["target"], *d["features"]]:
+        s = work[c]
+        row = {"column": c, "role": "target" if c == d["target"] else "input",
+               "kind": d["kinds"].get(c), "missing %": round(100 * float(s.isna().mean()), 2),
+               "distinct": int(s.nunique(dropna=True))}
+        if d["kinds"].get(c) == "numeric":
+            v = to_number(s)
+            row.update({"mean": float(v.mean()) if v.notna().any() else None,
+                        "min": float(v.min()) if v.notna().any() else None,
+                        "max": float(v.max()) if v.notna().any() else None})
+        out.append(row)
+    return out
 
 
 def ensure_writable(out_dir) -> Path:

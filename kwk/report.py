@@ -14,7 +14,7 @@ from kwk.errors import DataError
 def _table(rows: list[dict]) -> str:
     if not rows:
         return "<p>—</p>"
-    cols = list(rows[0])
+    cols = list(dict.fromkeys(k for r in rows for k in r))  # every key, first-seen order
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in cols)
     body = "".join("<tr>" + "".join(f"<td>{_cell(r.get(c))}</td>" for c in cols) + "</tr>"
                    for r in rows)
@@ -103,6 +103,7 @@ def build_report(run_dir) -> str:
         "<p>Inputs: " + ", ".join(f"<code>{html.escape(f)}</code> ({html.escape(dd['kinds'][f])})"
                                   for f in dd["features"]) + "</p>",
         "".join(f"<p class=muted>{html.escape(n)}</p>" for n in run.get("notes", [])),
+        "<h3>Columns used</h3>" + _table(run["data_summary"]) if run.get("data_summary") else "",
         "<h2>Network</h2>", _table(net),
         "<h2>Training settings</h2>",
         _table([{"setting": k, "value": v} for k, v in spec["training"].items()]),

@@ -89,7 +89,8 @@ def test_train_then_predict(tmp_path, samples_dir):
     r = run_cli("report", tmp_path / "run", "--out", tmp_path / "report.html")
     assert r.returncode == 0, r.stderr
     page = (tmp_path / "report.html").read_text()
-    for part in ("KwK report: predicting churned", "Cumulative gains", "Calibration",
+    for part in ("KwK report: predicting churned", "Columns used", "monthly_charge",
+                 "Cumulative gains", "Calibration",
                  "Confusion matrix", "keras.Sequential", "plotly"):
         assert part in page, part
     assert "<script src=" not in page  # nothing fetched from the network
