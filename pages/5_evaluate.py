@@ -9,7 +9,7 @@ from kwk.analysis import (calibration, default_base, gains_lift, permutation_imp
                           profile_grid, profiler_curves, threshold_metrics)
 from kwk.errors import KwkError
 from kwk.ui.state import cached_bundle, owner, run_data, run_picker, show_error, store
-from kwk.ui.tables import assessment_table, metrics_table
+from kwk.ui.tables import assessment_table, metrics_table, number_columns
 
 ss = st.session_state
 st.title("📊 Evaluate")
@@ -29,7 +29,7 @@ st.caption(f"Target **{spec['data']['target']}** · {task} · {m['n_test']} test
 table = metrics_table(m)
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.4f")
-                            for c in table.columns[1:4]})
+                            for c in number_columns(table)})
 assess = assessment_table(m)
 if assess is not None:
     st.markdown("**Cross-validation and repeated runs** (mean ± standard deviation)")

@@ -18,10 +18,14 @@ def metrics_table(metrics: dict) -> pd.DataFrame:
         net = metrics["test"].get(n)
         simple = metrics.get("simple_model", {}).get(n)
         base = metrics.get("baseline", {}).get(n)
-        verdict = ""
+        verdict = []
+        hib = HIGHER_IS_BETTER[n]
         if net is not None and base is not None:
-            better = net > base if HIGHER_IS_BETTER[n] else net < base
-            verdict = "✅ beats baseline" if better else "❌ no better than baseline"
+            better = net > base if hib else net < base
+            verdict.append("✅ beats baseline" if better else "❌ no better than baseline")
+        if net is not None and simple is not None and (simple > net if hib else simple < net):
+            verdict.append("⚠️ the simple model does better")
+        verdict = " · ".join(verdict)
         ci = metrics.get("test_ci", {}).get(n)
         rows.append({"metric": NICE[n], "network": net,
                      "95% CI": f"{ci[0]:.3f} – {ci[1]:.3f}" if ci else "",
@@ -49,3 +53,8 @@ def assessment_table(metrics: dict) -> pd.DataFrame | None:
                 row[label] = f"{a['mean'][n]:.4f} ± {a['sd'][n]:.4f}"
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def number_columns(table: pd.DataFrame) -> list[str]:
+    """The numeric columns of a metrics table (to format them alike)."""
+    return [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]

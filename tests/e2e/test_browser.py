@@ -87,6 +87,15 @@ def test_classification_flow(page, app_url, tmp_path):
     def check(page):
         page.get_by_text("Confusion matrix").first.wait_for()
         assert page.get_by_text("Balanced accuracy").count() >= 1
+        page.get_by_role("tab", name="Profiler").click()
+        page.get_by_text("Each curve shows the prediction").wait_for()
+        wait_idle(page)
+        shot(page, "classification_5b_profiler")
+        page.get_by_role("tab", name="Importance").click()
+        page.get_by_role("button", name="Compute importance").click()
+        page.get_by_text("Permutation importance").first.wait_for(timeout=60_000)
+        wait_idle(page)
+        shot(page, "classification_5c_importance")
 
     train_flow(page, app_url, tmp_path, csv, "species", "classification", check)
 
