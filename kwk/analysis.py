@@ -102,7 +102,8 @@ def profile_grid(values: pd.Series, kind: str, n_points: int = 30) -> list:
         if lo == hi:
             return [float(lo)]
         return [float(x) for x in np.linspace(lo, hi, n_points)]
-    return values.dropna().astype(str).value_counts().index[:n_points].tolist()
+    from kwk.preprocess import as_labels  # the labels the model was trained on ("1", not "1.0")
+    return as_labels(values).dropna().value_counts().index[:n_points].tolist()
 
 
 def profiler_curves(predict: Callable[[pd.DataFrame], np.ndarray], base: dict,
