@@ -184,7 +184,7 @@ class Job:
     ``elapsed``, ``eta``, ``history`` (lists per metric) and ``message``.
     """
 
-    def __init__(self, prepared: Prepared, label: str = "", on_finish=None):
+    def __init__(self, prepared: Prepared, label: str = "", on_finish=None, gate=None):
         """``on_finish(result)`` runs in the training thread after a successful run (e.g. to
         save it); its return value is kept in ``finish_value``, its KwkError in ``error``."""
         self.prepared = prepared
@@ -192,6 +192,7 @@ class Job:
         self.on_finish = on_finish
         self.finish_value = None
         self.extra_models: list = []  # (Prepared, model) of repeated runs, kept with the run
+        self.gate = gate  # a kwk.jobs.Gate limiting concurrent training, or None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -219,10 +220,11 @@ class Job:
         return self.result
 
     def stop(self) -> None:
-        """Ask for a clean stop after the current batch; the model so far is kept."""
+        """Ask for a clean stop after the current batch; the model so far is kept. A job still
+        waiting in the queue is cancelled."""
         self._stop.set()
         with self._lock:
-            if self._state["status"] in ("queued", "running"):
+            if self._state["status"] == "running":
                 self._state["status"] = "stopping"
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -241,6 +243,7 @@ class Job:
             s["history"] = {k: list(v) for k, v in self._state["history"].items()}
         if self._t0 is not None and not self.done:
             s["elapsed"] = time.monotonic() - self._t0
+        s["queue_position"] = self.gate.position(self) if self.gate is not None else 0
         return s
 
     def _set(self, **kw):
@@ -249,6 +252,16 @@ class Job:
 
     # ------------------------------------------------------------------ the work
     def _run(self) -> None:
+        if self.gate is not None and not self.gate.acquire(self, self._stop):
+            self._set(status="stopped", message="Cancelled while waiting in the queue.")
+            return
+        try:
+            self._run_admitted()
+        finally:
+            if self.gate is not None:
+                self.gate.release(self)
+
+    def _run_admitted(self) -> None:
         self._t0 = time.monotonic()
         if self._stop.is_set():
             self._set(status="stopped", message="Stopped before training started.")

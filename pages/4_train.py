@@ -7,26 +7,36 @@ from kwk.plots import learning_curves
 from kwk.spec import TRAINING_PARAMS
 from kwk.train import Job, diagnose, prepare
 from kwk.ui.forms import params_form
-from kwk.ui.state import need_target, owner, session_spec, show_error, store
+from kwk.ui.state import job_services, need_target, owner, session_spec, show_error, store
 
 ss = st.session_state
 st.title("🏋️ Train")
-if not need_target():
+gate, registry = job_services()
+# After a browser reload the session is new: find the job again from the URL (?job=...).
+if ss.job is None and st.query_params.get("job"):
+    ss.job = registry.get(st.query_params["job"], owner())
+if ss.job is None and not need_target():
     st.stop()
 
 job = ss.job
 running = job is not None and not job.done
-
-with st.form("training_form", border=True):
-    st.markdown("**Training options**")
-    values = params_form(TRAINING_PARAMS, ss.spec["training"], key_prefix=f"tr{ss.get('spec_version', 0)}", columns=3)
-    vcols = ["—"] + [str(c) for c in ss.data.df.columns if c != ss.target]
-    vcol = st.selectbox("Validation column (for validation = column)", vcols,
-                        index=vcols.index(ss.get("validation_column")) if ss.get("validation_column") in vcols else 0,
-                        key="validation_column_select",
-                        help="A column whose values are train / validation / test (or 0 / 1 / 2) "
-                        "decides which rows are used for what, as in JMP.")
-    start = st.form_submit_button("▶️ Start training", type="primary", disabled=running)
+start = False
+if ss.data is None or not ss.target:  # reloaded mid-training: the job is shown below
+    st.info("Training continues below. To start a new one, load the data again on the **Data** "
+            "page.", icon="🔄")
+else:
+    with st.form("training_form", border=True):
+        st.markdown("**Training options**")
+        values = params_form(TRAINING_PARAMS, ss.spec["training"],
+                             key_prefix=f"tr{ss.get('spec_version', 0)}", columns=3)
+        vcols = ["—"] + [str(c) for c in ss.data.df.columns if c != ss.target]
+        vcol = st.selectbox("Validation column (for validation = column)", vcols,
+                            index=vcols.index(ss.get("validation_column"))
+                            if ss.get("validation_column") in vcols else 0,
+                            key="validation_column_select",
+                            help="A column whose values are train / validation / test (or 0 / "
+                            "1 / 2) decides which rows are used for what, as in JMP.")
+        start = st.form_submit_button("▶️ Start training", type="primary", disabled=running)
 
 if start:
     ss.spec["training"] = values
@@ -41,7 +51,8 @@ if start:
                                      read_options=ld.read_options, data_name=ld.name)
             return st_store.save(result, ld.name, ld.fingerprint, script, owner=who)
 
-        ss.job = Job(prep, label=ld.name, on_finish=on_finish).start()
+        ss.job = Job(prep, label=ld.name, on_finish=on_finish, gate=gate).start()
+        st.query_params["job"] = registry.add(ss.job, who)
         ss.evaluated = False
         st.rerun()
     except KwkError as e:
@@ -55,6 +66,9 @@ def live():
                 "you can look at other pages meanwhile.", icon="🏋️")
         return
     s = job.snapshot()
+    if s["status"] == "queued":
+        st.info(f"Waiting for a free training slot: number {s['queue_position'] or 1} in the "
+                "queue. Training starts by itself; you can keep working meanwhile.", icon="⏳")
     frac = 0.0 if not s["epochs"] else min(1.0, (s["epoch"] + s["batch"] / max(s["batches"], 1)) / s["epochs"])
     if s["status"] in ("finished", "stopped"):
         frac = 1.0

@@ -173,3 +173,28 @@ def test_validation_column_split():
     with pytest.raises(DataError, match="values other than train / validation / test: 'later'"):
         prepare(df, tiny_spec("y", validation="column") | {"data": {
             "target": "y", "validation_column": "role"}})
+
+
+def test_gate_queues_jobs_in_order_and_cancels_waiting_ones(iris_df):
+    from kwk.jobs import Gate, Registry
+    gate = Gate(1)
+    spec = tiny_spec("species", epochs=300, batch_size=4)
+    first = Job(prepare(iris_df, spec), gate=gate).start()
+    t0 = time.time()
+    while first.snapshot()["status"] != "running" and time.time() - t0 < 60:
+        time.sleep(0.05)
+    second = Job(prepare(iris_df, tiny_spec("species", epochs=1)), gate=gate).start()
+    third = Job(prepare(iris_df, tiny_spec("species", epochs=1)), gate=gate).start()
+    time.sleep(0.5)
+    assert gate.running == 1
+    assert second.snapshot()["status"] == "queued" and second.snapshot()["queue_position"] == 1
+    assert third.snapshot()["queue_position"] == 2
+    third.stop()  # cancel while waiting
+    assert third.wait(10) and third.snapshot()["status"] == "stopped"
+    assert "waiting in the queue" in third.snapshot()["message"]
+    first.stop()
+    assert first.wait(60) and second.wait(120)
+    assert second.snapshot()["status"] == "finished" and gate.running == 0
+    reg = Registry()
+    jid = reg.add(second, owner="ann")
+    assert reg.get(jid, "ann") is second and reg.get(jid, "bob") is None

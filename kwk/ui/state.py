@@ -155,3 +155,10 @@ def run_data(run: dict):
     """The session's DataFrame when it is the data the run was trained on, else None."""
     ld = st.session_state.data
     return ld.df if ld is not None and ld.fingerprint == run["fingerprint"] else None
+
+
+@st.cache_resource
+def job_services():
+    """The server-wide training gate (``$KWK_MAX_JOBS`` at once) and job registry."""
+    from kwk.jobs import Gate, Registry, default_limit
+    return Gate(default_limit()), Registry()

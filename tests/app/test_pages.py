@@ -300,3 +300,34 @@ def test_kfold_and_validation_column_from_the_train_page():
     at.selectbox(key="validation_column_select").set_value("part")
     at.button(key="FormSubmitter:training_form-▶️ Start training").click().run()
     assert "values other than train / validation / test: 'tset'" in at.error[0].value
+
+
+@pytest.mark.slow
+def test_reload_finds_the_running_job_and_jobs_queue(monkeypatch):
+    monkeypatch.setenv("KWK_MAX_JOBS", "1")
+    at = with_sample("diabetes")
+    goto(at, "4_train")
+    at.number_input(key="tr0_epochs").set_value(3000)
+    at.number_input(key="tr0_batch_size").set_value(8)
+    at.number_input(key="tr0_early_stopping_patience").set_value(0)
+    at.button(key="FormSubmitter:training_form-▶️ Start training").click().run()
+    job = at.session_state.job
+    job_id = at.query_params["job"]
+    # another user's session: its job waits in the queue with a visible position
+    other = with_sample("iris")
+    goto(other, "4_train")
+    other.number_input(key="tr0_epochs").set_value(1)
+    other.button(key="FormSubmitter:training_form-▶️ Start training").click().run()
+    assert other.session_state.job.snapshot()["status"] == "queued"
+    assert "number 1 in the queue" in texts(other)
+    # a browser reload: a fresh session with the same URL finds the same job
+    again = AppTest.from_file(APP, default_timeout=T)
+    again.query_params["job"] = job_id
+    again.run()
+    again.switch_page("pages/4_train.py").run()
+    assert not again.exception
+    assert again.session_state.job is job and "Training continues below" in texts(again)
+    again.button(key="stop").click().run()
+    assert job.wait(60) and job.snapshot()["status"] == "stopped"
+    assert other.session_state.job.wait(120)
+    assert other.session_state.job.snapshot()["status"] == "finished"
