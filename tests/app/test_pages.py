@@ -272,7 +272,6 @@ def test_evaluate_analysis_tabs_and_runs_comparison():
 @pytest.mark.slow
 def test_kfold_and_validation_column_from_the_train_page():
     import numpy as np
-    import pandas as pd
     from kwk.data.loader import LoadedData
     at = with_sample("iris")
     goto(at, "4_train")
