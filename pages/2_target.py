@@ -5,7 +5,7 @@ from kwk.data.profile import leakage_suspects, target_warnings
 from kwk.errors import KwkError
 from kwk.plots import target_distribution
 from kwk.spec import resolve
-from kwk.ui.state import need_data, session_spec, show_error
+from kwk.ui.state import need_data, profile_kinds, session_spec, show_error
 
 ss = st.session_state
 st.title("🎯 Target")
@@ -39,7 +39,7 @@ with left:
         ss.task = choice
         st.rerun()
     try:
-        resolved, notes = resolve(session_spec(), df)
+        resolved, notes = resolve(session_spec(), df, profile_kinds())
     except KwkError as e:
         show_error(e)
         st.stop()

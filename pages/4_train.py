@@ -7,7 +7,8 @@ from kwk.plots import learning_curves
 from kwk.spec import TRAINING_PARAMS
 from kwk.train import Job, diagnose, prepare
 from kwk.ui.forms import params_form
-from kwk.ui.state import job_services, need_target, owner, session_spec, show_error, store
+from kwk.ui.state import (job_services, need_target, owner, profile_kinds, session_spec,
+                          show_error, store)
 
 ss = st.session_state
 st.title("🏋️ Train")
@@ -43,7 +44,7 @@ if start:
     ss.validation_column = None if vcol == "—" else vcol
     ld = ss.data
     try:
-        prep = prepare(ld.df, session_spec())
+        prep = prepare(ld.df, session_spec(), profile_kinds())
         st_store, who = store(), owner()
 
         def on_finish(result, ld=ld, st_store=st_store, who=who):

@@ -128,7 +128,10 @@ with tabs["Profiler"]:
         if base_key not in ss:
             ss[base_key] = default_base(df, feats, kinds)
         base = ss[base_key]
-        grids = {f: profile_grid(df[f], kinds[f], 30) for f in feats}
+        grids_key = f"profiler_grids_{run_id}"
+        if grids_key not in ss:  # quantiles over the whole table: once per run, not per rerun
+            ss[grids_key] = {f: profile_grid(df[f], kinds[f], 30) for f in feats}
+        grids = ss[grids_key]
         out_idx, y_title, y_range = None, f"predicted {spec['data']['target']}", None
         if task != "regression":
             cls = st.selectbox("Show the probability of", classes,

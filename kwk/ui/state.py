@@ -63,6 +63,13 @@ def current_profile() -> dict | None:
                           st.session_state.target, ld.df)
 
 
+def profile_kinds() -> dict[str, str]:
+    """Every column's kind from the cached profile (user overrides included), so resolving a
+    spec on each rerun does not infer kinds again over the whole table."""
+    prof = current_profile()
+    return {c["name"]: c["kind"] for c in prof["columns_info"]} if prof else {}
+
+
 def session_spec() -> dict:
     """The spec from everything the user chose: data roles, target, task, layers, training."""
     ss = st.session_state
