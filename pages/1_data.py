@@ -16,11 +16,14 @@ src_upload, src_sample = st.columns([3, 2], gap="large")
 with src_upload:
     up = st.file_uploader(f"Upload a table (CSV, TSV, Excel, Parquet, JSON lines — up to {limit_mb} MB)",
                           type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "pq", "jsonl",
-                                "ndjson", "json"], key="upload")
+                                "ndjson", "json"], key="upload",
+                          help="The first row must hold the column names. Delimiter and text "
+                          "encoding are detected; for Excel you can pick the sheet.")
 with src_sample:
     choice = st.selectbox("…or pick a sample dataset", ["—"] + list(SAMPLES),
                           format_func=lambda k: "—" if k == "—" else SAMPLES[k].title,
-                          key="sample_choice")
+                          key="sample_choice",
+                          help="Small, well-known datasets to try KwK without a file of your own.")
     if choice != "—":
         st.caption(SAMPLES[choice].description)
         if st.button("Use this sample", key="use_sample", type="primary"):
@@ -114,7 +117,8 @@ with tab_roles:
         st.rerun()
 
 with tab_cols:
-    q = st.text_input("Filter columns", key="col_filter", placeholder="type part of a name")
+    q = st.text_input("Filter columns", key="col_filter", placeholder="type part of a name",
+                      help="Show only the columns whose name contains this text.")
     cols = [c for c in prof["columns_info"] if q.lower() in c["name"].lower()]
     per_row = 3
     for i in range(0, min(len(cols), 60), per_row):
