@@ -29,9 +29,6 @@ import pandas as pd
 from kwk.errors import DataError, KwkError
 from kwk.preprocess import Preprocessor
 
-FILES = ("model.keras", "preprocess.json", "spec.json", "metrics.json", "history.json",
-         "run.json", "train_script.py")
-
 
 def package_versions() -> dict:
     from importlib import metadata
@@ -156,14 +153,6 @@ def save_model(model, path: Path) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-
-
-def model_bytes(model) -> bytes:
-    """The ``.keras`` file of a model, as bytes (Keras needs a real path to save)."""
-    with tempfile.TemporaryDirectory() as d:
-        p = Path(d) / "model.keras"
-        model.save(p)
-        return p.read_bytes()
 
 
 @dataclass

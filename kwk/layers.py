@@ -61,11 +61,7 @@ class LayerType:
     out_shape: Callable[[tuple, dict], tuple] = lambda s, c: s
     n_params: Callable[[tuple, dict], int] = lambda s, c: 0
     positional: tuple[str, ...] = ()  # arguments written positionally in generated code
-    training_only: bool = False       # acts only during training (noise/dropout)
     extra: dict = field(default_factory=dict)
-
-    def param(self, name: str) -> Param:
-        return next(p for p in self.params if p.name == name)
 
     def defaults(self) -> dict:
         return {p.name: p.default for p in self.params}
@@ -114,19 +110,17 @@ register(LayerType(
     out_shape=_dense_shape, n_params=_dense_params, positional=("units",)))
 
 register(LayerType("Dropout", "Regularization", "Randomly switches off a fraction of inputs "
-                   "while training, to fight over-fitting.", (_RATE,), positional=("rate",),
-                   training_only=True))
+                   "while training, to fight over-fitting.", (_RATE,), positional=("rate",)))
 register(LayerType("GaussianDropout", "Regularization", "Multiplies inputs by random noise "
-                   "centred on 1 while training.", (_RATE,), positional=("rate",),
-                   training_only=True))
+                   "centred on 1 while training.", (_RATE,), positional=("rate",)))
 register(LayerType("AlphaDropout", "Regularization", "Dropout that keeps the mean and variance "
                    "of its inputs; pairs with the 'selu' activation.", (_RATE,),
-                   positional=("rate",), training_only=True))
+                   positional=("rate",)))
 register(LayerType("GaussianNoise", "Regularization", "Adds random noise to the inputs while "
                    "training, making the model robust to small changes.",
                    (Param("stddev", "float", 0.1, "How strong the noise is (its standard "
                           "deviation, in standardised units).", min=0.0, max=10.0),),
-                   positional=("stddev",), training_only=True))
+                   positional=("stddev",)))
 register(LayerType("BatchNormalization", "Normalization", "Re-centres and re-scales values "
                    "batch by batch; often speeds up training of deep stacks.",
                    (Param("momentum", "float", 0.99, "How slowly the running averages follow "

@@ -123,12 +123,6 @@ def constraint_args(v: dict) -> dict:
     return {}
 
 
-def fill_defaults(params: tuple[Param, ...], values: dict) -> dict:
-    out = {p.name: p.default for p in params}
-    out.update({k: v for k, v in values.items()})
-    return out
-
-
 def check_all(params: tuple[Param, ...], values: dict, where: str, extra_keys=()) -> list[str]:
     """Check every value, and that no unknown key is present (naming the allowed ones)."""
     names = {p.name for p in params} | set(extra_keys)

@@ -173,10 +173,6 @@ def residual_histogram(y, pred) -> go.Figure:
     return f
 
 
-def threshold_confusion(cm, classes) -> go.Figure:
-    return confusion_matrix(cm, classes)
-
-
 def gains_chart(g) -> go.Figure:
     f = _fig("Cumulative gains", height=320, showlegend=False)
     f.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dot", color=GREY))

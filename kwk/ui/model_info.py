@@ -7,6 +7,7 @@ import streamlit as st
 
 from kwk.errors import KwkError
 from kwk.spec import resolve
+from kwk.ui.state import profile_kinds
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -20,7 +21,6 @@ def _encoded_inputs(fingerprint: str, data_json: str, _df) -> tuple[int, int]:
 def stack_info(spec: dict):
     """``(resolved_spec, notes, n_inputs, n_classes)`` for the session's data, or raises
     KwkError. The encoded width comes from fitting the real preprocessing (cached)."""
-    from kwk.ui.state import profile_kinds
     ld = st.session_state.data
     resolved, notes = resolve(spec, ld.df, profile_kinds())
     n_in, n_cls = _encoded_inputs(ld.fingerprint, json.dumps(resolved["data"], sort_keys=True), ld.df)
