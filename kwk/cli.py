@@ -73,11 +73,26 @@ def _bar(s: dict, width: int = 28) -> str:
 
 
 def cmd_train(a) -> int:
-    from kwk.bundle import ensure_writable, save_bundle
+    from pathlib import Path
+
+    from kwk.bundle import ensure_writable
+    existed = Path(a.out).exists()
+    ensure_writable(a.out)  # fail before a long training, not after
+    try:
+        return _train(a)
+    except BaseException:
+        if not existed and Path(a.out).is_dir() and not any(Path(a.out).iterdir()):
+            Path(a.out).rmdir()  # leave no empty folder behind
+        raise
+
+
+def _train(a) -> int:
+    from kwk.bundle import save_bundle
     from kwk.codegen import generate_script
     from kwk.train import Job, prepare
-    ensure_writable(a.out)
     ld = _load(a.data, a.sheet)
+    for n in ld.notes:
+        print(f"note: {n}", file=sys.stderr)
     spec = _read_spec(a.spec)
     prep = prepare(ld.df, spec)
     for n in prep.notes:

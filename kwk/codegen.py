@@ -139,7 +139,31 @@ role = as_labels(df[VALIDATION_COLUMN]).str.lower().map(ROLES).to_numpy()
 train_idx, val_idx, test_idx = (np.flatnonzero(role == r) for r in (0, 1, 2))'''
 
 
+def _image_read_code(read_options: dict) -> str:
+    import inspect
+
+    from kwk.data import images
+    helpers = "\n\n".join(inspect.getsource(f) for f in (images.image_members, images.decode_image))
+    size = tuple(int(v) for v in read_options["size"])
+    color = "grayscale" if read_options.get("color") == "grayscale" else "rgb"
+    return (f"# The pictures: one folder per class in the zip, each resized to {size[0]}x{size[1]} "
+            f"{color}\n# and flattened into pixel columns px_0, px_1, ... (as KwK reads them).\n"
+            f"{helpers}\n\n"
+            "pixels, labels = [], []\n"
+            "with zipfile.ZipFile(DATA_PATH) as zf:\n"
+            "    for name, label in image_members(zf.namelist()):\n"
+            "        try:\n"
+            f"            pixels.append(decode_image(zf.read(name), {size!r}, {color!r}).reshape(-1))\n"
+            "        except Exception:  # KwK skips files that are not pictures\n"
+            "            continue\n"
+            "        labels.append(label)\n"
+            "df = pd.DataFrame(np.stack(pixels), columns=[f\"px_{i}\" for i in range(len(pixels[0]))])\n"
+            "df[\"label\"] = labels")
+
+
 def _read_code(fmt: str, read_options: dict) -> str:
+    if fmt == "images":
+        return _image_read_code(read_options)
     opts = "".join(f", {k}={lit(v)}" for k, v in read_options.items())
     fn = {"csv": "read_csv", "excel": "read_excel", "parquet": "read_parquet",
           "jsonl": "read_json"}[fmt]
@@ -449,7 +473,7 @@ def generate_script(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
           'weights = len(y_train) / (len(CLASSES) * np.maximum(counts, 1))\n'
           'class_weight = {i: float(w) for i, w in enumerate(weights)}\n')
     return _TEMPLATE.substitute(
-        imports=_IMPORTS,
+        imports=_IMPORTS if fmt != "images" else "import io\nimport zipfile\n\n" + _IMPORTS,
         split_code=_SPLIT_HOLDOUT if tr["validation"] != "column" else
         Template(_SPLIT_COLUMN).substitute(column=lit(d["validation_column"])),
         target_text=_prose(d["target"]),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from pandas.api import types as ptypes
 
 from kwk.errors import DataError, KwkError, TrainError
 from kwk.preprocess import (Preprocessor, kfold_indices, split_from_column, split_indices,
@@ -58,6 +59,7 @@ def prepare(df: pd.DataFrame, spec: dict, kinds: dict | None = None) -> Prepared
     if n_drop:
         notes.append(f"{n_drop} row(s) without a usable target value were left out.")
     work = df.loc[keep]
+    check_numbers(work, spec, notes)
     if len(work) < MIN_ROWS:
         raise DataError(f"Only {len(work)} rows have a target value; at least {MIN_ROWS} are "
                         "needed to train and test a model.", "Use a larger dataset.")
@@ -74,6 +76,37 @@ def prepare(df: pd.DataFrame, spec: dict, kinds: dict | None = None) -> Prepared
             notes.append("Some classes are too rare to keep their proportions in every split; "
                          "the split is random instead of stratified.")
     return encode_split(df, work, spec, notes, (tr_i, va_i, te_i), strat)
+
+
+FLOAT32_MAX = 3.4e38
+
+
+def check_numbers(work: pd.DataFrame, spec: dict, notes: list[str]) -> None:
+    """Infinite values become missing (with a note); numbers beyond what the model's 32-bit
+    arithmetic holds are refused, naming the column and the row."""
+    d = spec["data"]
+    cols = [c for c in d["features"] if d["kinds"].get(c) == "numeric"]
+    if d["task"] == "regression":
+        cols.append(d["target"])
+    for c in cols:
+        s = work[c]
+        x = s.astype(float) if ptypes.is_numeric_dtype(s) and not ptypes.is_bool_dtype(s) else \
+            pd.to_numeric(s.astype(str).str.strip(), errors="coerce").where(s.notna())
+        v = x.to_numpy(dtype=float, na_value=np.nan)
+        n_inf = int(np.isinf(v).sum())
+        if n_inf:
+            notes.append(f"Column '{c}' has {n_inf} infinite value(s) (inf or -inf); they are "
+                         "treated as missing" + (" and filled with the training median."
+                                                 if c != d["target"] else " and those rows left out."))
+        finite = np.where(np.isfinite(v), np.abs(v), 0.0)
+        if finite.size and finite.max() > FLOAT32_MAX:
+            i = int(np.argmax(finite))
+            raise DataError(
+                f"Column '{c}' holds a number too large for a neural network ({v[i]:.3g} in data "
+                f"row {work.index[i] + 1 if isinstance(work.index[i], (int, np.integer)) else i + 1}"
+                "); the model computes with 32-bit numbers, which stop at about 3.4e38.",
+                f"Rescale the column (e.g. divide it by a power of ten or take its logarithm), "
+                f"mark such values as missing, or leave '{c}' out of the inputs.")
 
 
 def encode_split(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list[str],
@@ -186,11 +219,13 @@ class Job:
 
     def __init__(self, prepared: Prepared, label: str = "", on_finish=None, gate=None):
         """``on_finish(result)`` runs in the training thread after a successful run (e.g. to
-        save it); its return value is kept in ``finish_value``, its KwkError in ``error``."""
+        save it); its return value is kept in ``finish_value``, its KwkError in ``finish_error``
+        (the trained result stays, so ``retry_finish`` can save it later)."""
         self.prepared = prepared
         self.label = label
         self.on_finish = on_finish
         self.finish_value = None
+        self.finish_error: KwkError | None = None  # on_finish failed (e.g. disk full); retryable
         self.extra_models: list = []  # (Prepared, model) of repeated runs, kept with the run
         self.gate = gate  # a kwk.jobs.Gate limiting concurrent training, or None
         self._lock = threading.Lock()
@@ -218,6 +253,18 @@ class Job:
         if self.error:
             raise self.error
         return self.result
+
+    def retry_finish(self) -> bool:
+        """Run ``on_finish`` (e.g. saving the run) on the trained result. A failure is kept in
+        ``finish_error`` with the model still in memory, so the user can free space and retry."""
+        if self.on_finish is None or self.result is None:
+            return True
+        try:
+            self.finish_value = self.on_finish(self.result)
+            self.finish_error = None
+        except KwkError as e:
+            self.finish_error = e
+        return self.finish_error is None
 
     def stop(self) -> None:
         """Ask for a clean stop after the current batch; the model so far is kept. A job still
@@ -269,8 +316,7 @@ class Job:
         self._set(status="running")
         try:
             self.result = self._train()
-            if self.on_finish is not None:
-                self.finish_value = self.on_finish(self.result)
+            self.retry_finish()
             self._set(status="stopped" if self.result.status == "stopped" else "finished",
                       message=self.result.message, elapsed=self.result.seconds, eta=0.0)
         except KwkError as e:

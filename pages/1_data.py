@@ -7,6 +7,7 @@ from kwk.errors import KwkError
 from kwk.plots import column_distribution, correlation_heatmap
 from kwk.samples import SAMPLES
 from kwk.ui.state import ROLES, current_profile, parse, sample, set_data, show_error
+from kwk.ui.images import image_gallery
 
 ss = st.session_state
 st.title("📂 Data")
@@ -14,11 +15,14 @@ limit_mb = st.get_option("server.maxUploadSize")
 
 src_upload, src_sample = st.columns([3, 2], gap="large")
 with src_upload:
-    up = st.file_uploader(f"Upload a table (CSV, TSV, Excel, Parquet, JSON lines — up to {limit_mb} MB)",
+    up = st.file_uploader(f"Upload a table (CSV, TSV, Excel, Parquet, JSON lines) or a .zip of "
+                          f"image folders — up to {limit_mb} MB",
                           type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "pq", "jsonl",
-                                "ndjson", "json"], key="upload",
-                          help="The first row must hold the column names. Delimiter and text "
-                          "encoding are detected; for Excel you can pick the sheet.")
+                                "ndjson", "json", "zip"], key="upload",
+                          help="Tables: the first row must hold the column names; delimiter and "
+                          "text encoding are detected, and for Excel you can pick the sheet. "
+                          "Images: a .zip with one folder of pictures per class "
+                          "(cats/1.png, dogs/7.jpg, …).")
 with src_sample:
     choice = st.selectbox("…or pick a sample dataset", ["—"] + list(SAMPLES),
                           format_func=lambda k: "—" if k == "—" else SAMPLES[k].title,
@@ -57,6 +61,10 @@ ld = ss.data
 df = ld.df
 prof = current_profile()
 st.subheader(f"{ld.name}")
+for note in ld.notes:
+    st.info(note, icon="ℹ️")
+if ld.image_shape is not None:
+    image_gallery(ld)
 m = st.columns(5)
 m[0].metric("Rows", f"{prof['rows']:,}")
 m[1].metric("Columns", prof["columns"])
@@ -133,8 +141,10 @@ with tab_cols:
                                     config={"displayModeBar": False})
                 s = c.get("stats")
                 if s:
-                    st.caption(f"mean {s['mean']:.4g} · sd {s['std']:.4g} · min {s['min']:.4g} · "
-                               f"median {s['median']:.4g} · max {s['max']:.4g}")
+                    st.caption(" · ".join(f"{k} {'—' if s[key] is None else format(s[key], '.4g')}"
+                                          for k, key in (("mean", "mean"), ("sd", "std"),
+                                                         ("min", "min"), ("median", "median"),
+                                                         ("max", "max"))))
                 for w in c["warnings"]:
                     st.caption(f"⚠️ {w}")
     if len(cols) > 60:

@@ -98,6 +98,15 @@ def live():
             st.warning(note, icon="💡")
     if s["status"] == "failed":
         show_error(job.error)
+    elif job.done and job.finish_error is not None:
+        st.warning(s["message"] + " The model is trained but the run could not be saved; it is "
+                   "kept in this session.", icon="💾")
+        show_error(job.finish_error)
+        if st.button("💾 Save the run again", key="retry_save", type="primary"):
+            if job.retry_finish():
+                ss.run_id = job.finish_value
+                st.rerun(scope="app")
+            show_error(job.finish_error)
     elif job.done:
         st.success(s["message"] + " The run is saved.", icon="✅")
         st.page_link("pages/5_evaluate.py", label="Next: Evaluate the model", icon="➡️")

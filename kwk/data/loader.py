@@ -16,17 +16,22 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from pandas.api import types as ptypes
 
 from kwk.errors import DataError
 
 SUPPORTED_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq", ".jsonl",
-                        ".ndjson", ".json")
+                        ".ndjson", ".json", ".zip")
+MAX_COLUMNS = int(os.environ.get("KWK_MAX_COLUMNS", "5000"))
+MAX_CELL_CHARS = 100_000
 _ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 _DELIMS = ",;\t|"
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kwk-fingerprint")
 _HEAD = 1 << 20  # bytes looked at to detect encoding and delimiter
-_SUPPORTED_HINT = "Supported files: CSV or TSV text, Excel (.xlsx), Parquet, JSON lines (.jsonl)."
+_SUPPORTED_HINT = ("Supported files: CSV or TSV text, Excel (.xlsx), Parquet, JSON lines (.jsonl), "
+                   "or a .zip of image folders (one folder per class).")
 
 
 @dataclass
@@ -40,13 +45,15 @@ class LoadedData:
     fingerprint: str = ""
     n_bytes: int = 0
     sheets: list[str] = field(default_factory=list)
+    image_shape: tuple | None = None  # (height, width, channels) when the rows are pictures
+    notes: list[str] = field(default_factory=list)
 
 
 def _fmt_from_name(name: str) -> str | None:
     ext = os.path.splitext(name.lower())[1]
     return {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "excel", ".xlsm": "excel",
             ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl",
-            ".json": "jsonl"}.get(ext)
+            ".json": "jsonl", ".zip": "images"}.get(ext)
 
 
 def _sniff_fmt(data: bytes) -> str:
@@ -59,8 +66,12 @@ def _sniff_fmt(data: bytes) -> str:
     return "csv"
 
 
+def _utf16(head: bytes) -> bool:
+    return head[:2] in (b"\xff\xfe", b"\xfe\xff")
+
+
 def _looks_binary(head: bytes) -> bool:
-    if not head:
+    if not head or _utf16(head):
         return False
     if b"\x00" in head:
         return True
@@ -71,6 +82,9 @@ def _looks_binary(head: bytes) -> bool:
 def _decode(data: bytes) -> tuple[str, str]:
     """Decode ``data`` (usually the head of a file). Returns ``(text, encoding)`` where the
     encoding is what pandas should be told: utf-8-sig (with a byte-order mark), utf-8 or cp1252."""
+    if _utf16(data):  # Excel's "Unicode text" export
+        text = data[:len(data) // 2 * 2].decode("utf-16", errors="ignore")
+        return text, "utf-16"
     if data.startswith(b"\xef\xbb\xbf"):
         order = ("utf-8-sig", "cp1252", "latin-1")
     else:
@@ -150,6 +164,13 @@ def _check_header(cols: list[str], n_rows: int) -> None:
 def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
     """``source`` is a path or a BytesIO; ``head`` its first bytes (for sniffing)."""
     if _looks_binary(head[:8192]):
+        odd_zero = head[1:4096:2].count(0) > 0.4 * len(head[1:4096:2])
+        even_zero = head[0:4096:2].count(0) > 0.4 * len(head[0:4096:2])
+        if odd_zero != even_zero:
+            raise DataError(
+                f"'{name}' looks like UTF-16 text without a byte-order mark, which cannot be "
+                "read reliably.",
+                "Save it again as UTF-8 (in Excel: File > Save As > CSV UTF-8).")
         raise DataError(
             f"'{name}' is not a text table: it contains binary data.",
             "Export your data as CSV, Excel (.xlsx) or Parquet and upload that file.")
@@ -164,7 +185,7 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
     extra = {}
     if sep in ";\t" and _decimal_comma(text, sep):
         extra["decimal"] = ","  # European exports: 1,5 means one and a half
-    for attempt in (enc, "cp1252", "latin-1"):
+    for attempt in ((enc,) if enc == "utf-16" else (enc, "cp1252", "latin-1")):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", pd.errors.DtypeWarning)
@@ -222,6 +243,54 @@ def _read_other(data: bytes, fmt: str, name: str, sheet) -> tuple[pd.DataFrame, 
     raise DataError(f"Unsupported format for '{name}'.", _SUPPORTED_HINT)
 
 
+def _check_size(df: pd.DataFrame, name: str) -> None:
+    if df.shape[1] > MAX_COLUMNS:
+        raise DataError(
+            f"'{name}' has {df.shape[1]:,} columns; KwK reads tables of up to {MAX_COLUMNS:,}.",
+            "Keep the columns you need (for example in a spreadsheet) and upload that file. "
+            "For images, upload a .zip with one folder of pictures per class.")
+    for c in df.columns:
+        s = df[c]
+        if ptypes.is_object_dtype(s) or ptypes.is_string_dtype(s):
+            lengths = s.astype("str").str.len() if not ptypes.is_string_dtype(s) else s.str.len()
+            longest = lengths.max()
+            if pd.notna(longest) and longest > MAX_CELL_CHARS:
+                row = int(np.argmax(lengths.fillna(0).to_numpy())) + 1
+                raise DataError(
+                    f"A cell of column '{c}' (data row {row}) holds {int(longest):,} "
+                    f"characters; KwK reads cells of up to {MAX_CELL_CHARS:,}.",
+                    "This usually comes from a quote (\") that is never closed, which swallows "
+                    "the rows after it. Fix that cell or remove the column, then upload again.")
+
+
+def _check_formulas(df: pd.DataFrame, data: bytes, sheet, name: str) -> None:
+    """openpyxl reads the values Excel saved with the formulas; a workbook written by a program
+    may have formulas and no saved values, which would silently read as empty columns."""
+    empty = [c for c in df.columns if df[c].isna().all()]
+    if not empty:
+        return
+    from openpyxl import load_workbook
+    ws = load_workbook(io.BytesIO(data), read_only=True, data_only=False)[sheet]
+    header = None
+    formula_cols = set()
+    for row in ws.iter_rows(values_only=True):
+        if header is None:
+            header = [str(v).strip() if v is not None else "" for v in row]
+            continue
+        for h, v in zip(header, row):
+            if h in empty and isinstance(v, str) and v.startswith("="):
+                formula_cols.add(h)
+        if len(formula_cols) == len(empty):
+            break
+    if formula_cols:
+        cols = ", ".join(f"'{c}'" for c in sorted(formula_cols))
+        raise DataError(
+            f"Column(s) {cols} of sheet '{sheet}' hold formulas whose results were never saved "
+            "in the file (it was written by a program, not by Excel).",
+            "Open the workbook in Excel or LibreOffice and save it (that stores the results), "
+            "or export the sheet as CSV.")
+
+
 def list_sheets(source, name: str | None = None) -> list[str]:
     """The sheet names of an Excel workbook (empty list for other formats)."""
     data, name = _bytes_of(source, name)
@@ -230,8 +299,9 @@ def list_sheets(source, name: str | None = None) -> list[str]:
     try:
         return list(pd.ExcelFile(io.BytesIO(data), engine="openpyxl").sheet_names)
     except Exception as e:
-        raise DataError(f"'{name}' could not be opened as an Excel workbook ({e}).",
-                        "Check the file is a valid .xlsx file.")
+        raise DataError(f"'{name}' could not be read as an Excel workbook ({type(e).__name__}: "
+                        f"{str(e).strip()[:160]}).",
+                        f"Check the file is not damaged or renamed. {_SUPPORTED_HINT}")
 
 
 def _bytes_of(source, name):
@@ -308,6 +378,11 @@ def load(source, name: str | None = None, sheet=None) -> LoadedData:
                         "Parquet file renamed?).",
                         "Upload it with its real extension (.xlsx, .parquet) or export it as CSV.")
     sheets: list[str] = []
+    if fmt == "images":
+        from kwk.data.images import read_image_zip
+        if data is None:
+            data = reader_src.read_bytes()
+        return read_image_zip(data, name, fingerprint_bytes(data))
     if fmt == "csv":
         df, opts = _read_csv(reader_src if reader_src is not None else io.BytesIO(data), head, name)
     else:
@@ -328,10 +403,18 @@ def load(source, name: str | None = None, sheet=None) -> LoadedData:
                         "Add at least a few dozen rows of data.")
     if df.shape[1] == 1:
         col = str(df.columns[0])
+        others = [sh for sh in sheets if sh != opts.get("sheet_name")]
+        if others:
+            raise DataError(f"The sheet '{opts.get('sheet_name')}' of '{name}' has only one "
+                            f"column ('{col[:60]}').",
+                            f"Choose another sheet: {', '.join(map(str, others[:10]))}.")
         hint = ("It looks like the values are separated by a character KwK did not recognise; "
                 "use commas, semicolons or tabs.") if any(c in col for c in ";|:, ") else (
                 "A model needs at least one input column besides the target.")
         raise DataError(f"'{name}' has only one column ('{col[:60]}').", hint)
+    _check_size(df, name)
+    if fmt == "excel":
+        _check_formulas(df, data, opts["sheet_name"], name)
     fp = fp_future.result() if fp_future is not None else fingerprint_bytes(data)
     return LoadedData(df=df, name=name, fmt=fmt, read_options=opts,
                       fingerprint=fp, n_bytes=n_bytes, sheets=sheets)

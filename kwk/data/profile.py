@@ -91,7 +91,9 @@ def _column(s: pd.Series, n_rows: int, kind_override: str | None) -> dict:
                 0, len(v), DIST_SAMPLE)]
             q = np.percentile(vs, [0, 25, 50, 75, 100])
             q[0], q[4] = v.min(), v.max()
-            info["stats"] = {"mean": _num(v.mean()), "std": _num(v.std(ddof=1)) if len(v) > 1 else 0.0,
+            with np.errstate(over="ignore", invalid="ignore"):
+                mean, std = v.mean(), v.std(ddof=1) if len(v) > 1 else 0.0
+            info["stats"] = {"mean": _num(mean), "std": _num(std),
                              "min": _num(q[0]), "q1": _num(q[1]), "median": _num(q[2]),
                              "q3": _num(q[3]), "max": _num(q[4])}
             info["sampled_rows"] = int(len(vs)) if len(vs) < len(v) else None
@@ -104,6 +106,9 @@ def _column(s: pd.Series, n_rows: int, kind_override: str | None) -> dict:
                                  "counts": [int(c) for c in counts]}
         if n_inf:
             info["warnings"].append(f"{n_inf} infinite values (they will be treated as missing)")
+        if len(v) and np.abs(v).max() > 3.4e38:
+            info["warnings"].append("numbers beyond ±3.4e38, too large for the model's 32-bit "
+                                    "arithmetic: rescale the column or leave it out")
     if kind != "numeric" or n_unique <= 20:
         if vc is None:
             vc = s.value_counts(dropna=True)

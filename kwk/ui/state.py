@@ -26,7 +26,7 @@ def init() -> None:
     ss.setdefault("run_id", None)
 
 
-@st.cache_data(show_spinner="Reading the file…", max_entries=16, ttl=3600)
+@st.cache_data(show_spinner="Reading the file…", max_entries=8, ttl=3600)
 def parse(data: bytes, name: str, sheet: str | None = None) -> LoadedData:
     """Parse an upload once per (content, sheet); reruns reuse the result."""
     return load(data, name=name, sheet=sheet)

@@ -21,13 +21,20 @@ def with_sample(key="iris") -> AppTest:
     at = app()
     at.selectbox(key="sample_choice").set_value(key).run()
     at.button(key="use_sample").click().run()
-    assert not at.exception, at.exception
+    no_crash(at)
     return at
+
+
+def no_crash(at) -> None:
+    """No exception, and nothing caught by kwk_app.py's last-resort guard either."""
+    assert not at.exception, at.exception
+    assert not any("Something unexpected went wrong" in e.value for e in at.error), \
+        [e.value for e in at.error]
 
 
 def goto(at, page) -> AppTest:
     at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, at.exception
+    no_crash(at)
     return at
 
 

@@ -1,0 +1,177 @@
+"""Images from a .zip with one folder of pictures per class, read safely in memory.
+
+The archive is never extracted to disk. Before anything is decompressed, KwK refuses archives
+with unsafe member names (absolute paths, ``..``), too many members, a declared total size over
+``MAX_TOTAL_BYTES``, or a member whose compression ratio marks a zip bomb; each member is then
+read with a hard cap, and Pillow's own pixel limit guards against image "decompression bombs".
+
+The result is a table: one row per image, pixel columns ``px_0 … px_{h*w*c-1}`` (0–255) and a
+``label`` column (the folder name). ``image_members`` and ``decode_image`` are copied verbatim
+into generated scripts (see ``kwk.codegen``), so a script reads the zip exactly as KwK does.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from kwk.errors import DataError
+
+MAX_MEMBERS = 50_000
+MAX_TOTAL_BYTES = 1 << 30  # declared uncompressed size of all members
+MAX_MEMBER_BYTES = 64 << 20
+MAX_RATIO = 100  # uncompressed/compressed for members over 1 MB: a zip bomb
+MAX_IMAGE_PIXELS = 40_000_000
+MAX_INPUTS = 4096  # height × width × channels of the resized images
+
+
+def image_members(names):
+    """``[(member name, class label), …]`` for the pictures of a zip with one folder per class
+    (optionally inside one common top folder). Skips folders, hidden files, macOS metadata and
+    files that are not pictures."""
+    exts = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+    picked = []
+    for n in sorted(names):
+        parts = [p for p in n.replace("\\", "/").split("/") if p]
+        if (n.endswith("/") or not parts or parts[0] == "__MACOSX"
+                or any(p.startswith(".") for p in parts) or not parts[-1].lower().endswith(exts)):
+            continue
+        picked.append((n, parts))
+    tops = {tuple(parts[:1]) for _, parts in picked if len(parts) > 2}
+    strip = 1 if len(tops) == 1 and all(len(parts) > 2 for _, parts in picked) else 0
+    return [(n, parts[strip:][-2] if len(parts) - strip >= 2 else "") for n, parts in picked]
+
+
+def decode_image(raw, size, color):
+    """Pixels (height, width, channels) as uint8 for one picture, resized to ``size``
+    (height, width) in ``color`` ("grayscale" or "rgb")."""
+    from PIL import Image
+    with Image.open(io.BytesIO(raw)) as im:
+        im = im.convert("L" if color == "grayscale" else "RGB")
+        if im.size != (size[1], size[0]):
+            im = im.resize((size[1], size[0]), Image.BILINEAR)
+        a = np.asarray(im, dtype=np.uint8)
+    return a[:, :, None] if a.ndim == 2 else a
+
+
+def _unsafe(name: str) -> bool:
+    n = name.replace("\\", "/")
+    return n.startswith("/") or (len(n) > 1 and n[1] == ":") or ".." in n.split("/")
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    cap = min(info.file_size, MAX_MEMBER_BYTES)
+    with zf.open(info) as f:
+        raw = f.read(cap + 1)
+    if len(raw) > cap:
+        raise DataError(f"'{info.filename}' in the zip is larger than it claims or than "
+                        f"{MAX_MEMBER_BYTES >> 20} MB.", "Upload smaller pictures.")
+    return raw
+
+
+def _default_size(sizes: Counter, channels: int) -> tuple[int, int]:
+    (w, h), _ = sizes.most_common(1)[0]
+    if h * w * channels > MAX_INPUTS:
+        f = (MAX_INPUTS / (h * w * channels)) ** 0.5
+        h, w = max(1, int(h * f)), max(1, int(w * f))
+    return h, w
+
+
+def read_image_zip(data: bytes, name: str, fingerprint: str, size=None, color=None):
+    """Read a zip of class folders. Returns a :class:`kwk.data.loader.LoadedData` whose frame
+    holds the pixels and the labels, with ``image_shape`` set. Raises DataError otherwise."""
+    from PIL import Image
+
+    from kwk.data.loader import LoadedData
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise DataError(f"'{name}' is not a readable zip archive ({e}).",
+                        "Zip one folder of pictures per class and upload that file.")
+    if len(infos) > MAX_MEMBERS:
+        raise DataError(f"'{name}' holds {len(infos):,} files; KwK reads up to {MAX_MEMBERS:,}.",
+                        "Upload a smaller sample of the pictures.")
+    bad = [i.filename for i in infos if _unsafe(i.filename)]
+    if bad:
+        raise DataError(f"'{name}' contains unsafe file paths (e.g. '{bad[0][:80]}').",
+                        "KwK refuses archives with absolute paths or '..'; zip the class "
+                        "folders themselves.")
+    total = sum(i.file_size for i in infos)
+    bomb = [i for i in infos if i.file_size > (1 << 20)
+            and i.file_size > MAX_RATIO * max(i.compress_size, 1)]
+    if bomb or total > MAX_TOTAL_BYTES:
+        what = (f"'{bomb[0].filename}' would expand {bomb[0].file_size // max(bomb[0].compress_size, 1)}"
+                "-fold (a zip bomb?)") if bomb else f"its files add up to {total / 2**30:.1f} GB"
+        raise DataError(f"'{name}' was not opened: {what}.",
+                        f"KwK reads image archives of up to {MAX_TOTAL_BYTES >> 30} GB "
+                        "uncompressed, with ordinary compressed pictures (PNG or JPEG).")
+    members = image_members([i.filename for i in infos])
+    by_name = {i.filename: i for i in infos}
+    if not members:
+        raise DataError(f"'{name}' contains no pictures (PNG, JPEG, BMP, GIF, WebP, TIFF).",
+                        "Zip one folder of pictures per class, e.g. cats/1.png, dogs/7.jpg.")
+    if any(label == "" for _, label in members):
+        raise DataError(f"Some pictures in '{name}' are not inside a class folder.",
+                        "Put the pictures of each class in a folder named after the class.")
+    classes = Counter(label for _, label in members)
+    if len(classes) < 2:
+        raise DataError(f"'{name}' has a single class folder ('{next(iter(classes))}').",
+                        "A classifier needs at least two folders, one per class.")
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    raws, labels, names, sizes, gray, failed = [], [], [], Counter(), True, []
+    import warnings
+    for n, label in members:
+        raw = _read_member(zf, by_name[n])
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(io.BytesIO(raw)) as im:
+                    sizes[im.size] += 1
+                    gray = gray and im.mode in ("1", "L", "LA", "I", "I;16", "F")
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise DataError(f"'{n}' in '{name}' is a picture of over {MAX_IMAGE_PIXELS:,} pixels.",
+                            "Shrink the pictures before zipping them.")
+        except Exception as e:  # Pillow raises many types for broken files
+            failed.append(f"{n} ({type(e).__name__})")
+            continue
+        raws.append(raw)
+        labels.append(label)
+        names.append(n)
+    if not raws:
+        raise DataError(f"None of the {len(members)} files in '{name}' could be read as a picture "
+                        f"(e.g. {failed[0]}).", "Check the files are real PNG or JPEG pictures.")
+    color = color or ("grayscale" if gray else "rgb")
+    channels = 1 if color == "grayscale" else 3
+    size = tuple(size) if size else _default_size(sizes, channels)
+    if size[0] * size[1] * channels > MAX_INPUTS * 4:
+        raise DataError(f"Images of {size[0]}×{size[1]}×{channels} are too large for a table model.",
+                        f"Choose a smaller size (at most {MAX_INPUTS * 4:,} values per image).")
+    pixels, kept = [], []
+    for raw, label, n in zip(raws, labels, names):
+        try:  # a picture whose header reads but whose data is truncated
+            pixels.append(decode_image(raw, size, color).reshape(-1))
+        except Exception as e:
+            failed.append(f"{n} ({type(e).__name__})")
+            continue
+        kept.append(label)
+    if not pixels:
+        raise DataError(f"None of the pictures in '{name}' could be decoded (e.g. {failed[0]}).",
+                        "Check the files are real PNG or JPEG pictures.")
+    flat = np.stack(pixels)
+    df = pd.DataFrame(flat, columns=[f"px_{i}" for i in range(flat.shape[1])])
+    df["label"] = kept
+    notes = []
+    if failed:
+        notes.append(f"{len(failed)} file(s) could not be read as pictures and were skipped "
+                     f"(e.g. {failed[0]}).")
+    if len(sizes) > 1:
+        notes.append(f"The pictures come in {len(sizes)} sizes; all were resized to "
+                     f"{size[0]}×{size[1]}.")
+    return LoadedData(df=df, name=name, fmt="images",
+                      read_options={"size": [int(size[0]), int(size[1])], "color": color},
+                      fingerprint=fingerprint, n_bytes=len(data),
+                      image_shape=(int(size[0]), int(size[1]), channels), notes=notes)
