@@ -1,10 +1,18 @@
 """Keras Without Keras — entry point: page config, session defaults, navigation."""
 import logging
+import os
 
 import streamlit as st
 
+# On a shared server each training job runs TensorFlow in one thread, so several jobs do not
+# oversubscribe the CPUs and the pages stay responsive (override with KWK_TF_THREADS=0 = all).
+os.environ.setdefault("KWK_TF_THREADS", "1")
+
 from kwk.errors import KwkError
+from kwk.ui.runtime import keep_keras_state
 from kwk.ui.state import init, show_error
+
+keep_keras_state()
 
 st.set_page_config(page_title="Keras Without Keras", page_icon="🧱", layout="wide")
 init()

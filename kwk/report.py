@@ -88,6 +88,7 @@ def build_report(run_dir) -> str:
     figs = plots.evaluation_figures(task, metrics, ev, history)
     charts, first = [], True
     for title, fig in figs.items():
+        fig.update_layout(template=plots.REPORT_TEMPLATE)
         charts.append(f"<div>{fig.to_html(full_html=False, include_plotlyjs=first)}</div>")
         first = False
     script = (d / "train_script.py").read_text() if (d / "train_script.py").exists() else ""

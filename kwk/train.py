@@ -5,6 +5,7 @@ detection. Nothing here touches Streamlit; the app polls ``Job.snapshot()``.
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 import traceback
@@ -151,6 +152,13 @@ def seed_everything(seed: int) -> None:
     keras.utils.set_random_seed(seed)
     with _DETERMINISM:
         if not _determinism_on:
+            threads = int(os.environ.get("KWK_TF_THREADS", "0") or 0)
+            if threads > 0:  # a shared server: each job computes in its own thread
+                try:
+                    tf.config.threading.set_intra_op_parallelism_threads(threads)
+                    tf.config.threading.set_inter_op_parallelism_threads(threads)
+                except RuntimeError:  # TensorFlow was already started by someone else
+                    pass
             tf.config.experimental.enable_op_determinism()
             _determinism_on = True
 

@@ -34,13 +34,12 @@ def browser_context_args():
     return {"viewport": {"width": 1400, "height": 1000}, "accept_downloads": True}
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
+def start_app(workspace, **env_extra):
+    """Start ``streamlit run kwk_app.py`` on a free port; returns ``(process, url)``."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    ws = tmp_path_factory.mktemp("ws")
-    env = {**os.environ, "KWK_WORKSPACE": str(ws), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "KWK_WORKSPACE": str(workspace), "PYTHONPATH": str(ROOT), **env_extra}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "kwk_app.py"),
                              "--server.port", str(port), "--server.headless", "true",
                              "--server.address", "127.0.0.1"],
@@ -56,6 +55,12 @@ def app_url(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("streamlit did not start")
+    return proc, url
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    proc, url = start_app(tmp_path_factory.mktemp("ws"))
     yield url
     proc.terminate()
     proc.wait(10)

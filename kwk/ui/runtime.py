@@ -1,0 +1,30 @@
+"""Process-wide adjustments to the Streamlit runtime, applied once by kwk_app.py."""
+from __future__ import annotations
+
+import sys
+
+
+def keep_keras_state() -> None:
+    """Stop Streamlit from calling ``keras.backend.clear_session()`` after every script run.
+
+    Streamlit's script runner "cleans" Keras at the end of each rerun. In a server where models
+    train in background threads that is harmful: it replaces Keras's global state for every
+    thread (including those training), empties TensorFlow's kernel cache and runs a full
+    ``gc.collect()`` each time. With two trainings and their pages polling once a second, it
+    took over a third of the server's CPU and made opening a new page take about a minute.
+    The matplotlib part of the clean-up is kept.
+    """
+    from streamlit.runtime.scriptrunner import script_runner as sr
+    if getattr(sr._clean_problem_modules, "kwk_keeps_keras", False):
+        return
+
+    def clean_without_keras() -> None:
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is not None:
+            try:
+                plt.close("all")
+            except Exception:  # as Streamlit does: never crash the app over this
+                pass
+
+    clean_without_keras.kwk_keeps_keras = True
+    sr._clean_problem_modules = clean_without_keras

@@ -1,0 +1,90 @@
+"""Load: six browser sessions train at once against one server with a limit of two concurrent
+training jobs. Every job finishes, the queue position is shown, nothing crosses between
+sessions, and the server's memory stays under the stated bound."""
+import json
+import threading
+import time
+
+import pytest
+
+from browser_util import ARTIFACTS, shot, wait_idle
+from conftest import start_app
+from test_browser import choose, nav
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+SESSIONS = [("iris", "Iris flowers", "species"), ("wine", "Wine", "cultivar"),
+            ("breast_cancer", "Breast cancer", "diagnosis"),
+            ("diabetes", "Diabetes progression", "target"), ("tips", "Restaurant tips", "tip"),
+            ("churn", "Customer churn (generated)", "churned")]
+MEMORY_BOUND_MB = 2500  # Streamlit Community Cloud gives about 2.7 GB
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def test_six_sessions_train_at_once(browser, tmp_path):
+    proc, url = start_app(tmp_path / "ws", KWK_MAX_JOBS="2")
+    peak, stop = [0.0], threading.Event()
+
+    def sample_memory():
+        while not stop.is_set():
+            peak[0] = max(peak[0], _rss_mb(proc.pid))
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=sample_memory, daemon=True)
+    watcher.start()
+    t0 = time.time()
+    pages, open_s = [], []
+    try:
+        for key, title, _ in SESSIONS:  # separate contexts: separate cookies, separate sessions
+            ctx = browser.new_context(viewport={"width": 1300, "height": 900})
+            page = ctx.new_page()
+            page.set_default_timeout(120_000)  # two trainings share the CPUs with the server
+            t_open = time.time()
+            page.goto(url)
+            wait_idle(page, 120)
+            open_s.append(round(time.time() - t_open, 1))
+            choose(page, "pick a sample dataset", title)
+            page.get_by_role("button", name="Use this sample").click()
+            page.get_by_role("heading", name=f"{key}.csv").wait_for(timeout=60_000)
+            wait_idle(page)
+            nav(page, "Train")
+            shot(page, f"load_train_{key}")
+            ep = page.get_by_label("epochs", exact=True)
+            ep.fill("200")
+            ep.press("Tab")
+            page.get_by_role("button", name="Start training").click()
+            pages.append((key, page))
+            if len(pages) == 3:  # two jobs hold the two slots: the third waits, and says so
+                page.get_by_text("number 1 in the queue").wait_for(timeout=60_000)
+                shot(page, f"load_queued_{key}")
+        for key, page in pages:
+            page.get_by_text("The run is saved").wait_for(timeout=600_000)
+        elapsed = time.time() - t0
+        targets = {key: target for key, _, target in SESSIONS}
+        for key, page in pages:  # each session evaluates its own run on its own data
+            wait_idle(page, 120)
+            nav(page, "Evaluate")
+            body = page.locator("body").inner_text()
+            assert f"Target {targets[key]} ·" in body, (key, body[:800])
+            assert not any(f"Target {t} ·" in body for k, t in targets.items() if k != key)
+        shot(pages[0][1], "load_evaluate_iris")
+    finally:
+        stop.set()
+        watcher.join()
+        proc.terminate()
+        proc.wait(10)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "load.json").write_text(json.dumps(
+        {"sessions": len(SESSIONS), "max_jobs": 2, "peak_rss_mb": round(peak[0]),
+         "seconds": round(elapsed), "page_open_seconds": open_s}, indent=1))
+    assert peak[0] < MEMORY_BOUND_MB, f"server peak RSS {peak[0]:.0f} MB"
