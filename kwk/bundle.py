@@ -211,5 +211,9 @@ def load_bundle(directory) -> Bundle:
         spec = json.loads((d / "spec.json").read_text())
         metrics = json.loads((d / "metrics.json").read_text()) if (d / "metrics.json").exists() else {}
     except (ValueError, OSError, json.JSONDecodeError) as e:
+        if "safe_mode" in str(e) or "unsafe" in str(e).lower():
+            raise DataError(f"The model in {d} contains Python code (e.g. a Lambda layer), which "
+                            "KwK never runs from a file.",
+                            "Use a model trained by KwK, or rebuild it from layers only.")
         raise DataError(f"The model folder {d} is damaged: {e}.", "Train the model again.")
     return Bundle(model=model, pre=Preprocessor.from_state(state), spec=spec, metrics=metrics)

@@ -35,7 +35,8 @@ st.subheader("Predict new rows")
 feats = spec["data"]["features"]
 st.caption(f"Upload rows with the same columns ({', '.join(feats[:12])}{'…' if len(feats) > 12 else ''}); "
            "the target column is optional and missing values are fine.")
-up = st.file_uploader("New rows", type=["csv", "tsv", "txt", "xlsx", "parquet", "jsonl"],
+up = st.file_uploader("New rows (or a .zip of pictures for an image model)",
+                      type=["csv", "tsv", "txt", "xlsx", "parquet", "jsonl", "zip"],
                       key="pred_upload")
 use_current = st.button("…or predict the current dataset", key="pred_current",
                         disabled=ss.data is None)
