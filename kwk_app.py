@@ -32,6 +32,7 @@ pages = [
     st.Page("pages/6_predict.py", title=_title("Predict & export", bool(ss.get("predicted"))),
             icon="📦"),
     st.Page("pages/7_runs.py", title="Runs", icon="🗂️"),
+    st.Page("pages/8_playground.py", title="Playground", icon="🛝", url_path="playground"),
 ]
 with st.sidebar:
     st.markdown("### 🧱 Keras Without Keras")

@@ -91,6 +91,7 @@ def baseline_output(task: str, y_train: np.ndarray, n: int, k: int) -> np.ndarra
 def simple_model_output(task: str, X_train, y_train, X_test, k: int, seed: int = 0):
     """Logistic regression (classification) or linear regression on the same inputs."""
     import warnings
+
     from sklearn.linear_model import LinearRegression, LogisticRegression
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -16,8 +16,13 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from kwk.errors import DataError, KwkError, TrainError
-from kwk.preprocess import (Preprocessor, kfold_indices, split_from_column, split_indices,
-                            to_number)
+from kwk.preprocess import (
+    Preprocessor,
+    kfold_indices,
+    split_from_column,
+    split_indices,
+    to_number,
+)
 from kwk.spec import check_stack, resolve
 
 MIN_ROWS = 10
@@ -342,6 +347,7 @@ class Job:
         """Train one more model of the same spec on ``p`` (no live curves) and return its test
         metrics; ``keep`` collects ``(prepared, model)``. Honours stop() between batches."""
         import keras
+
         from kwk.builder import build_model, compile_model
         from kwk.evaluate import evaluate_prepared
         job = self
@@ -363,6 +369,7 @@ class Job:
         """Extra assessment asked for by the spec: k-fold cross-validation, repeated runs
         with other seeds, and bootstrap confidence intervals of the test metrics."""
         import copy
+
         from kwk.evaluate import bootstrap_ci
         tr = p.spec["training"]
         metrics["test_ci"] = bootstrap_ci(p.task, details["y"], details["out"],
@@ -404,6 +411,7 @@ class Job:
 
     def _train(self) -> TrainResult:
         import keras
+
         from kwk.builder import build_model, compile_model
         from kwk.evaluate import evaluate_prepared
         p, job = self.prepared, self

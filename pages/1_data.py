@@ -6,8 +6,11 @@ from kwk.data import KINDS
 from kwk.errors import KwkError
 from kwk.plots import column_distribution, correlation_heatmap
 from kwk.samples import SAMPLES
-from kwk.ui.state import ROLES, current_profile, parse, sample, set_data, show_error
 from kwk.ui.images import image_gallery
+from kwk.ui.runtime import ensure_navigation
+from kwk.ui.state import ROLES, current_profile, parse, sample, set_data, show_error
+
+ensure_navigation()
 
 ss = st.session_state
 st.title("📂 Data")

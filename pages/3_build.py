@@ -13,7 +13,10 @@ from kwk.spec import check_stack, dumps, loads, output_units
 from kwk.templates import TEMPLATES
 from kwk.ui.forms import params_form
 from kwk.ui.model_info import try_stack_info
+from kwk.ui.runtime import ensure_navigation
 from kwk.ui.state import need_target, session_spec, show_error
+
+ensure_navigation()
 
 ss = st.session_state
 st.title("🧱 Build the network")

@@ -7,8 +7,18 @@ from kwk.plots import learning_curves
 from kwk.spec import TRAINING_PARAMS
 from kwk.train import Job, diagnose, prepare
 from kwk.ui.forms import params_form
-from kwk.ui.state import (job_services, need_target, owner, profile_kinds, session_spec,
-                          show_error, store)
+from kwk.ui.runtime import ensure_navigation
+from kwk.ui.state import (
+    job_services,
+    need_target,
+    owner,
+    profile_kinds,
+    session_spec,
+    show_error,
+    store,
+)
+
+ensure_navigation()
 
 ss = st.session_state
 st.title("🏋️ Train")

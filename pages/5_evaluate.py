@@ -5,11 +5,21 @@ import pandas as pd
 import streamlit as st
 
 from kwk import plots
-from kwk.analysis import (calibration, default_base, gains_lift, permutation_importance,
-                          profile_grid, profiler_curves, threshold_metrics)
+from kwk.analysis import (
+    calibration,
+    default_base,
+    gains_lift,
+    permutation_importance,
+    profile_grid,
+    profiler_curves,
+    threshold_metrics,
+)
 from kwk.errors import KwkError
+from kwk.ui.runtime import ensure_navigation
 from kwk.ui.state import cached_bundle, owner, run_data, run_picker, show_error, store
 from kwk.ui.tables import assessment_table, metrics_table, number_columns
+
+ensure_navigation()
 
 ss = st.session_state
 st.title("📊 Evaluate")

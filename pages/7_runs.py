@@ -2,7 +2,10 @@
 import pandas as pd
 import streamlit as st
 
+from kwk.ui.runtime import ensure_navigation
 from kwk.ui.state import owner, store
+
+ensure_navigation()
 
 ss = st.session_state
 st.title("🗂️ Runs")

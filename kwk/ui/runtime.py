@@ -28,3 +28,17 @@ def keep_keras_state() -> None:
 
     clean_without_keras.kwk_keeps_keras = True
     sr._clean_problem_modules = clean_without_keras
+
+
+def ensure_navigation() -> None:
+    """Run at the top of every page. Because the pages live in a folder named ``pages/``,
+    Streamlit starts each server process in its old "pages directory" mode: if the very first
+    request of the process is a page's address (a bookmark such as ``/train``), it runs that
+    page script directly, without kwk_app.py (no session defaults, no navigation, no error
+    guard). st.navigation turns that mode off, but only once kwk_app.py has run. Here the mode
+    is turned off and the run restarted, so kwk_app.py runs and shows the requested page."""
+    import streamlit as st
+    from streamlit.runtime.pages_manager import PagesManager
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

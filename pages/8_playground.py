@@ -1,0 +1,292 @@
+"""Playground: the TensorFlow Neural Network Playground, live, on its datasets or the user's."""
+import streamlit as st
+
+from kwk.data.loader import LoadedData
+from kwk.errors import KwkError
+from kwk.playground import (
+    CLASS_DATASETS,
+    DATASETS,
+    FEATURES,
+    MAX_LAYERS,
+    MAX_NEURONS,
+    REG_DATASETS,
+    Config,
+    Playground,
+    build_frame,
+    user_dataset,
+)
+from kwk.playground_plots import loss_figure, network_figure, surface_figure
+from kwk.ui.runtime import ensure_navigation
+from kwk.ui.state import parse, set_data, show_error
+
+ensure_navigation()
+
+ss = st.session_state
+LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+REG_RATES = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear", "elu", "selu", "gelu", "silu", "softplus",
+               "softsign", "leaky_relu", "relu6", "mish", "hard_sigmoid", "hard_tanh", "celu",
+               "exponential", "log_sigmoid", "squareplus", "tanh_shrink"]
+OPTIMIZERS = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "lion"]
+GROUPS = {"data": "Data", "features": "Features", "network": "Network",
+          "training": "Training settings", "output": "Output options", "share": "Sharing & Build"}
+
+# ---------------------------------------------------------------- settings from the URL, once
+query = st.query_params.to_dict()
+hidden = {h.strip() for h in query.get("hide", "").split(",") if h.strip()}
+classroom = query.get("classroom", "0") in ("1", "true", "yes")
+if classroom:
+    hidden |= {"share"}
+if "pg_cfg" not in ss:
+    cfg, problems = Config.from_query(query)
+    ss.pg_cfg, ss.pg_url_problems = cfg, problems
+    for k, v in cfg.as_dict().items():
+        ss[f"pg_{k}"] = v
+    ss.pg_n_layers = len(cfg.layers)
+    for i, n in enumerate(cfg.layers):
+        ss[f"pg_layer_{i}"] = n
+    ss.pg_source = "playground"
+cfg: Config = ss.pg_cfg
+# Widgets that are not drawn in a run (another data source, hidden controls) would lose their
+# value; re-assigning keeps every setting.
+_KEEP = [f"pg_{k}" for k in cfg.as_dict()] + ["pg_n_layers", "pg_source", "pg_u_x1", "pg_u_x2",
+                                             "pg_u_target", "pg_hide_pick"] + \
+        [f"pg_layer_{i}" for i in range(MAX_LAYERS)]
+for _k in _KEEP:
+    if _k in ss:
+        ss[_k] = ss[_k]
+
+st.title("🛝 Playground")
+st.caption("Watch a neural network learn, live: the colours show what the network predicts "
+           "over the plane, the dots are the data. Tinker with the data, the input features "
+           "and the network, then press ▶️.")
+for p in ss.pop("pg_url_problems", []):
+    st.warning(f"The link's settings were not all usable: {p} Defaults were used instead.",
+               icon="🔗")
+
+
+def _opt(options, value):
+    return sorted(set(options) | {value})
+
+
+# ---------------------------------------------------------------- controls
+left, right = st.columns([1.15, 3], gap="large")
+with right:
+    top = st.container()
+    live_slot = st.container()
+    if "output" not in hidden:
+        o1, o2, _ = st.columns([1, 1, 2])
+        o1.toggle("Show test data", key="pg_show_test")
+        o2.toggle("Discretize output", key="pg_discretize")
+user_data = None
+with left:
+    if "data" not in hidden:
+        st.markdown("##### Data")
+        sources = {"playground": "Playground data", "mine": "My data (2 columns)",
+                   "upload": "Upload a 3-column CSV"}
+        if not classroom:
+            st.radio("Source", list(sources), format_func=sources.get, key="pg_source",
+                     horizontal=False, label_visibility="collapsed")
+        source = ss.get("pg_source", "playground")
+        if source == "playground":
+            st.radio("Problem type", ["classification", "regression"], key="pg_problem",
+                     horizontal=True)
+            names = CLASS_DATASETS if ss.pg_problem == "classification" else REG_DATASETS
+            if ss.get("pg_dataset") not in names:
+                ss.pg_dataset = next(iter(names))
+            st.selectbox("Dataset", list(names), format_func=DATASETS.get, key="pg_dataset")
+            st.slider("Noise", 0, 50, key="pg_noise", help="Percent of random jitter.")
+            st.slider("Points", 50, 2000, step=50, key="pg_points")
+        elif source == "mine":
+            if ss.data is None:
+                st.info("Load data on the **Data** page first, or upload a 3-column CSV here.")
+            else:
+                df = ss.data.df
+                num = [str(c) for c in df.columns
+                       if str(ss.data.df[c].dtype) not in ("object", "str", "string")]
+                allc = [str(c) for c in df.columns]
+                if len(num) < 2:
+                    st.info("The data needs at least two numeric columns.")
+                else:
+                    x1 = st.selectbox("X₁ (horizontal)", num, key="pg_u_x1")
+                    x2 = st.selectbox("X₂ (vertical)", num, index=1, key="pg_u_x2")
+                    tdef = allc.index(ss.target) if ss.get("target") in allc else len(allc) - 1
+                    tgt = st.selectbox("Target", allc, index=tdef, key="pg_u_target")
+                    try:
+                        user_data = user_dataset(df, x1, x2, tgt)
+                        st.caption("Both columns are scaled into the plane (−5 to 5).")
+                    except KwkError as e:
+                        show_error(e)
+        else:
+            up = st.file_uploader("CSV with X₁, X₂ and the target (in that order)",
+                                  type=["csv", "tsv", "txt"], key="pg_upload")
+            if up is not None:
+                try:
+                    ld = parse(up.getvalue(), up.name)
+                    cols = [str(c) for c in ld.df.columns]
+                    if len(cols) != 3:
+                        raise KwkError(f"'{up.name}' has {len(cols)} columns; the Playground "
+                                       "reads exactly three: X₁, X₂ and the target.",
+                                       "Keep two numeric columns and the target.")
+                    user_data = user_dataset(ld.df, *cols)
+                except KwkError as e:
+                    show_error(e)
+        st.slider("Training data (%)", 10, 90, step=10, key="pg_train_ratio")
+        st.slider("Batch size", 1, 30, key="pg_batch_size")
+        if st.button("🎲 Regenerate", key="pg_regen", help="New random data (a new seed)."):
+            ss.pg_seed = int(ss.pg_seed) + 1
+
+with left:
+    if "features" not in hidden:
+        st.markdown("##### Features")
+        picked = st.pills("Input features", list(FEATURES), selection_mode="multi",
+                          format_func=FEATURES.get, key="pg_features",
+                          label_visibility="collapsed")
+    if "network" not in hidden:
+        st.markdown("##### Network")
+        st.number_input("Hidden layers", 0, MAX_LAYERS, key="pg_n_layers",
+                        help=f"Up to {MAX_LAYERS} (the original Playground stops at 6).")
+        if ss.pg_n_layers:
+            per = st.columns(min(int(ss.pg_n_layers), 3))
+            for i in range(int(ss.pg_n_layers)):
+                ss.setdefault(f"pg_layer_{i}", 4)
+                per[i % len(per)].number_input(f"Layer {i + 1}", 1, MAX_NEURONS,
+                                               key=f"pg_layer_{i}",
+                                               help=f"Neurons, 1–{MAX_NEURONS}.")
+    if "training" not in hidden:
+        st.markdown("##### Training")
+        t1, t2 = st.columns(2)
+        t1.select_slider("Learning rate", _opt(LEARNING_RATES, ss.pg_learning_rate),
+                         key="pg_learning_rate")
+        t2.selectbox("Activation", _opt(ACTIVATIONS, ss.pg_activation), key="pg_activation")
+        t3, t4 = st.columns(2)
+        t3.selectbox("Optimizer", OPTIMIZERS, key="pg_optimizer",
+                     help="'sgd' is what the original Playground uses.")
+        t4.slider("Dropout", 0.0, 0.8, step=0.05, key="pg_dropout")
+        t5, t6 = st.columns(2)
+        t5.selectbox("Regularization", ["none", "L1", "L2"], key="pg_regularization")
+        t6.select_slider("Regularization rate", _opt(REG_RATES, ss.pg_reg_rate), key="pg_reg_rate")
+
+# ---------------------------------------------------------------- the settings -> a network
+source = ss.get("pg_source", "playground")
+new = Config(
+    dataset=ss.pg_dataset if source == "playground" else "user",
+    noise=int(ss.pg_noise), train_ratio=int(ss.pg_train_ratio), batch_size=int(ss.pg_batch_size),
+    points=int(ss.pg_points), features=list(ss.pg_features or []),
+    layers=[int(ss.get(f"pg_layer_{i}", 4)) for i in range(int(ss.pg_n_layers))],
+    activation=ss.pg_activation, learning_rate=float(ss.pg_learning_rate),
+    regularization=ss.pg_regularization, reg_rate=float(ss.pg_reg_rate),
+    problem=(user_data[2] if user_data else "classification") if source != "playground"
+    else ss.pg_problem,
+    optimizer=ss.pg_optimizer, dropout=float(ss.pg_dropout), seed=int(ss.pg_seed),
+    show_test=bool(ss.pg_show_test), discretize=bool(ss.pg_discretize))
+
+if source != "playground" and user_data is None:
+    st.stop()
+if not new.features:
+    top.warning("Switch on at least one input feature.", icon="👆")
+    st.stop()
+view_only = {"show_test", "discretize"}
+changed = {k for k, v in new.as_dict().items() if v != cfg.as_dict()[k]}
+data_key = (source, None if user_data is None else
+            hash(user_data[0].tobytes() + user_data[1].tobytes()))
+pg: Playground | None = ss.get("pg")
+if pg is None or changed - view_only or ss.get("pg_data_key") != data_key and user_data is not None:
+    was_playing = pg is not None and pg.playing
+    if pg is not None:
+        pg.close()
+    try:
+        with st.spinner("Building the network…"):
+            pg = Playground(new, data=user_data)
+    except KwkError as e:
+        show_error(e)
+        st.stop()
+    ss.pg, ss.pg_data_key = pg, data_key
+    if was_playing:
+        pg.play()
+ss.pg_cfg = new
+pg.config.show_test, pg.config.discretize = new.show_test, new.discretize
+shown_hidden = sorted(hidden - {"share"})
+url = {**new.to_query(), **({"classroom": "1"} if classroom else {}),
+       **({"hide": ",".join(shown_hidden)} if shown_hidden else {})}
+if st.query_params.to_dict() != url:
+    st.query_params.from_dict(url)
+
+# ---------------------------------------------------------------- play / pause / step / reset
+with top:
+    b = st.columns(4, vertical_alignment="center")
+    if pg.playing:
+        if b[0].button("⏸️ Pause", key="pg_pause", type="primary", width="stretch"):
+            pg.pause()
+            pg.wait_paused()
+            st.rerun()
+    elif b[0].button("▶️ Play", key="pg_play", type="primary", width="stretch",
+                     disabled=pg.error is not None):
+        pg.play()
+        st.rerun()
+    if b[1].button("⏭️ Step", key="pg_step", width="stretch", help="Train one epoch."):
+        pg.step()
+        st.rerun()
+    if b[2].button("🔄 Reset", key="pg_reset", width="stretch", help="New random weights."):
+        pg.close()
+        ss.pg = Playground(new, data=user_data)
+        st.rerun()
+
+
+def live():
+    snap = pg.snapshot()
+    m = st.columns(4)
+    m[0].metric("Epoch", f"{snap['epoch']:,}")
+    m[1].metric("Training loss", f"{snap['train_loss']:.3f}")
+    m[2].metric("Test loss", f"{snap['test_loss']:.3f}")
+    m[3].metric("Epochs per second", "—" if not snap["playing"] or not pg.epoch_seconds
+                else f"{1 / pg.epoch_seconds:.0f}")
+    if snap["error"]:
+        st.error(snap["error"], icon="⚠️")
+    c_net, c_out = st.columns([1.25, 1], gap="medium")
+    c_net.plotly_chart(network_figure(snap, pg.config.features), key="pg_network",
+                       config={"displayModeBar": False}, theme=None)
+    c_out.plotly_chart(surface_figure(snap, pg.xy, pg.y, pg.train_idx, pg.test_idx,
+                                      pg.config.problem, pg.config.show_test,
+                                      pg.config.discretize),
+                       key="pg_surface", config={"displayModeBar": False}, theme=None)
+    c_out.plotly_chart(loss_figure(snap["history"]), key="pg_curve",
+                       config={"displayModeBar": False})
+    if ss.get("pg_was_playing") and not snap["playing"]:
+        ss.pg_was_playing = False
+        st.rerun(scope="app")  # it paused by itself: stop polling, show ▶️
+    ss.pg_was_playing = snap["playing"]
+
+
+with live_slot:
+    st.fragment(live, run_every=0.5 if pg.playing else None)()
+
+# ---------------------------------------------------------------- beyond the Playground
+if "share" not in hidden:
+    with st.expander("🔗 Share, teach, or take this network further"):
+        st.markdown("**This exact setup** (data, seed, network) is in the page's address: copy "
+                    "it from the browser to share it.")
+        groups = st.multiselect("Classroom link: hide these controls", list(GROUPS)[:-1],
+                                format_func=GROUPS.get, key="pg_hide_pick")
+        qs = "&".join(f"{k}={v}" for k, v in {**new.to_query(), "classroom": "1",
+                                                **({"hide": ",".join(groups)} if groups else {})}.items())
+        base = (st.context.url or "").split("?")[0]
+        st.code(f"{base}?{qs}", language=None)
+        st.caption("A classroom link hides the data source, sharing and the chosen controls, "
+                   "so a lesson can focus on one idea.")
+        if st.button("🧱 Open in Build", key="pg_open_build", type="primary",
+                     help="Hand this network and its data to the full flow: train it for real, "
+                          "evaluate it, export the model and script."):
+            df = build_frame(pg.xy, pg.y, new.features, new.problem, pg.classes)
+            import hashlib
+            fp = "sha256:" + hashlib.sha256(df.to_csv(index=False).encode()).hexdigest()[:16]
+            name = f"playground_{new.dataset}.csv"
+            set_data(LoadedData(df=df, name=name, fmt="csv",
+                                read_options={"sep": ",", "encoding": "utf-8"}, fingerprint=fp),
+                     "label")
+            spec = new.to_spec()
+            ss.spec = {k: spec[k] for k in ("kwk_spec", "name", "layers", "output", "training")}
+            ss.spec_version = ss.get("spec_version", 0) + 1
+            ss.task = spec["data"]["task"]
+            pg.pause()
+            st.switch_page("pages/3_build.py")
