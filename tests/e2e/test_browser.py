@@ -3,7 +3,6 @@ import subprocess
 import sys
 
 import pytest
-
 from browser_util import shot, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -6,9 +6,7 @@ import threading
 import time
 
 import pytest
-
-from browser_util import ARTIFACTS, shot, wait_idle
-from conftest import start_app
+from browser_util import ARTIFACTS, shot, start_app, wait_idle
 from test_browser import choose, nav
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

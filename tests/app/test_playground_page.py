@@ -1,0 +1,129 @@
+"""The Playground page: controls, the URL round-trip, classroom links, your own data, Open in
+Build."""
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.test_pages import APP, T, goto, no_crash, texts, with_sample
+
+pytestmark = pytest.mark.slow  # builds Keras models
+
+
+def playground(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=T)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    goto(at, "8_playground")
+    return at
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def stop(at):
+    pg = at.session_state.pg
+    pg.close()
+    pg.wait_paused()
+
+
+def test_default_page_and_controls():
+    at = playground()
+    assert metric(at, "Epoch") == "0" and dict(at.query_params) == {}
+    at.button(key="pg_step").click().run()
+    assert metric(at, "Epoch") == "1"
+    at.button(key="pg_play").click().run()
+    assert at.session_state.pg.playing and at.button(key="pg_pause")
+    time.sleep(1.5)
+    at.run()
+    assert int(metric(at, "Epoch").replace(",", "")) > 1
+    at.button(key="pg_pause").click().run()
+    assert not at.session_state.pg.playing
+    at.button(key="pg_reset").click().run()
+    assert metric(at, "Epoch") == "0"
+    at.button(key="pg_regen").click().run()
+    assert at.query_params["seed"] in ("1", ["1"])
+    stop(at)
+
+
+def test_settings_live_in_the_url_both_ways():
+    at = playground({"dataset": "xor", "layers": "8,3", "features": "x1_x2", "noise": "10",
+                     "learning_rate": "0.1", "seed": "3"})
+    no_crash(at)
+    assert at.selectbox(key="pg_dataset").value == "xor"
+    assert at.number_input(key="pg_n_layers").value == 2
+    assert at.number_input(key="pg_layer_0").value == 8 and at.number_input(key="pg_layer_1").value == 3
+    assert at.slider(key="pg_noise").value == 10
+    pg = at.session_state.pg
+    assert pg.config.features == ["x1_x2"] and pg.config.seed == 3
+    # widgets -> URL
+    at.number_input(key="pg_n_layers").set_value(3).run()
+    at.selectbox(key="pg_activation").set_value("relu").run()
+    q = {k: v if isinstance(v, str) else v[0] for k, v in at.query_params.items()}
+    assert q["layers"] == "8,3,4" and q["activation"] == "relu" and q["dataset"] == "xor"
+    assert at.session_state.pg.config.layers == [8, 3, 4]
+    # and back: the same link rebuilds the same network
+    again = playground(q)
+    assert again.session_state.pg.config == at.session_state.pg.config
+    stop(at)
+    stop(again)
+
+
+def test_a_broken_link_still_opens():
+    at = playground({"layers": "999", "noise": "x"})
+    no_crash(at)
+    assert "not all usable" in at.warning[0].value and at.session_state.pg.config.layers == [4, 2]
+    stop(at)
+
+
+def test_classroom_mode_hides_chosen_controls():
+    at = playground({"classroom": "1", "hide": "network,training", "dataset": "spiral"})
+    keys = {w.key for w in at.number_input} | {w.key for w in at.selectbox}
+    assert "pg_n_layers" not in keys and "pg_optimizer" not in keys and "pg_dataset" in keys
+    assert "pg_source" not in {r.key for r in at.radio}  # classroom: no data source switch
+    assert "Open in Build" not in [b.label for b in at.button]
+    q = {k: v if isinstance(v, str) else v[0] for k, v in at.query_params.items()}
+    assert q["classroom"] == "1" and q["hide"] == "network,training" and q["dataset"] == "spiral"
+    stop(at)
+
+
+def test_regression_problem_switches_datasets():
+    at = playground()
+    at.radio(key="pg_problem").set_value("regression").run()
+    assert at.selectbox(key="pg_dataset").value in ("plane", "multigauss")
+    assert at.session_state.pg.config.problem == "regression"
+    stop(at)
+
+
+def test_your_own_data_and_a_three_column_upload():
+    at = with_sample("breast_cancer")
+    goto(at, "8_playground")
+    at.radio(key="pg_source").set_value("mine").run()
+    no_crash(at)
+    pg = at.session_state.pg
+    assert pg.config.dataset == "user" and pg.config.problem == "classification"
+    assert pg.classes == sorted(at.session_state.data.df["diagnosis"].astype(str).unique().tolist())
+    at.radio(key="pg_source").set_value("upload").run()
+    at.file_uploader(key="pg_upload").set_value(
+        ("four.csv", b"a,b,c,d\n1,2,3,4\n", "text/csv")).run()
+    assert "reads exactly three" in at.error[0].value
+    rows = "\n".join(f"{i % 7},{(i * 3) % 11},{'yes' if i % 2 else 'no'}" for i in range(60))
+    at.file_uploader(key="pg_upload").set_value(("mine.csv", f"u,v,t\n{rows}\n".encode(), "text/csv")).run()
+    no_crash(at)
+    assert at.session_state.pg.classes == ["no", "yes"] and len(at.session_state.pg.xy) == 60
+    stop(at)
+
+
+def test_open_in_build_hands_over_network_and_data():
+    at = playground({"dataset": "xor", "features": "x1,x2,x1_x2", "layers": "6",
+                     "regularization": "L2", "reg_rate": "0.01"})
+    at.button(key="pg_open_build").click().run()
+    no_crash(at)
+    ss = at.session_state
+    assert ss.data.name == "playground_xor.csv" and ss.target == "label"
+    assert list(ss.data.df.columns) == ["x1", "x2", "x1_x2", "label"]
+    assert ss.spec["layers"][0]["units"] == 6
+    assert ss.spec["layers"][0]["kernel_regularizer"] == {"type": "L2", "l2": 0.01}
+    assert ss.build_ok and "Dense(6" in texts(at) + "".join(c.value for c in at.code)
