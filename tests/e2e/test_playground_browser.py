@@ -16,11 +16,19 @@ def test_shared_link_opens_and_trains_live(page, tmp_path):
         nav = page.get_by_test_id("stSidebarNav")
         assert nav.get_by_text("Data").count() and nav.get_by_text("Playground").count()
         page.get_by_role("button", name="Play").click()
+
+        def epoch() -> int:
+            txt = page.get_by_test_id("stMetric").filter(has_text="Epoch").first.inner_text()
+            return int(re.sub(r"\D", "", txt.split("Epoch", 1)[1]))
+
+        for _ in range(120):  # the first epoch waits for TensorFlow to trace the step
+            if epoch() > 0:
+                break
+            page.wait_for_timeout(500)
         epochs = []
         for _ in range(3):
+            epochs.append(epoch())
             page.wait_for_timeout(1500)
-            txt = page.get_by_test_id("stMetric").filter(has_text="Epoch").first.inner_text()
-            epochs.append(int(re.sub(r"\D", "", txt.split("Epoch", 1)[1])))
         assert epochs[0] < epochs[1] < epochs[2], epochs  # the page refreshes while it trains
         shot(page, "playground_xor_live")
         page.get_by_role("button", name="Pause").click()
