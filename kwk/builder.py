@@ -35,6 +35,9 @@ def build_model(spec: dict, n_inputs: int, n_classes: int = 1):
     import keras
     inputs = keras.Input(shape=(n_inputs,), name="features")
     x = inputs
+    image = spec["data"].get("image_shape")
+    if image:  # pixel columns -> pictures, inside the model so it takes rows as they are
+        x = keras.layers.Reshape(tuple(image), name="0_image")(x)
     # Explicit names: Keras's automatic names come from per-thread counters, which collide when
     # models are built in a fresh training thread of a long-lived server ("dense" used twice).
     for i, layer in enumerate(spec["layers"], start=1):

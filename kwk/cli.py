@@ -94,6 +94,8 @@ def _train(a) -> int:
     for n in ld.notes:
         print(f"note: {n}", file=sys.stderr)
     spec = _read_spec(a.spec)
+    if ld.image_shape is not None and not spec["data"].get("image_shape"):
+        spec["data"]["image_shape"] = list(ld.image_shape)  # a .zip of pictures
     prep = prepare(ld.df, spec)
     for n in prep.notes:
         print(f"note: {n}", file=sys.stderr)

@@ -72,6 +72,10 @@ def model_code(spec: dict, n_inputs: int | str = "N_INPUTS", n_out: int | str = 
     """The model-building lines alone (shown live on the Build page)."""
     lines = ['model = keras.Sequential(name="kwk_model")',
              f"model.add(keras.Input(shape=({n_inputs},)))"]
+    image = spec["data"].get("image_shape")
+    if image:
+        lines.append(f"model.add(layers.Reshape({lit(tuple(image))}))  # pixel columns -> "
+                     f"{image[0]}x{image[1]}x{image[2]} pictures")
     lines += [f"model.add({layer_code(layer)})" for layer in spec["layers"]]
     task = spec["data"]["task"] if spec["data"]["task"] != "auto" else "regression"
     act = output_activation({**spec, "data": {**spec["data"], "task": task}})

@@ -67,7 +67,7 @@ st.subheader(f"{ld.name}")
 for note in ld.notes:
     st.info(note, icon="ℹ️")
 if ld.image_shape is not None:
-    image_gallery(ld)
+    image_gallery(ld, ss.get("target"))
 m = st.columns(5)
 m[0].metric("Rows", f"{prof['rows']:,}")
 m[1].metric("Columns", prof["columns"])

@@ -32,10 +32,68 @@ LAYER_CASES = [
     {"type": "BatchNormalization", "momentum": 0.9, "center": False},
     {"type": "LayerNormalization", "scale": False}, {"type": "Activation", "activation": "selu"},
 ]
+IMAGE_CASES = [
+    {"type": "Conv2D", "filters": 5, "kernel_size": 3, "activation": "relu"},
+    {"type": "Conv2D", "filters": 4, "kernel_size": 2, "strides": 2, "padding": "same",
+     "use_bias": False, "kernel_regularizer": {"type": "L2", "l2": 0.01}},
+    {"type": "SeparableConv2D", "filters": 6, "kernel_size": 3, "padding": "same"},
+    {"type": "MaxPooling2D", "pool_size": 2}, {"type": "MaxPooling2D", "pool_size": 3, "padding": "same"},
+    {"type": "AveragePooling2D", "pool_size": 2}, {"type": "GlobalAveragePooling2D"},
+    {"type": "GlobalMaxPooling2D"}, {"type": "Flatten"}, {"type": "Reshape", "target_shape": [32, 4]},
+    {"type": "SpatialDropout2D", "rate": 0.2}, {"type": "RandomFlip", "mode": "horizontal"},
+    {"type": "RandomRotation", "factor": 0.2}, {"type": "RandomZoom", "height_factor": 0.2},
+    {"type": "RandomContrast", "factor": 0.3},
+]
 
 
 def test_cases_cover_the_catalog():
-    assert {c["type"] for c in LAYER_CASES} == set(CATALOG)
+    assert {c["type"] for c in LAYER_CASES + IMAGE_CASES} == set(CATALOG)
+
+
+@pytest.mark.parametrize("layer", IMAGE_CASES, ids=lambda c: c["type"])
+def test_image_layer_matches_keras(layer):
+    """On 8x8x2 pictures given as 128 pixel columns (the model reshapes them first)."""
+    stack = [layer] + ([{"type": "Flatten"}] if layer["type"] not in
+                       ("Flatten", "GlobalAveragePooling2D", "GlobalMaxPooling2D") else [])
+    spec = normalize({"data": {"target": "y", "task": "regression", "image_shape": [8, 8, 2]},
+                      "layers": stack})
+    model = build_model(spec, 128)
+    built = model.get_layer(f"1_{layer['type'].lower()}")
+    rows = check_stack(spec, 128)
+    assert rows[0]["shape"] == (8, 8, 2)
+    assert rows[1]["params"] == built.count_params()
+    assert rows[1]["shape"] == tuple(built.output.shape[1:])
+    assert sum(r["params"] for r in rows) == model.count_params()
+    code = layer_code(spec["layers"][0])
+    made = eval(code, {"layers": keras.layers, "keras": keras})
+    made.build((None, 8, 8, 2))
+    c1 = {k: v for k, v in built.get_config().items() if k not in ("name", "seed")}
+    c2 = {k: v for k, v in made.get_config().items() if k not in ("name", "seed")}
+    assert c1 == c2, code
+
+
+@pytest.mark.parametrize("stack,message", [
+    ([{"type": "Flatten"}, {"type": "Conv2D"}],
+     "Conv2D needs an image (height, width, channels) but receives (128,)"),
+    ([{"type": "Conv2D", "kernel_size": 9}], "smaller than the 9×9 kernel"),
+    ([{"type": "MaxPooling2D", "pool_size": 2}] * 4, "smaller than the 2×2 pool"),
+    ([{"type": "Conv2D"}], "Add Flatten or GlobalAveragePooling2D at the end"),
+    ([{"type": "Reshape", "target_shape": [5, 5]}], "cannot reshape (8, 8, 2) (128 values)"),
+])
+def test_impossible_image_stacks_name_the_fix(stack, message):
+    from kwk.errors import SpecError
+    spec = normalize({"data": {"target": "y", "task": "regression", "image_shape": [8, 8, 2]},
+                      "layers": stack})
+    with pytest.raises(SpecError) as e:
+        check_stack(spec, 128)
+    assert message in str(e.value)
+
+
+def test_conv_on_a_table_is_explained():
+    from kwk.errors import SpecError
+    spec = normalize({"data": {"target": "y", "task": "regression"}, "layers": [{"type": "Conv2D"}]})
+    with pytest.raises(SpecError, match="remove the Flatten or global pooling above it, and use image data"):
+        check_stack(spec, 10)
 
 
 @pytest.mark.parametrize("layer", LAYER_CASES, ids=lambda c: c["type"])
