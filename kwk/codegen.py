@@ -49,6 +49,14 @@ def layer_code(layer: dict) -> str:
     """``layers.Dense(16, activation='relu')`` for one spec layer: positional arguments first,
     then only the settings that differ from Keras's defaults."""
     lt = CATALOG[layer["type"]]
+    wraps = lt.extra.get("wraps")
+    if wraps:  # layers.Bidirectional(layers.LSTM(32), merge_mode=...)
+        inner_type = layer.get(wraps, lt.defaults()[wraps])
+        inner = {"type": inner_type, **{k: v for k, v in layer.items()
+                                        if k not in ("type", wraps, *lt.extra.get("outer", ()))}}
+        outer = [f"{k}={lit(layer.get(k, lt.defaults()[k]))}" for k in lt.extra.get("outer", ())
+                 if layer.get(k, lt.defaults()[k]) != next(p for p in lt.params if p.name == k).default]
+        return f"layers.{lt.name}({', '.join([layer_code(inner), *outer])})"
     args = []
     for p in lt.params:
         v = layer.get(p.name, p.default)

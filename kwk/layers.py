@@ -287,6 +287,131 @@ register(LayerType("RandomContrast", "Image augmentation", "Changes the contrast
                    out_shape=_image_only("RandomContrast"), positional=("factor",)))
 
 
+# ----------------------------------------------------------------------------- sequences
+def _need_sequence(name: str, s: tuple) -> None:
+    if len(s) == 2:
+        return
+    if len(s) == 1:
+        raise ShapeError(f"{name} needs a sequence (timesteps, features) but receives {tuple(s)}: "
+                         "remove the Flatten (or global pooling) above it, set return_sequences "
+                         "on the previous recurrent layer, or add Reshape to (timesteps, "
+                         f"features) first, e.g. [{s[0]}, 1].")
+    raise ShapeError(f"{name} needs a sequence (timesteps, features) but receives an image "
+                     f"{tuple(s)}: add Reshape to [{s[0]}, {s[1] * s[2]}] first (each image row "
+                     "becomes one step).")
+
+
+def _rnn_shape(name):
+    def f(s, c):
+        _need_sequence(name, s)
+        return (s[0], int(c["units"])) if c["return_sequences"] else (int(c["units"]),)
+    return f
+
+
+def _rnn_params(gates: int, extra_bias: int = 0):
+    def f(s, c):
+        u, n = int(c["units"]), int(s[-1])
+        return gates * (u * (n + u) + u * (1 + extra_bias))
+    return f
+
+
+_RNN_PARAMS = {"SimpleRNN": _rnn_params(1), "LSTM": _rnn_params(4), "GRU": _rnn_params(3, 1)}
+
+
+def _bidirectional_shape(s, c):
+    inner = _rnn_shape("Bidirectional")(s, c)
+    k = 2 if c["merge_mode"] == "concat" else 1
+    return (*inner[:-1], inner[-1] * k)
+
+
+def _bidirectional_params(s, c):
+    return 2 * _RNN_PARAMS[c["layer"]](s, c)
+
+
+def _conv1d_shape(s, c):
+    _need_sequence("Conv1D", s)
+    k, st = int(c["kernel_size"]), int(c["strides"])
+    t = _conv_len(s[0], k, st, c["padding"])
+    if t < 1:
+        raise ShapeError(f"the sequence is only {s[0]} steps long here, shorter than the kernel "
+                         f"of {k}: use padding 'same' or a smaller kernel.")
+    return (t, int(c["filters"]))
+
+
+def _conv1d_params(s, c):
+    k, cin, f = int(c["kernel_size"]), int(s[-1]), int(c["filters"])
+    return k * cin * f + (f if c.get("use_bias", True) else 0)
+
+
+def _pool1d_shape(name):
+    def f(s, c):
+        _need_sequence(name, s)
+        p = int(c["pool_size"])
+        t = _conv_len(s[0], p, p, c["padding"])
+        if t < 1:
+            raise ShapeError(f"the sequence is only {s[0]} steps long here, shorter than the "
+                             f"pool of {p}: use padding 'same' or remove a pooling layer.")
+        return (t, s[1])
+    return f
+
+
+def _global1d_shape(name):
+    def f(s, c):
+        _need_sequence(name, s)
+        return (s[1],)
+    return f
+
+
+def _rnn_core(default_units=32):
+    return (Param("units", "int", default_units, "How many units the layer has: the size of "
+                  "its memory. 16–128 is typical.", min=1, max=4096),
+            Param("activation", "choice", "tanh", "How each unit transforms its state; 'tanh' "
+                  "is the standard for recurrent layers.", choices=ACTIVATIONS),
+            Param("return_sequences", "bool", False, "Output one vector per time step (needed "
+                  "when another recurrent or 1-D layer follows) instead of only the last one."),
+            Param("dropout", "float", 0.0, "Fraction of the inputs switched off while training.",
+                  min=0.0, max=1.0, max_exclusive=True),
+            Param("recurrent_dropout", "float", 0.0, "Fraction of the memory connections "
+                  "switched off while training.", min=0.0, max=1.0, max_exclusive=True,
+                  advanced=True))
+
+
+for _name, _summary in (
+        ("SimpleRNN", "A basic recurrent layer: reads a sequence step by step with a short "
+                      "memory."),
+        ("LSTM", "Long short-term memory: a recurrent layer that keeps what matters over long "
+                 "sequences. The usual first choice for series."),
+        ("GRU", "Gated recurrent unit: like LSTM with fewer weights; often just as good.")):
+    register(LayerType(_name, "Sequences", _summary, _rnn_core(), out_shape=_rnn_shape(_name),
+                       n_params=_RNN_PARAMS[_name], positional=("units",)))
+register(LayerType(
+    "Bidirectional", "Sequences", "Runs a recurrent layer forwards and backwards over the "
+    "sequence and combines both readings.",
+    (Param("layer", "choice", "LSTM", "The recurrent layer that is run in both directions.",
+           choices=("LSTM", "GRU", "SimpleRNN")),) + _rnn_core() +
+    (Param("merge_mode", "choice", "concat", "How the two readings are combined: 'concat' "
+           "places them side by side (twice the units).",
+           choices=("concat", "sum", "mul", "ave"), advanced=True),),
+    out_shape=_bidirectional_shape, n_params=_bidirectional_params,
+    extra={"wraps": "layer", "outer": ("merge_mode",)}))
+register(LayerType(
+    "Conv1D", "Sequences", "A 1-D convolution: small filters slide along the sequence and "
+    "detect local patterns.",
+    (_FILTERS, _KERNEL, _STRIDES, _PADDING,
+     _act("relu", "How each filter's response is transformed."),
+     Param("use_bias", "bool", True, "Give each filter a learnable offset.", advanced=True)),
+    out_shape=_conv1d_shape, n_params=_conv1d_params, positional=("filters", "kernel_size")))
+for _name, _what in (("MaxPooling1D", "the largest value"), ("AveragePooling1D", "the average")):
+    register(LayerType(_name, "Sequences", f"Shortens the sequence by keeping {_what} of each "
+                       "small window of steps.", (_POOL, _PADDING), out_shape=_pool1d_shape(_name),
+                       positional=("pool_size",)))
+for _name, _what in (("GlobalMaxPooling1D", "its largest value"),
+                     ("GlobalAveragePooling1D", "its average")):
+    register(LayerType(_name, "Sequences", f"Turns each feature of the sequence into one number "
+                       f"({_what}): from a sequence to a vector.", (),
+                       out_shape=_global1d_shape(_name)))
+
+
 def infer_shapes(input_shape: tuple, layers: list[dict]) -> list[dict]:
     """Walk the stack. Returns one dict per layer: ``shape`` (output, no batch axis), ``params``.
 

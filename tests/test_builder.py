@@ -46,8 +46,56 @@ IMAGE_CASES = [
 ]
 
 
+SEQUENCE_CASES = [
+    {"type": "SimpleRNN", "units": 5}, {"type": "LSTM", "units": 6, "return_sequences": True},
+    {"type": "GRU", "units": 4, "dropout": 0.1, "recurrent_dropout": 0.1, "activation": "relu"},
+    {"type": "Bidirectional", "layer": "LSTM", "units": 3, "return_sequences": True},
+    {"type": "Bidirectional", "layer": "GRU", "units": 4, "merge_mode": "sum"},
+    {"type": "Conv1D", "filters": 5, "kernel_size": 3, "padding": "same"},
+    {"type": "MaxPooling1D", "pool_size": 2}, {"type": "AveragePooling1D", "pool_size": 3},
+    {"type": "GlobalMaxPooling1D"}, {"type": "GlobalAveragePooling1D"},
+]
+
+
 def test_cases_cover_the_catalog():
-    assert {c["type"] for c in LAYER_CASES + IMAGE_CASES} == set(CATALOG)
+    assert {c["type"] for c in LAYER_CASES + IMAGE_CASES + SEQUENCE_CASES} == set(CATALOG)
+
+
+@pytest.mark.parametrize("layer", SEQUENCE_CASES, ids=lambda c: c["type"] + str(len(c)))
+def test_sequence_layer_matches_keras(layer):
+    """On 8 steps of 16 features: 128 columns reshaped inside the model."""
+    stack = [{"type": "Reshape", "target_shape": [8, 16]}, layer, {"type": "Flatten"}]
+    spec = normalize({"data": {"target": "y", "task": "regression"}, "layers": stack})
+    model = build_model(spec, 128)
+    built = model.get_layer(f"2_{layer['type'].lower()}")
+    rows = check_stack(spec, 128)
+    assert rows[2]["params"] == built.count_params(), layer
+    assert rows[2]["shape"] == tuple(built.output.shape[1:])
+    assert sum(r["params"] for r in rows) == model.count_params()
+    code = layer_code(spec["layers"][1])
+    made = eval(code, {"layers": keras.layers, "keras": keras})
+    made.build((None, 8, 16))
+    c1 = {k: v for k, v in built.get_config().items() if k != "name"}
+    c2 = {k: v for k, v in made.get_config().items() if k != "name"}
+    for c in (c1, c2):  # the wrapped layer's own (automatic) names differ
+        for key in ("layer", "backward_layer"):
+            if isinstance(c.get(key), dict):
+                c[key]["config"].pop("name", None)
+    assert c1 == c2, code
+
+
+def test_the_issue_s_sequence_message():
+    from kwk.errors import SpecError
+    spec = normalize({"data": {"target": "y", "task": "regression"},
+                      "layers": [{"type": "Reshape", "target_shape": [8, 4]},
+                                 {"type": "LSTM", "units": 32}, {"type": "LSTM", "units": 8}]})
+    with pytest.raises(SpecError) as e:
+        check_stack(spec, 32)
+    assert ("Layer 3 (LSTM): LSTM needs a sequence (timesteps, features) but receives (32,): "
+            "remove the Flatten (or global pooling) above it, set return_sequences on the "
+            "previous recurrent layer") in str(e.value)
+    assert layer_code({"type": "Bidirectional", "layer": "GRU", "units": 8, "return_sequences": True}) \
+        == "layers.Bidirectional(layers.GRU(8, return_sequences=True))"
 
 
 @pytest.mark.parametrize("layer", IMAGE_CASES, ids=lambda c: c["type"])
