@@ -173,9 +173,26 @@ def _image_read_code(read_options: dict) -> str:
             "df[\"label\"] = labels")
 
 
+def _sql_read_code(read_options: dict) -> str:
+    return ("# The data: a SQL query. KwK never writes database credentials into a script: the\n"
+            "# URL comes from the KWK_DB_URL environment variable (or the first argument).\n"
+            f"DB_URL_USED = {lit(read_options.get('url', ''))}  # without user name or password\n"
+            "engine = sqlalchemy.create_engine(os.environ.get(\"KWK_DB_URL\") or DATA_PATH)\n"
+            "with engine.connect() as conn:\n"
+            f"    df = pd.read_sql_query(sqlalchemy.text({lit(read_options['query'])}), conn)\n"
+            "df.columns = [str(c) for c in df.columns]\n"
+            "for col in df.columns:  # database decimals arrive as objects, as KwK reads them\n"
+            "    if df[col].dtype == object:\n"
+            "        conv = pd.to_numeric(df[col], errors=\"coerce\")\n"
+            "        if conv.notna().sum() == df[col].notna().sum() and df[col].notna().any():\n"
+            "            df[col] = conv")
+
+
 def _read_code(fmt: str, read_options: dict) -> str:
     if fmt == "images":
         return _image_read_code(read_options)
+    if fmt == "sql":
+        return _sql_read_code(read_options)
     opts = "".join(f", {k}={lit(v)}" for k, v in read_options.items())
     fn = {"csv": "read_csv", "excel": "read_excel", "parquet": "read_parquet",
           "jsonl": "read_json"}[fmt]
@@ -485,7 +502,8 @@ def generate_script(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
           'weights = len(y_train) / (len(CLASSES) * np.maximum(counts, 1))\n'
           'class_weight = {i: float(w) for i, w in enumerate(weights)}\n')
     return _TEMPLATE.substitute(
-        imports=_IMPORTS if fmt != "images" else "import io\nimport zipfile\n\n" + _IMPORTS,
+        imports={"images": "import io\nimport zipfile\n\n" + _IMPORTS,
+                 "sql": "import sqlalchemy\n" + _IMPORTS}.get(fmt, _IMPORTS),
         split_code=_SPLIT_HOLDOUT if tr["validation"] != "column" else
         Template(_SPLIT_COLUMN).substitute(column=lit(d["validation_column"])),
         target_text=_prose(d["target"]),

@@ -32,6 +32,13 @@ def parse(data: bytes, name: str, sheet: str | None = None) -> LoadedData:
     return load(data, name=name, sheet=sheet)
 
 
+@st.cache_data(show_spinner="Reading the file…", max_entries=8, ttl=3600)
+def server_file(path: str, mtime: float, sheet: str | None = None) -> LoadedData:
+    """A file from the allowed server folders, parsed once per (path, modification time)."""
+    from kwk.data.sources import load_server_file
+    return load_server_file(path, sheet=sheet)
+
+
 @st.cache_data(show_spinner="Loading the sample…", max_entries=16)
 def sample(key: str) -> LoadedData:
     from kwk.data.loader import fingerprint_bytes

@@ -56,3 +56,57 @@ def test_zip_of_pictures_and_back_to_a_table():
     at.selectbox(key="sample_choice").set_value("iris").run()
     at.button(key="use_sample").click().run()
     assert at.session_state.spec["layers"][0]["type"] == "Dense"  # back to a table stack
+
+
+def test_reshape_and_sequence_layers_from_the_build_page():
+    at = with_sample("iris")
+    goto(at, "3_build")
+    at.selectbox(key="palette").set_value("Reshape").run()
+    at.button(key="add_layer").click().run()
+    no_crash(at)
+    assert not at.session_state.build_ok and "cannot reshape (16,)" in at.error[0].value
+    shape_box = next(w for w in at.text_input if w.key.endswith("_target_shape"))
+    shape_box.set_value("4, 4").run()
+    no_crash(at)
+    assert at.session_state.spec["layers"][-1]["target_shape"] == [4, 4]
+    assert "LSTM" not in texts(at)
+    at.selectbox(key="palette").set_value("LSTM").run()
+    at.button(key="add_layer").click().run()
+    no_crash(at)
+    assert at.session_state.build_ok, [e.value for e in at.error]
+    assert "layers.LSTM(32)" in at.code[0].value
+
+
+def test_server_file_and_database_sources(tmp_path, monkeypatch, iris_df):
+    import sqlite3
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    iris_df.to_csv(shared / "flowers.csv", index=False)
+    monkeypatch.setenv("KWK_DATA_DIRS", str(shared))
+    at = app()
+    at.selectbox(key="server_file").set_value(str(shared / "flowers.csv")).run()
+    at.button(key="load_server_file").click().run()
+    no_crash(at)
+    assert at.session_state.data.name == "flowers.csv" and at.session_state.data.df.shape == (150, 5)
+    db = tmp_path / "shop.db"
+    with sqlite3.connect(db) as con:
+        iris_df.to_sql("iris", con, index=False)
+    at.text_input(key="db_url").set_value(f"sqlite:///{db}")
+    at.text_area(key="db_query").set_value("SELECT * FROM nowhere")
+    at.button(key="run_sql").click().run()
+    assert "no such table: nowhere" in at.error[0].value
+    assert at.session_state.data.name == "flowers.csv"  # what the user had is kept
+    at.text_area(key="db_query").set_value("SELECT * FROM iris LIMIT 120").run()
+    at.button(key="run_sql").click().run()
+    no_crash(at)
+    assert at.session_state.data.fmt == "sql" and len(at.session_state.data.df) == 120
+
+
+def test_a_sample_chosen_after_an_upload_stays():
+    at = app()
+    at.file_uploader(key="upload").set_value(("d.csv", b"a,b,c\n1,2,x\n3,4,y\n5,6,x\n", "text/csv")).run()
+    assert at.session_state.data.name == "d.csv"
+    at.selectbox(key="sample_choice").set_value("wine").run()
+    at.button(key="use_sample").click().run()
+    at.run()
+    assert at.session_state.data.name == "wine.csv"
