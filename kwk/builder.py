@@ -28,6 +28,19 @@ def layer_kwargs(layer: dict) -> dict:
     return kw
 
 
+def make_layer(layer: dict, name: str | None = None):
+    """The Keras layer for one spec layer; wrappers (Bidirectional) build their inner layer."""
+    import keras
+    lt = CATALOG[layer["type"]]
+    kw = layer_kwargs(layer)
+    wraps = lt.extra.get("wraps")
+    if wraps:
+        outer = {k: kw.pop(k) for k in lt.extra.get("outer", ())}
+        inner = getattr(keras.layers, kw.pop(wraps))(**kw)
+        return getattr(keras.layers, lt.name)(inner, **outer, name=name)
+    return getattr(keras.layers, lt.name)(**kw, name=name)
+
+
 def build_model(spec: dict, n_inputs: int, n_classes: int = 1):
     """Build the (uncompiled) model for a resolved spec. Raises SpecError for impossible
     stacks (checked first, without Keras)."""
@@ -35,11 +48,13 @@ def build_model(spec: dict, n_inputs: int, n_classes: int = 1):
     import keras
     inputs = keras.Input(shape=(n_inputs,), name="features")
     x = inputs
+    image = spec["data"].get("image_shape")
+    if image:  # pixel columns -> pictures, inside the model so it takes rows as they are
+        x = keras.layers.Reshape(tuple(image), name="0_image")(x)
     # Explicit names: Keras's automatic names come from per-thread counters, which collide when
     # models are built in a fresh training thread of a long-lived server ("dense" used twice).
     for i, layer in enumerate(spec["layers"], start=1):
-        x = getattr(keras.layers, layer["type"])(**layer_kwargs(layer),
-                                                 name=f"{i}_{layer['type'].lower()}")(x)
+        x = make_layer(layer, name=f"{i}_{layer['type'].lower()}")(x)
     task = spec["data"]["task"]
     outputs = keras.layers.Dense(output_units(task, n_classes),
                                  activation=output_activation(spec), name="output")(x)

@@ -6,6 +6,9 @@
     python -m kwk codegen SPEC --data DATA                  the training script on stdout
     python -m kwk report DIR --out report.html              a self-contained HTML report
 
+Instead of DATA, any command reading data takes ``--sql QUERY`` with ``--db URL`` (or the
+``KWK_DB_URL`` variable), e.g. ``--db sqlite:////data/sales.db --sql "SELECT * FROM sales"``.
+
 User errors print one line ``error: ...`` on stderr and exit with status 2.
 """
 from __future__ import annotations
@@ -26,9 +29,23 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USER)
 
 
-def _load(path, sheet=None):
+def _load(a):
+    """The data of a command: a file path, or ``--sql`` over ``--db`` (or ``$KWK_DB_URL``)."""
+    import os
+    if getattr(a, "sql", None):
+        if a.data:
+            raise KwkError("Give either a data file or --sql, not both.")
+        from kwk.data.sources import read_sql
+        return read_sql(a.db or os.environ.get("KWK_DB_URL", ""), a.sql)
+    if not a.data:
+        raise KwkError("No data given.", "Give a data file, or --sql QUERY with --db URL.")
     from kwk.data import load
-    return load(path, sheet=sheet)
+    return load(a.data, sheet=a.sheet)
+
+
+def _data_label(a, ld) -> str:
+    """What scripts and records say the data was: the path, or the URL without credentials."""
+    return ld.read_options.get("url", "") if ld.fmt == "sql" else str(a.data)
 
 
 def _read_spec(path) -> dict:
@@ -45,7 +62,7 @@ def _read_spec(path) -> dict:
 
 def cmd_profile(a) -> int:
     from kwk.data import profile
-    ld = _load(a.data, a.sheet)
+    ld = _load(a)
     if a.target and a.target not in ld.df.columns:
         raise KwkError(f"The target column '{a.target}' is not in the data.",
                        f"Columns: {', '.join(map(str, ld.df.columns[:30]))}.")
@@ -90,10 +107,12 @@ def _train(a) -> int:
     from kwk.bundle import save_bundle
     from kwk.codegen import generate_script
     from kwk.train import Job, prepare
-    ld = _load(a.data, a.sheet)
+    ld = _load(a)
     for n in ld.notes:
         print(f"note: {n}", file=sys.stderr)
     spec = _read_spec(a.spec)
+    if ld.image_shape is not None and not spec["data"].get("image_shape"):
+        spec["data"]["image_shape"] = list(ld.image_shape)  # a .zip of pictures
     prep = prepare(ld.df, spec)
     for n in prep.notes:
         print(f"note: {n}", file=sys.stderr)
@@ -112,7 +131,7 @@ def _train(a) -> int:
     if job.error:
         raise job.error
     res = job.result
-    script = generate_script(prep.spec, data_path=str(a.data), fmt=ld.fmt,
+    script = generate_script(prep.spec, data_path=_data_label(a, ld), fmt=ld.fmt,
                              read_options=ld.read_options, data_name=ld.name)
     out = save_bundle(res, a.out, ld.name, ld.fingerprint, script)
     from kwk.evaluate import headline
@@ -125,7 +144,7 @@ def _train(a) -> int:
 def cmd_predict(a) -> int:
     from kwk.bundle import load_bundle
     b = load_bundle(a.model_dir)
-    ld = _load(a.data, a.sheet)
+    ld = _load(a)
     pred = b.predict(ld.df)
     from kwk.safety import csv_safe
     try:
@@ -140,9 +159,9 @@ def cmd_codegen(a) -> int:
     from kwk.codegen import generate_script
     from kwk.spec import resolve
     spec = _read_spec(a.spec)
-    ld = _load(a.data, a.sheet)
+    ld = _load(a)
     resolved, _ = resolve(spec, ld.df)
-    sys.stdout.write(generate_script(resolved, data_path=str(a.data), fmt=ld.fmt,
+    sys.stdout.write(generate_script(resolved, data_path=_data_label(a, ld), fmt=ld.fmt,
                                      read_options=ld.read_options, data_name=ld.name))
     return 0
 
@@ -159,22 +178,31 @@ def cmd_report(a) -> int:
     return 0
 
 
+def _sql_args(s) -> None:
+    s.add_argument("--sql", help="read the data with this SQL query instead of a file")
+    s.add_argument("--db", help="SQLAlchemy URL of the database (default: $KWK_DB_URL; prefer "
+                   "the variable, so passwords stay out of the shell history)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m kwk", description="Keras Without Keras, headless.")
     sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
     s = sub.add_parser("profile", help="profile a data file (JSON on stdout)")
-    s.add_argument("data"); s.add_argument("--sheet"); s.add_argument("--target")
+    s.add_argument("data", nargs="?"); s.add_argument("--sheet"); s.add_argument("--target")
+    _sql_args(s)
     s.set_defaults(fn=cmd_profile)
     s = sub.add_parser("train", help="train a spec on a data file")
-    s.add_argument("data"); s.add_argument("--spec", required=True)
+    s.add_argument("data", nargs="?"); s.add_argument("--spec", required=True)
+    _sql_args(s)
     s.add_argument("--out", required=True); s.add_argument("--sheet")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(fn=cmd_train)
     s = sub.add_parser("predict", help="predict new rows with a trained model folder")
-    s.add_argument("model_dir"); s.add_argument("data"); s.add_argument("--out", required=True)
+    s.add_argument("model_dir"); s.add_argument("data", nargs="?")
+    s.add_argument("--out", required=True); _sql_args(s)
     s.add_argument("--sheet"); s.set_defaults(fn=cmd_predict)
     s = sub.add_parser("codegen", help="print the Keras training script for a spec")
-    s.add_argument("spec"); s.add_argument("--data", required=True); s.add_argument("--sheet")
+    s.add_argument("spec"); s.add_argument("--data"); s.add_argument("--sheet"); _sql_args(s)
     s.set_defaults(fn=cmd_codegen)
     s = sub.add_parser("report", help="write a self-contained HTML report of a run folder")
     s.add_argument("run_dir"); s.add_argument("--out", required=True)

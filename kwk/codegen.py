@@ -49,6 +49,14 @@ def layer_code(layer: dict) -> str:
     """``layers.Dense(16, activation='relu')`` for one spec layer: positional arguments first,
     then only the settings that differ from Keras's defaults."""
     lt = CATALOG[layer["type"]]
+    wraps = lt.extra.get("wraps")
+    if wraps:  # layers.Bidirectional(layers.LSTM(32), merge_mode=...)
+        inner_type = layer.get(wraps, lt.defaults()[wraps])
+        inner = {"type": inner_type, **{k: v for k, v in layer.items()
+                                        if k not in ("type", wraps, *lt.extra.get("outer", ()))}}
+        outer = [f"{k}={lit(layer.get(k, lt.defaults()[k]))}" for k in lt.extra.get("outer", ())
+                 if layer.get(k, lt.defaults()[k]) != next(p for p in lt.params if p.name == k).default]
+        return f"layers.{lt.name}({', '.join([layer_code(inner), *outer])})"
     args = []
     for p in lt.params:
         v = layer.get(p.name, p.default)
@@ -72,6 +80,10 @@ def model_code(spec: dict, n_inputs: int | str = "N_INPUTS", n_out: int | str = 
     """The model-building lines alone (shown live on the Build page)."""
     lines = ['model = keras.Sequential(name="kwk_model")',
              f"model.add(keras.Input(shape=({n_inputs},)))"]
+    image = spec["data"].get("image_shape")
+    if image:
+        lines.append(f"model.add(layers.Reshape({lit(tuple(image))}))  # pixel columns -> "
+                     f"{image[0]}x{image[1]}x{image[2]} pictures")
     lines += [f"model.add({layer_code(layer)})" for layer in spec["layers"]]
     task = spec["data"]["task"] if spec["data"]["task"] != "auto" else "regression"
     act = output_activation({**spec, "data": {**spec["data"], "task": task}})
@@ -161,9 +173,26 @@ def _image_read_code(read_options: dict) -> str:
             "df[\"label\"] = labels")
 
 
+def _sql_read_code(read_options: dict) -> str:
+    return ("# The data: a SQL query. KwK never writes database credentials into a script: the\n"
+            "# URL comes from the KWK_DB_URL environment variable (or the first argument).\n"
+            f"DB_URL_USED = {lit(read_options.get('url', ''))}  # without user name or password\n"
+            "engine = sqlalchemy.create_engine(os.environ.get(\"KWK_DB_URL\") or DATA_PATH)\n"
+            "with engine.connect() as conn:\n"
+            f"    df = pd.read_sql_query(sqlalchemy.text({lit(read_options['query'])}), conn)\n"
+            "df.columns = [str(c) for c in df.columns]\n"
+            "for col in df.columns:  # database decimals arrive as objects, as KwK reads them\n"
+            "    if df[col].dtype == object:\n"
+            "        conv = pd.to_numeric(df[col], errors=\"coerce\")\n"
+            "        if conv.notna().sum() == df[col].notna().sum() and df[col].notna().any():\n"
+            "            df[col] = conv")
+
+
 def _read_code(fmt: str, read_options: dict) -> str:
     if fmt == "images":
         return _image_read_code(read_options)
+    if fmt == "sql":
+        return _sql_read_code(read_options)
     opts = "".join(f", {k}={lit(v)}" for k, v in read_options.items())
     fn = {"csv": "read_csv", "excel": "read_excel", "parquet": "read_parquet",
           "jsonl": "read_json"}[fmt]
@@ -473,7 +502,8 @@ def generate_script(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
           'weights = len(y_train) / (len(CLASSES) * np.maximum(counts, 1))\n'
           'class_weight = {i: float(w) for i, w in enumerate(weights)}\n')
     return _TEMPLATE.substitute(
-        imports=_IMPORTS if fmt != "images" else "import io\nimport zipfile\n\n" + _IMPORTS,
+        imports={"images": "import io\nimport zipfile\n\n" + _IMPORTS,
+                 "sql": "import sqlalchemy\n" + _IMPORTS}.get(fmt, _IMPORTS),
         split_code=_SPLIT_HOLDOUT if tr["validation"] != "column" else
         Template(_SPLIT_COLUMN).substitute(column=lit(d["validation_column"])),
         target_text=_prose(d["target"]),

@@ -135,6 +135,283 @@ register(LayerType("Activation", "Core", "Applies an activation function on its 
                    positional=("activation",)))
 
 
+# ----------------------------------------------------------------------------- images (2-D)
+def _need_image(name: str, s: tuple) -> None:
+    if len(s) != 3:
+        got = "a flat vector" if len(s) == 1 else f"{len(s)} axes"
+        raise ShapeError(
+            f"{name} needs an image (height, width, channels) but receives {tuple(s)} "
+            f"({got}): " + ("remove the Flatten or global pooling above it" if len(s) == 1 else
+                            "reshape to (height, width, channels) first") +
+            ", and use image data (a .zip of pictures, or pixel columns with data.image_shape).")
+
+
+def _conv_len(n: int, k: int, stride: int, padding: str) -> int:
+    return -(-n // stride) if padding == "same" else (n - k) // stride + 1
+
+
+def _conv_shape(name):
+    def f(s, c):
+        _need_image(name, s)
+        k, st = int(c["kernel_size"]), int(c["strides"])
+        h, w = (_conv_len(d, k, st, c["padding"]) for d in s[:2])
+        if h < 1 or w < 1:
+            raise ShapeError(f"the image is only {s[0]}×{s[1]} here, smaller than the {k}×{k} "
+                             f"kernel: use padding 'same', a smaller kernel, or fewer pooling "
+                             f"layers above.")
+        return (h, w, int(c["filters"]))
+    return f
+
+
+def _conv_params(s, c):
+    k, cin, f = int(c["kernel_size"]), int(s[-1]), int(c["filters"])
+    return k * k * cin * f + (f if c.get("use_bias", True) else 0)
+
+
+def _sepconv_params(s, c):
+    k, cin, f = int(c["kernel_size"]), int(s[-1]), int(c["filters"])
+    return k * k * cin + cin * f + (f if c.get("use_bias", True) else 0)
+
+
+def _pool_shape(name):
+    def f(s, c):
+        _need_image(name, s)
+        p = int(c["pool_size"])
+        h, w = (_conv_len(d, p, p, c["padding"]) for d in s[:2])
+        if h < 1 or w < 1:
+            raise ShapeError(f"the image is only {s[0]}×{s[1]} here, smaller than the {p}×{p} "
+                             "pool: use padding 'same' or remove a pooling layer.")
+        return (h, w, s[2])
+    return f
+
+
+def _global_pool_shape(name):
+    def f(s, c):
+        _need_image(name, s)
+        return (s[2],)
+    return f
+
+
+def _image_only(name):
+    def f(s, c):
+        _need_image(name, s)
+        return s
+    return f
+
+
+def _flatten_shape(s, c):
+    n = 1
+    for d in s:
+        n *= int(d)
+    return (n,)
+
+
+def _reshape_shape(s, c):
+    n_in = _flatten_shape(s, c)[0]
+    t = tuple(int(d) for d in c["target_shape"])
+    n_out = _flatten_shape(t, c)[0]
+    if n_in != n_out:
+        raise ShapeError(f"cannot reshape {tuple(s)} ({n_in:,} values) into {t} ({n_out:,} "
+                         "values): the sizes must multiply to the same number.")
+    return t
+
+
+_FILTERS = Param("filters", "int", 32, "How many patterns (feature maps) the layer learns. "
+                 "16–64 is typical for a first layer; deeper layers often use more.",
+                 min=1, max=4096)
+_KERNEL = Param("kernel_size", "int", 3, "The size of the square window each filter looks at "
+                "(3 means 3×3 pixels).", min=1, max=31)
+_STRIDES = Param("strides", "int", 1, "How many pixels the window moves each step; 2 halves "
+                 "the image size.", min=1, max=16, advanced=True)
+_PADDING = Param("padding", "choice", "valid", "'same' pads the borders so the image keeps its "
+                 "size; 'valid' uses only full windows, so it shrinks a little.",
+                 choices=("valid", "same"))
+_POOL = Param("pool_size", "int", 2, "The size of the square window summarised into one value "
+              "(2 halves the height and width).", min=1, max=16)
+_AUG = "Active only while training; predictions see the pictures unchanged."
+
+
+def _conv(name, summary, n_params):
+    register(LayerType(
+        name, "Images", summary,
+        (_FILTERS, _KERNEL, _STRIDES, _PADDING,
+         _act("relu", "How each filter's response is transformed: 'relu' is the usual choice."),
+         Param("use_bias", "bool", True, "Give each filter a learnable offset.", advanced=True),
+         Param("kernel_initializer" if name == "Conv2D" else "depthwise_initializer", "choice",
+               "glorot_uniform", "How the filters are set before training.",
+               choices=INITIALIZERS, advanced=True),
+         _reg("kernel_regularizer" if name == "Conv2D" else "pointwise_regularizer",
+              "the filters")),
+        out_shape=_conv_shape(name), n_params=n_params, positional=("filters", "kernel_size")))
+
+
+_conv("Conv2D", "A 2-D convolution: small filters slide over the image and detect local "
+      "patterns such as edges and strokes.", _conv_params)
+_conv("SeparableConv2D", "A cheaper convolution: filters each channel on its own, then mixes "
+      "channels; far fewer weights than Conv2D.", _sepconv_params)
+for _name, _what in (("MaxPooling2D", "the largest value"), ("AveragePooling2D", "the average")):
+    register(LayerType(_name, "Images", f"Shrinks the image by keeping {_what} of each small "
+                       "window; makes the model less sensitive to exact positions.",
+                       (_POOL, _PADDING), out_shape=_pool_shape(_name), positional=("pool_size",)))
+for _name, _what in (("GlobalAveragePooling2D", "its average"),
+                     ("GlobalMaxPooling2D", "its largest value")):
+    register(LayerType(_name, "Images", f"Turns each feature map into one number ({_what}): "
+                       "from an image to a vector, with no weights.", (),
+                       out_shape=_global_pool_shape(_name)))
+register(LayerType("Flatten", "Core", "Lays an image (or any block of values) out as one long "
+                   "vector, so Dense layers can follow.", (), out_shape=_flatten_shape))
+register(LayerType("Reshape", "Core", "Rearranges the values into another shape with the same "
+                   "number of values, e.g. 64 values into an 8×8×1 image.",
+                   (Param("target_shape", "shape", [8, 8, 1], "The new shape, without the batch "
+                          "axis, e.g. [8, 8, 1]."),),
+                   out_shape=_reshape_shape, positional=("target_shape",)))
+register(LayerType("SpatialDropout2D", "Images", "Dropout that switches off whole feature maps "
+                   "while training; suits convolutional layers.", (_RATE,),
+                   out_shape=_image_only("SpatialDropout2D"), positional=("rate",)))
+register(LayerType("RandomFlip", "Image augmentation", "Mirrors pictures at random. " + _AUG,
+                   (Param("mode", "choice", "horizontal_and_vertical", "Which mirror images to "
+                          "use: 'horizontal' for photos, not for digits or text.",
+                          choices=("horizontal", "vertical", "horizontal_and_vertical")),),
+                   out_shape=_image_only("RandomFlip"), positional=("mode",)))
+register(LayerType("RandomRotation", "Image augmentation", "Turns pictures by a random angle. " + _AUG,
+                   (Param("factor", "float", 0.1, "The largest turn as a fraction of a full "
+                          "circle (0.1 = 36°).", min=0.0, max=1.0),),
+                   out_shape=_image_only("RandomRotation"), positional=("factor",)))
+register(LayerType("RandomZoom", "Image augmentation", "Zooms in or out at random. " + _AUG,
+                   (Param("height_factor", "float", 0.1, "The largest zoom as a fraction of "
+                          "the size (0.1 = up to 10%).", min=0.0, max=0.9),),
+                   out_shape=_image_only("RandomZoom"), positional=("height_factor",)))
+register(LayerType("RandomContrast", "Image augmentation", "Changes the contrast at random. " + _AUG,
+                   (Param("factor", "float", 0.1, "How much the contrast may change "
+                          "(0.1 = ±10%).", min=0.0, max=1.0),),
+                   out_shape=_image_only("RandomContrast"), positional=("factor",)))
+
+
+# ----------------------------------------------------------------------------- sequences
+def _need_sequence(name: str, s: tuple) -> None:
+    if len(s) == 2:
+        return
+    if len(s) == 1:
+        raise ShapeError(f"{name} needs a sequence (timesteps, features) but receives {tuple(s)}: "
+                         "remove the Flatten (or global pooling) above it, set return_sequences "
+                         "on the previous recurrent layer, or add Reshape to (timesteps, "
+                         f"features) first, e.g. [{s[0]}, 1].")
+    raise ShapeError(f"{name} needs a sequence (timesteps, features) but receives an image "
+                     f"{tuple(s)}: add Reshape to [{s[0]}, {s[1] * s[2]}] first (each image row "
+                     "becomes one step).")
+
+
+def _rnn_shape(name):
+    def f(s, c):
+        _need_sequence(name, s)
+        return (s[0], int(c["units"])) if c["return_sequences"] else (int(c["units"]),)
+    return f
+
+
+def _rnn_params(gates: int, extra_bias: int = 0):
+    def f(s, c):
+        u, n = int(c["units"]), int(s[-1])
+        return gates * (u * (n + u) + u * (1 + extra_bias))
+    return f
+
+
+_RNN_PARAMS = {"SimpleRNN": _rnn_params(1), "LSTM": _rnn_params(4), "GRU": _rnn_params(3, 1)}
+
+
+def _bidirectional_shape(s, c):
+    inner = _rnn_shape("Bidirectional")(s, c)
+    k = 2 if c["merge_mode"] == "concat" else 1
+    return (*inner[:-1], inner[-1] * k)
+
+
+def _bidirectional_params(s, c):
+    return 2 * _RNN_PARAMS[c["layer"]](s, c)
+
+
+def _conv1d_shape(s, c):
+    _need_sequence("Conv1D", s)
+    k, st = int(c["kernel_size"]), int(c["strides"])
+    t = _conv_len(s[0], k, st, c["padding"])
+    if t < 1:
+        raise ShapeError(f"the sequence is only {s[0]} steps long here, shorter than the kernel "
+                         f"of {k}: use padding 'same' or a smaller kernel.")
+    return (t, int(c["filters"]))
+
+
+def _conv1d_params(s, c):
+    k, cin, f = int(c["kernel_size"]), int(s[-1]), int(c["filters"])
+    return k * cin * f + (f if c.get("use_bias", True) else 0)
+
+
+def _pool1d_shape(name):
+    def f(s, c):
+        _need_sequence(name, s)
+        p = int(c["pool_size"])
+        t = _conv_len(s[0], p, p, c["padding"])
+        if t < 1:
+            raise ShapeError(f"the sequence is only {s[0]} steps long here, shorter than the "
+                             f"pool of {p}: use padding 'same' or remove a pooling layer.")
+        return (t, s[1])
+    return f
+
+
+def _global1d_shape(name):
+    def f(s, c):
+        _need_sequence(name, s)
+        return (s[1],)
+    return f
+
+
+def _rnn_core(default_units=32):
+    return (Param("units", "int", default_units, "How many units the layer has: the size of "
+                  "its memory. 16–128 is typical.", min=1, max=4096),
+            Param("activation", "choice", "tanh", "How each unit transforms its state; 'tanh' "
+                  "is the standard for recurrent layers.", choices=ACTIVATIONS),
+            Param("return_sequences", "bool", False, "Output one vector per time step (needed "
+                  "when another recurrent or 1-D layer follows) instead of only the last one."),
+            Param("dropout", "float", 0.0, "Fraction of the inputs switched off while training.",
+                  min=0.0, max=1.0, max_exclusive=True),
+            Param("recurrent_dropout", "float", 0.0, "Fraction of the memory connections "
+                  "switched off while training.", min=0.0, max=1.0, max_exclusive=True,
+                  advanced=True))
+
+
+for _name, _summary in (
+        ("SimpleRNN", "A basic recurrent layer: reads a sequence step by step with a short "
+                      "memory."),
+        ("LSTM", "Long short-term memory: a recurrent layer that keeps what matters over long "
+                 "sequences. The usual first choice for series."),
+        ("GRU", "Gated recurrent unit: like LSTM with fewer weights; often just as good.")):
+    register(LayerType(_name, "Sequences", _summary, _rnn_core(), out_shape=_rnn_shape(_name),
+                       n_params=_RNN_PARAMS[_name], positional=("units",)))
+register(LayerType(
+    "Bidirectional", "Sequences", "Runs a recurrent layer forwards and backwards over the "
+    "sequence and combines both readings.",
+    (Param("layer", "choice", "LSTM", "The recurrent layer that is run in both directions.",
+           choices=("LSTM", "GRU", "SimpleRNN")),) + _rnn_core() +
+    (Param("merge_mode", "choice", "concat", "How the two readings are combined: 'concat' "
+           "places them side by side (twice the units).",
+           choices=("concat", "sum", "mul", "ave"), advanced=True),),
+    out_shape=_bidirectional_shape, n_params=_bidirectional_params,
+    extra={"wraps": "layer", "outer": ("merge_mode",)}))
+register(LayerType(
+    "Conv1D", "Sequences", "A 1-D convolution: small filters slide along the sequence and "
+    "detect local patterns.",
+    (_FILTERS, _KERNEL, _STRIDES, _PADDING,
+     _act("relu", "How each filter's response is transformed."),
+     Param("use_bias", "bool", True, "Give each filter a learnable offset.", advanced=True)),
+    out_shape=_conv1d_shape, n_params=_conv1d_params, positional=("filters", "kernel_size")))
+for _name, _what in (("MaxPooling1D", "the largest value"), ("AveragePooling1D", "the average")):
+    register(LayerType(_name, "Sequences", f"Shortens the sequence by keeping {_what} of each "
+                       "small window of steps.", (_POOL, _PADDING), out_shape=_pool1d_shape(_name),
+                       positional=("pool_size",)))
+for _name, _what in (("GlobalMaxPooling1D", "its largest value"),
+                     ("GlobalAveragePooling1D", "its average")):
+    register(LayerType(_name, "Sequences", f"Turns each feature of the sequence into one number "
+                       f"({_what}): from a sequence to a vector.", (),
+                       out_shape=_global1d_shape(_name)))
+
+
 def infer_shapes(input_shape: tuple, layers: list[dict]) -> list[dict]:
     """Walk the stack. Returns one dict per layer: ``shape`` (output, no batch axis), ``params``.
 

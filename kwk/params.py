@@ -2,7 +2,7 @@
 the Keras builder and the code generator.
 
 A :class:`Param` knows its kind (``int``, ``float``, ``bool``, ``choice``, ``regularizer``,
-``constraint``), default, allowed range or choices, and a one-line help text for a non-coder.
+``constraint``, ``shape``), default, allowed range or choices, and a one-line help text for a non-coder.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ CONSTRAINTS = ("NonNeg", "UnitNorm", "MaxNorm", "MinMaxNorm")
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str  # int | float | bool | choice | regularizer | constraint
+    kind: str  # int | float | bool | choice | regularizer | constraint | shape
     default: Any
     help: str
     min: float | None = None
@@ -65,6 +65,12 @@ class Param:
             return []
         if k == "regularizer":
             return _check_penalty(value, n)
+        if k == "shape":
+            ok = (isinstance(value, (list, tuple)) and 1 <= len(value) <= 3 and
+                  all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 100_000
+                      for d in value))
+            return [] if ok else [f"{n} must be a list of 1 to 3 whole numbers ≥ 1, like "
+                                  f"[8, 8, 1]; got {value!r}."]
         if k == "constraint":
             return _check_constraint(value, n)
         raise AssertionError(k)

@@ -16,6 +16,7 @@ class Sample:
     target: str
     description: str
     loader: Callable[[], pd.DataFrame]
+    image_shape: tuple | None = None  # (height, width, channels) when the rows are pictures
 
     def load(self) -> pd.DataFrame:
         return self.loader()
@@ -62,6 +63,17 @@ def churn(n: int = 1200, seed: int = 7) -> pd.DataFrame:
     return df
 
 
+def digits() -> pd.DataFrame:
+    """scikit-learn's 1,797 handwritten digits: 8×8 grey pictures as 64 pixel columns
+    (px_0 … px_63, row by row, 0–255) and the digit."""
+    import sklearn.datasets as d
+    b = d.load_digits()
+    px = np.clip(np.rint(b.data * 255 / 16), 0, 255).astype(np.uint8)
+    df = pd.DataFrame(px, columns=[f"px_{i}" for i in range(px.shape[1])])
+    df["digit"] = b.target.astype(str)
+    return df
+
+
 SAMPLES: dict[str, Sample] = {s.key: s for s in (
     Sample("iris", "Iris flowers", "species", "150 flowers, 4 measurements, 3 species "
            "(multiclass).", _sk("iris", "species")),
@@ -77,4 +89,7 @@ SAMPLES: dict[str, Sample] = {s.key: s for s in (
            "predict the tip (regression).", _px("tips")),
     Sample("gapminder", "Gapminder", "lifeExp", "1,704 country-years; predict life "
            "expectancy (regression).", _px("gapminder")),
+    Sample("digits", "Handwritten digits (images)", "digit", "1,797 handwritten digits as 8×8 "
+           "grey pictures: 64 pixel columns; which digit is it? (images, 10 classes).", digits,
+           image_shape=(8, 8, 1)),
 )}

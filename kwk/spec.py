@@ -103,7 +103,8 @@ OUTPUT_PARAMS: tuple[Param, ...] = (
           choices=OUTPUT_ACTIVATIONS),
 )
 TOP_KEYS = ("kwk_spec", "name", "data", "layers", "output", "training")
-DATA_KEYS = ("target", "features", "task", "kinds", "validation_column")
+DATA_KEYS = ("target", "features", "task", "kinds", "validation_column", "image_shape")
+MAX_IMAGE_VALUES = 1_000_000
 
 
 def default_spec(target: str | None = None) -> dict:
@@ -179,8 +180,21 @@ def normalize(d) -> dict:
     vcol = data.get("validation_column")
     if vcol is not None and not isinstance(vcol, str):
         problems.append("data.validation_column must be a column name (text) or null.")
+    image_shape = data.get("image_shape")
+    if image_shape is not None:
+        if not (isinstance(image_shape, list) and len(image_shape) == 3 and
+                all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in image_shape)):
+            problems.append("data.image_shape must be [height, width, channels] (whole numbers "
+                            f"≥ 1), e.g. [8, 8, 1]; got {image_shape!r}.")
+            image_shape = None
+        elif math.prod(image_shape) > MAX_IMAGE_VALUES:
+            problems.append(f"data.image_shape {image_shape} holds {math.prod(image_shape):,} "
+                            f"values per image; the limit is {MAX_IMAGE_VALUES:,}.")
+            image_shape = None
     out["data"] = {"target": target, "features": features, "task": task, "kinds": dict(kinds),
                    "validation_column": vcol}
+    if image_shape is not None:
+        out["data"]["image_shape"] = list(image_shape)
 
     layers = d.get("layers", [])
     if not isinstance(layers, list):
@@ -293,6 +307,26 @@ def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -
     if n_unique < 2:
         raise DataError(f"The target '{target}' has a single value ({y.dropna().iloc[0]!s}): "
                         "there is nothing to predict.", "Choose a column whose values vary.")
+    image_shape = data.get("image_shape")
+    if image_shape is not None:  # pixel columns, in order, all of them (constant ones too)
+        vcol_name = data.get("validation_column") if spec["training"]["validation"] == "column" else None
+        pixels = data["features"] or [c for c in cols if c not in (target, vcol_name)]
+        need = math.prod(image_shape)
+        if len(pixels) != need:
+            raise SpecError(f"data.image_shape {image_shape} needs {need:,} pixel columns but "
+                            f"{len(pixels):,} are given.",
+                            "List the pixel columns in data.features (row by row), or correct "
+                            "the image shape.")
+        missing = [c for c in pixels if c not in cols]
+        if missing:
+            raise SpecError(f"data.features names columns that are not in the data: "
+                            f"{', '.join(missing[:10])}.")
+        bad = [c for c in pixels if not ptypes.is_numeric_dtype(df[c])]
+        if bad:
+            raise SpecError(f"Pixel column '{bad[0]}' is not numeric.",
+                            "Every pixel column must hold numbers (e.g. 0–255).")
+        data = {**data, "features": pixels, "kinds": {**data["kinds"], **{c: "numeric" for c in pixels}}}
+        user_kinds.update({c: "numeric" for c in pixels})
     task, why = infer_task(y, tkind)
     if data["task"] == "auto":
         notes.append(why)
@@ -382,6 +416,11 @@ def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -
     spec["data"] = {"target": target, "features": features, "task": task,
                     "kinds": {c: user_kinds[c] for c in [*features, target]},
                     "validation_column": vcol if spec["training"]["validation"] == "column" else None}
+    if image_shape is not None:
+        spec["data"]["image_shape"] = list(image_shape)
+        notes.append(f"The {len(features):,} pixel columns form {image_shape[0]}×{image_shape[1]} "
+                     f"{'grayscale' if image_shape[2] == 1 else 'colour'} images; the model "
+                     "reshapes each row into its picture.")
     return spec, notes
 
 
@@ -411,11 +450,23 @@ def check_stack(spec: dict, n_inputs: int, n_classes: int = 1) -> list[dict]:
     task = spec["data"]["task"] if spec["data"]["task"] != "auto" else "regression"
     out_layer = {"type": "Dense", "units": output_units(task, n_classes),
                  "activation": output_activation({**spec, "data": {**spec["data"], "task": task}})}
+    image = spec["data"].get("image_shape")
+    start = tuple(image) if image else (n_inputs,)
+    if image and math.prod(image) != n_inputs:
+        raise SpecError(f"data.image_shape {list(image)} holds {math.prod(image):,} values but "
+                        f"the data has {n_inputs:,} inputs.", "Correct the image shape.")
     try:
-        rows = infer_shapes((n_inputs,), layers + [out_layer])
+        rows = infer_shapes(start, layers)
     except ShapeError as e:
         raise SpecError(str(e)) from None
-    table = [{"name": "Input", "shape": (n_inputs,), "params": 0}]
+    last = rows[-1]["shape"] if rows else start
+    if len(last) != 1:
+        where = f"Layer {len(layers)} ({layers[-1]['type']})" if layers else "The input"
+        raise SpecError(f"{where} outputs {tuple(last)}, an image, but the output layer needs a "
+                        "flat vector.", "Add Flatten or GlobalAveragePooling2D at the end of "
+                        "the stack.")
+    rows += infer_shapes(last, [out_layer])
+    table = [{"name": "Input", "shape": start, "params": 0}]
     for i, (layer, r) in enumerate(zip(layers + [out_layer], rows), start=1):
         label = f"{i} · {layer['type']}" if i <= len(layers) else "Output · Dense"
         table.append({"name": label, **r})

@@ -27,6 +27,18 @@ TEMPLATES: dict[str, dict] = {
                                            {"type": "AlphaDropout", "rate": 0.1},
                                            {"type": "Dense", "units": 32, "activation": "selu",
                                             "kernel_initializer": "lecun_normal"}]},
+    "Small CNN (images)": {"help": "Two convolution + pooling blocks, then a small dense head: "
+                           "a solid first try for pictures (needs image data).",
+                           "kind": "images",
+                           "layers": [{"type": "Conv2D", "filters": 32, "kernel_size": 3,
+                                       "padding": "same", "activation": "relu"},
+                                      {"type": "MaxPooling2D", "pool_size": 2},
+                                      {"type": "Conv2D", "filters": 64, "kernel_size": 3,
+                                       "padding": "same", "activation": "relu"},
+                                      {"type": "MaxPooling2D", "pool_size": 2},
+                                      {"type": "Flatten"},
+                                      {"type": "Dropout", "rate": 0.3},
+                                      {"type": "Dense", "units": 64, "activation": "relu"}]},
     "Linear model": {"help": "No hidden layer: logistic or linear regression, as a reference.",
                      "layers": []},
 }

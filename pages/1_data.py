@@ -1,14 +1,25 @@
 """Data: upload or pick a sample, preview, profile, set roles and kinds."""
+import os
+
 import pandas as pd
 import streamlit as st
 
 from kwk.data import KINDS
+from kwk.data.sources import data_dirs, list_server_files
 from kwk.errors import KwkError
 from kwk.plots import column_distribution, correlation_heatmap
 from kwk.samples import SAMPLES
 from kwk.ui.images import image_gallery
 from kwk.ui.runtime import ensure_navigation
-from kwk.ui.state import ROLES, current_profile, parse, sample, set_data, show_error
+from kwk.ui.state import (
+    ROLES,
+    current_profile,
+    parse,
+    sample,
+    server_file,
+    set_data,
+    show_error,
+)
 
 ensure_navigation()
 
@@ -51,10 +62,50 @@ if up is not None:
         ld = None
         if ss.data is not None:
             st.caption(f"Still using the data you had: {ss.data.name}.")
-    cur = ss.data
-    if ld is not None and (cur is None or cur.fingerprint != ld.fingerprint
-                           or cur.read_options != ld.read_options):
+    seen = (up.file_id, sheet)
+    if ld is not None and ss.get("_upload_seen") != seen:  # a new upload (or sheet) only
+        ss._upload_seen = seen
         set_data(ld)
+
+with st.expander("🗄️ More sources: a file on the server, or a database"):
+    t_file, t_db = st.tabs(["File on the server", "Database (SQL)"])
+    with t_file:
+        if not data_dirs():
+            st.caption("Switched off on this server. An administrator can allow folders with "
+                       "the KWK_DATA_DIRS setting; KwK then reads files there without an upload.")
+        else:
+            files = list_server_files()
+            if not files:
+                st.caption("No data files in the allowed folders: "
+                           + ", ".join(str(d) for d in data_dirs()))
+            else:
+                path = st.selectbox("File", files, key="server_file",
+                                    help="Only files inside the folders the administrator "
+                                         "allowed are listed.")
+                if st.button("Load this file", key="load_server_file"):
+                    try:
+                        from pathlib import Path
+                        set_data(server_file(path, Path(path).stat().st_mtime))
+                        st.rerun()
+                    except (KwkError, OSError) as e:
+                        show_error(e if isinstance(e, KwkError) else KwkError(str(e)))
+    with t_db:
+        db_url = st.text_input("Database URL", type="password", key="db_url",
+                               placeholder="sqlite:////data/sales.db",
+                               help="A SQLAlchemy URL, e.g. sqlite:////path/file.db or "
+                                    "postgresql+psycopg://user:password@host/db. It stays in "
+                                    "this session: runs, scripts and logs never store the user "
+                                    "name or password.")
+        db_query = st.text_area("SQL query", key="db_query", placeholder="SELECT * FROM sales",
+                                height=90)
+        if st.button("Run the query", key="run_sql", type="primary"):
+            try:
+                from kwk.data.sources import read_sql
+                with st.spinner("Querying the database…"):
+                    set_data(read_sql(db_url or os.environ.get("KWK_DB_URL", ""), db_query))
+                st.rerun()
+            except KwkError as e:
+                show_error(e)
 
 if ss.data is None:
     st.info("Upload a file or pick a sample to begin. Your data stays in this session.", icon="👋")
@@ -67,7 +118,7 @@ st.subheader(f"{ld.name}")
 for note in ld.notes:
     st.info(note, icon="ℹ️")
 if ld.image_shape is not None:
-    image_gallery(ld)
+    image_gallery(ld, ss.get("target"))
 m = st.columns(5)
 m[0].metric("Rows", f"{prof['rows']:,}")
 m[1].metric("Columns", prof["columns"])

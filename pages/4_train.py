@@ -58,7 +58,8 @@ if start:
         st_store, who = store(), owner()
 
         def on_finish(result, ld=ld, st_store=st_store, who=who):
-            script = generate_script(result.prepared.spec, data_path=ld.name, fmt=ld.fmt,
+            script = generate_script(result.prepared.spec, data_path=ld.read_options.get("url", ld.name)
+                                     if ld.fmt == "sql" else ld.name, fmt=ld.fmt,
                                      read_options=ld.read_options, data_name=ld.name)
             return st_store.save(result, ld.name, ld.fingerprint, script, owner=who)
 

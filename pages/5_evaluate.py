@@ -15,6 +15,7 @@ from kwk.analysis import (
     threshold_metrics,
 )
 from kwk.errors import KwkError
+from kwk.ui.images import misclassified_gallery
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.state import cached_bundle, owner, run_data, run_picker, show_error, store
 from kwk.ui.tables import assessment_table, metrics_table, number_columns
@@ -79,6 +80,23 @@ with tabs["Charts"]:
         if "accuracy" in hist:
             c6.plotly_chart(plots.learning_curves(hist, "accuracy", "Learning curves (accuracy)"),
                             key="lca")
+
+image = spec["data"].get("image_shape")
+if image and task != "regression":
+    with tabs["Charts"]:
+        st.markdown("**Misclassified test pictures**")
+        df_img = run_data(run)
+        if df_img is None or "test_rows" not in ev:
+            st.info("Load the data this run was trained on (Data page) to see its pictures.")
+        else:
+            probs = out if out.ndim == 2 and out.shape[1] > 1 else \
+                np.c_[1 - out.reshape(-1), out.reshape(-1)]
+            pred = probs.argmax(1)
+            wrong = np.flatnonzero(pred != np.asarray(y).astype(int))
+            misclassified_gallery(df_img, ev["test_rows"][wrong], spec["data"]["features"],
+                                  tuple(image), [classes[int(i)] for i in np.asarray(y)[wrong]],
+                                  [classes[int(i)] for i in pred[wrong]],
+                                  probs[wrong, pred[wrong]].tolist())
 
 if "Decision threshold" in tabs:
     with tabs["Decision threshold"]:

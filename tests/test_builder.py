@@ -32,10 +32,116 @@ LAYER_CASES = [
     {"type": "BatchNormalization", "momentum": 0.9, "center": False},
     {"type": "LayerNormalization", "scale": False}, {"type": "Activation", "activation": "selu"},
 ]
+IMAGE_CASES = [
+    {"type": "Conv2D", "filters": 5, "kernel_size": 3, "activation": "relu"},
+    {"type": "Conv2D", "filters": 4, "kernel_size": 2, "strides": 2, "padding": "same",
+     "use_bias": False, "kernel_regularizer": {"type": "L2", "l2": 0.01}},
+    {"type": "SeparableConv2D", "filters": 6, "kernel_size": 3, "padding": "same"},
+    {"type": "MaxPooling2D", "pool_size": 2}, {"type": "MaxPooling2D", "pool_size": 3, "padding": "same"},
+    {"type": "AveragePooling2D", "pool_size": 2}, {"type": "GlobalAveragePooling2D"},
+    {"type": "GlobalMaxPooling2D"}, {"type": "Flatten"}, {"type": "Reshape", "target_shape": [32, 4]},
+    {"type": "SpatialDropout2D", "rate": 0.2}, {"type": "RandomFlip", "mode": "horizontal"},
+    {"type": "RandomRotation", "factor": 0.2}, {"type": "RandomZoom", "height_factor": 0.2},
+    {"type": "RandomContrast", "factor": 0.3},
+]
+
+
+SEQUENCE_CASES = [
+    {"type": "SimpleRNN", "units": 5}, {"type": "LSTM", "units": 6, "return_sequences": True},
+    {"type": "GRU", "units": 4, "dropout": 0.1, "recurrent_dropout": 0.1, "activation": "relu"},
+    {"type": "Bidirectional", "layer": "LSTM", "units": 3, "return_sequences": True},
+    {"type": "Bidirectional", "layer": "GRU", "units": 4, "merge_mode": "sum"},
+    {"type": "Conv1D", "filters": 5, "kernel_size": 3, "padding": "same"},
+    {"type": "MaxPooling1D", "pool_size": 2}, {"type": "AveragePooling1D", "pool_size": 3},
+    {"type": "GlobalMaxPooling1D"}, {"type": "GlobalAveragePooling1D"},
+]
 
 
 def test_cases_cover_the_catalog():
-    assert {c["type"] for c in LAYER_CASES} == set(CATALOG)
+    assert {c["type"] for c in LAYER_CASES + IMAGE_CASES + SEQUENCE_CASES} == set(CATALOG)
+
+
+@pytest.mark.parametrize("layer", SEQUENCE_CASES, ids=lambda c: c["type"] + str(len(c)))
+def test_sequence_layer_matches_keras(layer):
+    """On 8 steps of 16 features: 128 columns reshaped inside the model."""
+    stack = [{"type": "Reshape", "target_shape": [8, 16]}, layer, {"type": "Flatten"}]
+    spec = normalize({"data": {"target": "y", "task": "regression"}, "layers": stack})
+    model = build_model(spec, 128)
+    built = model.get_layer(f"2_{layer['type'].lower()}")
+    rows = check_stack(spec, 128)
+    assert rows[2]["params"] == built.count_params(), layer
+    assert rows[2]["shape"] == tuple(built.output.shape[1:])
+    assert sum(r["params"] for r in rows) == model.count_params()
+    code = layer_code(spec["layers"][1])
+    made = eval(code, {"layers": keras.layers, "keras": keras})
+    made.build((None, 8, 16))
+    c1 = {k: v for k, v in built.get_config().items() if k != "name"}
+    c2 = {k: v for k, v in made.get_config().items() if k != "name"}
+    for c in (c1, c2):  # the wrapped layer's own (automatic) names differ
+        for key in ("layer", "backward_layer"):
+            if isinstance(c.get(key), dict):
+                c[key]["config"].pop("name", None)
+    assert c1 == c2, code
+
+
+def test_the_issue_s_sequence_message():
+    from kwk.errors import SpecError
+    spec = normalize({"data": {"target": "y", "task": "regression"},
+                      "layers": [{"type": "Reshape", "target_shape": [8, 4]},
+                                 {"type": "LSTM", "units": 32}, {"type": "LSTM", "units": 8}]})
+    with pytest.raises(SpecError) as e:
+        check_stack(spec, 32)
+    assert ("Layer 3 (LSTM): LSTM needs a sequence (timesteps, features) but receives (32,): "
+            "remove the Flatten (or global pooling) above it, set return_sequences on the "
+            "previous recurrent layer") in str(e.value)
+    assert layer_code({"type": "Bidirectional", "layer": "GRU", "units": 8, "return_sequences": True}) \
+        == "layers.Bidirectional(layers.GRU(8, return_sequences=True))"
+
+
+@pytest.mark.parametrize("layer", IMAGE_CASES, ids=lambda c: c["type"])
+def test_image_layer_matches_keras(layer):
+    """On 8x8x2 pictures given as 128 pixel columns (the model reshapes them first)."""
+    stack = [layer] + ([{"type": "Flatten"}] if layer["type"] not in
+                       ("Flatten", "GlobalAveragePooling2D", "GlobalMaxPooling2D") else [])
+    spec = normalize({"data": {"target": "y", "task": "regression", "image_shape": [8, 8, 2]},
+                      "layers": stack})
+    model = build_model(spec, 128)
+    built = model.get_layer(f"1_{layer['type'].lower()}")
+    rows = check_stack(spec, 128)
+    assert rows[0]["shape"] == (8, 8, 2)
+    assert rows[1]["params"] == built.count_params()
+    assert rows[1]["shape"] == tuple(built.output.shape[1:])
+    assert sum(r["params"] for r in rows) == model.count_params()
+    code = layer_code(spec["layers"][0])
+    made = eval(code, {"layers": keras.layers, "keras": keras})
+    made.build((None, 8, 8, 2))
+    c1 = {k: v for k, v in built.get_config().items() if k not in ("name", "seed")}
+    c2 = {k: v for k, v in made.get_config().items() if k not in ("name", "seed")}
+    assert c1 == c2, code
+
+
+@pytest.mark.parametrize("stack,message", [
+    ([{"type": "Flatten"}, {"type": "Conv2D"}],
+     "Conv2D needs an image (height, width, channels) but receives (128,)"),
+    ([{"type": "Conv2D", "kernel_size": 9}], "smaller than the 9×9 kernel"),
+    ([{"type": "MaxPooling2D", "pool_size": 2}] * 4, "smaller than the 2×2 pool"),
+    ([{"type": "Conv2D"}], "Add Flatten or GlobalAveragePooling2D at the end"),
+    ([{"type": "Reshape", "target_shape": [5, 5]}], "cannot reshape (8, 8, 2) (128 values)"),
+])
+def test_impossible_image_stacks_name_the_fix(stack, message):
+    from kwk.errors import SpecError
+    spec = normalize({"data": {"target": "y", "task": "regression", "image_shape": [8, 8, 2]},
+                      "layers": stack})
+    with pytest.raises(SpecError) as e:
+        check_stack(spec, 128)
+    assert message in str(e.value)
+
+
+def test_conv_on_a_table_is_explained():
+    from kwk.errors import SpecError
+    spec = normalize({"data": {"target": "y", "task": "regression"}, "layers": [{"type": "Conv2D"}]})
+    with pytest.raises(SpecError, match="remove the Flatten or global pooling above it, and use image data"):
+        check_stack(spec, 10)
 
 
 @pytest.mark.parametrize("layer", LAYER_CASES, ids=lambda c: c["type"])

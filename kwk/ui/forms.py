@@ -64,6 +64,14 @@ def param_widget(p: Param, value, key: str):
                                                      value=float((value or {}).get("min_value", 0.0)),
                                                      key=key + "_min"))
         return out
+    if p.kind == "shape":
+        text = st.text_input(label, value=", ".join(str(d) for d in (value or [])), help=p.help +
+                             " Write the sizes separated by commas, e.g. 8, 8, 1.", key=key)
+        try:
+            return [int(t) for t in text.replace("×", ",").replace("x", ",").split(",") if t.strip()]
+        except ValueError:
+            st.error(f"{label}: write whole numbers separated by commas, e.g. 8, 8, 1.")
+            return value
     raise AssertionError(p.kind)
 
 

@@ -32,6 +32,13 @@ def parse(data: bytes, name: str, sheet: str | None = None) -> LoadedData:
     return load(data, name=name, sheet=sheet)
 
 
+@st.cache_data(show_spinner="Reading the file…", max_entries=8, ttl=3600)
+def server_file(path: str, mtime: float, sheet: str | None = None) -> LoadedData:
+    """A file from the allowed server folders, parsed once per (path, modification time)."""
+    from kwk.data.sources import load_server_file
+    return load_server_file(path, sheet=sheet)
+
+
 @st.cache_data(show_spinner="Loading the sample…", max_entries=16)
 def sample(key: str) -> LoadedData:
     from kwk.data.loader import fingerprint_bytes
@@ -39,7 +46,8 @@ def sample(key: str) -> LoadedData:
     df = SAMPLES[key].load()
     csv = df.to_csv(index=False).encode()
     return LoadedData(df=df, name=f"{key}.csv", fmt="csv", read_options={"sep": ",", "encoding": "utf-8"},
-                      fingerprint=fingerprint_bytes(csv), n_bytes=len(csv))
+                      fingerprint=fingerprint_bytes(csv), n_bytes=len(csv),
+                      image_shape=SAMPLES[key].image_shape)
 
 
 @st.cache_data(show_spinner="Profiling…", max_entries=16)
@@ -51,6 +59,17 @@ def cached_profile(fingerprint: str, kinds_json: str, target: str | None, _df) -
 def set_data(ld: LoadedData, target: str | None = None) -> None:
     """Start over with new data: roles, kinds and target reset; layers and training kept."""
     ss = st.session_state
+    was_images = ss.get("data") is not None and ss.data.image_shape is not None
+    is_images = ld.image_shape is not None
+    if is_images != was_images:  # a sensible starting stack for the new kind of data
+        from kwk.layers import CATALOG
+        from kwk.templates import TEMPLATES
+        image_layers = any(CATALOG[layer["type"]].category.startswith("Image")
+                           for layer in ss.spec["layers"])
+        if is_images or image_layers:
+            name = "Small CNN (images)" if is_images else "Small MLP"
+            ss.spec["layers"] = copy.deepcopy(TEMPLATES[name]["layers"])
+            ss.spec_version = ss.get("spec_version", 0) + 1
     ss.data, ss.kinds, ss.roles, ss.task = ld, {}, {}, "auto"
     ss.target = target if target in ld.df.columns else None
 
@@ -84,6 +103,9 @@ def session_spec() -> dict:
                     and ss.roles.get(str(c), "feature") == "feature" and str(c) in usable]
     spec["data"] = {"target": ss.target, "features": features, "task": ss.task,
                     "kinds": dict(ss.kinds), "validation_column": ss.get("validation_column")}
+    if ld is not None and ld.image_shape is not None:
+        spec["data"]["image_shape"] = list(ld.image_shape)
+        spec["data"]["features"] = [c for c in map(str, ld.df.columns) if c.startswith("px_")]
     return spec
 
 
