@@ -68,3 +68,13 @@ def test_handled_files_load_with_a_note():
     at = with_sample("iris")
     _upload(at, "utf16.csv")
     assert at.session_state.data.name == "utf16.csv" and list(at.session_state.data.df.columns) == ["x1", "x2", "label"]
+
+
+def test_uploads_are_size_capped():
+    import tomllib
+    cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert cfg["server"]["maxUploadSize"] == 200  # MB, enforced by Streamlit for every uploader
+    from tests.app.test_pages import app
+    at = app()
+    limit = at.file_uploader(key="upload").proto.max_upload_size_mb
+    assert limit > 0 and f"up to {limit} MB" in at.file_uploader(key="upload").label
