@@ -4,13 +4,14 @@ import os
 
 import streamlit as st
 
-# On a shared server each training job runs TensorFlow in one thread, so several jobs do not
-# oversubscribe the CPUs and the pages stay responsive (override with KWK_TF_THREADS=0 = all).
-os.environ.setdefault("KWK_TF_THREADS", "1")
-
 from kwk.errors import KwkError
+from kwk.jobs import default_limit
 from kwk.ui.runtime import keep_keras_state
 from kwk.ui.state import init, show_error
+
+# Share the CPUs between the trainings that may run at once (KWK_MAX_JOBS), so they do not
+# oversubscribe the machine (override with KWK_TF_THREADS; 0 = TensorFlow's own choice).
+os.environ.setdefault("KWK_TF_THREADS", str(max(1, (os.cpu_count() or 1) // default_limit())))
 
 keep_keras_state()
 

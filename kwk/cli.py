@@ -2,6 +2,7 @@
 
     python -m kwk profile DATA [--sheet S] [--target T]    profile as JSON on stdout
     python -m kwk train DATA --spec SPEC --out DIR          train; write the bundle to DIR
+        [--distributed]                                     ... on TF_CONFIG's workers
     python -m kwk predict DIR DATA --out PRED.csv           predictions for new rows
     python -m kwk codegen SPEC --data DATA                  the training script on stdout
     python -m kwk report DIR --out report.html              a self-contained HTML report
@@ -93,6 +94,10 @@ def cmd_train(a) -> int:
     from pathlib import Path
 
     from kwk.bundle import ensure_writable
+    if a.distributed:
+        from kwk.distributed import cluster
+        if not cluster()["chief"]:
+            return _train(a)  # the other workers train their share and write nothing
     existed = Path(a.out).exists()
     ensure_writable(a.out)  # fail before a long training, not after
     try:
@@ -103,21 +108,9 @@ def cmd_train(a) -> int:
         raise
 
 
-def _train(a) -> int:
-    from kwk.bundle import save_bundle
-    from kwk.codegen import generate_script
-    from kwk.train import Job, prepare
-    ld = _load(a)
-    for n in ld.notes:
-        print(f"note: {n}", file=sys.stderr)
-    spec = _read_spec(a.spec)
-    if ld.image_shape is not None and not spec["data"].get("image_shape"):
-        spec["data"]["image_shape"] = list(ld.image_shape)  # a .zip of pictures
-    prep = prepare(ld.df, spec)
-    for n in prep.notes:
-        print(f"note: {n}", file=sys.stderr)
+def _train_job(prep, show: bool):
+    from kwk.train import Job
     job = Job(prep, label="cli").start()
-    show = not a.quiet
     try:
         while not job.wait(0.25):
             if show:
@@ -130,7 +123,40 @@ def _train(a) -> int:
         print(_bar(job.snapshot()), file=sys.stderr)
     if job.error:
         raise job.error
-    res = job.result
+    return job.result
+
+
+def _train(a) -> int:
+    from kwk.bundle import save_bundle
+    from kwk.codegen import generate_script
+    from kwk.train import prepare
+    ld = _load(a)
+    for n in ld.notes:
+        print(f"note: {n}", file=sys.stderr)
+    spec = _read_spec(a.spec)
+    if ld.image_shape is not None and not spec["data"].get("image_shape"):
+        spec["data"]["image_shape"] = list(ld.image_shape)  # a .zip of pictures
+    prep = prepare(ld.df, spec)
+    for n in prep.notes:
+        print(f"note: {n}", file=sys.stderr)
+    show = not a.quiet
+    if a.distributed:
+        from kwk.distributed import cluster, train_distributed
+        info = cluster()
+
+        def on_epoch(e, n, loss, vloss):
+            if show:
+                print(f"\repoch {e}/{n} loss={loss:.4f} val_loss={vloss:.4f}   ", end="",
+                      file=sys.stderr, flush=True)
+        res = train_distributed(prep, on_epoch)
+        if show:
+            print(file=sys.stderr)
+        if not info["chief"]:
+            print(f"Worker {info['index']} finished: {res.message} The chief saves the model.",
+                  file=sys.stderr)
+            return 0
+    else:
+        res = _train_job(prep, show)
     script = generate_script(prep.spec, data_path=_data_label(a, ld), fmt=ld.fmt,
                              read_options=ld.read_options, data_name=ld.name)
     out = save_bundle(res, a.out, ld.name, ld.fingerprint, script)
@@ -196,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     _sql_args(s)
     s.add_argument("--out", required=True); s.add_argument("--sheet")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.add_argument("--distributed", action="store_true",
+                   help="train with TensorFlow's MultiWorkerMirroredStrategy, configured from "
+                        "TF_CONFIG (one worker without it); only the chief writes --out")
     s.set_defaults(fn=cmd_train)
     s = sub.add_parser("predict", help="predict new rows with a trained model folder")
     s.add_argument("model_dir"); s.add_argument("data", nargs="?")
