@@ -38,7 +38,10 @@ def label(i: int, layer: dict) -> str:
 left, right = st.columns([5, 6], gap="large")
 with left:
     t1, t2 = st.columns([3, 1])
-    tpl = t1.selectbox("Start from a template", list(TEMPLATES), key="template",
+    kind = "images" if ss.data is not None and ss.data.image_shape is not None else None
+    # the templates made for this kind of data come first
+    names = sorted(TEMPLATES, key=lambda n: TEMPLATES[n].get("kind") != kind)
+    tpl = t1.selectbox("Start from a template", names, key=f"template_{kind}",
                        help="Replaces the current layers with a ready-made stack.")
     t1.caption(TEMPLATES[tpl]["help"])
     if t2.button("Apply", key="apply_template"):

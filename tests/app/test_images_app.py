@@ -17,6 +17,7 @@ def test_digits_cnn_end_to_end():
     assert at.session_state.spec["layers"][0]["type"] == "Conv2D"  # a CNN to start from
     goto(at, "3_build")
     assert at.session_state.build_ok
+    assert at.selectbox(key="template_images").value == "Small CNN (images)"
     code = at.code[0].value
     assert "layers.Reshape([8, 8, 1])" in code and "layers.Conv2D(32, 3" in code
     goto(at, "4_train")
