@@ -106,6 +106,7 @@ def test_regression_flow(page, app_url, tmp_path):
 
     def check(page):
         page.get_by_text("Residuals vs fitted").first.wait_for()
-        assert page.get_by_text("RMSE").count() >= 1
+        # the metrics table draws on a canvas; its accessible copy can come a moment later
+        page.get_by_text("RMSE").first.wait_for(state="attached", timeout=30_000)
 
     train_flow(page, app_url, tmp_path, csv, "tip", "regression", check)

@@ -29,6 +29,7 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
+@pytest.mark.timeout(1200)  # six trainings on two cores; slower when the machine is busy
 def test_six_sessions_train_at_once(browser, tmp_path):
     proc, url = start_app(tmp_path / "ws", KWK_MAX_JOBS="2")
     peak, stop = [0.0], threading.Event()
@@ -58,7 +59,7 @@ def test_six_sessions_train_at_once(browser, tmp_path):
             nav(page, "Train")
             shot(page, f"load_train_{key}")
             ep = page.get_by_label("epochs", exact=True)
-            ep.fill("200")
+            ep.fill("120" if len(pages) < 2 else "40")  # the first two hold the slots
             ep.press("Tab")
             page.get_by_role("button", name="Start training").click()
             pages.append((key, page))
@@ -66,7 +67,7 @@ def test_six_sessions_train_at_once(browser, tmp_path):
                 page.get_by_text("number 1 in the queue").wait_for(timeout=60_000)
                 shot(page, f"load_queued_{key}")
         for key, page in pages:
-            page.get_by_text("The run is saved").wait_for(timeout=600_000)
+            page.get_by_text("The run is saved").wait_for(timeout=900_000)
         elapsed = time.time() - t0
         targets = {key: target for key, _, target in SESSIONS}
         for key, page in pages:  # each session evaluates its own run on its own data
