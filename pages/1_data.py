@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from kwk.data import KINDS
-from kwk.data.sources import data_dirs, list_server_files
+from kwk.data.sources import data_dirs
 from kwk.errors import KwkError
 from kwk.plots import column_distribution, correlation_heatmap
 from kwk.samples import SAMPLES
@@ -17,6 +17,7 @@ from kwk.ui.state import (
     parse,
     sample,
     server_file,
+    server_files,
     set_data,
     show_error,
 )
@@ -74,7 +75,7 @@ with st.expander("🗄️ More sources: a file on the server, or a database"):
             st.caption("Switched off on this server. An administrator can allow folders with "
                        "the KWK_DATA_DIRS setting; KwK then reads files there without an upload.")
         else:
-            files = list_server_files()
+            files = server_files()
             if not files:
                 st.caption("No data files in the allowed folders: "
                            + ", ".join(str(d) for d in data_dirs()))

@@ -1,7 +1,7 @@
 """Playground: the TensorFlow Neural Network Playground, live, on its datasets or the user's."""
 import streamlit as st
 
-from kwk.data.loader import LoadedData
+from kwk.data.loader import LoadedData, fingerprint_bytes
 from kwk.errors import KwkError
 from kwk.playground import (
     CLASS_DATASETS,
@@ -278,8 +278,7 @@ if "share" not in hidden:
                      help="Hand this network and its data to the full flow: train it for real, "
                           "evaluate it, export the model and script."):
             df = build_frame(pg.xy, pg.y, new.features, new.problem, pg.classes)
-            import hashlib
-            fp = "sha256:" + hashlib.sha256(df.to_csv(index=False).encode()).hexdigest()[:16]
+            fp = fingerprint_bytes(df.to_csv(index=False).encode())
             name = f"playground_{new.dataset}.csv"
             set_data(LoadedData(df=df, name=name, fmt="csv",
                                 read_options={"sep": ",", "encoding": "utf-8"}, fingerprint=fp),

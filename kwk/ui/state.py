@@ -39,6 +39,14 @@ def server_file(path: str, mtime: float, sheet: str | None = None) -> LoadedData
     return load_server_file(path, sheet=sheet)
 
 
+@st.cache_data(show_spinner=False, ttl=30)
+def server_files() -> list[str]:
+    """The data files in the allowed server folders, listed at most every 30 s (not on every
+    rerun of the Data page)."""
+    from kwk.data.sources import list_server_files
+    return list_server_files()
+
+
 @st.cache_data(show_spinner="Loading the sample…", max_entries=16)
 def sample(key: str) -> LoadedData:
     from kwk.data.loader import fingerprint_bytes
