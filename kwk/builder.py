@@ -41,19 +41,36 @@ def make_layer(layer: dict, name: str | None = None):
     return getattr(keras.layers, lt.name)(**kw, name=name)
 
 
-def build_model(spec: dict, n_inputs: int, n_classes: int = 1):
+def build_model(spec: dict, n_inputs: int, n_classes: int = 1, adapt=None):
     """Build the (uncompiled) model for a resolved spec. Raises SpecError for impossible
-    stacks (checked first, without Keras)."""
-    check_stack(spec, n_inputs, n_classes)
+    stacks (checked first, without Keras). A text model learns its vocabulary from ``adapt``
+    (the training texts)."""
+    shapes = check_stack(spec, n_inputs, n_classes)
     import keras
-    inputs = keras.Input(shape=(n_inputs,), name="features")
-    x = inputs
-    image = spec["data"].get("image_shape")
-    if image:  # pixel columns -> pictures, inside the model so it takes rows as they are
-        x = keras.layers.Reshape(tuple(image), name="0_image")(x)
+    d = spec["data"]
+    if d.get("text"):  # raw strings in: the model itself turns them into word numbers
+        if adapt is None:
+            raise ValueError("a text model needs its training texts to learn the vocabulary")
+        inputs = keras.Input(shape=(1,), dtype="string", name="text")
+        vectorize = keras.layers.TextVectorization(
+            max_tokens=d["text"]["max_tokens"],
+            output_sequence_length=d["text"]["sequence_length"], name="0_vectorize")
+        from kwk.preprocess import model_input
+        vectorize.adapt(model_input(adapt))
+        x = vectorize(inputs)
+    else:
+        inputs = keras.Input(shape=(n_inputs,), name="features")
+        x = inputs
+    if d.get("image_shape") or d.get("sequence"):
+        # pixel columns -> pictures, window rows -> (steps, columns): inside the model, so it
+        # takes the rows as they are
+        name = "0_image" if d.get("image_shape") else "0_window"
+        x = keras.layers.Reshape(tuple(shapes[0]["shape"]), name=name)(x)
     # Explicit names: Keras's automatic names come from per-thread counters, which collide when
     # models are built in a fresh training thread of a long-lived server ("dense" used twice).
     for i, layer in enumerate(spec["layers"], start=1):
+        if layer["type"] == "Embedding" and layer.get("input_dim") is None:
+            layer = {**layer, "input_dim": d["text"]["max_tokens"]}
         x = make_layer(layer, name=f"{i}_{layer['type'].lower()}")(x)
     task = spec["data"]["task"]
     outputs = keras.layers.Dense(output_units(task, n_classes),

@@ -169,12 +169,17 @@ class Bundle:
         return self.pre.decode_regression(raw) if self.pre.task == "regression" else raw
 
     def predict(self, df: pd.DataFrame) -> pd.DataFrame:
-        """Raw rows -> the rows plus ``prediction`` (and ``proba_<class>`` per class)."""
+        """Raw rows -> the rows plus ``prediction`` (and ``proba_<class>`` per class).
+
+        Time series: each row with enough history (the look-back window ends on it) gets the
+        forecast of the target ``horizon`` rows later; rows with less history get no value."""
         out = df.copy()
         self.pre.check_columns(df)
         if len(df) == 0:
             out["prediction"] = []
             return out
+        if self.pre.sequence:
+            return self._forecast(df, out)
         raw = self.output(df)
         if self.pre.task == "regression":
             out["prediction"] = raw
@@ -186,6 +191,25 @@ class Bundle:
                 while name in out.columns:
                     name = "_" + name
                 out[name] = raw[:, i]
+        return out
+
+
+    def _forecast(self, df: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
+        from kwk.evaluate import model_proba
+        seq = self.pre.sequence
+        X, ends = self.pre.forecast_windows(df)
+        if len(X) == 0:
+            per = f" of one series ('{seq['group']}')" if seq["group"] else ""
+            raise DataError(f"No forecast is possible: the model needs {seq['window']} "
+                            f"consecutive rows{per} with a time in '{seq['time']}', and the data "
+                            "has fewer.", f"Give at least the last {seq['window']} rows of each "
+                            "series.")
+        pred = np.full(len(df), np.nan)
+        pred[ends] = self.pre.decode_regression(model_proba(self.model, X, self.pre.task))
+        out["prediction"] = pred
+        out["forecast_of"] = ""
+        out.iloc[ends, out.columns.get_loc("forecast_of")] = \
+            f"{self.pre.state['target']['name']}, {seq['horizon']} row(s) later"
         return out
 
 

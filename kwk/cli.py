@@ -6,6 +6,7 @@
     python -m kwk predict DIR DATA --out PRED.csv           predictions for new rows
     python -m kwk codegen SPEC --data DATA                  the training script on stdout
     python -m kwk report DIR --out report.html              a self-contained HTML report
+    python -m kwk sample [NAME] [--out FILE.csv --spec S]   list / write a bundled sample
 
 Instead of DATA, any command reading data takes ``--sql QUERY`` with ``--db URL`` (or the
 ``KWK_DB_URL`` variable), e.g. ``--db sqlite:////data/sales.db --sql "SELECT * FROM sales"``.
@@ -204,6 +205,33 @@ def cmd_report(a) -> int:
     return 0
 
 
+def cmd_sample(a) -> int:
+    from kwk.samples import SAMPLES
+    if not a.name:
+        for key, smp in SAMPLES.items():
+            print(f"{key:14} {smp.title}: {smp.description}")
+        return 0
+    if a.name not in SAMPLES:
+        raise KwkError(f"There is no sample called '{a.name}'.",
+                       f"Choose one of: {', '.join(SAMPLES)}.")
+    if not a.out:
+        raise KwkError("Give --out FILE.csv to write the sample.")
+    from kwk.safety import csv_safe
+    from kwk.spec import dumps, normalize
+    from kwk.templates import starter_spec
+    smp = SAMPLES[a.name]
+    try:
+        csv_safe(smp.load()).to_csv(a.out, index=False)
+        if a.spec:
+            with open(a.spec, "w", encoding="utf-8") as f:
+                f.write(dumps(normalize(starter_spec(smp))) + "\n")
+    except OSError as e:
+        raise KwkError(f"Cannot write the sample: {e.strerror or e}.")
+    print(f"Wrote the '{a.name}' sample to {a.out}" + (f" and a starting spec to {a.spec}"
+                                                        if a.spec else ""), file=sys.stderr)
+    return 0
+
+
 def _sql_args(s) -> None:
     s.add_argument("--sql", help="read the data with this SQL query instead of a file")
     s.add_argument("--db", help="SQLAlchemy URL of the database (default: $KWK_DB_URL; prefer "
@@ -233,6 +261,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("codegen", help="print the Keras training script for a spec")
     s.add_argument("spec"); s.add_argument("--data"); s.add_argument("--sheet"); _sql_args(s)
     s.set_defaults(fn=cmd_codegen)
+    s = sub.add_parser("sample", help="list the bundled samples, or write one as CSV (and a "
+                       "starting spec for it)")
+    s.add_argument("name", nargs="?"); s.add_argument("--out"); s.add_argument("--spec")
+    s.set_defaults(fn=cmd_sample)
     s = sub.add_parser("report", help="write a self-contained HTML report of a run folder")
     s.add_argument("run_dir"); s.add_argument("--out", required=True)
     s.set_defaults(fn=cmd_report)

@@ -78,17 +78,39 @@ def layer_code(layer: dict) -> str:
 
 def model_code(spec: dict, n_inputs: int | str = "N_INPUTS", n_out: int | str = "N_OUTPUTS") -> str:
     """The model-building lines alone (shown live on the Build page)."""
+    d = spec["data"]
     lines = ['model = keras.Sequential(name="kwk_model")',
              f"model.add(keras.Input(shape=({n_inputs},)))"]
-    image = spec["data"].get("image_shape")
+    image = d.get("image_shape")
+    if d.get("text"):
+        t = d["text"]
+        lines = ["# Raw text in: the vocabulary is learned from the training texts.",
+                 f"vectorize = layers.TextVectorization(max_tokens={t['max_tokens']}, "
+                 f"output_sequence_length={t['sequence_length']})",
+                 "vectorize.adapt(X_train)",
+                 'model = keras.Sequential(name="kwk_model")',
+                 'model.add(keras.Input(shape=(1,), dtype="string"))',
+                 "model.add(vectorize)"]
+    elif d.get("sequence"):
+        w = d["sequence"]["window"]
+        steps = f"({w}, {n_inputs // w})" if isinstance(n_inputs, int) else \
+            f"({w}, {n_inputs} // {w})"
+        lines.append(f"model.add(layers.Reshape({steps}))  # one window -> (steps, columns)")
     if image:
         lines.append(f"model.add(layers.Reshape({lit(tuple(image))}))  # pixel columns -> "
                      f"{image[0]}x{image[1]}x{image[2]} pictures")
-    lines += [f"model.add({layer_code(layer)})" for layer in spec["layers"]]
+    text = d.get("text")
+    lines += [f"model.add({layer_code(_with_vocabulary(layer, text))})" for layer in spec["layers"]]
     task = spec["data"]["task"] if spec["data"]["task"] != "auto" else "regression"
     act = output_activation({**spec, "data": {**spec["data"], "task": task}})
     lines.append(f"model.add(layers.Dense({n_out}, activation={lit(act)}))  # output layer")
     return "\n".join(lines)
+
+
+def _with_vocabulary(layer: dict, text: dict | None) -> dict:
+    if layer["type"] == "Embedding" and layer.get("input_dim") is None:
+        return {**layer, "input_dim": text["max_tokens"] if text else "VOCABULARY_SIZE"}
+    return layer
 
 
 def _optimizer_code(tr: dict) -> str:
@@ -316,6 +338,53 @@ split keeps the class proportions the same in every part (stratified), when clas
 $split_code
 train_df, val_df, test_df = df.iloc[train_idx], df.iloc[val_idx], df.iloc[test_idx]
 
+$preprocess_code
+$target_code
+
+$inputs_code
+
+"""
+## Build the model
+
+$model_prose
+"""
+
+$model_code
+model.summary()
+
+"""
+## Train
+"""
+
+steps_per_epoch = int(np.ceil(len(X_train) / BATCH_SIZE))
+$optimizer_code
+model.compile(optimizer=optimizer, loss=LOSS, metrics=$compile_metrics)
+$callbacks_code
+$class_weight_code
+history = model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=EPOCHS,
+                    batch_size=BATCH_SIZE, class_weight=class_weight, callbacks=callbacks,
+                    shuffle=True, verbose=2)
+
+"""
+## Evaluate on the test rows
+"""
+
+$evaluate_code
+print(json.dumps(results, indent=2))
+
+"""
+## Save
+"""
+
+os.makedirs(OUTPUT_DIR, exist_ok=True)
+model.save(os.path.join(OUTPUT_DIR, "model.keras"))
+with open(os.path.join(OUTPUT_DIR, "script_metrics.json"), "w") as f:
+    json.dump(results, f, indent=2)
+print("Saved model.keras and script_metrics.json in", os.path.abspath(OUTPUT_DIR))
+''')
+
+# Kept out of the template text so no line of this module starts with "import keras".
+_PREPROCESS_TABLE = '''\
 """
 ## Preprocess
 
@@ -360,54 +429,8 @@ def encode_features(frame):
             labels = as_labels(frame[col]).to_numpy()
             cats = np.array(fitted[col], dtype=object)
             blocks.append((labels[:, None] == cats[None, :]).astype("float32"))
-    return np.hstack(blocks).astype("float32")
+    return np.hstack(blocks).astype("float32")'''
 
-$target_code
-
-X_train, X_val, X_test = (encode_features(f) for f in (train_df, val_df, test_df))
-print(f"Encoded inputs: {X_train.shape[1]} columns")
-
-"""
-## Build the model
-
-$model_prose
-"""
-
-$model_code
-model.summary()
-
-"""
-## Train
-"""
-
-steps_per_epoch = int(np.ceil(len(X_train) / BATCH_SIZE))
-$optimizer_code
-model.compile(optimizer=optimizer, loss=LOSS, metrics=$compile_metrics)
-$callbacks_code
-$class_weight_code
-history = model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=EPOCHS,
-                    batch_size=BATCH_SIZE, class_weight=class_weight, callbacks=callbacks,
-                    shuffle=True, verbose=2)
-
-"""
-## Evaluate on the test rows
-"""
-
-$evaluate_code
-print(json.dumps(results, indent=2))
-
-"""
-## Save
-"""
-
-os.makedirs(OUTPUT_DIR, exist_ok=True)
-model.save(os.path.join(OUTPUT_DIR, "model.keras"))
-with open(os.path.join(OUTPUT_DIR, "script_metrics.json"), "w") as f:
-    json.dump(results, f, indent=2)
-print("Saved model.keras and script_metrics.json in", os.path.abspath(OUTPUT_DIR))
-''')
-
-# Kept out of the template text so no line of this module starts with "import keras".
 _IMPORTS = "\n".join([
     "import numpy as np",
     "import pandas as pd",
@@ -476,6 +499,80 @@ results = {
 }'''
 
 
+_INPUTS_TABLE = '''\
+X_train, X_val, X_test = (encode_features(f) for f in (train_df, val_df, test_df))
+print(f"Encoded inputs: {X_train.shape[1]} columns")'''
+
+_PREPROCESS_TEXT = '''\
+"""
+## Preprocess
+
+The network reads the raw text itself: a TextVectorization layer (built below) keeps the
+MAX_TOKENS most frequent words of the training texts and turns each text into its first
+SEQUENCE_LENGTH word numbers. Missing texts are empty.
+"""
+
+TEXT_COLUMN = $text_column
+MAX_TOKENS = $max_tokens
+SEQUENCE_LENGTH = $sequence_length
+
+
+$text_values'''
+
+_INPUTS_TEXT = '''\
+# Keras takes texts as a string tensor.
+X_train, X_val, X_test = (tf.constant(text_values(f[TEXT_COLUMN]).astype(str))
+                          for f in (train_df, val_df, test_df))'''
+
+_SPLIT_SERIES = '''\
+# Time series: the rows of each series are ordered by time, and the split is chronological.
+# The distinct times are cut into a training period, then a validation period, then the test
+# period (the latest), so the model is never trained on what comes after the rows it is
+# tested on.
+TIME_COLUMN = $time_column
+GROUP_COLUMN = $group_column  # the column that tells the series apart (None: one series)
+WINDOW = $window  # each forecast sees this many consecutive rows of its series
+HORIZON = $horizon  # ... and predicts the target this many rows after the last one
+
+
+$helpers
+
+
+order, times = series_order(df, TIME_COLUMN, GROUP_COLUMN)
+has_time = ~np.isnan(times)  # rows without a readable time are left out
+df, times = df.iloc[order[has_time]], times[has_time]
+period = chronological_roles(times, VALIDATION_FRACTION, TEST_FRACTION)
+train_idx, val_idx, test_idx = (np.flatnonzero(period == r) for r in (0, 1, 2))'''
+
+_INPUTS_SERIES = '''\
+# Look-back windows: WINDOW consecutive rows of one series (every row encoded with the
+# training period's statistics), laid out as one row of inputs; the target lies HORIZON rows
+# after the window's last row. A window belongs to the period of its target.
+groups = df[GROUP_COLUMN].astype(str).to_numpy() if GROUP_COLUMN else None
+starts, target_rows = window_positions(groups, WINDOW, HORIZON)
+windows = make_windows(encode_features(df), starts, WINDOW)
+window_targets = encode_target(df.iloc[target_rows])
+split_of = period[target_rows]
+X_train, X_val, X_test = (windows[split_of == r] for r in (0, 1, 2))
+y_train, y_val, y_test = (window_targets[split_of == r] for r in (0, 1, 2))
+# The naive forecast to beat: the latest value of the target in the window.
+naive_test = to_number(df[TARGET]).to_numpy()[starts + WINDOW - 1][split_of == 2]
+print(f"{len(starts)} windows of {WINDOW} rows x {X_train.shape[1] // WINDOW} columns")'''
+
+_NAIVE_EVAL = '''
+results["naive_rmse"] = float(np.sqrt(metrics.mean_squared_error(actual, naive_test)))
+results["naive_mae"] = float(metrics.mean_absolute_error(actual, naive_test))'''
+
+
+def _series_helpers() -> str:
+    import inspect
+
+    from kwk import series
+    return "\n\n".join(inspect.getsource(f) for f in (
+        series.time_values, series.series_order, series.chronological_roles,
+        series.window_positions, series.make_windows)).rstrip()
+
+
 def _prose(text: str, limit: int = 80) -> str:
     """Text from the data shown inside the docstring: harmless characters only."""
     return re.sub(r"[^\w .,()+-]", "_", str(text))[:limit]
@@ -501,11 +598,34 @@ def generate_script(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
           'counts = np.bincount(y_train, minlength=len(CLASSES)).astype(float)\n'
           'weights = len(y_train) / (len(CLASSES) * np.maximum(counts, 1))\n'
           'class_weight = {i: float(w) for i, w in enumerate(weights)}\n')
+    seq, text = d.get("sequence"), d.get("text")
+    imports = {"images": "import io\nimport zipfile\n\n" + _IMPORTS,
+               "sql": "import sqlalchemy\n" + _IMPORTS}.get(fmt, _IMPORTS)
+    if text:
+        imports += "\nimport tensorflow as tf"
+    if seq:
+        split = Template(_SPLIT_SERIES).substitute(
+            time_column=lit(seq["time"]), group_column=lit(seq["group"]), window=seq["window"],
+            horizon=seq["horizon"], helpers=_series_helpers())
+    elif tr["validation"] == "column":
+        split = Template(_SPLIT_COLUMN).substitute(column=lit(d["validation_column"]))
+    else:
+        split = _SPLIT_HOLDOUT
+    if text:
+        import inspect
+
+        from kwk.preprocess import text_values
+        preprocess = Template(_PREPROCESS_TEXT).substitute(
+            text_column=lit(d["features"][0]), max_tokens=text["max_tokens"],
+            sequence_length=text["sequence_length"], text_values=inspect.getsource(text_values).rstrip())
+        inputs = _INPUTS_TEXT
+    else:
+        preprocess, inputs = _PREPROCESS_TABLE, (_INPUTS_SERIES if seq else _INPUTS_TABLE)
+    evaluate = _REG_EVAL if task == "regression" else _CLASS_EVAL
+    if seq:
+        evaluate += _NAIVE_EVAL
     return _TEMPLATE.substitute(
-        imports={"images": "import io\nimport zipfile\n\n" + _IMPORTS,
-                 "sql": "import sqlalchemy\n" + _IMPORTS}.get(fmt, _IMPORTS),
-        split_code=_SPLIT_HOLDOUT if tr["validation"] != "column" else
-        Template(_SPLIT_COLUMN).substitute(column=lit(d["validation_column"])),
+        imports=imports, split_code=split, preprocess_code=preprocess, inputs_code=inputs,
         target_text=_prose(d["target"]),
         date=_dt.date.today().isoformat(),
         task_text=task_text,
@@ -525,5 +645,5 @@ def generate_script(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
         optimizer_code=_optimizer_code(tr), callbacks_code=_callbacks_code(tr),
         class_weight_code=cw,
         compile_metrics='["accuracy"]' if task != "regression" else "[]",
-        evaluate_code=_REG_EVAL if task == "regression" else _CLASS_EVAL,
+        evaluate_code=evaluate,
     )

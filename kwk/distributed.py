@@ -63,6 +63,9 @@ def train_distributed(p, on_epoch=None):
     from kwk.train import TrainResult, seed_everything
 
     tr = p.spec["training"]
+    if p.spec["data"].get("text"):
+        raise TrainError("Distributed training does not support text models yet.",
+                         "Train text models without --distributed.")
     seed_everything(tr["seed"])
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
     replicas = strategy.num_replicas_in_sync

@@ -64,7 +64,8 @@ def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
 
 def model_proba(model, X: np.ndarray, task: str) -> np.ndarray:
     """Class probabilities ``(n, k)`` (or raw predictions for regression) from a Keras model."""
-    out = np.asarray(model.predict(X, verbose=0, batch_size=4096), dtype=float)
+    from kwk.preprocess import model_input
+    out = np.asarray(model.predict(model_input(X), verbose=0, batch_size=4096), dtype=float)
     if task == "binary":
         p1 = out.reshape(-1)
         return np.column_stack([1 - p1, p1])
@@ -89,12 +90,27 @@ def baseline_output(task: str, y_train: np.ndarray, n: int, k: int) -> np.ndarra
 
 
 def simple_model_output(task: str, X_train, y_train, X_test, k: int, seed: int = 0):
-    """Logistic regression (classification) or linear regression on the same inputs."""
+    """Logistic regression (classification) or linear regression on the same inputs; for
+    texts, on their TF-IDF word weights."""
     import warnings
 
     from sklearn.linear_model import LinearRegression, LogisticRegression
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if isinstance(X_train, np.ndarray) and X_train.dtype == object:
+            from sklearn.feature_extraction.text import TfidfVectorizer
+            tfidf = TfidfVectorizer(max_features=20_000)
+            X_train = tfidf.fit_transform(X_train[:, 0])
+            X_test = tfidf.transform(X_test[:, 0])
+            if task == "regression":
+                from sklearn.linear_model import Ridge
+                return Ridge().fit(X_train, y_train).predict(X_test), "ridge regression on TF-IDF"
+            if len(np.unique(y_train)) < 2:
+                return baseline_output(task, y_train, X_test.shape[0], k), "majority class"
+            m = LogisticRegression(max_iter=1000, random_state=seed).fit(X_train, y_train)
+            proba = np.zeros((X_test.shape[0], k))
+            proba[:, m.classes_.astype(int)] = m.predict_proba(X_test)
+            return proba, "logistic regression on TF-IDF"
         if task == "regression":
             return LinearRegression().fit(X_train, y_train).predict(X_test), "linear regression"
         if len(np.unique(y_train)) < 2:
@@ -122,14 +138,16 @@ def evaluate_prepared(model, prep) -> tuple[dict, dict]:
     else:
         y_tr, y_te = y_tr_enc, y_te_enc
         out = model_proba(model, X_te, task)
-    base = baseline_output(task, y_tr, len(y_te), k)
+    naive = getattr(prep, "extra", {}).get("naive")
+    base = np.asarray(naive["test"], dtype=float) if naive is not None else \
+        baseline_output(task, y_tr, len(y_te), k)
     simple, simple_name = simple_model_output(task, X_tr, y_tr, X_te, k, prep.spec["training"]["seed"])
     metrics = {"task": task, "n_test": int(len(y_te)),
                "test": metrics_for(task, y_te, out, classes),
                "baseline": metrics_for(task, y_te, base, classes),
                "simple_model": {"name": simple_name, **metrics_for(task, y_te, simple, classes)}}
-    metrics["baseline"]["name"] = "mean of training target" if task == "regression" \
-        else "majority class"
+    metrics["baseline"]["name"] = "naive forecast (the window's last value)" if naive is not None \
+        else "mean of training target" if task == "regression" else "majority class"
     details = {"y": y_te, "out": out, "baseline_out": base, "simple_out": simple,
                "classes": classes}
     return metrics, details

@@ -412,6 +412,50 @@ for _name, _what in (("GlobalMaxPooling1D", "its largest value"),
                        out_shape=_global1d_shape(_name)))
 
 
+
+# ----------------------------------------------------------------------------- text
+def _embedding_shape(s, c):
+    if len(s) != 1:
+        raise ShapeError(f"Embedding needs the word numbers of a text (sequence_length,) but "
+                         f"receives {tuple(s)}: put it first in the stack of a text model.")
+    return (s[0], int(c["output_dim"]))
+
+
+def _embedding_params(s, c):
+    return int(c["input_dim"] or 0) * int(c["output_dim"])
+
+
+register(LayerType(
+    "Embedding", "Text", "Turns each word number into a learned vector of numbers: the first "
+    "layer of a text model.",
+    (Param("input_dim", "int", None, "Vocabulary size. Leave empty to use the text settings' "
+           "vocabulary size (words beyond it count as unknown).", min=2, max=1_000_000,
+           nullable=True, advanced=True),
+     Param("output_dim", "int", 32, "How many numbers describe each word. 16–128 is typical; "
+           "larger vocabularies deserve more.", min=1, max=4096),
+     Param("mask_zero", "bool", False, "Tell the following layers to skip the padding at the "
+           "end of short texts (recurrent and average-pooling layers honour it).",
+           advanced=True)),
+    out_shape=_embedding_shape, n_params=_embedding_params,
+    positional=("input_dim", "output_dim")))
+
+
+def _time_distributed_shape(s, c):
+    _need_sequence("TimeDistributed", s)
+    return (s[0], int(c["units"]))
+
+
+register(LayerType(
+    "TimeDistributed", "Sequences", "Applies the same Dense layer to every step of a sequence "
+    "(e.g. after an LSTM with return_sequences).",
+    (Param("layer", "choice", "Dense", "The layer applied at every step.", choices=("Dense",)),
+     Param("units", "int", 16, "How many units the Dense layer has.", min=1, max=MAX_UNITS),
+     _act()),
+    out_shape=_time_distributed_shape,
+    n_params=lambda s, c: int(s[-1]) * int(c["units"]) + int(c["units"]),
+    extra={"wraps": "layer", "outer": ()}))
+
+
 def infer_shapes(input_shape: tuple, layers: list[dict]) -> list[dict]:
     """Walk the stack. Returns one dict per layer: ``shape`` (output, no batch axis), ``params``.
 

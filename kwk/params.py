@@ -2,7 +2,7 @@
 the Keras builder and the code generator.
 
 A :class:`Param` knows its kind (``int``, ``float``, ``bool``, ``choice``, ``regularizer``,
-``constraint``, ``shape``), default, allowed range or choices, and a one-line help text for a non-coder.
+``constraint``, ``shape``, ``column``), default, allowed range or choices, and a one-line help text for a non-coder.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ CONSTRAINTS = ("NonNeg", "UnitNorm", "MaxNorm", "MinMaxNorm")
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str  # int | float | bool | choice | regularizer | constraint | shape
+    kind: str  # int | float | bool | choice | regularizer | constraint | shape | column
     default: Any
     help: str
     min: float | None = None
@@ -73,6 +73,9 @@ class Param:
                                   f"[8, 8, 1]; got {value!r}."]
         if k == "constraint":
             return _check_constraint(value, n)
+        if k == "column":
+            return [] if isinstance(value, str) and value.strip() else \
+                [f"{n} must be a column name (text), got {value!r}."]
         raise AssertionError(k)
 
 

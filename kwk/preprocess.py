@@ -113,6 +113,20 @@ def kfold_indices(y: pd.Series, task: str, k: int, seed: int) -> list[np.ndarray
     return [te for _, te in KFold(k, shuffle=True, random_state=seed).split(idx)]
 
 
+def text_values(s):
+    """Raw text for a text model, one per row: missing values become empty text."""
+    return np.array([["" if pd.isna(v) else str(v)] for v in s], dtype=object).reshape(-1, 1)
+
+
+def model_input(X):
+    """What Keras is given: numbers as they are; texts as a string tensor (Keras refuses NumPy
+    arrays of Python strings)."""
+    if isinstance(X, np.ndarray) and X.dtype == object:
+        import tensorflow as tf
+        return tf.constant(X.astype(str))
+    return X
+
+
 class Preprocessor:
     """Feature and target encoding fitted on training rows. ``state`` is JSON-serialisable."""
 
@@ -139,6 +153,8 @@ class Preprocessor:
                 parts = date_parts(s)
                 cols.append({"name": c, "kind": kind,
                              "parts": {p: _num_stats(parts[p]) for p in DATE_PARTS}})
+            elif kind == "text" and data.get("text"):
+                cols.append({"name": c, "kind": kind})
             else:
                 raise DataError(f"Column '{c}' has kind '{kind}', which cannot be a model input.")
         target = {"name": data["target"], "task": data["task"]}
@@ -152,7 +168,11 @@ class Preprocessor:
             labels = as_labels(y).dropna()
             classes = sorted(labels.unique().tolist())
             target["classes"] = classes
-        return cls({"columns": cols, "target": target})
+        state = {"columns": cols, "target": target}
+        for key in ("sequence", "text"):
+            if data.get(key):
+                state[key] = dict(data[key])
+        return cls(state)
 
     @classmethod
     def from_state(cls, state: dict) -> "Preprocessor":
@@ -164,7 +184,7 @@ class Preprocessor:
         """Names of the encoded inputs, in order (e.g. 'age', 'sex=female', 'date.month')."""
         out = []
         for col in self.state["columns"]:
-            if col["kind"] == "numeric":
+            if col["kind"] in ("numeric", "text"):
                 out.append(col["name"])
             elif col["kind"] == "datetime":
                 out += [f"{col['name']}.{p}" for p in DATE_PARTS]
@@ -184,14 +204,55 @@ class Preprocessor:
     def classes(self) -> list[str]:
         return self.state["target"].get("classes", [])
 
+    @property
+    def sequence(self) -> dict | None:
+        return self.state.get("sequence")
+
+    @property
+    def text(self) -> dict | None:
+        return self.state.get("text")
+
+    @property
+    def needed_columns(self) -> list[str]:
+        """The input columns plus, for time series, the time and series columns."""
+        seq = self.sequence or {}
+        extra = [c for c in (seq.get("time"), seq.get("group")) if c and c not in self.features]
+        return [*self.features, *extra]
+
     def check_columns(self, df: pd.DataFrame) -> None:
-        missing = [c for c in self.features if c not in df.columns]
+        missing = [c for c in self.needed_columns if c not in df.columns]
         if missing:
             raise DataError(f"The data lacks {len(missing)} column(s) the model needs: "
                             f"{', '.join(missing[:10])}.",
                             "Use a file with the same column names as the training data.")
 
     def transform(self, df: pd.DataFrame) -> np.ndarray:
+        """Raw rows (original column names, missing values allowed) -> the model's input: a
+        float32 matrix, one row per row (tables, pictures) or per complete look-back window
+        (time series, see :meth:`forecast_windows`), or the texts (text models)."""
+        if self.text:
+            self.check_columns(df)
+            return text_values(df[self.features[0]])
+        if self.sequence:
+            return self.forecast_windows(df)[0]
+        return self.encode_rows(df)
+
+    def forecast_windows(self, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Time series: every complete look-back window of ``df`` (each series ordered by time)
+        and the position in ``df`` of each window's last row; its forecast is for ``horizon``
+        rows later."""
+        from kwk.series import make_windows, prediction_windows, series_order
+        self.check_columns(df)
+        seq = self.sequence
+        order, times = series_order(df, seq["time"], seq["group"])
+        order = order[~np.isnan(times)]
+        rows = df.iloc[order]
+        groups = rows[seq["group"]].astype(str).to_numpy() if seq["group"] else None
+        starts = prediction_windows(groups, seq["window"])
+        X = make_windows(self.encode_rows(rows), starts, seq["window"])
+        return X, order[starts + seq["window"] - 1]
+
+    def encode_rows(self, df: pd.DataFrame) -> np.ndarray:
         """Encode raw rows (original column names, missing values allowed) -> float32 matrix."""
         self.check_columns(df)
         blocks = []

@@ -17,6 +17,8 @@ class Sample:
     description: str
     loader: Callable[[], pd.DataFrame]
     image_shape: tuple | None = None  # (height, width, channels) when the rows are pictures
+    sequence: dict | None = None  # data.sequence when the rows are time series
+    text: dict | None = None      # data.text when a text column is the input
 
     def load(self) -> pd.DataFrame:
         return self.loader()
@@ -74,6 +76,70 @@ def digits() -> pd.DataFrame:
     return df
 
 
+def store_sales(days: int = 730, seed: int = 3) -> pd.DataFrame:
+    """Daily sales of three stores over two years (generated): a trend, a weekly and a yearly
+    cycle, promotions, the temperature, and noise; predict tomorrow's sales."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2023-01-02", periods=days, freq="D")
+    t = np.arange(days)
+    frames = []
+    for store, base, weekly_amp in (("north", 200.0, 40.0), ("centre", 320.0, 70.0),
+                                    ("south", 150.0, 25.0)):
+        temp = 14 + 9 * np.sin(2 * np.pi * (t - 100) / 365.25) + rng.normal(0, 2.5, days)
+        promo = (rng.random(days) < 0.08).astype(int)
+        weekday = dates.dayofweek.to_numpy()
+        weekly = weekly_amp * np.select([weekday == 5, weekday == 6, weekday == 0],
+                                        [1.0, 0.6, -0.6], -0.2)
+        season = 0.15 * base * np.sin(2 * np.pi * (t - 150) / 365.25)
+        noise = np.zeros(days)
+        for i in range(1, days):  # autocorrelated noise: yesterday says something
+            noise[i] = 0.6 * noise[i - 1] + rng.normal(0, 0.05 * base)
+        sales = base + 0.08 * t + weekly + season + 0.25 * base * promo + 1.5 * (temp - 14) + noise
+        frames.append(pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "store": store,
+                                    "temperature": np.round(temp, 1), "promo": promo,
+                                    "sales": np.round(sales, 1)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+_TOPICS = {
+    "sport": "match team goal season coach league player score win final stadium fans "
+             "referee transfer striker defence tournament medal race champion".split(),
+    "tech": "software phone app update battery chip laptop screen startup cloud data "
+            "security network code robot device launch browser privacy server".split(),
+    "food": "recipe restaurant chef taste dinner sauce bread cheese menu kitchen flavour "
+            "dessert coffee spicy vegan bakery soup lunch fresh wine".split(),
+    "travel": "flight hotel beach city trip museum train island tour passport luggage "
+              "holiday airport guide mountain booking view ferry road map".split(),
+}
+_COMMON = ("the a an and of to in is it for on with this that was very new best most really "
+           "our my today week people just about more").split()
+
+
+def news_headlines(n: int = 2400, seed: int = 11) -> pd.DataFrame:
+    """Short generated news snippets in four topics (sport, tech, food, travel). Each mixes
+    topic words with common words and words of other topics, so the task is not trivial."""
+    rng = np.random.default_rng(seed)
+    topics = list(_TOPICS)
+    rows = []
+    for i in range(n):
+        topic = topics[i % len(topics)]
+        length = int(rng.integers(6, 22))
+        words = []
+        for _ in range(length):
+            r = rng.random()
+            if r < 0.38:
+                words.append(rng.choice(_TOPICS[topic]))
+            elif r < 0.55:
+                words.append(rng.choice(_TOPICS[rng.choice(topics)]))
+            else:
+                words.append(rng.choice(_COMMON))
+        text = " ".join(words).capitalize() + rng.choice([".", "!", "?", "..."])
+        rows.append({"id": i + 1, "text": text, "topic": topic})
+    df = pd.DataFrame(rows)
+    df.loc[rng.random(n) < 0.01, "text"] = np.nan  # a few empty snippets, as in real exports
+    return df.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
 SAMPLES: dict[str, Sample] = {s.key: s for s in (
     Sample("iris", "Iris flowers", "species", "150 flowers, 4 measurements, 3 species "
            "(multiclass).", _sk("iris", "species")),
@@ -92,4 +158,11 @@ SAMPLES: dict[str, Sample] = {s.key: s for s in (
     Sample("digits", "Handwritten digits (images)", "digit", "1,797 handwritten digits as 8×8 "
            "grey pictures: 64 pixel columns; which digit is it? (images, 10 classes).", digits,
            image_shape=(8, 8, 1)),
+    Sample("store_sales", "Store sales (time series)", "sales", "Two years of daily sales in 3 "
+           "stores with weekly and yearly cycles, promotions and temperature; forecast "
+           "tomorrow's sales (time series, generated).", store_sales,
+           sequence={"time": "date", "group": "store", "window": 14, "horizon": 1}),
+    Sample("news", "News snippets (text)", "topic", "2,400 short generated news snippets in "
+           "four topics; which topic is it? (text classification).", news_headlines,
+           text={"max_tokens": 2000, "sequence_length": 24}),
 )}

@@ -103,8 +103,26 @@ OUTPUT_PARAMS: tuple[Param, ...] = (
           choices=OUTPUT_ACTIVATIONS),
 )
 TOP_KEYS = ("kwk_spec", "name", "data", "layers", "output", "training")
-DATA_KEYS = ("target", "features", "task", "kinds", "validation_column", "image_shape")
+DATA_KEYS = ("target", "features", "task", "kinds", "validation_column", "image_shape",
+             "sequence", "text")
 MAX_IMAGE_VALUES = 1_000_000
+# data.sequence: the rows are time series; each example is a look-back window of rows.
+SEQUENCE_PARAMS: tuple[Param, ...] = (
+    Param("time", "column", None, "The column that orders the rows in time (dates or numbers)."),
+    Param("group", "column", None, "Optional: the column that says which series a row belongs "
+          "to (a store, a sensor, a ticker). Windows never mix two series.", nullable=True),
+    Param("window", "int", 12, "Look-back window: how many consecutive past rows the model sees "
+          "to make one forecast.", min=1, max=1000),
+    Param("horizon", "int", 1, "Forecast horizon: how many rows after the window's last row the "
+          "predicted value lies (1 = the next row).", min=1, max=1000),
+)
+# data.text: one text column is the input; the model itself turns raw text into word numbers.
+TEXT_PARAMS: tuple[Param, ...] = (
+    Param("max_tokens", "int", 10_000, "Vocabulary size: the most frequent words kept (the rest "
+          "count as 'unknown').", min=10, max=200_000),
+    Param("sequence_length", "int", 100, "Words read per text: longer texts are cut, shorter "
+          "ones padded.", min=1, max=5000),
+)
 
 
 def default_spec(target: str | None = None) -> dict:
@@ -195,6 +213,22 @@ def normalize(d) -> dict:
                    "validation_column": vcol}
     if image_shape is not None:
         out["data"]["image_shape"] = list(image_shape)
+    for key, params in (("sequence", SEQUENCE_PARAMS), ("text", TEXT_PARAMS)):
+        block = data.get(key)
+        if block is None:
+            continue
+        if not isinstance(block, dict):
+            problems.append(f"data.{key} must be an object with keys "
+                            f"{', '.join(p.name for p in params)}, or null.")
+            continue
+        problems += check_all(params, block, f"data.{key}")
+        out["data"][key] = {p.name: block.get(p.name, p.default) for p in params}
+    if "sequence" in out["data"] and not out["data"]["sequence"]["time"]:
+        problems.append("data.sequence.time must name the column that orders the rows in time.")
+    kinds_used = [k for k in ("image_shape", "sequence", "text") if k in out["data"]]
+    if len(kinds_used) > 1:
+        problems.append(f"data has both {kinds_used[0]} and {kinds_used[1]}: a model reads "
+                        "one kind of data (pictures, time series or text). Keep one.")
 
     layers = d.get("layers", [])
     if not isinstance(layers, list):
@@ -327,7 +361,16 @@ def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -
                             "Every pixel column must hold numbers (e.g. 0–255).")
         data = {**data, "features": pixels, "kinds": {**data["kinds"], **{c: "numeric" for c in pixels}}}
         user_kinds.update({c: "numeric" for c in pixels})
+    seq, text = data.get("sequence"), data.get("text")
+    if seq is not None:
+        _check_sequence(seq, target, cols, spec["training"]["validation"], data["task"])
     task, why = infer_task(y, tkind)
+    if seq is not None and data["task"] == "auto" and task != "regression":
+        num = to_numbers(y)
+        if num.notna().sum() < 0.95 * y.notna().sum():
+            raise SpecError(f"Time-series forecasting predicts a number, but the target "
+                            f"'{target}' is not numeric.", "Choose a numeric target column.")
+        task, why = "regression", f"'{target}' is forecast as a number (regression)."
     if data["task"] == "auto":
         notes.append(why)
     else:
@@ -348,10 +391,13 @@ def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -
                         f"classes (at most {MAX_CLASSES}).",
                         "If it is a number to predict, set the task to regression; otherwise "
                         "choose another target.")
-    if data["features"] is None:
+    if text is not None:
+        features = _text_feature(df, data["features"], target, user_kinds)
+    elif data["features"] is None:
         features, left = [], []
+        skip = {target} | ({seq["time"], seq["group"]} if seq is not None else set())
         for c in cols:
-            if c == target:
+            if c in skip:
                 continue
             k = user_kinds.get(c) or infer_kind(df[c])[0]
             user_kinds[c] = k
@@ -369,7 +415,7 @@ def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -
         if missing:
             raise SpecError(f"data.features names columns that are not in the data: "
                             f"{', '.join(missing[:10])}.", f"Columns: {', '.join(cols[:30])}.")
-        if target in features:
+        if target in features and seq is None:
             raise SpecError(f"The target '{target}' is also listed as a feature.",
                             "Remove it from data.features: the model cannot use the answer as an input.")
         for c in features:
@@ -379,6 +425,14 @@ def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -
                                 "use.", f"Remove it from data.features, or set its kind to one "
                                 f"of {', '.join(MODEL_KINDS)}.")
             user_kinds[c] = k
+    if seq is not None and data["features"] is None:
+        features = [target, *features]  # the target's own past values are inputs too
+        notes.append(f"Time series: each forecast sees the last {seq['window']} rows of its "
+                     "series" + (f" ('{seq['group']}')" if seq["group"] else "") + f" — the "
+                     f"target '{target}' and {len(features) - 1} other input column(s) — and "
+                     f"predicts '{target}' {seq['horizon']} row(s) after the last one. The split "
+                     "is chronological: the model is tested on the latest period, never trained "
+                     "on the future.")
     if not features:
         raise SpecError("No usable feature columns are left besides the target.",
                         "Check the column kinds: numeric, categorical, boolean or datetime "
@@ -416,12 +470,81 @@ def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -
     spec["data"] = {"target": target, "features": features, "task": task,
                     "kinds": {c: user_kinds[c] for c in [*features, target]},
                     "validation_column": vcol if spec["training"]["validation"] == "column" else None}
+    if seq is not None:
+        spec["data"]["sequence"] = dict(seq)
+    if text is not None:
+        spec["data"]["text"] = dict(text)
+        _fill_embedding(spec, text)
+        notes.append(f"Text: the model reads the column '{features[0]}' itself, keeping the "
+                     f"{text['max_tokens']:,} most frequent words and the first "
+                     f"{text['sequence_length']} words of each text.")
     if image_shape is not None:
         spec["data"]["image_shape"] = list(image_shape)
         notes.append(f"The {len(features):,} pixel columns form {image_shape[0]}×{image_shape[1]} "
                      f"{'grayscale' if image_shape[2] == 1 else 'colour'} images; the model "
                      "reshapes each row into its picture.")
     return spec, notes
+
+
+def to_numbers(y: pd.Series) -> pd.Series:
+    return y if ptypes.is_numeric_dtype(y) and not ptypes.is_bool_dtype(y) else \
+        pd.to_numeric(y.astype(str).str.strip(), errors="coerce").where(y.notna())
+
+
+def _check_sequence(seq: dict, target: str, cols: list[str], validation: str, task: str) -> None:
+    for role in ("time", "group"):
+        c = seq[role]
+        if c is None:
+            continue
+        if c not in cols:
+            raise SpecError(f"The {role} column '{c}' (data.sequence.{role}) is not in the data.",
+                            f"Choose one of: {', '.join(cols[:30])}.")
+        if c == target:
+            raise SpecError(f"The target '{target}' cannot also be the {role} column.",
+                            f"Choose another column for data.sequence.{role}.")
+    if seq["group"] is not None and seq["group"] == seq["time"]:
+        raise SpecError("The time column and the series (group) column are the same.",
+                        "Leave the group empty for a single series.")
+    if validation != "holdout":
+        raise SpecError(f"Time series are split by time, so training.validation must be "
+                        f"'holdout' (not '{validation}'): k-fold or a split column would train "
+                        "on rows that come after the ones tested.",
+                        "Set training.validation to 'holdout'.")
+    if task not in ("auto", "regression"):
+        raise SpecError(f"Time-series forecasting predicts a number; data.task is '{task}'.",
+                        "Set data.task to 'regression' or 'auto'.")
+
+
+def _text_feature(df: pd.DataFrame, features, target: str, kinds: dict) -> list[str]:
+    """The one text column a text model reads (data.features, or the only text column)."""
+    cols = [str(c) for c in df.columns]
+    if features is None:
+        found = [c for c in cols if c != target
+                 and (kinds.get(c) or infer_kind(df[c])[0]) == "text"]
+    else:
+        found = list(dict.fromkeys(features))
+        missing = [c for c in found if c not in cols]
+        if missing:
+            raise SpecError(f"data.features names columns that are not in the data: "
+                            f"{', '.join(missing[:10])}.", f"Columns: {', '.join(cols[:30])}.")
+        if target in found:
+            raise SpecError(f"The target '{target}' is also listed as a feature.",
+                            "Remove it from data.features: the model cannot use the answer as an input.")
+    if len(found) != 1:
+        raise SpecError(("A text model reads exactly one text column; "
+                         + (f"there are {len(found)}: {', '.join(found[:10])}." if found else
+                            "none was found.")),
+                        "Set data.features to the one column that holds the text, e.g. "
+                        "[\"review\"].")
+    kinds[found[0]] = "text"
+    return found
+
+
+def _fill_embedding(spec: dict, text: dict) -> None:
+    """An Embedding's vocabulary size left empty is the text vocabulary size."""
+    for layer in spec["layers"]:
+        if layer["type"] == "Embedding" and layer.get("input_dim") is None:
+            layer["input_dim"] = text["max_tokens"]
 
 
 def output_units(task: str, n_classes: int) -> int:
@@ -443,6 +566,26 @@ def loss_name(spec: dict) -> str:
             "regression": "mean_squared_error"}[spec["data"]["task"]]
 
 
+def input_shape(spec: dict, n_inputs: int) -> tuple:
+    """The shape the first layer receives: an image, a window of rows (steps, columns), the
+    word numbers of a text, or a flat row of ``n_inputs`` values."""
+    d = spec["data"]
+    if d.get("image_shape"):
+        image = tuple(d["image_shape"])
+        if math.prod(image) != n_inputs:
+            raise SpecError(f"data.image_shape {list(image)} holds {math.prod(image):,} values "
+                            f"but the data has {n_inputs:,} inputs.", "Correct the image shape.")
+        return image
+    if d.get("sequence"):
+        w = d["sequence"]["window"]
+        if n_inputs % w:
+            raise SpecError(f"{n_inputs} window inputs do not split into {w} steps.")
+        return (w, n_inputs // w)
+    if d.get("text"):
+        return (d["text"]["sequence_length"],)
+    return (n_inputs,)
+
+
 def check_stack(spec: dict, n_inputs: int, n_classes: int = 1) -> list[dict]:
     """Shapes and parameter counts of every layer including the output layer, checked against
     the parameter budget. Returns a list of ``{"name", "shape", "params"}`` rows (input first)."""
@@ -450,11 +593,22 @@ def check_stack(spec: dict, n_inputs: int, n_classes: int = 1) -> list[dict]:
     task = spec["data"]["task"] if spec["data"]["task"] != "auto" else "regression"
     out_layer = {"type": "Dense", "units": output_units(task, n_classes),
                  "activation": output_activation({**spec, "data": {**spec["data"], "task": task}})}
-    image = spec["data"].get("image_shape")
-    start = tuple(image) if image else (n_inputs,)
-    if image and math.prod(image) != n_inputs:
-        raise SpecError(f"data.image_shape {list(image)} holds {math.prod(image):,} values but "
-                        f"the data has {n_inputs:,} inputs.", "Correct the image shape.")
+    start = input_shape(spec, n_inputs)
+    text = spec["data"].get("text")
+    embeddings = [i for i, layer in enumerate(layers, start=1) if layer["type"] == "Embedding"]
+    if text is None and embeddings:
+        raise SpecError(f"Layer {embeddings[0]} (Embedding) turns word numbers into vectors, so "
+                        "it needs text data.", "Remove it, or choose a text column as the input "
+                        "(data.text).")
+    if text is not None and embeddings[:1] != [1]:
+        raise SpecError("A text model starts with an Embedding layer: it turns each word "
+                        "number into a vector the next layers can learn from.",
+                        "Add an Embedding layer at the top of the stack (the 'Embedding + GRU "
+                        "(text)' template is a good start)." if not embeddings else
+                        f"Move the Embedding (now layer {embeddings[0]}) to the top.")
+    for layer in layers:
+        if layer["type"] == "Embedding" and layer.get("input_dim") is None and text:
+            layer["input_dim"] = text["max_tokens"]
     try:
         rows = infer_shapes(start, layers)
     except ShapeError as e:
@@ -462,6 +616,11 @@ def check_stack(spec: dict, n_inputs: int, n_classes: int = 1) -> list[dict]:
     last = rows[-1]["shape"] if rows else start
     if len(last) != 1:
         where = f"Layer {len(layers)} ({layers[-1]['type']})" if layers else "The input"
+        if len(last) == 2:
+            raise SpecError(f"{where} outputs {tuple(last)}, a sequence (steps, features), but "
+                            "the output layer needs a flat vector.",
+                            "End the stack with a recurrent layer without return_sequences, or "
+                            "add GlobalAveragePooling1D or Flatten at the end.")
         raise SpecError(f"{where} outputs {tuple(last)}, an image, but the output layer needs a "
                         "flat vector.", "Add Flatten or GlobalAveragePooling2D at the end of "
                         "the stack.")

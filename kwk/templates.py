@@ -39,6 +39,61 @@ TEMPLATES: dict[str, dict] = {
                                       {"type": "Flatten"},
                                       {"type": "Dropout", "rate": 0.3},
                                       {"type": "Dense", "units": 64, "activation": "relu"}]},
+    "LSTM (time series)": {"help": "One LSTM layer reads the look-back window step by step, "
+                           "then a small dense head: a solid first try for forecasting.",
+                           "kind": "series",
+                           "layers": [{"type": "LSTM", "units": 32},
+                                      {"type": "Dense", "units": 16, "activation": "relu"}]},
+    "Embedding + GRU (text)": {"help": "Word vectors (Embedding) read by a GRU, then a small "
+                               "dense head: a solid first try for text.",
+                               "kind": "text",
+                               "layers": [{"type": "Embedding", "output_dim": 32,
+                                           "mask_zero": True},
+                                          {"type": "GRU", "units": 32},
+                                          {"type": "Dropout", "rate": 0.2},
+                                          {"type": "Dense", "units": 16, "activation": "relu"}]},
     "Linear model": {"help": "No hidden layer: logistic or linear regression, as a reference.",
                      "layers": []},
 }
+
+# The starting stack per kind of data: tables, pictures, time series, text.
+DEFAULT_FOR_KIND = {"table": "Small MLP", "images": "Small CNN (images)",
+                    "series": "LSTM (time series)", "text": "Embedding + GRU (text)"}
+
+
+def data_kind(data: dict) -> str:
+    """The kind of data a spec's ``data`` section describes."""
+    if data.get("image_shape"):
+        return "images"
+    if data.get("sequence"):
+        return "series"
+    if data.get("text"):
+        return "text"
+    return "table"
+
+
+def fits_kind(layers: list[dict], kind: str) -> bool:
+    """Whether a stack suits the kind of data (a CNN on pictures, an Embedding on text...)."""
+    from kwk.layers import CATALOG
+    cats = {CATALOG[layer["type"]].category for layer in layers if layer["type"] in CATALOG}
+    has_image = any(c.startswith("Image") for c in cats)
+    has_text = "Text" in cats
+    has_seq = "Sequences" in cats
+    return {"images": has_image, "text": has_text, "series": has_seq and not has_text,
+            "table": not (has_image or has_text or has_seq)}[kind]
+
+
+def starter_spec(sample) -> dict:
+    """A complete spec for a bundled sample: its target, its kind of data and the template
+    made for that kind."""
+    import copy
+    data = {"target": sample.target}
+    if sample.image_shape:
+        data["image_shape"] = list(sample.image_shape)
+    if sample.sequence:
+        data["sequence"] = dict(sample.sequence)
+    if sample.text:
+        data["text"] = dict(sample.text)
+    name = DEFAULT_FOR_KIND[data_kind(data)]
+    return {"kwk_spec": 1, "name": f"{sample.key}: {name}", "data": data,
+            "layers": copy.deepcopy(TEMPLATES[name]["layers"]), "training": {"epochs": 30}}

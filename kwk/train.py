@@ -19,6 +19,7 @@ from kwk.errors import DataError, KwkError, TrainError
 from kwk.preprocess import (
     Preprocessor,
     kfold_indices,
+    model_input,
     split_from_column,
     split_indices,
     to_number,
@@ -41,6 +42,7 @@ class Prepared:
     shapes: list[dict] = field(default_factory=list)
     source: pd.DataFrame | None = field(default=None, repr=False)  # the data as given
     work: pd.DataFrame | None = field(default=None, repr=False)    # rows with a target
+    extra: dict = field(default_factory=dict)  # time series: "naive" forecasts per split
 
     @property
     def task(self) -> str:
@@ -69,6 +71,8 @@ def prepare(df: pd.DataFrame, spec: dict, kinds: dict | None = None) -> Prepared
     if len(work) < MIN_ROWS:
         raise DataError(f"Only {len(work)} rows have a target value; at least {MIN_ROWS} are "
                         "needed to train and test a model.", "Use a larger dataset.")
+    if d.get("sequence"):
+        return prepare_series(df, work, spec, notes)
     if tr["validation"] == "column":
         tr_i, va_i, te_i = split_from_column(work[d["validation_column"]])
         strat = False
@@ -139,6 +143,61 @@ def encode_split(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list[s
                     stratified=stratified, shapes=shapes, source=df, work=work)
 
 
+def prepare_series(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list[str]) -> Prepared:
+    """Time series: order each series by time, split the periods chronologically, fit the
+    preprocessing on the training period and cut every series into look-back windows; a window
+    belongs to the split of its target's time, so no model sees the period it is tested on."""
+    from kwk.series import chronological_roles, make_windows, series_order, window_positions
+    d, tr = spec["data"], spec["training"]
+    seq = d["sequence"]
+    w, h = seq["window"], seq["horizon"]
+    order, times = series_order(work, seq["time"], seq["group"])
+    ok = ~np.isnan(times)
+    if not ok.all():
+        notes.append(f"{int((~ok).sum())} row(s) with a missing or unreadable time in "
+                     f"'{seq['time']}' were left out.")
+    order, times = order[ok], times[ok]
+    rows = work.iloc[order]
+    groups = rows[seq["group"]].astype(str).to_numpy() if seq["group"] else None
+    dup = pd.DataFrame({"g": groups if groups is not None else 0, "t": times}).duplicated()
+    if dup.any():
+        i = int(np.argmax(dup.to_numpy()))
+        where = f" of series '{groups[i]}'" if groups is not None else ""
+        raise DataError(f"Two rows{where} share the time {rows[seq['time']].iloc[i]!s} in "
+                        f"'{seq['time']}': each series needs one row per time.",
+                        "Choose the column that tells the series apart as the series (group) "
+                        "column, or combine the duplicate rows first." if groups is None else
+                        "Combine or remove the duplicate rows.")
+    roles = chronological_roles(times, tr["validation_fraction"], tr["test_fraction"])
+    starts, targets = window_positions(groups, w, h)
+    if len(starts) < MIN_ROWS:
+        raise DataError(f"Only {len(starts)} look-back windows of {w} rows (plus a horizon of {h}) "
+                        "fit in the series; at least {MIN_ROWS} are needed.".replace("{MIN_ROWS}", str(MIN_ROWS)),
+                        "Use a shorter window or horizon, or more rows per series.")
+    pre = Preprocessor.fit(rows[roles == 0], spec)
+    X_all = make_windows(pre.encode_rows(rows), starts, w)
+    y_all = pre.encode_target(rows[d["target"]].iloc[targets])
+    last = to_number(rows[d["target"]]).to_numpy()[starts + w - 1]  # naive: the latest value
+    role = roles[targets]
+    names = ("train", "validation", "test")
+    X, Y, pos, naive = {}, {}, {}, {}
+    for r, k in enumerate(names):
+        m = role == r
+        if not m.any():
+            raise DataError(f"No complete window has its target in the {k} period.",
+                            "Use a shorter window or horizon, or a larger "
+                            f"{'test' if k == 'test' else 'validation'} fraction.")
+        X[k], Y[k], naive[k] = X_all[m], y_all[m], last[m]
+        pos[k] = df.index.get_indexer(rows.index[targets[m]])
+    t0 = rows[seq["time"]].iloc[targets[role == 2]]
+    notes.append(f"{len(starts):,} windows: {len(Y['train']):,} train, {len(Y['validation']):,} "
+                 f"validation, {len(Y['test']):,} test (targets from {t0.iloc[0]!s} on"
+                 + (f", across {len(set(groups))} series" if groups is not None else "") + ").")
+    shapes = check_stack(spec, X["train"].shape[1], 1)
+    return Prepared(spec=spec, notes=notes, pre=pre, X=X, y=Y, rows=pos, stratified=False,
+                    shapes=shapes, source=df, work=rows, extra={"naive": naive})
+
+
 def class_weights(y: np.ndarray, k: int) -> dict:
     counts = np.bincount(y.astype(int), minlength=k).astype(float)
     w = len(y) / (k * np.maximum(counts, 1))
@@ -200,7 +259,8 @@ def fit_model(model, p: Prepared, callbacks: list):
             patience=tr["lr_plateau_patience"]))
     cw = class_weights(p.y["train"], p.n_classes) \
         if tr["class_weight"] == "balanced" and p.task != "regression" else None
-    model.fit(p.X["train"], p.y["train"], validation_data=(p.X["validation"], p.y["validation"]),
+    model.fit(model_input(p.X["train"]), p.y["train"],
+              validation_data=(model_input(p.X["validation"]), p.y["validation"]),
               epochs=tr["epochs"], batch_size=tr["batch_size"], class_weight=cw,
               callbacks=callbacks, verbose=0, shuffle=True)
     return es
@@ -358,7 +418,7 @@ class Job:
                     self.model.stop_training = True
 
         seed_everything(p.spec["training"]["seed"])
-        model = build_model(p.spec, p.X["train"].shape[1], p.n_classes)
+        model = build_model(p.spec, p.X["train"].shape[1], p.n_classes, adapt=p.X["train"])
         compile_model(model, p.spec, max(1, math.ceil(len(p.y["train"]) / p.spec["training"]["batch_size"])))
         fit_model(model, p, [StopCheck()])
         if keep is not None:
@@ -417,7 +477,7 @@ class Job:
         p, job = self.prepared, self
         tr = p.spec["training"]
         seed_everything(tr["seed"])
-        model = build_model(p.spec, p.X["train"].shape[1], p.n_classes)
+        model = build_model(p.spec, p.X["train"].shape[1], p.n_classes, adapt=p.X["train"])
         compile_model(model, p.spec, self._state["batches"])
         diverged = {}
 

@@ -1,0 +1,83 @@
+"""Time series: rows ordered in time (per series), cut into look-back windows, split by time.
+
+A forecasting example is ``window`` consecutive rows of one series (its inputs) and the target
+``horizon`` rows after the window's last row. The split is chronological: the training period
+comes first, then validation, then test, so the model is never trained on anything that happens
+after the rows it is judged on. Preprocessing statistics come from the training period only.
+
+The functions below are plain NumPy/pandas and are copied verbatim into the generated script
+(``inspect.getsource``), so the app and the script window the data identically.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+
+def time_values(s):
+    """A column of times as sortable numbers: dates -> nanoseconds, numbers as they are.
+    Values that are neither become NaN."""
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return s.astype(float).to_numpy()
+    num = pd.to_numeric(s, errors="coerce")
+    if num.notna().sum() == s.notna().sum() and s.notna().any():
+        return num.astype(float).to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        d = pd.to_datetime(s, errors="coerce", format="mixed", utc=True)
+    ns = (d - pd.Timestamp("1970-01-01", tz="UTC")) / pd.Timedelta(1, "ns")
+    return ns.astype(float).to_numpy(copy=True)
+
+
+def series_order(df, time_col, group_col=None):
+    """Row positions sorting ``df`` by series, then time (stable), and the sorted times."""
+    t = time_values(df[time_col])
+    keys = [t]
+    if group_col is not None:
+        keys.append(df[group_col].astype(str).to_numpy())  # np.lexsort: last key sorts first
+    order = np.lexsort(keys)
+    return order, t[order]
+
+
+def chronological_roles(times, validation_fraction, test_fraction):
+    """Per row: 0 (train), 1 (validation) or 2 (test) by time. The distinct times are cut
+    into a first, a middle and a last period in the given proportions, so every series shares
+    the same test period."""
+    distinct = np.unique(times)
+    n = len(distinct)
+    n_test = max(1, int(round(n * test_fraction)))
+    n_val = max(1, int(round(n * validation_fraction)))
+    val_start = distinct[max(0, n - n_test - n_val)]
+    test_start = distinct[max(0, n - n_test)]
+    return np.where(times >= test_start, 2, np.where(times >= val_start, 1, 0))
+
+
+def window_positions(groups, window, horizon):
+    """For sorted rows: the first row of every complete window, and the row of its target
+    ``horizon`` rows after the window's last row, both inside one series."""
+    n = len(groups)
+    group_ids = pd.factorize(pd.Series(groups).astype(str))[0] if groups is not None \
+        else np.zeros(n, dtype=int)
+    starts = np.arange(max(0, n - window - horizon + 1))
+    targets = starts + window - 1 + horizon
+    same = group_ids[starts] == group_ids[np.minimum(targets, n - 1)]
+    return starts[same], targets[same]
+
+
+def make_windows(encoded, starts, window):
+    """The inputs of each window laid out as one row: step 1's columns, then step 2's, ..."""
+    steps = starts[:, None] + np.arange(window)[None, :]
+    return encoded[steps].reshape(len(starts), -1)
+
+
+def prediction_windows(groups, window):
+    """For sorted rows: the first row of every complete window (no target needed), for
+    forecasting beyond the data."""
+    n = len(groups)
+    group_ids = pd.factorize(pd.Series(groups).astype(str))[0] if groups is not None \
+        else np.zeros(n, dtype=int)
+    starts = np.arange(max(0, n - window + 1))
+    ends = starts + window - 1
+    return starts[group_ids[starts] == group_ids[np.minimum(ends, n - 1)]]
