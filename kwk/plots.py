@@ -276,3 +276,34 @@ def roc_overlay(curves: dict, title: str = "ROC") -> go.Figure:
     f.update_xaxes(title="false positive rate", range=[0, 1])
     f.update_yaxes(title="true positive rate", range=[0, 1.02])
     return f
+
+
+def series_chart(times, values, groups=None, name: str = "", max_series: int = 8) -> go.Figure:
+    """The target over time, one line per series (the first ``max_series``)."""
+    import pandas as pd
+    f = _fig(f"{name} over time" if name else None, height=300)
+    frame = pd.DataFrame({"t": list(times), "v": list(values),
+                          "g": list(groups) if groups is not None else [""] * len(values)})
+    for g in list(dict.fromkeys(frame["g"]))[:max_series]:
+        part = frame[frame["g"] == g]
+        f.add_scatter(x=part["t"], y=part["v"], mode="lines", name=str(g) or name,
+                      line=dict(width=1.3))
+    f.update_layout(showlegend=groups is not None, legend=dict(orientation="h", y=-0.15))
+    return f
+
+
+def forecast_chart(times, actual, predicted, naive=None, title: str = "Forecast on the test "
+                   "period") -> go.Figure:
+    """Actual vs predicted over the test period (and the naive last-value forecast)."""
+    order = np.argsort(np.asarray(times), kind="stable")
+    t = np.asarray(times)[order]
+    f = _fig(title, height=340)
+    f.add_scatter(x=t, y=np.asarray(actual, float)[order], mode="lines", name="actual",
+                  line=dict(color="#111827", width=1.6))
+    f.add_scatter(x=t, y=np.asarray(predicted, float)[order], mode="lines", name="model",
+                  line=dict(color=ACCENT, width=1.6))
+    if naive is not None:
+        f.add_scatter(x=t, y=np.asarray(naive, float)[order], mode="lines",
+                      name="naive (last value)", line=dict(color=GREY, width=1, dash="dot"))
+    f.update_layout(legend=dict(orientation="h", y=-0.15))
+    return f

@@ -69,7 +69,7 @@ def window_positions(groups, window, horizon):
 def make_windows(encoded, starts, window):
     """The inputs of each window laid out as one row: step 1's columns, then step 2's, ..."""
     steps = starts[:, None] + np.arange(window)[None, :]
-    return encoded[steps].reshape(len(starts), -1)
+    return encoded[steps].reshape(len(starts), window * encoded.shape[1])
 
 
 def prediction_windows(groups, window):

@@ -364,6 +364,14 @@ def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -
     seq, text = data.get("sequence"), data.get("text")
     if seq is not None:
         _check_sequence(seq, target, cols, spec["training"]["validation"], data["task"])
+        longest = int(df[seq["group"]].astype(str).value_counts().max()) if seq["group"] \
+            else len(df)
+        if longest < seq["window"] + seq["horizon"] + 2:
+            raise SpecError(f"The longest series has {longest} rows, too few for a look-back "
+                            f"window of {seq['window']} rows and a horizon of {seq['horizon']} "
+                            "(several windows per series are needed).",
+                            "Use a shorter window or horizon"
+                            + (", or check the series (group) column." if seq["group"] else "."))
     task, why = infer_task(y, tkind)
     if seq is not None and data["task"] == "auto" and task != "regression":
         num = to_numbers(y)

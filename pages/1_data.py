@@ -46,7 +46,7 @@ with src_sample:
     if choice != "—":
         st.caption(SAMPLES[choice].description)
         if st.button("Use this sample", key="use_sample", type="primary"):
-            set_data(sample(choice), SAMPLES[choice].target)
+            set_data(sample(choice), SAMPLES[choice].target, sample_key=choice)
             st.rerun()
 
 if up is not None:

@@ -6,6 +6,7 @@ from kwk.errors import KwkError
 from kwk.plots import target_distribution
 from kwk.spec import resolve
 from kwk.ui.runtime import ensure_navigation
+from kwk.ui.data_kind import kind_settings
 from kwk.ui.state import need_data, profile_kinds, session_spec, show_error
 
 ensure_navigation()
@@ -30,6 +31,8 @@ if ss.target is None:
     st.info("Pick the target column above. Good targets are outcomes you would like to know "
             "in advance: a diagnosis, a price, whether a customer leaves.", icon="🎯")
     st.stop()
+
+kind_settings()
 
 left, right = st.columns([2, 3], gap="large")
 with left:

@@ -10,7 +10,7 @@ from kwk.errors import SpecError
 from kwk.layers import CATALOG
 from kwk.plots import network_diagram
 from kwk.spec import check_stack, dumps, loads, output_units
-from kwk.templates import TEMPLATES
+from kwk.templates import TEMPLATES, data_kind
 from kwk.ui.forms import params_form
 from kwk.ui.model_info import try_stack_info
 from kwk.ui.runtime import ensure_navigation
@@ -38,7 +38,7 @@ def label(i: int, layer: dict) -> str:
 left, right = st.columns([5, 6], gap="large")
 with left:
     t1, t2 = st.columns([3, 1])
-    kind = "images" if ss.data is not None and ss.data.image_shape is not None else None
+    kind = ss.data_kind
     # the templates made for this kind of data come first
     names = sorted(TEMPLATES, key=lambda n: TEMPLATES[n].get("kind") != kind)
     tpl = t1.selectbox("Start from a template", names, key=f"template_{kind}",
@@ -126,7 +126,15 @@ with left:
                 if d["target"] in cols:
                     ss.target, ss.task = d["target"], d["task"]
                 ss.kinds = {c: k for c, k in d["kinds"].items() if c in cols}
-                if d["features"] is not None:
+                kind = data_kind(d)
+                if kind == "series":
+                    ss.sequence = dict(d["sequence"])
+                elif kind == "text":
+                    ss.text = {**d["text"], "column": (d["features"] or [None])[0]}
+                elif kind == "images":
+                    ss.image_shape = list(d["image_shape"])
+                ss.data_kind = kind
+                if d["features"] is not None and kind in ("table", "series"):
                     ss.roles = {c: ("feature" if c in d["features"] else "ignore")
                                 for c in cols if c != ss.target}
                 st.success("Spec loaded.")
@@ -151,7 +159,8 @@ with right:
             total = sum(r["params"] for r in rows)
             c1, c2, c3 = st.columns(3)
             c1.metric("Inputs", n_in, help="Encoded input columns: one per number, one per "
-                      "category label, three per date.")
+                      "category label, three per date (times the window's rows for a time "
+                      "series; one raw text for a text model).")
             c2.metric("Layers", len(rows) - 1)
             c3.metric("Weights to learn", f"{total:,}")
             tab_shapes, tab_diagram, tab_code = st.tabs(["Shapes", "Diagram", "Keras code"])

@@ -38,6 +38,10 @@ if ss.data is None or not ss.target:  # reloaded mid-training: the job is shown 
 else:
     with st.form("training_form", border=True):
         st.markdown("**Training options**")
+        if ss.get("data_kind") == "series":
+            st.caption("🕒 Time series: validation is always a **holdout by time** — the "
+                       "validation and test fractions are the latest periods, and k-fold or a "
+                       "split column is not used (they would train on the future).")
         values = params_form(TRAINING_PARAMS, ss.spec["training"],
                              key_prefix=f"tr{ss.get('spec_version', 0)}", columns=3)
         vcols = ["—"] + [str(c) for c in ss.data.df.columns if c != ss.target]

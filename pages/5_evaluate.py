@@ -49,9 +49,45 @@ if not ev:
     st.warning("This run's predictions were not saved, so only its metrics can be shown.")
     st.stop()
 y, out = ev["y"], np.asarray(ev["out"])
-names = ["Charts"] + (["Decision threshold"] if task == "binary" else []) + \
-    ["Importance", "Profiler", "Report"]
+seq, text = spec["data"].get("sequence"), spec["data"].get("text")
+per_column = not (seq or text)  # importance and the profiler change one column of one row
+names = ["Charts"] + (["Forecast"] if seq else []) + \
+    (["Decision threshold"] if task == "binary" else []) + \
+    (["Importance", "Profiler"] if per_column else []) + ["Report"]
 tabs = dict(zip(names, st.tabs(names)))
+if not per_column:
+    st.caption("Column importance and the profiler are for tables and pictures: a "
+               + ("forecast reads a whole window of rows." if seq else "text model reads words, "
+                  "not columns."))
+
+if seq:
+    with tabs["Forecast"]:
+        df_s = run_data(run)
+        naive = np.asarray(ev["baseline_out"], dtype=float)
+        if df_s is None or "test_rows" not in ev:
+            st.info("Load the data this run was trained on (Data page) to see the forecast "
+                    "against its dates; shown here in test order.", icon="📂")
+            st.plotly_chart(plots.forecast_chart(np.arange(len(y)), y, out, naive), key="fc_plain")
+        else:
+            rows = df_s.iloc[ev["test_rows"]]
+            times = pd.to_datetime(rows[seq["time"]], errors="coerce", format="mixed")
+            times = times if times.notna().all() else rows[seq["time"]].to_numpy()
+            groups = rows[seq["group"]].astype(str).to_numpy() if seq["group"] else None
+            pick = None
+            if groups is not None:
+                opts = list(dict.fromkeys(groups))
+                pick = st.selectbox("Series", opts, key="fc_series",
+                                    help=f"One line per value of '{seq['group']}'.")
+            mask = groups == pick if groups is not None else np.ones(len(y), bool)
+            st.plotly_chart(plots.forecast_chart(np.asarray(times)[mask], np.asarray(y)[mask],
+                                                 out[mask], naive[mask],
+                                                 f"Forecast of {spec['data']['target']} on the "
+                                                 "test period" + (f" · {pick}" if pick else "")),
+                            key="fc")
+        st.caption(f"Each point is forecast from the {seq['window']} rows before it "
+                   f"({seq['horizon']} row(s) ahead). The dotted line repeats the window's last "
+                   "value: the naive forecast a model has to beat. The test period comes after "
+                   "every row the model was trained or tuned on.")
 
 with tabs["Charts"]:
     if task == "regression":
@@ -120,8 +156,10 @@ df = run_data(run)
 need_data_msg = ("Load the data this run was trained on (same file) on the **Data** page to "
                  "compute this: it needs the original rows.")
 
-with tabs["Importance"]:
-    if df is None or "test_rows" not in ev:
+with tabs.get("Importance", st.empty()):
+    if not per_column:
+        pass
+    elif df is None or "test_rows" not in ev:
         st.info(need_data_msg, icon="📂")
     else:
         st.caption("How much worse the model gets on the test rows when one input column is "
@@ -145,8 +183,10 @@ with tabs["Importance"]:
         if imp is not None:
             st.plotly_chart(plots.importance_chart(imp), key="imp_chart")
 
-with tabs["Profiler"]:
-    if df is None:
+with tabs.get("Profiler", st.empty()):
+    if not per_column:
+        pass
+    elif df is None:
         st.info(need_data_msg, icon="📂")
     else:
         b = cached_bundle(run["dir"])

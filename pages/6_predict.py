@@ -29,15 +29,29 @@ for col, (name, label, mime) in zip(d, files):
     if data is not None:
         col.download_button(label, data, file_name=name, mime=mime, key=f"dl_{name}",
                             on_click="ignore")
-st.caption("The model's input is the encoded feature matrix; `preprocess.json` in the run folder "
-           "and the training script hold the preprocessing. Predictions below apply it for you.")
+seq, text = spec["data"].get("sequence"), spec["data"].get("text")
+if text:
+    st.caption("The model takes raw text: `keras.saving.load_model('model.keras')` then "
+               "`model.predict(tf.constant([['some text']]))` gives the class probabilities.")
+else:
+    st.caption("The model's input is the encoded feature matrix; `preprocess.json` in the run "
+               "folder and the training script hold the preprocessing. Predictions below apply "
+               "it for you.")
 with st.expander("Preview the training script"):
     st.code((store().file_bytes(run_id, "train_script.py") or b"").decode(), language="python")
 
 st.subheader("Predict new rows")
 feats = spec["data"]["features"]
-st.caption(f"Upload rows with the same columns ({', '.join(feats[:12])}{'…' if len(feats) > 12 else ''}); "
-           "the target column is optional and missing values are fine.")
+if seq:
+    need = list(dict.fromkeys([*feats, seq["time"], *([seq["group"]] if seq["group"] else [])]))
+    st.caption(f"Upload the recent history of each series with the columns "
+               f"{', '.join(need[:12])}. Every row with at least {seq['window']} rows of history "
+               f"(itself included) gets the forecast of '{spec['data']['target']}' "
+               f"{seq['horizon']} row(s) later; earlier rows stay empty.")
+else:
+    st.caption(f"Upload rows with the same columns ({', '.join(feats[:12])}"
+               f"{'…' if len(feats) > 12 else ''}); the target column is optional and missing "
+               "values are fine.")
 up = st.file_uploader("New rows (or a .zip of pictures for an image model)",
                       type=["csv", "tsv", "txt", "xlsx", "parquet", "jsonl", "zip"],
                       key="pred_upload")

@@ -16,8 +16,11 @@ def param_widget(p: Param, value, key: str):
         return st.selectbox(label, opts, index=opts.index(value) if value in opts else 0,
                             help=p.help, key=key)
     if p.kind == "int":
-        if p.nullable and value is None:
-            value = p.min or 0
+        if p.nullable:  # e.g. Embedding's vocabulary size: empty means "automatic"
+            on = st.checkbox(f"set {label}", value=value is not None, key=key + "_on", help=p.help)
+            if not on:
+                return None
+            value = int(p.min or 0) if value is None else value
         return int(st.number_input(label, value=int(value), step=1,
                                    min_value=int(p.min) if p.min is not None else None,
                                    max_value=int(p.max) if p.max is not None else None,

@@ -15,7 +15,10 @@ def _encoded_inputs(fingerprint: str, data_json: str, _df) -> tuple[int, int]:
     from kwk.preprocess import Preprocessor
     data = json.loads(data_json)
     pre = Preprocessor.fit(_df, {"data": data})
-    return len(pre.input_names), max(len(pre.classes), 1)
+    if data.get("text"):
+        return 1, max(len(pre.classes), 1)  # one raw text per row
+    width = data["sequence"]["window"] if data.get("sequence") else 1  # a window of rows
+    return width * len(pre.input_names), max(len(pre.classes), 1)
 
 
 def stack_info(spec: dict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import json
 
+import pandas as pd
 import streamlit as st
 
 from kwk.data import LoadedData, load
@@ -24,6 +25,10 @@ def init() -> None:
     ss.setdefault("selected_layer", 0)
     ss.setdefault("job", None)
     ss.setdefault("run_id", None)
+    ss.setdefault("data_kind", "table")  # table | images | series | text
+    ss.setdefault("image_shape", None)   # [height, width, channels] for pixel columns
+    ss.setdefault("sequence", None)      # data.sequence settings for time series
+    ss.setdefault("text", None)          # data.text settings (+ "column") for text
 
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=8, ttl=3600)
@@ -64,22 +69,37 @@ def cached_profile(fingerprint: str, kinds_json: str, target: str | None, _df) -
     return profile(_df, kinds=json.loads(kinds_json), target=target)
 
 
-def set_data(ld: LoadedData, target: str | None = None) -> None:
-    """Start over with new data: roles, kinds and target reset; layers and training kept."""
+def set_data(ld: LoadedData, target: str | None = None, sample_key: str | None = None) -> None:
+    """Start over with new data: roles, kinds and target reset; layers and training kept
+    unless they do not suit the new kind of data (pictures, time series, text, table)."""
     ss = st.session_state
-    was_images = ss.get("data") is not None and ss.data.image_shape is not None
-    is_images = ld.image_shape is not None
-    if is_images != was_images:  # a sensible starting stack for the new kind of data
-        from kwk.layers import CATALOG
-        from kwk.templates import TEMPLATES
-        image_layers = any(CATALOG[layer["type"]].category.startswith("Image")
-                           for layer in ss.spec["layers"])
-        if is_images or image_layers:
-            name = "Small CNN (images)" if is_images else "Small MLP"
-            ss.spec["layers"] = copy.deepcopy(TEMPLATES[name]["layers"])
-            ss.spec_version = ss.get("spec_version", 0) + 1
     ss.data, ss.kinds, ss.roles, ss.task = ld, {}, {}, "auto"
     ss.target = target if target in ld.df.columns else None
+    ss.image_shape = list(ld.image_shape) if ld.image_shape is not None else None
+    ss.sequence, ss.text = None, None
+    kind = "images" if ld.image_shape is not None else "table"
+    if sample_key is not None:
+        from kwk.samples import SAMPLES
+        smp = SAMPLES[sample_key]
+        if smp.sequence:
+            kind, ss.sequence = "series", dict(smp.sequence)
+        elif smp.text:
+            kind, ss.text = "text", dict(smp.text)
+    set_kind(kind)
+
+
+def set_kind(kind: str) -> bool:
+    """Declare the kind of data; the layer stack is replaced by the kind's template when the
+    current one does not suit it. Returns True when the stack was replaced."""
+    from kwk.templates import DEFAULT_FOR_KIND, TEMPLATES, fits_kind
+    ss = st.session_state
+    ss.data_kind = kind
+    if fits_kind(ss.spec["layers"], kind) or (kind == "table" and not ss.spec["layers"]):
+        return False
+    ss.spec["layers"] = copy.deepcopy(TEMPLATES[DEFAULT_FOR_KIND[kind]]["layers"])
+    ss.spec_version = ss.get("spec_version", 0) + 1
+    ss.selected_layer = 0
+    return True
 
 
 def current_profile() -> dict | None:
@@ -111,9 +131,30 @@ def session_spec() -> dict:
                     and ss.roles.get(str(c), "feature") == "feature" and str(c) in usable]
     spec["data"] = {"target": ss.target, "features": features, "task": ss.task,
                     "kinds": dict(ss.kinds), "validation_column": ss.get("validation_column")}
-    if ld is not None and ld.image_shape is not None:
-        spec["data"]["image_shape"] = list(ld.image_shape)
-        spec["data"]["features"] = [c for c in map(str, ld.df.columns) if c.startswith("px_")]
+    kind = ss.get("data_kind", "table")
+    if ld is None:
+        return spec
+    cols = [str(c) for c in ld.df.columns]
+    if kind == "images" and ss.image_shape:
+        spec["data"]["image_shape"] = list(ss.image_shape)
+        px = [c for c in cols if c.startswith("px_")]
+        if not px:  # the numeric columns, in order, except the target (and ignored ones)
+            px = [c for c in cols if c != ss.target and ss.roles.get(c, "feature") == "feature"
+                  and pd.api.types.is_numeric_dtype(ld.df[c])]
+        spec["data"]["features"] = px
+    elif kind == "series" and ss.sequence and ss.sequence.get("time"):
+        spec["data"]["sequence"] = dict(ss.sequence)
+        if features is not None:  # the target's own past values are inputs too
+            seq = ss.sequence
+            features = [c for c in features if c not in (seq["time"], seq.get("group"))]
+            spec["data"]["features"] = [ss.target, *features]
+        if spec["training"]["validation"] != "holdout":
+            spec["training"]["validation"] = "holdout"  # time series are split by time
+    elif kind == "text" and ss.text:
+        t = dict(ss.text)
+        column = t.pop("column", None)
+        spec["data"]["text"] = t
+        spec["data"]["features"] = [column] if column else None
     return spec
 
 

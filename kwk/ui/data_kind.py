@@ -1,0 +1,122 @@
+"""The Target page's "kind of data" choice: a table, pictures in pixel columns, time series or
+text, with the settings each kind needs (image shape; time, series, window and horizon; text
+column, vocabulary and length)."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from kwk.spec import SEQUENCE_PARAMS, TEXT_PARAMS
+from kwk.templates import DEFAULT_FOR_KIND
+from kwk.ui.state import profile_kinds, set_kind
+
+KIND_LABELS = {"table": "📋 Rows of a table", "images": "🖼️ Pictures (pixel columns)",
+               "series": "📈 Time series", "text": "📝 Text"}
+_HELP = {p.name: p.help for p in (*SEQUENCE_PARAMS, *TEXT_PARAMS)}
+
+
+def _guess_shape(n: int) -> list[int]:
+    for channels in (1, 3):
+        side = math.isqrt(n // channels)
+        if n % channels == 0 and side * side * channels == n:
+            return [side, side, channels]
+    return [1, n, 1]
+
+
+def kind_settings() -> None:
+    ss = st.session_state
+    df = ss.data.df
+    cols = [str(c) for c in df.columns]
+    kinds = profile_kinds()
+    kind = st.radio("What kind of data is it?", list(KIND_LABELS),
+                    index=list(KIND_LABELS).index(ss.data_kind), format_func=KIND_LABELS.get,
+                    horizontal=True, key="kind_radio",
+                    help="Rows of a table are independent examples. Pictures: each row holds "
+                         "the pixels of one image. Time series: rows are ordered in time and "
+                         "the model forecasts from the recent past. Text: one column holds "
+                         "text the model reads.")
+    if kind != ss.data_kind:
+        if set_kind(kind):
+            st.toast(f"The layers were replaced by the '{DEFAULT_FOR_KIND[kind]}' template, "
+                     "made for this kind of data.", icon="🧱")
+        st.rerun()
+    others = [c for c in cols if c != ss.target]
+    if kind == "images":
+        _image_settings(df, others)
+    elif kind == "series":
+        _series_settings(others, kinds)
+    elif kind == "text":
+        _text_settings(others, kinds)
+
+
+def _image_settings(df: pd.DataFrame, others: list[str]) -> None:
+    ss = st.session_state
+    if ss.data.image_shape is not None:
+        h, w, c = ss.data.image_shape
+        st.caption(f"Pictures of {h}×{w} pixels, {'grey' if c == 1 else 'colour'}, as read "
+                   "from the file.")
+        ss.image_shape = list(ss.data.image_shape)
+        return
+    pixels = [c for c in others if pd.api.types.is_numeric_dtype(df[c])
+              and ss.roles.get(c, "feature") == "feature"]
+    shape = ss.image_shape or _guess_shape(len(pixels))
+    c1, c2, c3 = st.columns(3)
+    h = c1.number_input("Height (pixels)", 1, 4096, int(shape[0]), key="img_h")
+    w = c2.number_input("Width (pixels)", 1, 4096, int(shape[1]), key="img_w")
+    ch = c3.selectbox("Channels", [1, 3], index=0 if shape[2] == 1 else 1, key="img_c",
+                      format_func=lambda v: "1 (grey)" if v == 1 else "3 (colour, RGB)")
+    ss.image_shape = [int(h), int(w), int(ch)]
+    st.caption(f"The {len(pixels):,} numeric columns other than the target are the pixels, "
+               "row by row, in column order. Mark any other column 'ignore' on the Data page.")
+
+
+def _series_settings(others: list[str], kinds: dict) -> None:
+    ss = st.session_state
+    seq = dict(ss.sequence or {})
+    dates = [c for c in others if kinds.get(c) == "datetime"]
+    time_opts = dates + [c for c in others if c not in dates]
+    if not time_opts:
+        st.warning("A time series needs a column that orders the rows in time.", icon="📈")
+        return
+    c1, c2, c3, c4 = st.columns([3, 3, 2, 2])
+    t = seq.get("time") if seq.get("time") in time_opts else time_opts[0]
+    time = c1.selectbox("Time column", time_opts, index=time_opts.index(t), key="seq_time",
+                        help=_HELP["time"])
+    group_opts = ["— one series —"] + [c for c in others if c != time
+                                       and kinds.get(c) in ("categorical", "identifier", "boolean")]
+    g = seq.get("group") if seq.get("group") in group_opts else group_opts[0]
+    group = c2.selectbox("Series (group) column", group_opts, index=group_opts.index(g),
+                         key="seq_group", help=_HELP["group"])
+    window = c3.number_input("Look-back window (rows)", 1, 1000, int(seq.get("window", 12)),
+                             key="seq_window", help=_HELP["window"])
+    horizon = c4.number_input("Horizon (rows ahead)", 1, 1000, int(seq.get("horizon", 1)),
+                              key="seq_horizon", help=_HELP["horizon"])
+    ss.sequence = {"time": time, "group": None if group == group_opts[0] else group,
+                   "window": int(window), "horizon": int(horizon)}
+    st.caption("🕒 The split is **chronological**: the model trains on the earliest period, is "
+               "tuned on the next and tested on the latest, so it never learns from the future. "
+               "Each forecast sees the last rows of its own series.")
+
+
+def _text_settings(others: list[str], kinds: dict) -> None:
+    ss = st.session_state
+    txt = dict(ss.text or {})
+    texts = [c for c in others if kinds.get(c) == "text"]
+    opts = texts + [c for c in others if c not in texts]
+    col = txt.get("column") if txt.get("column") in opts else opts[0]
+    c1, c2, c3 = st.columns([3, 2, 2])
+    column = c1.selectbox("Text column", opts, index=opts.index(col), key="text_column",
+                          help="The column that holds the text the model reads.")
+    max_tokens = c2.number_input("Vocabulary (words kept)", 10, 200_000,
+                                 int(txt.get("max_tokens", 10_000)), step=500,
+                                 key="text_max_tokens", help=_HELP["max_tokens"])
+    length = c3.number_input("Words read per text", 1, 5000, int(txt.get("sequence_length", 100)),
+                             key="text_length", help=_HELP["sequence_length"])
+    ss.text = {"column": column, "max_tokens": int(max_tokens), "sequence_length": int(length)}
+    words = ss.data.df[column].dropna().astype(str).str.split().str.len()
+    if len(words):
+        st.caption(f"Texts in '{column}' have {int(words.median())} words (median), "
+                   f"{int(words.quantile(0.9))} at the 90th percentile. The model itself turns "
+                   "raw text into word numbers, so the saved model takes text as it is.")
