@@ -529,6 +529,9 @@ def _text_feature(df: pd.DataFrame, features, target: str, kinds: dict) -> list[
     if features is None:
         found = [c for c in cols if c != target
                  and (kinds.get(c) or infer_kind(df[c])[0]) == "text"]
+        if not found:  # short or repetitive texts can look like categories: words per value
+            found = [c for c in cols if c != target and not ptypes.is_numeric_dtype(df[c])
+                     and df[c].dropna().astype(str).head(2000).str.split().str.len().median() >= 2]
     else:
         found = list(dict.fromkeys(features))
         missing = [c for c in found if c not in cols]

@@ -54,11 +54,14 @@ SEQUENCE_CASES = [
     {"type": "Conv1D", "filters": 5, "kernel_size": 3, "padding": "same"},
     {"type": "MaxPooling1D", "pool_size": 2}, {"type": "AveragePooling1D", "pool_size": 3},
     {"type": "GlobalMaxPooling1D"}, {"type": "GlobalAveragePooling1D"},
+    {"type": "TimeDistributed", "layer": "Dense", "units": 7, "activation": "tanh"},
 ]
+TEXT_CASES = [{"type": "Embedding", "input_dim": 50, "output_dim": 6},
+              {"type": "Embedding", "input_dim": None, "output_dim": 4, "mask_zero": True}]
 
 
 def test_cases_cover_the_catalog():
-    assert {c["type"] for c in LAYER_CASES + IMAGE_CASES + SEQUENCE_CASES} == set(CATALOG)
+    assert {c["type"] for c in LAYER_CASES + IMAGE_CASES + SEQUENCE_CASES + TEXT_CASES} == set(CATALOG)
 
 
 @pytest.mark.parametrize("layer", SEQUENCE_CASES, ids=lambda c: c["type"] + str(len(c)))
@@ -82,6 +85,49 @@ def test_sequence_layer_matches_keras(layer):
             if isinstance(c.get(key), dict):
                 c[key]["config"].pop("name", None)
     assert c1 == c2, code
+
+
+@pytest.mark.parametrize("layer", TEXT_CASES, ids=lambda c: str(c["input_dim"]))
+def test_text_model_matches_keras(layer):
+    """Raw strings in: TextVectorization learns the vocabulary, Embedding (its size filled in
+    from data.text when empty) and a GRU; shapes, weights and generated code agree."""
+    import numpy as np
+
+    from kwk.preprocess import model_input
+    texts = np.array([["the cat sat"], ["a dog ran far"], ["the dog sat down"]] * 4, dtype=object)
+    spec = normalize({"data": {"target": "y", "task": "multiclass",
+                               "text": {"max_tokens": 50, "sequence_length": 6}},
+                      "layers": [layer, {"type": "GRU", "units": 3}]})
+    model = build_model(spec, 1, 3, adapt=texts)
+    rows = check_stack(spec, 1, 3)
+    assert rows[1]["shape"] == (6, layer["output_dim"])
+    assert sum(r["params"] for r in rows) == model.count_params()
+    assert model.predict(model_input(texts[:2]), verbose=0).shape == (2, 3)
+    code = layer_code({**spec["layers"][0], "input_dim": spec["layers"][0]["input_dim"] or 50})
+    made = eval(code, {"layers": keras.layers, "keras": keras})
+    built = model.get_layer("1_embedding")
+    c1 = {k: v for k, v in built.get_config().items() if k != "name"}
+    c2 = {k: v for k, v in made.get_config().items() if k != "name"}
+    assert c1 == c2, code
+
+
+def test_text_stack_errors_name_the_fix():
+    from kwk.errors import SpecError
+    text = {"max_tokens": 100, "sequence_length": 10}
+    with pytest.raises(SpecError, match="starts with an Embedding layer"):
+        check_stack(normalize({"data": {"target": "y", "task": "binary", "text": text},
+                               "layers": [{"type": "Dense", "units": 4}]}), 1)
+    with pytest.raises(SpecError, match="Move the Embedding"):
+        check_stack(normalize({"data": {"target": "y", "task": "binary", "text": text},
+                               "layers": [{"type": "Dropout", "rate": 0.1},
+                                          {"type": "Embedding", "output_dim": 4},
+                                          {"type": "GlobalAveragePooling1D"}]}), 1)
+    with pytest.raises(SpecError, match="needs text data"):
+        check_stack(normalize({"data": {"target": "y", "task": "binary"},
+                               "layers": [{"type": "Embedding", "input_dim": 10}]}), 5)
+    with pytest.raises(SpecError, match="a sequence .steps, features."):
+        check_stack(normalize({"data": {"target": "y", "task": "binary", "text": text},
+                               "layers": [{"type": "Embedding", "output_dim": 4}]}), 1)
 
 
 def test_the_issue_s_sequence_message():

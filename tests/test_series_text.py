@@ -1,0 +1,228 @@
+"""Time series (windows per series, chronological split, no future leakage, naive baseline)
+and text (one raw-text column) in the engine, the CLI and the generated script."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kwk.errors import DataError, SpecError
+from kwk.series import (
+    chronological_roles,
+    make_windows,
+    prediction_windows,
+    series_order,
+    time_values,
+    window_positions,
+)
+from kwk.spec import normalize, resolve
+from kwk.train import prepare
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def sales(n=60, stores=("a", "b"), seed=0):
+    rng = np.random.default_rng(seed)
+    frames = []
+    for k, s in enumerate(stores):
+        t = np.arange(n)
+        frames.append(pd.DataFrame({"day": pd.date_range("2024-03-01", periods=n).strftime("%Y-%m-%d"),
+                                    "shop": s, "temp": rng.normal(10, 3, n).round(1),
+                                    "y": (100 * (k + 1) + 10 * np.sin(t / 3) + t).round(2)}))
+    df = pd.concat(frames, ignore_index=True)
+    return df.sample(frac=1.0, random_state=seed).reset_index(drop=True)  # any row order
+
+
+def seq_spec(window=5, horizon=1, group="shop", **data):
+    return {"data": {"target": "y", "sequence": {"time": "day", "group": group, "window": window,
+                                                 "horizon": horizon}, **data},
+            "layers": [{"type": "LSTM", "units": 4}], "training": {"epochs": 2}}
+
+
+# ------------------------------------------------------------------ windowing primitives
+
+def test_time_values_reads_dates_and_numbers():
+    assert np.all(np.diff(time_values(pd.Series(["2024-01-02", "2024-01-10", "2025-01-01"]))) > 0)
+    np.testing.assert_array_equal(time_values(pd.Series([3, 1, 2])), [3.0, 1.0, 2.0])
+    assert np.isnan(time_values(pd.Series(["2024-01-02", "not a date"]))[1])
+
+
+def test_windows_never_cross_series_and_targets_follow_the_window():
+    df = pd.DataFrame({"t": [3, 1, 2, 1, 2, 3, 4], "g": ["x", "x", "x", "y", "y", "y", "y"],
+                       "v": [30, 10, 20, 1, 2, 3, 4]})
+    order, times = series_order(df, "t", "g")
+    rows = df.iloc[order]
+    assert rows["v"].tolist() == [10, 20, 30, 1, 2, 3, 4]
+    groups = rows["g"].to_numpy()
+    starts, targets = window_positions(groups, 2, 1)
+    # x: [10,20]->30 ; y: [1,2]->3, [2,3]->4
+    assert [(rows["v"].iloc[s], rows["v"].iloc[t]) for s, t in zip(starts, targets)] == \
+        [(10, 30), (1, 3), (2, 4)]
+    X = make_windows(rows[["v"]].to_numpy(float), starts, 2)
+    assert X.tolist() == [[10, 20], [1, 2], [2, 3]]
+    assert prediction_windows(groups, 2).tolist() == [0, 1, 3, 4, 5]
+    assert make_windows(np.zeros((0, 3)), np.array([], int), 4).shape == (0, 12)
+
+
+def test_chronological_roles_cut_the_distinct_times():
+    times = np.repeat(np.arange(20.0), 3)  # 3 series sharing the same 20 days
+    roles = chronological_roles(times, 0.15, 0.15)
+    assert roles[times < 14].max() == 0 and set(roles[(times >= 14) & (times < 17)]) == {1}
+    assert set(roles[times >= 17]) == {2}
+
+
+# ------------------------------------------------------------------ prepare: no leakage
+
+def test_series_split_is_chronological_without_future_leakage():
+    df = sales()
+    p = prepare(df, seq_spec(window=5))
+    t = pd.to_datetime(df["day"])
+    tr_t, va_t, te_t = (t.iloc[p.rows[k]] for k in ("train", "validation", "test"))
+    assert tr_t.max() < va_t.min() and va_t.max() < te_t.min()  # targets by period
+    assert p.X["train"].shape[1] == 5 * 2  # window x (y, temp)
+    # every training window's inputs come before its target, within its own series
+    first_val = va_t.min()
+    assert p.work["day"].pipe(pd.to_datetime)[p.work.index].notna().all()
+    # preprocessing statistics come from the training period only
+    train_rows = df[pd.to_datetime(df["day"]) < first_val]
+    col = next(c for c in p.pre.state["columns"] if c["name"] == "temp")
+    assert col["mean"] == pytest.approx(train_rows["temp"].mean())
+    assert p.pre.state["target"]["mean"] == pytest.approx(train_rows["y"].mean())
+    # the naive baseline is the window's last target value
+    last_input = p.X["test"][:, -2] * p.pre.state["columns"][0]["std"] + p.pre.state["columns"][0]["mean"]
+    np.testing.assert_allclose(p.extra["naive"]["test"], last_input, rtol=1e-4)
+
+
+def test_changing_the_future_does_not_change_training():
+    df = sales()
+    p1 = prepare(df, seq_spec())
+    cut = pd.to_datetime(df["day"]).iloc[p1.rows["validation"]].min()
+    df2 = df.copy()
+    future = pd.to_datetime(df2["day"]) >= cut
+    df2.loc[future, ["y", "temp"]] = df2.loc[future, ["y", "temp"]] * 10 + 999
+    p2 = prepare(df2, seq_spec())
+    np.testing.assert_array_equal(p1.X["train"], p2.X["train"])
+    np.testing.assert_array_equal(p1.y["train"], p2.y["train"])
+
+
+def test_series_settings_are_checked_with_clear_messages():
+    df = sales(n=30)
+    with pytest.raises(SpecError, match="must be 'holdout'"):
+        resolve({**seq_spec(), "training": {"validation": "kfold"}}, df)
+    with pytest.raises(SpecError, match="time column 'when'"):
+        resolve(seq_spec() | {"data": {"target": "y", "sequence": {"time": "when"}}}, df)
+    with pytest.raises(SpecError, match="too few for a look-back window of 40"):
+        resolve(seq_spec(window=40), df)
+    with pytest.raises(SpecError, match="not numeric"):
+        resolve({**seq_spec(), "data": {**seq_spec()["data"], "target": "shop",
+                                        "sequence": {"time": "day", "window": 3}}}, df)
+    with pytest.raises(SpecError, match="data.sequence.time must name"):
+        normalize({"data": {"target": "y", "sequence": {"window": 3}}})
+    with pytest.raises(SpecError, match="one kind of data"):
+        normalize({"data": {"target": "y", "sequence": {"time": "day"},
+                            "text": {"max_tokens": 100}}})
+    with pytest.raises(DataError, match="share the time"):  # two stores mixed as one series
+        prepare(df, seq_spec(group=None))
+
+
+def test_rows_without_time_are_left_out_with_a_note():
+    df = sales()
+    df.loc[[0, 5], "day"] = "unknown"
+    p = prepare(df, seq_spec())
+    assert any("2 row(s) with a missing or unreadable time" in n for n in p.notes)
+
+
+# ------------------------------------------------------------------ text
+
+def reviews(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    good, bad = "great lovely superb fine".split(), "awful broken poor sad".split()
+    rows = []
+    for i in range(n):
+        lab = "pos" if i % 2 else "neg"
+        words = list(rng.choice(good if lab == "pos" else bad, 3)) + list(rng.choice(["the", "it", "was"], 3))
+        rows.append({"review": " ".join(words), "stars": 5 - 3 * (lab == "neg"), "label": lab})
+    return pd.DataFrame(rows)
+
+
+def test_text_resolve_finds_the_text_column_or_explains():
+    df = reviews()
+    text = {"max_tokens": 100, "sequence_length": 8}
+    spec, notes = resolve({"data": {"target": "label", "text": text},
+                           "layers": [{"type": "Embedding", "output_dim": 4},
+                                      {"type": "GlobalAveragePooling1D"}]}, df)
+    assert spec["data"]["features"] == ["review"] and spec["layers"][0]["input_dim"] == 100
+    assert any("reads the column 'review'" in n for n in notes)
+    df2 = df.assign(other=df["review"].str.upper() + " extra words here")
+    with pytest.raises(SpecError, match="exactly one text column; there are 2"):
+        resolve({"data": {"target": "label", "text": text}}, df2,
+                {"review": "text", "other": "text"})
+    with pytest.raises(SpecError, match="none was found"):
+        resolve({"data": {"target": "label", "text": text}}, df[["stars", "label"]])
+
+
+def test_text_model_trains_and_predicts_raw_strings(tmp_path):
+    from kwk.bundle import load_bundle, save_bundle
+    from kwk.train import Job
+    df = reviews()
+    df.loc[3, "review"] = None  # a missing text is an empty text
+    spec = {"data": {"target": "label", "text": {"max_tokens": 50, "sequence_length": 6}},
+            "layers": [{"type": "Embedding", "output_dim": 8},
+                       {"type": "GlobalAveragePooling1D"}],
+            "training": {"epochs": 40, "learning_rate": 0.02, "early_stopping_patience": 0}}
+    r = Job(prepare(df, spec)).run()
+    assert r.metrics["test"]["accuracy"] >= 0.9
+    assert "TF-IDF" in r.metrics["simple_model"]["name"]
+    save_bundle(r, tmp_path / "run", "reviews.csv", "fp", None)
+    b = load_bundle(tmp_path / "run")  # safe_mode load: no Python code in the model
+    pred = b.predict(pd.DataFrame({"review": ["great superb the", "awful poor it", None]}))
+    assert pred["prediction"].tolist()[:2] == ["pos", "neg"]
+
+
+# ------------------------------------------------------------------ CLI and script
+
+def _cli(*args, cwd):
+    env = {**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run([sys.executable, "-m", "kwk", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=900)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sample,epochs", [("store_sales", 30), ("news", 6)])
+def test_cli_sample_trains_and_the_script_reproduces(tmp_path, sample, epochs):
+    r = _cli("sample", sample, "--out", "d.csv", "--spec", "s.json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    spec = json.loads((tmp_path / "s.json").read_text())
+    spec["training"]["epochs"] = epochs
+    (tmp_path / "s.json").write_text(json.dumps(spec))
+    r = _cli("train", "d.csv", "--spec", "s.json", "--out", "run", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    m = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    if sample == "store_sales":  # the LSTM beats the naive last-value forecast
+        assert m["test"]["rmse"] < 0.9 * m["baseline"]["rmse"]
+        assert m["baseline"]["name"].startswith("naive")
+    else:
+        assert m["test"]["accuracy"] >= 0.85
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    s = subprocess.run([sys.executable, "train_script.py", str(tmp_path / "d.csv"), "out"],
+                       cwd=tmp_path / "run", env=env, capture_output=True, text=True, timeout=900)
+    assert s.returncode == 0, s.stderr[-3000:]
+    got = json.loads((tmp_path / "run" / "out" / "script_metrics.json").read_text())
+    key = "rmse" if sample == "store_sales" else "accuracy"
+    assert got[key] == pytest.approx(m["test"][key], rel=1e-5)
+    if sample == "store_sales":
+        assert got["naive_rmse"] == pytest.approx(m["baseline"]["rmse"], rel=1e-6)
+    r = _cli("predict", "run", "d.csv", "--out", "p.csv", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    pred = pd.read_csv(tmp_path / "p.csv")
+    assert pred["prediction"].notna().sum() > 0.9 * len(pred)
+
+
+def test_cli_sample_errors_and_short_history(tmp_path):
+    r = _cli("sample", "nope", "--out", "x.csv", cwd=tmp_path)
+    assert r.returncode == 2 and "Choose one of" in r.stderr
+    r = _cli("sample", cwd=tmp_path)
+    assert r.returncode == 0 and "store_sales" in r.stdout
