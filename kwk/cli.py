@@ -2,6 +2,7 @@
 
     python -m kwk profile DATA [--sheet S] [--target T]    profile as JSON on stdout
     python -m kwk train DATA --spec SPEC --out DIR          train; write the bundle to DIR
+        [--stream [--chunk-rows N]]                         ... reading a file in chunks
         [--distributed]                                     ... on TF_CONFIG's workers
     python -m kwk predict DIR DATA --out PRED.csv           predictions for new rows
     python -m kwk codegen SPEC --data DATA                  the training script on stdout
@@ -63,6 +64,13 @@ def _read_spec(path) -> dict:
 
 
 def cmd_profile(a) -> int:
+    if a.stream:
+        from kwk.stream import ChunkReader, profile_streamed
+        reader = ChunkReader(_stream_path(a), a.chunk_rows)
+        p = profile_streamed(reader, target=a.target)
+        json.dump(p, sys.stdout, indent=2, ensure_ascii=False, default=str)
+        sys.stdout.write("\n")
+        return 0
     from kwk.data import profile
     ld = _load(a)
     if a.target and a.target not in ld.df.columns:
@@ -127,7 +135,41 @@ def _train_job(prep, show: bool):
     return job.result
 
 
+def _stream_path(a) -> str:
+    if getattr(a, "sql", None) or not a.data:
+        raise KwkError("--stream reads a CSV or Parquet file.", "Give the file's path.")
+    return a.data
+
+
+def _train_streamed(a) -> int:
+    from kwk.bundle import save_bundle
+    from kwk.stream import ChunkReader, plan, train_streamed
+    if a.distributed:
+        raise KwkError("--stream and --distributed cannot be combined yet.",
+                       "Train streamed data on one machine, or give each worker data that fits.")
+    reader = ChunkReader(_stream_path(a), a.chunk_rows)
+    p = plan(reader, _read_spec(a.spec))
+    for n in p.notes:
+        print(f"note: {n}", file=sys.stderr)
+
+    def on_epoch(e, n, logs):
+        if not a.quiet:
+            shown = " ".join(f"{k}={v:.4f}" for k, v in logs.items() if v is not None)
+            print(f"epoch {e}/{n} {shown}", file=sys.stderr, flush=True)
+    res = train_streamed(p, on_epoch)
+    res.prepared.notes.append("No training script was written: the generated script reads the "
+                              "whole file into memory, which this data does not fit.")
+    out = save_bundle(res, a.out, reader.name, reader.fingerprint(), None)
+    from kwk.evaluate import headline
+    key, val = headline(res.metrics)
+    print(f"{res.message} Test {key}: {_r(val)} "
+          f"(baseline {_r(res.metrics['baseline'].get(key))}). Saved to {out}", file=sys.stderr)
+    return 0
+
+
 def _train(a) -> int:
+    if a.stream:
+        return _train_streamed(a)
     from kwk.bundle import save_bundle
     from kwk.codegen import generate_script
     from kwk.train import prepare
@@ -232,6 +274,13 @@ def cmd_sample(a) -> int:
     return 0
 
 
+def _stream_args(s) -> None:
+    s.add_argument("--stream", action="store_true",
+                   help="read a CSV or Parquet file in chunks (data larger than memory)")
+    s.add_argument("--chunk-rows", type=int, default=100_000, dest="chunk_rows",
+                   help="rows per chunk with --stream (default 100000)")
+
+
 def _sql_args(s) -> None:
     s.add_argument("--sql", help="read the data with this SQL query instead of a file")
     s.add_argument("--db", help="SQLAlchemy URL of the database (default: $KWK_DB_URL; prefer "
@@ -243,13 +292,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
     s = sub.add_parser("profile", help="profile a data file (JSON on stdout)")
     s.add_argument("data", nargs="?"); s.add_argument("--sheet"); s.add_argument("--target")
-    _sql_args(s)
+    _sql_args(s); _stream_args(s)
     s.set_defaults(fn=cmd_profile)
     s = sub.add_parser("train", help="train a spec on a data file")
     s.add_argument("data", nargs="?"); s.add_argument("--spec", required=True)
     _sql_args(s)
     s.add_argument("--out", required=True); s.add_argument("--sheet")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
+    _stream_args(s)
     s.add_argument("--distributed", action="store_true",
                    help="train with TensorFlow's MultiWorkerMirroredStrategy, configured from "
                         "TF_CONFIG (one worker without it); only the chief writes --out")

@@ -89,36 +89,49 @@ def baseline_output(task: str, y_train: np.ndarray, n: int, k: int) -> np.ndarra
     return np.tile(freq, (n, 1))
 
 
-def simple_model_output(task: str, X_train, y_train, X_test, k: int, seed: int = 0):
+def fit_simple_model(task: str, X_train, y_train, k: int, seed: int = 0):
     """Logistic regression (classification) or linear regression on the same inputs; for
-    texts, on their TF-IDF word weights."""
+    texts, on their TF-IDF word weights. Returns ``(predict(X) -> output, name)``."""
     import warnings
 
-    from sklearn.linear_model import LinearRegression, LogisticRegression
+    from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+    from sklearn.pipeline import make_pipeline
+    text = isinstance(X_train, np.ndarray) and X_train.dtype == object
+    prep = []
+    if text:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        prep = [TfidfVectorizer(max_features=20_000)]
+        X_train = X_train[:, 0]
+    suffix = " on TF-IDF" if text else ""
+
+    def cols(X):
+        return X[:, 0] if text else X
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if isinstance(X_train, np.ndarray) and X_train.dtype == object:
-            from sklearn.feature_extraction.text import TfidfVectorizer
-            tfidf = TfidfVectorizer(max_features=20_000)
-            X_train = tfidf.fit_transform(X_train[:, 0])
-            X_test = tfidf.transform(X_test[:, 0])
-            if task == "regression":
-                from sklearn.linear_model import Ridge
-                return Ridge().fit(X_train, y_train).predict(X_test), "ridge regression on TF-IDF"
-            if len(np.unique(y_train)) < 2:
-                return baseline_output(task, y_train, X_test.shape[0], k), "majority class"
-            m = LogisticRegression(max_iter=1000, random_state=seed).fit(X_train, y_train)
-            proba = np.zeros((X_test.shape[0], k))
-            proba[:, m.classes_.astype(int)] = m.predict_proba(X_test)
-            return proba, "logistic regression on TF-IDF"
         if task == "regression":
-            return LinearRegression().fit(X_train, y_train).predict(X_test), "linear regression"
+            m = make_pipeline(*prep, Ridge() if text else LinearRegression()).fit(X_train, y_train)
+            return (lambda X: m.predict(cols(X))), ("ridge regression" if text else
+                                                    "linear regression") + suffix
         if len(np.unique(y_train)) < 2:
-            return baseline_output(task, y_train, len(X_test), k), "majority class"
-        m = LogisticRegression(max_iter=1000, random_state=seed).fit(X_train, y_train)
-        proba = np.zeros((len(X_test), k))
-        proba[:, m.classes_.astype(int)] = m.predict_proba(X_test)
-        return proba, "logistic regression"
+            return (lambda X: baseline_output(task, y_train, len(X), k)), "majority class"
+        m = make_pipeline(*prep, LogisticRegression(max_iter=1000, random_state=seed))
+        m.fit(X_train, y_train)
+        known = m.classes_.astype(int)
+
+        def predict(X):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                proba = np.zeros((len(X), k))
+                proba[:, known] = m.predict_proba(cols(X))
+                return proba
+        return predict, "logistic regression" + suffix
+
+
+def simple_model_output(task: str, X_train, y_train, X_test, k: int, seed: int = 0):
+    """The simple model's output on ``X_test`` and its name (see :func:`fit_simple_model`)."""
+    predict, name = fit_simple_model(task, X_train, y_train, k, seed)
+    return predict(X_test), name
 
 
 def evaluate_prepared(model, prep) -> tuple[dict, dict]:

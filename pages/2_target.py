@@ -6,7 +6,7 @@ from kwk.errors import KwkError
 from kwk.plots import target_distribution
 from kwk.spec import resolve
 from kwk.ui.runtime import ensure_navigation
-from kwk.ui.data_kind import kind_settings
+from kwk.ui.data_kind import kind_preview, kind_settings
 from kwk.ui.state import need_data, profile_kinds, session_spec, show_error
 
 ensure_navigation()
@@ -61,6 +61,7 @@ with left:
     for w in leakage_suspects(df, ss.target, feats):
         st.warning(w, icon="🕵️")
 with right:
-    st.plotly_chart(target_distribution(df[ss.target], task, ss.target), key="target_dist")
+    if not kind_preview(df, ss.target):
+        st.plotly_chart(target_distribution(df[ss.target], task, ss.target), key="target_dist")
 
 st.page_link("pages/3_build.py", label="Next: build the network", icon="➡️")

@@ -40,7 +40,8 @@ with left:
     t1, t2 = st.columns([3, 1])
     kind = ss.data_kind
     # the templates made for this kind of data come first
-    names = sorted(TEMPLATES, key=lambda n: TEMPLATES[n].get("kind") != kind)
+    names = sorted(TEMPLATES, key=lambda n: 0 if TEMPLATES[n].get("kind", "table") == kind
+                   else 1 if "kind" not in TEMPLATES[n] else 2)
     tpl = t1.selectbox("Start from a template", names, key=f"template_{kind}",
                        help="Replaces the current layers with a ready-made stack.")
     t1.caption(TEMPLATES[tpl]["help"])

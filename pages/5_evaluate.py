@@ -134,6 +134,29 @@ if image and task != "regression":
                                   [classes[int(i)] for i in pred[wrong]],
                                   probs[wrong, pred[wrong]].tolist())
 
+if spec["data"].get("text") and task != "regression":
+    with tabs["Charts"]:
+        st.markdown("**Misclassified test texts** (most confident mistakes first)")
+        df_txt = run_data(run)
+        if df_txt is None or "test_rows" not in ev:
+            st.info("Load the data this run was trained on (Data page) to see its texts.")
+        else:
+            probs = out if out.ndim == 2 and out.shape[1] > 1 else \
+                np.c_[1 - out.reshape(-1), out.reshape(-1)]
+            pred = probs.argmax(1)
+            wrong = np.flatnonzero(pred != np.asarray(y).astype(int))
+            wrong = wrong[np.argsort(-probs[wrong, pred[wrong]])][:50]
+            if not len(wrong):
+                st.success("Every test text was classified correctly.")
+            else:
+                col = spec["data"]["features"][0]
+                st.dataframe(pd.DataFrame({
+                    "text": df_txt[col].iloc[ev["test_rows"][wrong]].to_numpy(),
+                    "actual": [classes[int(i)] for i in np.asarray(y)[wrong]],
+                    "predicted": [classes[int(i)] for i in pred[wrong]],
+                    "probability": probs[wrong, pred[wrong]]}), hide_index=True,
+                    width="stretch", column_config={"probability": st.column_config.NumberColumn(format="%.3f")})
+
 if "Decision threshold" in tabs:
     with tabs["Decision threshold"]:
         st.caption(f"A row is predicted **{classes[1]}** when its probability is at least the "

@@ -120,3 +120,31 @@ def _text_settings(others: list[str], kinds: dict) -> None:
         st.caption(f"Texts in '{column}' have {int(words.median())} words (median), "
                    f"{int(words.quantile(0.9))} at the 90th percentile. The model itself turns "
                    "raw text into word numbers, so the saved model takes text as it is.")
+
+
+def kind_preview(df: pd.DataFrame, target: str) -> bool:
+    """A picture of the data for its kind (the target over time; example texts). Returns False
+    when the kind has none, so the page shows the target's distribution instead."""
+    ss = st.session_state
+    if ss.data_kind == "series" and ss.sequence and ss.sequence.get("time") in df.columns:
+        from kwk.plots import series_chart
+        from kwk.series import series_order
+        seq = ss.sequence
+        order, _ = series_order(df, seq["time"], seq["group"])
+        rows = df.iloc[order]
+        times = pd.to_datetime(rows[seq["time"]], errors="coerce", format="mixed")
+        x = times if times.notna().mean() > 0.9 else rows[seq["time"]]
+        groups = rows[seq["group"]].astype(str) if seq["group"] else None
+        st.plotly_chart(series_chart(x, pd.to_numeric(rows[target], errors="coerce"), groups,
+                                     target), key="series_preview")
+        if groups is not None and groups.nunique() > 8:
+            st.caption(f"Showing 8 of {groups.nunique()} series.")
+        return True
+    if ss.data_kind == "text" and ss.text and ss.text.get("column") in df.columns:
+        col = ss.text["column"]
+        ex = df[[col, target]].dropna().groupby(target, sort=True).head(2)
+        st.markdown("**Example texts per class**" if ex[target].nunique() <= 20 else
+                    "**Example texts**")
+        st.dataframe(ex.head(40), hide_index=True, width="stretch")
+        return False
+    return False

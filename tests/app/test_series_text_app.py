@@ -63,6 +63,7 @@ def test_news_text_classification_end_to_end():
     goto(at, "5_evaluate")
     no_crash(at)
     assert "Importance" not in [t.label for t in at.tabs]
+    assert "Misclassified test texts" in texts(at)
     goto(at, "6_predict")
     at.button(key="pred_current").click().run()
     no_crash(at)
