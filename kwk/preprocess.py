@@ -255,19 +255,26 @@ class Preprocessor:
     def encode_rows(self, df: pd.DataFrame) -> np.ndarray:
         """Encode raw rows (original column names, missing values allowed) -> float32 matrix."""
         self.check_columns(df)
-        blocks = []
+        # Filled column by column into one float32 matrix: no list of blocks and no copies,
+        # so encoding a chunk needs little more than the result.
+        out = np.empty((len(df), len(self.input_names)), dtype=np.float32)
+        j = 0
         for col in self.state["columns"]:
             s = df[col["name"]]
             if col["kind"] == "numeric":
-                blocks.append(_scale(to_number(s), col)[:, None])
+                out[:, j] = _scale(to_number(s), col)
+                j += 1
             elif col["kind"] == "datetime":
                 parts = date_parts(s)
-                blocks += [_scale(parts[p], col["parts"][p])[:, None] for p in DATE_PARTS]
+                for p in DATE_PARTS:
+                    out[:, j] = _scale(parts[p], col["parts"][p])
+                    j += 1
             else:
                 labels = as_labels(s).to_numpy()
                 cats = np.array(col["categories"], dtype=object)
-                blocks.append((labels[:, None] == cats[None, :]).astype(np.float32))
-        return np.hstack(blocks).astype(np.float32) if blocks else np.zeros((len(df), 0), np.float32)
+                out[:, j:j + len(cats)] = labels[:, None] == cats[None, :]
+                j += len(cats)
+        return out
 
     def encode_target(self, y: pd.Series) -> np.ndarray:
         t = self.state["target"]

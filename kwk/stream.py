@@ -31,7 +31,8 @@ from kwk.preprocess import (
 )
 
 DEFAULT_CHUNK_ROWS = 100_000
-RESERVOIR = 100_000  # values kept per numeric column for its median; rows for the simple model
+RESERVOIR = 20_000  # values kept per numeric column for its median; rows for the simple model
+PROFILE_SAMPLE = 100_000  # rows sampled for a streamed profile's kinds, quantiles, histograms
 
 
 class ChunkReader:
@@ -72,11 +73,15 @@ class ChunkReader:
                 import pyarrow.parquet as pq
                 pf = pq.ParquetFile(self.path)
                 for batch in pf.iter_batches(batch_size=self.chunk_rows):
-                    yield self._clean(batch.to_pandas())
+                    chunk = self._clean(batch.to_pandas())
+                    del batch  # the Arrow buffers go before the chunk is used
+                    yield chunk
+                    del chunk
             else:
                 with pd.read_csv(self.path, chunksize=self.chunk_rows, **self.read_options) as it:
                     for chunk in it:
                         yield self._clean(chunk)
+                        del chunk
         except (OSError, ValueError, pd.errors.ParserError) as e:
             if isinstance(e, DataError):
                 raise
@@ -360,7 +365,6 @@ def train_streamed(p: StreamPlan, on_epoch=None):
 
     from kwk.builder import build_model, compile_model
     from kwk.evaluate import (
-        baseline_output,
         bootstrap_ci,
         fit_simple_model,
         metrics_for,
@@ -417,7 +421,6 @@ def train_streamed(p: StreamPlan, on_epoch=None):
         rows.append(r)
     y_te, out, test_rows = np.concatenate(ys), np.concatenate(outs), np.concatenate(rows)
     k = max(len(p.pre.classes), 1)
-    del baseline_output  # the baseline comes from the streamed training statistics
     if p.task == "regression":
         y_te, out = p.pre.decode_regression(y_te), p.pre.decode_regression(out)
         base = np.full(len(y_te), p.pre.state["target"]["mean"])
@@ -486,15 +489,15 @@ def profile_streamed(reader: ChunkReader, target: str | None = None) -> dict:
             elif len(labels.get(c, ())) <= 100_000:  # exact label counts unless unbounded
                 labels.setdefault(c, Counter()).update(s.dropna().astype(str).tolist())
         # a uniform random sample of rows (reservoir, chunk by chunk)
-        if sample is None or len(sample) < RESERVOIR:
-            take = chunk.iloc[: RESERVOIR - (0 if sample is None else len(sample))]
+        if sample is None or len(sample) < PROFILE_SAMPLE:
+            take = chunk.iloc[: PROFILE_SAMPLE - (0 if sample is None else len(sample))]
             sample = take if sample is None else pd.concat([sample, take], ignore_index=True)
             seen += len(take)
             chunk = chunk.iloc[len(take):]
         if len(chunk):
             position = seen + np.arange(1, len(chunk) + 1)
             slot = (rng.random(len(chunk)) * position).astype(np.int64)
-            keep = slot < RESERVOIR
+            keep = slot < PROFILE_SAMPLE
             if keep.any():
                 sample.iloc[slot[keep]] = chunk[keep].to_numpy()
             seen += len(chunk)
