@@ -32,7 +32,21 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USER)
 
 
-def _load(a):
+def _image_options(a) -> dict:
+    size = getattr(a, "image_size", None)
+    out = {}
+    if size:
+        m = __import__("re").fullmatch(r"\s*(\d+)\s*[xX×,]\s*(\d+)\s*", size)
+        if not m or not (4 <= int(m.group(1)) <= 512 and 4 <= int(m.group(2)) <= 512):
+            raise KwkError(f"--image-size {size!r} is not HEIGHTxWIDTH between 4 and 512.",
+                           "For example --image-size 32x32.")
+        out["image_size"] = (int(m.group(1)), int(m.group(2)))
+    if getattr(a, "color", None):
+        out["image_color"] = a.color
+    return out
+
+
+def _load(a, **image):
     """The data of a command: a file path, or ``--sql`` over ``--db`` (or ``$KWK_DB_URL``)."""
     import os
     if getattr(a, "sql", None):
@@ -43,7 +57,7 @@ def _load(a):
     if not a.data:
         raise KwkError("No data given.", "Give a data file, or --sql QUERY with --db URL.")
     from kwk.data import load
-    return load(a.data, sheet=a.sheet)
+    return load(a.data, sheet=a.sheet, **{**_image_options(a), **image})
 
 
 def _data_label(a, ld) -> str:
@@ -213,7 +227,9 @@ def _train(a) -> int:
 def cmd_predict(a) -> int:
     from kwk.bundle import load_bundle
     b = load_bundle(a.model_dir)
-    ld = _load(a)
+    shape = b.spec["data"].get("image_shape")  # a zip of pictures is read at the model's size
+    ld = _load(a, **({"image_size": tuple(shape[:2]),
+                      "image_color": "grayscale" if shape[2] == 1 else "rgb"} if shape else {}))
     pred = b.predict(ld.df)
     from kwk.safety import csv_safe
     try:
@@ -274,6 +290,13 @@ def cmd_sample(a) -> int:
     return 0
 
 
+def _image_args(s) -> None:
+    s.add_argument("--image-size", dest="image_size",
+                   help="a zip of pictures: resize them to HEIGHTxWIDTH (e.g. 32x32)")
+    s.add_argument("--color", choices=("grayscale", "rgb"),
+                   help="a zip of pictures: read them grey or in colour")
+
+
 def _stream_args(s) -> None:
     s.add_argument("--stream", action="store_true",
                    help="read a CSV or Parquet file in chunks (data larger than memory)")
@@ -299,7 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     _sql_args(s)
     s.add_argument("--out", required=True); s.add_argument("--sheet")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
-    _stream_args(s)
+    _stream_args(s); _image_args(s)
     s.add_argument("--distributed", action="store_true",
                    help="train with TensorFlow's MultiWorkerMirroredStrategy, configured from "
                         "TF_CONFIG (one worker without it); only the chief writes --out")

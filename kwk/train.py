@@ -413,6 +413,8 @@ class Job:
         job = self
 
         class StopCheck(keras.callbacks.Callback):
+            async_safe = True  # Keras may run the batch hook beside the next step
+
             def on_train_batch_end(self, batch, logs=None):
                 if job._stop.is_set():
                     self.model.stop_training = True
@@ -482,6 +484,10 @@ class Job:
         diverged = {}
 
         class Progress(keras.callbacks.Callback):
+            # Thread-safe (state behind job._lock): Keras then runs the per-batch hook on a
+            # helper thread instead of waiting for each step's loss before the next step.
+            async_safe = True
+
             def on_epoch_begin(self, epoch, logs=None):
                 job._set(epoch=epoch, batch=0)
 

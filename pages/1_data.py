@@ -57,16 +57,33 @@ if up is not None:
         sheets = list_sheets(data, up.name)
         if len(sheets) > 1:
             sheet = st.selectbox("Sheet", sheets, key="sheet")
-        ld = parse(data, up.name, sheet)
+        opts = ss.get("image_opts") if ss.get("image_opts", (None,))[0] == up.file_id else None
+        ld = parse(data, up.name, sheet, opts[1] if opts else None)
+        if ld.image_shape is not None:
+            with st.expander("🖼️ Picture size and colour"):
+                h0, w0 = ld.read_options["size"]
+                c1, c2, c3 = st.columns([2, 2, 3])
+                h = c1.number_input("Height (pixels)", 4, 512, int(h0), key="zip_h")
+                w = c2.number_input("Width (pixels)", 4, 512, int(w0), key="zip_w")
+                color = c3.radio("Colour", ["grayscale", "rgb"],
+                                 index=0 if ld.read_options["color"] == "grayscale" else 1,
+                                 horizontal=True, key="zip_color",
+                                 format_func=lambda c: "Grey" if c == "grayscale" else "Colour (RGB)")
+                st.caption("Every picture is resized to this size when it is read; the model "
+                           "and the generated script use the same size. Smaller trains faster.")
+                if st.button("Apply", key="zip_apply") and (h, w, color) != (h0, w0, ld.read_options["color"]):
+                    ss.image_opts = (up.file_id, (int(h), int(w), color))
+                    st.rerun()
     except KwkError as e:
         show_error(e)
         ld = None
         if ss.data is not None:
             st.caption(f"Still using the data you had: {ss.data.name}.")
-    seen = (up.file_id, sheet)
+    seen = (up.file_id, sheet, ss.get("image_opts"))
     if ld is not None and ss.get("_upload_seen") != seen:  # a new upload (or sheet) only
-        ss._upload_seen = seen
-        set_data(ld)
+        same_file = ss.get("_upload_file") == up.file_id  # e.g. pictures read at a new size
+        ss._upload_seen, ss._upload_file = seen, up.file_id
+        set_data(ld, ss.target if same_file else None)
 
 with st.expander("🗄️ More sources: a file on the server, or a database"):
     t_file, t_db = st.tabs(["File on the server", "Database (SQL)"])

@@ -60,7 +60,11 @@ use_current = st.button("…or predict the current dataset", key="pred_current",
 try:
     if up is not None and ss.get("pred_source") != (run_id, up.file_id):
         ss.pred_source = (run_id, up.file_id)
-        ss.predictions = cached_bundle(run["dir"]).predict(parse(up.getvalue(), up.name).df)
+        shape = spec["data"].get("image_shape")  # pictures are read at the model's size
+        images = (shape[0], shape[1], "grayscale" if shape[2] == 1 else "rgb") \
+            if shape and up.name.lower().endswith(".zip") else None
+        ss.predictions = cached_bundle(run["dir"]).predict(parse(up.getvalue(), up.name, None,
+                                                                 images).df)
     elif use_current:
         ss.pred_source = (run_id, "current")
         ss.predictions = cached_bundle(run["dir"]).predict(ss.data.df)

@@ -345,8 +345,11 @@ def _flatten_nested(df: pd.DataFrame) -> None:
                               if isinstance(v, (list, dict, set, tuple)) else v)
 
 
-def load(source, name: str | None = None, sheet=None) -> LoadedData:
+def load(source, name: str | None = None, sheet=None, image_size=None,
+         image_color: str | None = None) -> LoadedData:
     """Load a table from a path or from bytes (``name`` gives the file name of an upload).
+    A zip of pictures is resized to ``image_size`` (height, width) in ``image_color``
+    ("grayscale" or "rgb"); by default their most common size and colour (within limits).
 
     Returns a :class:`LoadedData`. Raises :class:`DataError` for anything unreadable, empty,
     with a missing or duplicated header, ragged rows, or a single column.
@@ -382,7 +385,7 @@ def load(source, name: str | None = None, sheet=None) -> LoadedData:
         from kwk.data.images import read_image_zip
         if data is None:
             data = reader_src.read_bytes()
-        return read_image_zip(data, name, fingerprint_bytes(data))
+        return read_image_zip(data, name, fingerprint_bytes(data), image_size, image_color)
     if fmt == "csv":
         df, opts = _read_csv(reader_src if reader_src is not None else io.BytesIO(data), head, name)
     else:

@@ -32,8 +32,11 @@ def init() -> None:
 
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=8, ttl=3600)
-def parse(data: bytes, name: str, sheet: str | None = None) -> LoadedData:
-    """Parse an upload once per (content, sheet); reruns reuse the result."""
+def parse(data: bytes, name: str, sheet: str | None = None, images: tuple | None = None) -> LoadedData:
+    """Parse an upload once per (content, sheet, picture size and colour); reruns reuse the
+    result. ``images`` is ``(height, width, "grayscale" | "rgb")`` for a zip of pictures."""
+    if images:
+        return load(data, name=name, sheet=sheet, image_size=images[:2], image_color=images[2])
     return load(data, name=name, sheet=sheet)
 
 

@@ -111,3 +111,29 @@ def test_a_sample_chosen_after_an_upload_stays():
     at.button(key="use_sample").click().run()
     at.run()
     assert at.session_state.data.name == "wine.csv"
+
+
+def test_zip_pictures_resized_and_recoloured_on_the_data_page():
+    from PIL import Image
+    rng = np.random.default_rng(1)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for cls, level in (("dark", 40), ("light", 200)):
+            for i in range(10):
+                b = io.BytesIO()
+                Image.fromarray(np.clip(rng.normal(level, 20, (20, 24, 3)), 0, 255).astype(np.uint8)).save(b, "PNG")
+                z.writestr(f"{cls}/{i}.png", b.getvalue())
+    at = app()
+    at.file_uploader(key="upload").set_value(("rgb.zip", buf.getvalue(), "application/zip")).run()
+    assert at.session_state.data.image_shape == (20, 24, 3)
+    at.session_state.target = "label"
+    at.number_input(key="zip_h").set_value(8)
+    at.number_input(key="zip_w").set_value(10)
+    at.radio(key="zip_color").set_value("grayscale")
+    at.button(key="zip_apply").click().run()
+    no_crash(at)
+    ld = at.session_state.data
+    assert ld.image_shape == (8, 10, 1) and ld.df.shape == (20, 81)
+    assert at.session_state.target == "label"  # the same file: the target is kept
+    goto(at, "3_build")
+    assert at.session_state.build_ok
