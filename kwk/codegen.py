@@ -548,8 +548,7 @@ _INPUTS_SERIES = '''\
 # Look-back windows: WINDOW consecutive rows of one series (every row encoded with the
 # training period's statistics), laid out as one row of inputs; the target lies HORIZON rows
 # after the window's last row. A window belongs to the period of its target.
-groups = df[GROUP_COLUMN].astype(str).to_numpy() if GROUP_COLUMN else None
-starts, target_rows = window_positions(groups, WINDOW, HORIZON)
+starts, target_rows = window_positions(series_ids(df, GROUP_COLUMN), WINDOW, HORIZON)
 windows = make_windows(encode_features(df), starts, WINDOW)
 window_targets = encode_target(df.iloc[target_rows])
 split_of = period[target_rows]
@@ -570,7 +569,7 @@ def _series_helpers() -> str:
     from kwk import series
     return "\n\n".join(inspect.getsource(f) for f in (
         series.time_values, series.series_order, series.chronological_roles,
-        series.window_positions, series.make_windows)).rstrip()
+        series.series_ids, series.window_positions, series.make_windows)).rstrip()
 
 
 def _prose(text: str, limit: int = 80) -> str:

@@ -241,14 +241,13 @@ class Preprocessor:
         """Time series: every complete look-back window of ``df`` (each series ordered by time)
         and the position in ``df`` of each window's last row; its forecast is for ``horizon``
         rows later."""
-        from kwk.series import make_windows, prediction_windows, series_order
+        from kwk.series import make_windows, prediction_windows, series_ids, series_order
         self.check_columns(df)
         seq = self.sequence
         order, times = series_order(df, seq["time"], seq["group"])
         order = order[~np.isnan(times)]
         rows = df.iloc[order]
-        groups = rows[seq["group"]].astype(str).to_numpy() if seq["group"] else None
-        starts = prediction_windows(groups, seq["window"])
+        starts = prediction_windows(series_ids(rows, seq["group"]), seq["window"])
         X = make_windows(self.encode_rows(rows), starts, seq["window"])
         return X, order[starts + seq["window"] - 1]
 

@@ -54,12 +54,17 @@ def chronological_roles(times, validation_fraction, test_fraction):
     return np.where(times >= test_start, 2, np.where(times >= val_start, 1, 0))
 
 
-def window_positions(groups, window, horizon):
+def series_ids(df, group_col=None):
+    """Which series each row belongs to (one series when there is no group column)."""
+    if group_col is None:
+        return np.zeros(len(df), dtype=int)
+    return pd.factorize(df[group_col].astype(str))[0]
+
+
+def window_positions(group_ids, window, horizon):
     """For sorted rows: the first row of every complete window, and the row of its target
     ``horizon`` rows after the window's last row, both inside one series."""
-    n = len(groups)
-    group_ids = pd.factorize(pd.Series(groups).astype(str))[0] if groups is not None \
-        else np.zeros(n, dtype=int)
+    n = len(group_ids)
     starts = np.arange(max(0, n - window - horizon + 1))
     targets = starts + window - 1 + horizon
     same = group_ids[starts] == group_ids[np.minimum(targets, n - 1)]
@@ -72,12 +77,10 @@ def make_windows(encoded, starts, window):
     return encoded[steps].reshape(len(starts), window * encoded.shape[1])
 
 
-def prediction_windows(groups, window):
+def prediction_windows(group_ids, window):
     """For sorted rows: the first row of every complete window (no target needed), for
     forecasting beyond the data."""
-    n = len(groups)
-    group_ids = pd.factorize(pd.Series(groups).astype(str))[0] if groups is not None \
-        else np.zeros(n, dtype=int)
+    n = len(group_ids)
     starts = np.arange(max(0, n - window + 1))
     ends = starts + window - 1
     return starts[group_ids[starts] == group_ids[np.minimum(ends, n - 1)]]

@@ -33,6 +33,7 @@ from kwk.preprocess import (
 DEFAULT_CHUNK_ROWS = 100_000
 RESERVOIR = 20_000  # values kept per numeric column for its median; rows for the simple model
 PROFILE_SAMPLE = 100_000  # rows sampled for a streamed profile's kinds, quantiles, histograms
+EVAL_ROWS = 200_000  # test rows kept (a random sample) for metrics, intervals and charts
 
 
 class ChunkReader:
@@ -158,6 +159,41 @@ class _NumberStats:
     @property
     def exact_median(self) -> bool:
         return self.n <= RESERVOIR
+
+
+class _Reservoir:
+    """A uniform random sample of at most ``size`` rows of several aligned arrays, fed batch
+    by batch (algorithm R, vectorised)."""
+
+    def __init__(self, size: int, seed: int):
+        self.size, self.seen, self.rng = size, 0, np.random.default_rng([seed, 7])
+        self.parts: dict[str, list] = {}
+        self.full: dict[str, np.ndarray] | None = None
+
+    def add(self, **arrays) -> None:
+        n = len(next(iter(arrays.values())))
+        if self.full is None:
+            take = min(self.size - self.seen, n)
+            for k, v in arrays.items():
+                self.parts.setdefault(k, []).append(np.asarray(v)[:take])
+            self.seen += take
+            if self.seen == self.size:
+                self.full = {k: np.concatenate(v) for k, v in self.parts.items()}
+                self.parts = {}
+            arrays = {k: np.asarray(v)[take:] for k, v in arrays.items()}
+            n -= take
+        if n and self.full is not None:
+            position = self.seen + np.arange(1, n + 1)
+            slot = (self.rng.random(n) * position).astype(np.int64)
+            hit = slot < self.size
+            for k, v in arrays.items():
+                self.full[k][slot[hit]] = np.asarray(v)[hit]
+            self.seen += n
+
+    def get(self, key: str) -> np.ndarray:
+        if self.full is not None:
+            return self.full[key]
+        return np.concatenate(self.parts[key]) if self.parts.get(key) else np.empty(0)
 
 
 @dataclass
@@ -414,28 +450,35 @@ def train_streamed(p: StreamPlan, on_epoch=None):
     if not loss or loss[-1] is None:
         raise TrainError("The loss became NaN (not a number): training diverged.",
                          f"Lower the learning rate (it is {tr['learning_rate']:g}).")
-    ys, outs, rows = [], [], []
-    for X, y, r in batches(p, 2, 65_536, with_rows=True):
-        ys.append(y)
-        outs.append(model_proba(model, X, p.task))
-        rows.append(r)
-    y_te, out, test_rows = np.concatenate(ys), np.concatenate(outs), np.concatenate(rows)
     k = max(len(p.pre.classes), 1)
-    if p.task == "regression":
-        y_te, out = p.pre.decode_regression(y_te), p.pre.decode_regression(out)
-        base = np.full(len(y_te), p.pre.state["target"]["mean"])
-    else:
-        freq = np.asarray(p.class_counts, float)
-        base = np.tile(freq / freq.sum(), (len(y_te), 1))
     s_rows = p.simple_rows
     X_s = p.pre.transform(s_rows)
     y_s = p.pre.encode_target(s_rows[p.spec["data"]["target"]])
     if p.task == "regression":
         y_s = p.pre.decode_regression(y_s)
     predict_simple, name = fit_simple_model(p.task, X_s, y_s, k, tr["seed"])
-    simple = np.concatenate([predict_simple(X) for X, _y in batches(p, 2, 65_536)])
+    # Test rows are scored chunk by chunk; a seeded random sample of at most EVAL_ROWS of them
+    # is kept for the metrics, intervals and charts, so memory does not grow with the file.
+    keep = _Reservoir(EVAL_ROWS, tr["seed"])
+    for X, y, r in batches(p, 2, 65_536, with_rows=True):
+        out_b = model_proba(model, X, p.task)
+        if p.task == "regression":
+            y, out_b = p.pre.decode_regression(y), p.pre.decode_regression(out_b)
+        keep.add(y=y, out=out_b, simple=predict_simple(X), rows=r)
+    y_te, out, simple, test_rows = (keep.get(c) for c in ("y", "out", "simple", "rows"))
+    order = np.argsort(test_rows, kind="stable")  # in file order, as an in-memory run
+    y_te, out, simple, test_rows = y_te[order], out[order], simple[order], test_rows[order]
+    if keep.seen > EVAL_ROWS:
+        p.notes.append(f"Test metrics are computed on a random sample of {EVAL_ROWS:,} of the "
+                       f"{keep.seen:,} test rows (enough for three-decimal accuracy).")
+    if p.task == "regression":
+        base = np.full(len(y_te), p.pre.state["target"]["mean"])
+    else:
+        freq = np.asarray(p.class_counts, float)
+        base = np.tile(freq / freq.sum(), (len(y_te), 1))
     classes = p.pre.classes
     metrics = {"task": p.task, "n_test": int(len(y_te)),
+               "n_test_total": int(keep.seen),
                "test": metrics_for(p.task, y_te, out, classes),
                "baseline": {"name": "mean of training target" if p.task == "regression"
                             else "majority class", **metrics_for(p.task, y_te, base, classes)},

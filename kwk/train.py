@@ -147,7 +147,13 @@ def prepare_series(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list
     """Time series: order each series by time, split the periods chronologically, fit the
     preprocessing on the training period and cut every series into look-back windows; a window
     belongs to the split of its target's time, so no model sees the period it is tested on."""
-    from kwk.series import chronological_roles, make_windows, series_order, window_positions
+    from kwk.series import (
+        chronological_roles,
+        make_windows,
+        series_ids,
+        series_order,
+        window_positions,
+    )
     d, tr = spec["data"], spec["training"]
     seq = d["sequence"]
     w, h = seq["window"], seq["horizon"]
@@ -169,7 +175,7 @@ def prepare_series(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list
                         "column, or combine the duplicate rows first." if groups is None else
                         "Combine or remove the duplicate rows.")
     roles = chronological_roles(times, tr["validation_fraction"], tr["test_fraction"])
-    starts, targets = window_positions(groups, w, h)
+    starts, targets = window_positions(series_ids(rows, seq["group"]), w, h)
     if len(starts) < MIN_ROWS:
         raise DataError(f"Only {len(starts)} look-back windows of {w} rows (plus a horizon of {h}) "
                         "fit in the series; at least {MIN_ROWS} are needed.".replace("{MIN_ROWS}", str(MIN_ROWS)),

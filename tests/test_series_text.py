@@ -14,6 +14,7 @@ from kwk.series import (
     chronological_roles,
     make_windows,
     prediction_windows,
+    series_ids,
     series_order,
     time_values,
     window_positions,
@@ -56,7 +57,7 @@ def test_windows_never_cross_series_and_targets_follow_the_window():
     order, times = series_order(df, "t", "g")
     rows = df.iloc[order]
     assert rows["v"].tolist() == [10, 20, 30, 1, 2, 3, 4]
-    groups = rows["g"].to_numpy()
+    groups = series_ids(rows, "g")
     starts, targets = window_positions(groups, 2, 1)
     # x: [10,20]->30 ; y: [1,2]->3, [2,3]->4
     assert [(rows["v"].iloc[s], rows["v"].iloc[t]) for s, t in zip(starts, targets)] == \
@@ -226,3 +227,30 @@ def test_cli_sample_errors_and_short_history(tmp_path):
     assert r.returncode == 2 and "Choose one of" in r.stderr
     r = _cli("sample", cwd=tmp_path)
     assert r.returncode == 0 and "store_sales" in r.stdout
+
+
+@pytest.mark.slow
+def test_single_series_with_numeric_time_trains_and_its_script_reproduces(tmp_path):
+    from kwk.bundle import save_bundle
+    from kwk.codegen import generate_script
+    from kwk.train import Job
+    n = 300
+    t = np.arange(n)
+    df = pd.DataFrame({"step": t[::-1], "level": np.round(np.sin(t[::-1] / 6) * 10 + 50, 3)})
+    df["level"] = df["level"].astype(object)
+    df.loc[7, "level"] = "?"  # a placeholder: that row has no target
+    spec = {"data": {"target": "level", "sequence": {"time": "step", "window": 6, "horizon": 2}},
+            "layers": [{"type": "GRU", "units": 8}], "training": {"epochs": 15, "learning_rate": 0.01}}
+    p = prepare(df, spec)
+    assert p.X["train"].shape[1] == 6
+    r = Job(p).run()
+    assert r.metrics["test"]["rmse"] < r.metrics["baseline"]["rmse"]
+    df.to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "s.py").write_text(generate_script(p.spec, str(tmp_path / "d.csv")))
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    s = subprocess.run([sys.executable, "s.py", str(tmp_path / "d.csv"), "out"], cwd=tmp_path,
+                       env=env, capture_output=True, text=True, timeout=600)
+    assert s.returncode == 0, s.stderr[-3000:]
+    got = json.loads((tmp_path / "out" / "script_metrics.json").read_text())
+    assert got["rmse"] == pytest.approx(r.metrics["test"]["rmse"], rel=1e-5)
+    save_bundle(r, tmp_path / "run", "d.csv", "fp", None)

@@ -164,3 +164,18 @@ def test_cli_stream_errors_exit_2(tmp_path):
                        text=True, timeout=300)
     assert r.returncode == 2 and "CSV or Parquet" in r.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_reservoir_keeps_aligned_uniform_samples():
+    from kwk.stream import _Reservoir
+    res = _Reservoir(1000, seed=0)
+    for start in range(0, 50_000, 3000):
+        idx = np.arange(start, min(start + 3000, 50_000))
+        res.add(rows=idx, twice=2 * idx)
+    rows, twice = res.get("rows"), res.get("twice")
+    assert res.seen == 50_000 and len(rows) == 1000 and len(set(rows)) == 1000
+    np.testing.assert_array_equal(twice, 2 * rows)  # the arrays stay aligned
+    assert 20_000 < rows.mean() < 30_000  # drawn from the whole stream, not its start
+    small = _Reservoir(1000, seed=0)
+    small.add(rows=np.arange(10))
+    assert small.get("rows").tolist() == list(range(10))
