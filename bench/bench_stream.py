@@ -8,7 +8,6 @@ on a file of a single chunk. Run: python bench/bench_stream.py [rows] [chunk].
 """
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile

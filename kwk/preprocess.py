@@ -241,7 +241,12 @@ class Preprocessor:
         """Time series: every complete look-back window of ``df`` (each series ordered by time)
         and the position in ``df`` of each window's last row; its forecast is for ``horizon``
         rows later."""
-        from kwk.series import make_windows, prediction_windows, series_ids, series_order
+        from kwk.series import (
+            make_windows,
+            prediction_windows,
+            series_ids,
+            series_order,
+        )
         self.check_columns(df)
         seq = self.sequence
         order, times = series_order(df, seq["time"], seq["group"])

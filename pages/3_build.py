@@ -10,11 +10,11 @@ from kwk.errors import SpecError
 from kwk.layers import CATALOG
 from kwk.plots import network_diagram
 from kwk.spec import check_stack, dumps, loads, output_units
-from kwk.templates import TEMPLATES, data_kind
+from kwk.templates import TEMPLATES
 from kwk.ui.forms import params_form
 from kwk.ui.model_info import try_stack_info
 from kwk.ui.runtime import ensure_navigation
-from kwk.ui.state import need_target, session_spec, show_error
+from kwk.ui.state import need_target, restore_kind, session_spec, show_error
 
 ensure_navigation()
 
@@ -127,14 +127,7 @@ with left:
                 if d["target"] in cols:
                     ss.target, ss.task = d["target"], d["task"]
                 ss.kinds = {c: k for c, k in d["kinds"].items() if c in cols}
-                kind = data_kind(d)
-                if kind == "series":
-                    ss.sequence = dict(d["sequence"])
-                elif kind == "text":
-                    ss.text = {**d["text"], "column": (d["features"] or [None])[0]}
-                elif kind == "images":
-                    ss.image_shape = list(d["image_shape"])
-                ss.data_kind = kind
+                kind = restore_kind(d)
                 if d["features"] is not None and kind in ("table", "series"):
                     ss.roles = {c: ("feature" if c in d["features"] else "ignore")
                                 for c in cols if c != ss.target}

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from kwk.ui.runtime import ensure_navigation
-from kwk.ui.state import owner, store
+from kwk.ui.state import owner, restore_kind, store
 
 ensure_navigation()
 
@@ -34,6 +34,7 @@ if c2.button("🧱 Load its spec into Build", key="load_spec"):
     ss.spec_version = ss.get("spec_version", 0) + 1
     if ss.data is not None and spec["data"]["target"] in ss.data.df.columns:
         ss.target = spec["data"]["target"]
+        restore_kind(spec["data"])
     st.switch_page("pages/3_build.py")
 if c3.button("🗑️ Delete", key="delete_run"):
     store().delete(sel, owner())

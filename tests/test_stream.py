@@ -12,7 +12,14 @@ import pytest
 
 from kwk.errors import DataError, SpecError
 from kwk.preprocess import Preprocessor
-from kwk.stream import PROFILE_SAMPLE, RESERVOIR, ChunkReader, plan, profile_streamed, split_roles
+from kwk.stream import (
+    PROFILE_SAMPLE,
+    RESERVOIR,
+    ChunkReader,
+    plan,
+    profile_streamed,
+    split_roles,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -91,6 +91,22 @@ def set_data(ld: LoadedData, target: str | None = None, sample_key: str | None =
     set_kind(kind)
 
 
+def restore_kind(data: dict) -> str:
+    """Take the kind of data and its settings from a spec's ``data`` section (a loaded spec or
+    a saved run). Returns the kind."""
+    from kwk.templates import data_kind
+    ss = st.session_state
+    kind = data_kind(data)
+    if kind == "series":
+        ss.sequence = dict(data["sequence"])
+    elif kind == "text":
+        ss.text = {**data["text"], "column": (data.get("features") or [None])[0]}
+    elif kind == "images":
+        ss.image_shape = list(data["image_shape"])
+    ss.data_kind = kind
+    return kind
+
+
 def set_kind(kind: str) -> bool:
     """Declare the kind of data; the layer stack is replaced by the kind's template when the
     current one does not suit it. Returns True when the stack was replaced."""

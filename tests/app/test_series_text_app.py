@@ -131,3 +131,26 @@ def test_pixel_columns_declared_as_pictures():
     goto(at, "3_build")
     assert not at.session_state.build_ok
     assert "needs 72 pixel columns but 64 are given" in " ".join(e.value for e in at.error)
+
+
+def test_importing_a_series_spec_restores_the_kind_of_data():
+    import json
+
+    from kwk.samples import SAMPLES
+    df = SAMPLES["store_sales"].load()
+    at = app()
+    at.file_uploader(key="upload").set_value(("sales.csv", df.to_csv(index=False).encode(),
+                                              "text/csv")).run()
+    assert at.session_state.data_kind == "table"
+    at.session_state.target = "sales"
+    goto(at, "3_build")
+    spec = {"data": {"target": "sales", "sequence": {"time": "date", "group": "store",
+                                                     "window": 7, "horizon": 2}},
+            "layers": [{"type": "GRU", "units": 8}]}
+    at.file_uploader(key="spec_upload").set_value(("spec.json", json.dumps(spec).encode(),
+                                                   "application/json")).run()
+    no_crash(at)
+    assert at.session_state.data_kind == "series"
+    assert at.session_state.sequence == {"time": "date", "group": "store", "window": 7, "horizon": 2}
+    assert at.session_state.build_ok
+    assert "layers.Reshape((7, 4))" in at.code[0].value
