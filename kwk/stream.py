@@ -36,6 +36,15 @@ PROFILE_SAMPLE = 100_000  # rows sampled for a streamed profile's kinds, quantil
 EVAL_ROWS = 200_000  # test rows kept (a random sample) for metrics, intervals and charts
 
 
+def eval_rows() -> int:
+    """How many test rows a streamed run keeps for its metrics ($KWK_STREAM_EVAL_ROWS)."""
+    import os
+    try:
+        return max(1000, int(os.environ.get("KWK_STREAM_EVAL_ROWS", EVAL_ROWS)))
+    except ValueError:
+        return EVAL_ROWS
+
+
 class ChunkReader:
     """A CSV or Parquet file read ``chunk_rows`` rows at a time (same chunks on every pass)."""
 
@@ -459,7 +468,7 @@ def train_streamed(p: StreamPlan, on_epoch=None):
     predict_simple, name = fit_simple_model(p.task, X_s, y_s, k, tr["seed"])
     # Test rows are scored chunk by chunk; a seeded random sample of at most EVAL_ROWS of them
     # is kept for the metrics, intervals and charts, so memory does not grow with the file.
-    keep = _Reservoir(EVAL_ROWS, tr["seed"])
+    keep = _Reservoir(eval_rows(), tr["seed"])
     for X, y, r in batches(p, 2, 65_536, with_rows=True):
         out_b = model_proba(model, X, p.task)
         if p.task == "regression":
@@ -468,8 +477,8 @@ def train_streamed(p: StreamPlan, on_epoch=None):
     y_te, out, simple, test_rows = (keep.get(c) for c in ("y", "out", "simple", "rows"))
     order = np.argsort(test_rows, kind="stable")  # in file order, as an in-memory run
     y_te, out, simple, test_rows = y_te[order], out[order], simple[order], test_rows[order]
-    if keep.seen > EVAL_ROWS:
-        p.notes.append(f"Test metrics are computed on a random sample of {EVAL_ROWS:,} of the "
+    if keep.seen > keep.size:
+        p.notes.append(f"Test metrics are computed on a random sample of {keep.size:,} of the "
                        f"{keep.seen:,} test rows (enough for three-decimal accuracy).")
     if p.task == "regression":
         base = np.full(len(y_te), p.pre.state["target"]["mean"])
