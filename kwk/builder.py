@@ -69,8 +69,6 @@ def build_model(spec: dict, n_inputs: int, n_classes: int = 1, adapt=None):
     # Explicit names: Keras's automatic names come from per-thread counters, which collide when
     # models are built in a fresh training thread of a long-lived server ("dense" used twice).
     for i, layer in enumerate(spec["layers"], start=1):
-        if layer["type"] == "Embedding" and layer.get("input_dim") is None:
-            layer = {**layer, "input_dim": d["text"]["max_tokens"]}
         x = make_layer(layer, name=f"{i}_{layer['type'].lower()}")(x)
     task = spec["data"]["task"]
     outputs = keras.layers.Dense(output_units(task, n_classes),

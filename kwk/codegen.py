@@ -99,18 +99,11 @@ def model_code(spec: dict, n_inputs: int | str = "N_INPUTS", n_out: int | str = 
     if image:
         lines.append(f"model.add(layers.Reshape({lit(tuple(image))}))  # pixel columns -> "
                      f"{image[0]}x{image[1]}x{image[2]} pictures")
-    text = d.get("text")
-    lines += [f"model.add({layer_code(_with_vocabulary(layer, text))})" for layer in spec["layers"]]
+    lines += [f"model.add({layer_code(layer)})" for layer in spec["layers"]]
     task = spec["data"]["task"] if spec["data"]["task"] != "auto" else "regression"
     act = output_activation({**spec, "data": {**spec["data"], "task": task}})
     lines.append(f"model.add(layers.Dense({n_out}, activation={lit(act)}))  # output layer")
     return "\n".join(lines)
-
-
-def _with_vocabulary(layer: dict, text: dict | None) -> dict:
-    if layer["type"] == "Embedding" and layer.get("input_dim") is None:
-        return {**layer, "input_dim": text["max_tokens"] if text else "VOCABULARY_SIZE"}
-    return layer
 
 
 def _optimizer_code(tr: dict) -> str:

@@ -249,6 +249,10 @@ def normalize(d) -> dict:
         cfg = {k: v for k, v in layer.items() if k != "type"}
         problems += check_all(lt.params, cfg, where)
         out_layers.append({"type": t, **{**lt.defaults(), **cfg}})
+    text = out["data"].get("text")
+    for layer in out_layers:  # an empty vocabulary size is the text settings' one
+        if layer["type"] == "Embedding" and layer.get("input_dim") is None and text:
+            layer["input_dim"] = text["max_tokens"]
     out["layers"] = out_layers
 
     output = d.get("output") or {}
@@ -482,7 +486,6 @@ def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -
         spec["data"]["sequence"] = dict(seq)
     if text is not None:
         spec["data"]["text"] = dict(text)
-        _fill_embedding(spec, text)
         notes.append(f"Text: the model reads the column '{features[0]}' itself, keeping the "
                      f"{text['max_tokens']:,} most frequent words and the first "
                      f"{text['sequence_length']} words of each text.")
@@ -531,7 +534,7 @@ def _text_feature(df: pd.DataFrame, features, target: str, kinds: dict) -> list[
                  and (kinds.get(c) or infer_kind(df[c])[0]) == "text"]
         if not found:  # short or repetitive texts can look like categories: words per value
             found = [c for c in cols if c != target and not ptypes.is_numeric_dtype(df[c])
-                     and df[c].dropna().astype(str).head(2000).str.split().str.len().median() >= 2]
+                     and df[c].head(5000).dropna().astype(str).str.split().str.len().median() >= 2]
     else:
         found = list(dict.fromkeys(features))
         missing = [c for c in found if c not in cols]
@@ -549,13 +552,6 @@ def _text_feature(df: pd.DataFrame, features, target: str, kinds: dict) -> list[
                         "[\"review\"].")
     kinds[found[0]] = "text"
     return found
-
-
-def _fill_embedding(spec: dict, text: dict) -> None:
-    """An Embedding's vocabulary size left empty is the text vocabulary size."""
-    for layer in spec["layers"]:
-        if layer["type"] == "Embedding" and layer.get("input_dim") is None:
-            layer["input_dim"] = text["max_tokens"]
 
 
 def output_units(task: str, n_classes: int) -> int:
@@ -617,9 +613,6 @@ def check_stack(spec: dict, n_inputs: int, n_classes: int = 1) -> list[dict]:
                         "Add an Embedding layer at the top of the stack (the 'Embedding + GRU "
                         "(text)' template is a good start)." if not embeddings else
                         f"Move the Embedding (now layer {embeddings[0]}) to the top.")
-    for layer in layers:
-        if layer["type"] == "Embedding" and layer.get("input_dim") is None and text:
-            layer["input_dim"] = text["max_tokens"]
     try:
         rows = infer_shapes(start, layers)
     except ShapeError as e:

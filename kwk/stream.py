@@ -418,7 +418,7 @@ def train_streamed(p: StreamPlan, on_epoch=None):
     from kwk.train import TrainResult, seed_everything
     tr = p.spec["training"]
     seed_everything(tr["seed"])
-    steps = max(1, sum(math.ceil(n / tr["batch_size"]) for n in [p.counts["train"]]))
+    steps = max(1, math.ceil(p.counts["train"] / tr["batch_size"]))
     model = build_model(p.spec, p.n_inputs, p.n_classes)
     compile_model(model, p.spec, steps)
     callbacks = []

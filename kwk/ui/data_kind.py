@@ -115,11 +115,32 @@ def _text_settings(others: list[str], kinds: dict) -> None:
     length = c3.number_input("Words read per text", 1, 5000, int(txt.get("sequence_length", 100)),
                              key="text_length", help=_HELP["sequence_length"])
     ss.text = {"column": column, "max_tokens": int(max_tokens), "sequence_length": int(length)}
-    words = ss.data.df[column].dropna().astype(str).str.split().str.len()
-    if len(words):
-        st.caption(f"Texts in '{column}' have {int(words.median())} words (median), "
-                   f"{int(words.quantile(0.9))} at the 90th percentile. The model itself turns "
-                   "raw text into word numbers, so the saved model takes text as it is.")
+    words = _word_counts(ss.data.fingerprint, column, ss.data.df)
+    if words is not None:
+        st.caption(f"Texts in '{column}' have {words[0]} words (median), {words[1]} at the 90th "
+                   "percentile. The model itself turns raw text into word numbers, so the saved "
+                   "model takes text as it is.")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _word_counts(fingerprint: str, column: str, _df: pd.DataFrame):
+    """Median and 90th percentile of words per text (once per data and column)."""
+    words = _df[column].dropna().astype(str).str.split().str.len()
+    return (int(words.median()), int(words.quantile(0.9))) if len(words) else None
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _series_figure(fingerprint: str, time: str, group: str | None, target: str, _df: pd.DataFrame):
+    """The target over time per series (once per data and settings, not per rerun)."""
+    from kwk.plots import series_chart
+    from kwk.series import series_order
+    order, _ = series_order(_df, time, group)
+    rows = _df.iloc[order]
+    times = pd.to_datetime(rows[time], errors="coerce", format="mixed")
+    x = times if times.notna().mean() > 0.9 else rows[time]
+    groups = rows[group].astype(str) if group else None
+    fig = series_chart(x, pd.to_numeric(rows[target], errors="coerce"), groups, target)
+    return fig, (groups.nunique() if groups is not None else 1)
 
 
 def kind_preview(df: pd.DataFrame, target: str) -> bool:
@@ -127,22 +148,16 @@ def kind_preview(df: pd.DataFrame, target: str) -> bool:
     when the kind has none, so the page shows the target's distribution instead."""
     ss = st.session_state
     if ss.data_kind == "series" and ss.sequence and ss.sequence.get("time") in df.columns:
-        from kwk.plots import series_chart
-        from kwk.series import series_order
         seq = ss.sequence
-        order, _ = series_order(df, seq["time"], seq["group"])
-        rows = df.iloc[order]
-        times = pd.to_datetime(rows[seq["time"]], errors="coerce", format="mixed")
-        x = times if times.notna().mean() > 0.9 else rows[seq["time"]]
-        groups = rows[seq["group"]].astype(str) if seq["group"] else None
-        st.plotly_chart(series_chart(x, pd.to_numeric(rows[target], errors="coerce"), groups,
-                                     target), key="series_preview")
-        if groups is not None and groups.nunique() > 8:
-            st.caption(f"Showing 8 of {groups.nunique()} series.")
+        fig, n_series = _series_figure(ss.data.fingerprint, seq["time"], seq["group"], target, df)
+        st.plotly_chart(fig, key="series_preview")
+        if n_series > 8:
+            st.caption(f"Showing 8 of {n_series} series.")
         return True
     if ss.data_kind == "text" and ss.text and ss.text.get("column") in df.columns:
         col = ss.text["column"]
-        ex = df[[col, target]].dropna().groupby(target, sort=True).head(2)
+        ex = df[[target, col]].dropna().groupby(target, sort=True).head(2) \
+            .sort_values(target, kind="stable")
         st.markdown("**Example texts per class**" if ex[target].nunique() <= 20 else
                     "**Example texts**")
         st.dataframe(ex.head(40), hide_index=True, width="stretch")
