@@ -28,10 +28,14 @@ layers = ss.spec["layers"]
 
 def label(i: int, layer: dict) -> str:
     lt = layer["type"]
+    positional = CATALOG[lt].positional if lt in CATALOG else ()
     main = {"Dense": lambda l: f"{l.get('units')}, {l.get('activation')}",
             "Activation": lambda l: l.get("activation"),
-            "GaussianNoise": lambda l: f"σ={l.get('stddev')}"}.get(
-        lt, lambda l: f"{l['rate']}" if "rate" in l else "")(layer)
+            "GaussianNoise": lambda l: f"σ={l.get('stddev')}",
+            "Bidirectional": lambda l: f"{l.get('layer')} {l.get('units')}",
+            "TimeDistributed": lambda l: f"Dense {l.get('units')}"}.get(
+        lt, lambda l: ", ".join("auto" if l.get(p) is None else str(l.get(p)) for p in positional)
+        if positional else f"{l['rate']}" if "rate" in l else "")(layer)
     return f"{i + 1} · {lt}({main})"
 
 
