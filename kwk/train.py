@@ -427,7 +427,8 @@ class Job:
 
         seed_everything(p.spec["training"]["seed"])
         model = build_model(p.spec, p.X["train"].shape[1], p.n_classes, adapt=p.X["train"])
-        compile_model(model, p.spec, max(1, math.ceil(len(p.y["train"]) / p.spec["training"]["batch_size"])))
+        compile_model(model, p.spec, max(1, math.ceil(len(p.y["train"]) / p.spec["training"]["batch_size"])),
+                      fused=True)
         fit_model(model, p, [StopCheck()])
         if keep is not None:
             keep.append((p, model))
@@ -486,7 +487,7 @@ class Job:
         tr = p.spec["training"]
         seed_everything(tr["seed"])
         model = build_model(p.spec, p.X["train"].shape[1], p.n_classes, adapt=p.X["train"])
-        compile_model(model, p.spec, self._state["batches"])
+        compile_model(model, p.spec, self._state["batches"], fused=True)
         diverged = {}
 
         class Progress(keras.callbacks.Callback):

@@ -223,3 +223,12 @@ def test_layer_kwargs_are_keras_arguments():
     kw = layer_kwargs(normalize({"layers": [LAYER_CASES[1]]})["layers"][0])
     assert isinstance(kw["kernel_regularizer"], keras.regularizers.L1L2)
     assert isinstance(kw["bias_constraint"], keras.constraints.NonNeg)
+
+
+def test_steps_per_execution_keeps_progress_moving():
+    from kwk.builder import steps_per_execution
+    assert steps_per_execution(1) == 1
+    assert steps_per_execution(99) == 1
+    assert steps_per_execution(100) == 2
+    assert steps_per_execution(625) == 12
+    assert steps_per_execution(100_000) == 16

@@ -74,6 +74,9 @@ def test_model_code_snippet():
     ("churn.csv", "churned", {"class_weight": "balanced", "lr_schedule": "exponential"}),
     ("diabetes.csv", "target", {"lr_schedule": "cosine", "optimizer": "sgd", "momentum": 0.9}),
     ("tips.csv", "tip", {"early_stopping_patience": 3}),
+    # small batches: the app runs several steps per call (steps_per_execution); the plain
+    # script must still reproduce it
+    ("churn.csv", "churned", {"batch_size": 8}),
 ])
 def test_generated_script_reproduces_the_model(tmp_path, samples_dir, dataset, target, extra):
     spec = tiny_spec(target, epochs=6, **extra)

@@ -354,11 +354,12 @@ def load(source, name: str | None = None, sheet=None, image_size=None,
     Returns a :class:`LoadedData`. Raises :class:`DataError` for anything unreadable, empty,
     with a missing or duplicated header, ragged rows, or a single column.
     """
-    fp_future = None
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
         name = name or "upload"
         head, n_bytes, reader_src = data[:_HEAD], len(data), None
+        # Hash the upload on a second thread while it is parsed (hashlib releases the GIL).
+        fp_future = _POOL.submit(fingerprint_bytes, data)
     else:
         path = _check_path(source)
         name = name or path.name
@@ -385,7 +386,7 @@ def load(source, name: str | None = None, sheet=None, image_size=None,
         from kwk.data.images import read_image_zip
         if data is None:
             data = reader_src.read_bytes()
-        return read_image_zip(data, name, fingerprint_bytes(data), image_size, image_color)
+        return read_image_zip(data, name, fp_future.result(), image_size, image_color)
     if fmt == "csv":
         df, opts = _read_csv(reader_src if reader_src is not None else io.BytesIO(data), head, name)
     else:
@@ -418,6 +419,6 @@ def load(source, name: str | None = None, sheet=None, image_size=None,
     _check_size(df, name)
     if fmt == "excel":
         _check_formulas(df, data, opts["sheet_name"], name)
-    fp = fp_future.result() if fp_future is not None else fingerprint_bytes(data)
+    fp = fp_future.result()
     return LoadedData(df=df, name=name, fmt=fmt, read_options=opts,
                       fingerprint=fp, n_bytes=n_bytes, sheets=sheets)

@@ -84,8 +84,10 @@ def _column(s: pd.Series, n_rows: int, kind_override: str | None) -> dict:
             info["missing_pct"] = round(100.0 * missing / max(n_rows, 1), 2)
         v = nv.to_numpy(dtype=float, na_value=np.nan)
         finite = np.isfinite(v)
-        n_inf = int((~finite).sum() - np.isnan(v).sum())
-        v = v[finite]
+        n_inf = 0
+        if not finite.all():  # copy only when there is something to drop
+            n_inf = int(np.isinf(v).sum())
+            v = v[finite]
         if len(v):
             vs = v if len(v) <= DIST_SAMPLE else v[np.random.default_rng(0).integers(
                 0, len(v), DIST_SAMPLE)]
@@ -150,12 +152,26 @@ def correlations(df: pd.DataFrame, numeric_cols: list[str], seed: int = 0) -> di
         return {"columns": numeric_cols, "matrix": [], "sampled_rows": 0}
     sub = df[numeric_cols]
     if len(sub) > CORR_SAMPLE:
-        sub = sub.sample(CORR_SAMPLE, random_state=seed)
-    num = pd.DataFrame({c: _numeric_values(sub[c]) for c in numeric_cols}).replace(
-        [np.inf, -np.inf], np.nan)
-    m = num.corr().to_numpy()
+        rows = np.sort(np.random.default_rng(seed).choice(len(sub), CORR_SAMPLE, replace=False))
+        sub = sub.iloc[rows]
+    x = np.column_stack([_numeric_values(sub[c]).to_numpy(dtype=float, na_value=np.nan)
+                         for c in numeric_cols])
+    finite = np.isfinite(x)
+    if finite.all() and len(x) > 1:
+        # The common case: no gaps, so one matrix product instead of pandas' pairwise loop.
+        x = x - x.mean(axis=0)
+        ss = np.sqrt((x * x).sum(axis=0))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m = (x.T @ x) / np.outer(ss, ss)
+        m[:, ss == 0] = np.nan
+        m[ss == 0, :] = np.nan
+        np.clip(m, -1.0, 1.0, out=m)
+        m[np.diag_indices_from(m)] = np.where(ss == 0, np.nan, 1.0)
+    else:  # pairwise-complete correlations, as pandas computes them
+        x[~finite] = np.nan
+        m = pd.DataFrame(x).corr().to_numpy()
     return {"columns": numeric_cols,
-            "matrix": [[_num(x) for x in row] for row in m],
+            "matrix": [[_num(v) for v in row] for row in m],
             "sampled_rows": int(len(sub))}
 
 
@@ -180,11 +196,14 @@ def profile(df: pd.DataFrame, kinds: dict[str, str] | None = None, target: str |
     """Profile ``df``. ``kinds`` overrides inferred kinds; ``target`` adds target warnings."""
     kinds = kinds or {}
     n_rows = int(len(df))
-    # Columns are independent and pandas/numpy release the GIL in their inner loops.
+    # Columns are independent and pandas/numpy release the GIL in their inner loops; the
+    # duplicate count runs alongside them.
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as ex:
+        dups_f = ex.submit(_duplicate_rows, df)
         cols = list(ex.map(lambda c: _column(df[c], n_rows, kinds.get(str(c))), df.columns))
-    numeric = [c["name"] for c in cols if c["kind"] == "numeric"]
-    corr = correlations(df, numeric)
+        numeric = [c["name"] for c in cols if c["kind"] == "numeric"]
+        corr = correlations(df, numeric)
+        dups = dups_f.result()
     warnings: list[dict] = []
     for c in cols:
         for w in c["warnings"]:
@@ -198,7 +217,6 @@ def profile(df: pd.DataFrame, kinds: dict[str, str] | None = None, target: str |
                 warnings.append({"columns": [a, b], "message":
                                  f"{a} and {b} are highly correlated (r = {r:.2f}); "
                                  "one of them may be redundant"})
-    dups = _duplicate_rows(df)
     if dups:
         warnings.append({"columns": [], "message": f"{dups} duplicate rows"})
     if target is not None and target in df.columns:
