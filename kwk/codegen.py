@@ -305,11 +305,12 @@ def to_number(s):
     return out.replace([np.inf, -np.inf], np.nan)
 
 
+$parse_dates
+
+
 def date_parts(s):
     """Days since 1970, month and day of week of a date column."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        d = pd.to_datetime(s, errors="coerce", format="mixed", utc=True)
+    d = parse_dates(s)
     days = (d - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds() / 86400.0
     return pd.DataFrame({"days": days, "month": d.dt.month.astype(float),
                          "dayofweek": d.dt.dayofweek.astype(float)}, index=s.index)
@@ -556,6 +557,13 @@ results["naive_rmse"] = float(np.sqrt(metrics.mean_squared_error(actual, naive_t
 results["naive_mae"] = float(metrics.mean_absolute_error(actual, naive_test))'''
 
 
+def _parse_dates_source() -> str:
+    import inspect
+
+    from kwk import series
+    return inspect.getsource(series.parse_dates).rstrip()
+
+
 def _series_helpers() -> str:
     import inspect
 
@@ -618,7 +626,7 @@ def generate_script(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
         evaluate += _NAIVE_EVAL
     return _TEMPLATE.substitute(
         imports=imports, split_code=split, preprocess_code=preprocess, inputs_code=inputs,
-        target_text=_prose(d["target"]),
+        target_text=_prose(d["target"]), parse_dates=_parse_dates_source(),
         date=_dt.date.today().isoformat(),
         task_text=task_text,
         data_name=_prose(data_name or data_path),

@@ -12,8 +12,6 @@ standardised for training and turned back into original units for predictions.
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
@@ -45,9 +43,8 @@ def to_number(s: pd.Series) -> pd.Series:
 
 
 def date_parts(s: pd.Series) -> pd.DataFrame:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        d = pd.to_datetime(s, errors="coerce", format="mixed", utc=True)
+    from kwk.series import parse_dates
+    d = parse_dates(s)
     days = (d - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds() / 86400.0
     return pd.DataFrame({"days": days, "month": d.dt.month.astype(float),
                          "dayofweek": d.dt.dayofweek.astype(float)}, index=s.index)

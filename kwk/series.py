@@ -16,6 +16,31 @@ import numpy as np
 import pandas as pd
 
 
+def parse_dates(s):
+    """Dates and times of a column, read with one format for the whole column (UTC): the
+    format inferred from the values (month first: 03/04/2024 is March 4), or day first when
+    that reads more of them (16/04/2024), or value by value as a last resort (mixed
+    formats). Unreadable values become NaT."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if pd.api.types.is_datetime64_any_dtype(s):
+            return pd.to_datetime(s, utc=True)
+        best, n_best, n_all = None, -1, int(s.notna().sum())
+        for kw in ({}, {"dayfirst": True}, {"format": "mixed"}):
+            try:
+                d = pd.to_datetime(s, errors="coerce", utc=True, **kw)
+            except (ValueError, TypeError, OverflowError):
+                continue
+            n = int(d.notna().sum())
+            if n > n_best:
+                best, n_best = d, n
+            if n_best == n_all:
+                break  # every value read with one format: no need to guess further
+    if best is None:
+        best = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
+    return best
+
+
 def time_values(s):
     """A column of times as sortable numbers: dates -> nanoseconds, numbers as they are.
     Values that are neither become NaN."""
@@ -24,9 +49,7 @@ def time_values(s):
     num = pd.to_numeric(s, errors="coerce")
     if num.notna().sum() == s.notna().sum() and s.notna().any():
         return num.astype(float).to_numpy()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        d = pd.to_datetime(s, errors="coerce", format="mixed", utc=True)
+    d = parse_dates(s)
     ns = (d - pd.Timestamp("1970-01-01", tz="UTC")) / pd.Timedelta(1, "ns")
     return ns.astype(float).to_numpy(copy=True)
 

@@ -159,6 +159,13 @@ def prepare_series(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list
     w, h = seq["window"], seq["horizon"]
     order, times = series_order(work, seq["time"], seq["group"])
     ok = ~np.isnan(times)
+    if ok.mean() < 0.5:
+        bad = work[seq["time"]].iloc[order[~ok]].dropna().astype(str).unique()[:3]
+        seen = ", ".join(f"'{v[:30]}'" for v in bad) or "only missing values"
+        raise DataError(f"The time column '{seq['time']}' does not hold dates, times or numbers "
+                        f"on most rows ({int((~ok).sum()):,} of {len(ok):,} unreadable: {seen}).",
+                        "Choose the column that gives the order of the rows (a date, a "
+                        "timestamp or a step number) as the time column.")
     if not ok.all():
         notes.append(f"{int((~ok).sum())} row(s) with a missing or unreadable time in "
                      f"'{seq['time']}' were left out.")

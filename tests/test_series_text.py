@@ -13,6 +13,7 @@ from kwk.errors import DataError, SpecError
 from kwk.series import (
     chronological_roles,
     make_windows,
+    parse_dates,
     prediction_windows,
     series_ids,
     series_order,
@@ -127,6 +128,35 @@ def test_series_settings_are_checked_with_clear_messages():
                             "text": {"max_tokens": 100}}})
     with pytest.raises(DataError, match="share the time"):  # two stores mixed as one series
         prepare(df, seq_spec(group=None))
+
+
+@pytest.mark.parametrize("values,expected", [
+    (["01/02/2024", "16/04/2024", "08/03/2024"], ["2024-02-01", "2024-04-16", "2024-03-08"]),
+    (["01/02/2024", "04/16/2024", "08/03/2024"], ["2024-01-02", "2024-04-16", "2024-08-03"]),
+    (["2024-01-05", "Jan 6, 2024", "7 January 2024"], ["2024-01-05", "2024-01-06", "2024-01-07"]),
+    (["1949-01", "1949-02", None], ["1949-01-01", "1949-02-01", None]),
+])
+def test_dates_are_read_with_one_format_for_the_whole_column(values, expected):
+    """A day-first column (16/04/2024) is read day first throughout: never 08/03 as August
+    3 beside 16/04 as April 16, which would scramble the order of the series."""
+    got = parse_dates(pd.Series(values))
+    assert [None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in got] == expected
+
+
+def test_day_first_dates_keep_the_series_in_order():
+    df = sales(n=40, stores=("a",))
+    df["day"] = pd.to_datetime(df["day"]).dt.strftime("%d/%m/%Y")
+    p = prepare(df, seq_spec(group=None))
+    t = pd.to_datetime(p.work["day"], format="%d/%m/%Y")
+    assert t.is_monotonic_increasing
+    assert p.notes and not any("unreadable time" in n for n in p.notes)
+
+
+def test_a_time_column_without_dates_is_refused_clearly():
+    df = sales()
+    df["day"] = np.where(np.arange(len(df)) % 2, "yes", "no")
+    with pytest.raises(DataError, match="does not hold dates, times or numbers.*'(yes|no)'"):
+        prepare(df, seq_spec())
 
 
 def test_rows_without_time_are_left_out_with_a_note():
