@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from kwk.errors import DataError, KwkError
-from kwk.preprocess import Preprocessor
+from kwk.preprocess import Preprocessor, to_number
 
 
 def package_versions() -> dict:
@@ -206,6 +206,8 @@ class Bundle:
                             "series.")
         pred = np.full(len(df), np.nan)
         pred[ends] = self.pre.decode_regression(model_proba(self.model, X, self.pre.task))
+        if self.pre.forecasts_change:  # the network forecasts the change from the last value
+            pred[ends] += to_number(df[self.pre.state["target"]["name"]]).to_numpy()[ends]
         out["prediction"] = pred
         out["forecast_of"] = ""
         out.iloc[ends, out.columns.get_loc("forecast_of")] = \

@@ -552,6 +552,33 @@ y_train, y_val, y_test = (window_targets[split_of == r] for r in (0, 1, 2))
 naive_test = to_number(df[TARGET]).to_numpy()[starts + WINDOW - 1][split_of == 2]
 print(f"{len(starts)} windows of {WINDOW} rows x {X_train.shape[1] // WINDOW} columns")'''
 
+_CHANGE_TARGET = '''\
+# The network learns the change from the window's last value (standardised with the training
+# windows' changes, in place of the target's own statistics above), so it starts out as good
+# as the naive forecast and copes with trends beyond the training period.
+y_values = to_number(df[TARGET]).to_numpy()
+last_values = y_values[starts + WINDOW - 1]
+changes = y_values[target_rows] - last_values
+Y_MEAN, Y_STD = float(changes[split_of == 0].mean()), float(changes[split_of == 0].std()) or 1.0
+window_targets = ((changes - Y_MEAN) / Y_STD).astype("float32")
+y_train, y_val, y_test = (window_targets[split_of == r] for r in (0, 1, 2))'''
+
+_RELATIVE_INPUTS = '''\
+# The target's own past values (the first input of every step) are taken relative to the
+# window's last value, so a level never seen in training still looks familiar.
+windows = relative_to_last(windows, WINDOW)
+X_train, X_val, X_test = (windows[split_of == r] for r in (0, 1, 2))'''
+
+_CHANGE_EVAL = '''\
+# Forecast = the window's last value + the predicted change.
+pred = model.predict(X_test, verbose=0).reshape(-1) * Y_STD + Y_MEAN + naive_test
+actual = y_test * Y_STD + Y_MEAN + naive_test
+results = {
+    "rmse": float(np.sqrt(metrics.mean_squared_error(actual, pred))),
+    "mae": float(metrics.mean_absolute_error(actual, pred)),
+    "r2": float(metrics.r2_score(actual, pred)),
+}'''
+
 _NAIVE_EVAL = '''
 results["naive_rmse"] = float(np.sqrt(metrics.mean_squared_error(actual, naive_test)))
 results["naive_mae"] = float(metrics.mean_absolute_error(actual, naive_test))'''
@@ -564,13 +591,14 @@ def _parse_dates_source() -> str:
     return inspect.getsource(series.parse_dates).rstrip()
 
 
-def _series_helpers() -> str:
+def _series_helpers(relative: bool = False) -> str:
     import inspect
 
     from kwk import series
     return "\n\n".join(inspect.getsource(f) for f in (
         series.time_values, series.series_order, series.chronological_roles,
-        series.series_ids, series.window_positions, series.make_windows)).rstrip()
+        series.series_ids, series.window_positions, series.make_windows,
+        *((series.relative_to_last,) if relative else ()))).rstrip()
 
 
 def _prose(text: str, limit: int = 80) -> str:
@@ -606,7 +634,8 @@ def generate_script(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
     if seq:
         split = Template(_SPLIT_SERIES).substitute(
             time_column=lit(seq["time"]), group_column=lit(seq["group"]), window=seq["window"],
-            horizon=seq["horizon"], helpers=_series_helpers())
+            horizon=seq["horizon"], helpers=_series_helpers(
+                seq.get("predict", "value") == "change" and d["features"][:1] == [d["target"]]))
     elif tr["validation"] == "column":
         split = Template(_SPLIT_COLUMN).substitute(column=lit(d["validation_column"]))
     else:
@@ -622,6 +651,11 @@ def generate_script(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
     else:
         preprocess, inputs = _PREPROCESS_TABLE, (_INPUTS_SERIES if seq else _INPUTS_TABLE)
     evaluate = _REG_EVAL if task == "regression" else _CLASS_EVAL
+    change = bool(seq) and seq.get("predict", "value") == "change"
+    relative = change and d["features"][:1] == [d["target"]]
+    if change:
+        inputs += "\n" + _CHANGE_TARGET + ("\n" + _RELATIVE_INPUTS if relative else "")
+        evaluate = _CHANGE_EVAL
     if seq:
         evaluate += _NAIVE_EVAL
     return _TEMPLATE.substitute(

@@ -144,17 +144,26 @@ def evaluate_prepared(model, prep) -> tuple[dict, dict]:
     k = max(len(classes), 1)
     X_tr, X_te = prep.X["train"], prep.X["test"]
     y_tr_enc, y_te_enc = prep.y["train"], prep.y["test"]
-    if task == "regression":
-        y_tr = prep.pre.decode_regression(y_tr_enc)
-        y_te = prep.pre.decode_regression(y_te_enc)
-        out = prep.pre.decode_regression(model_proba(model, X_te, task))
-    else:
-        y_tr, y_te = y_tr_enc, y_te_enc
-        out = model_proba(model, X_te, task)
     naive = getattr(prep, "extra", {}).get("naive")
+    # Series forecasting the change: the network (and the simple model) predict the change
+    # from the window's last value; forecasts are that value plus the change.
+    change = task == "regression" and prep.pre.forecasts_change
+    shift = {s: np.asarray(naive[s], float) for s in ("train", "test")} if change else \
+        {"train": 0.0, "test": 0.0}
+    if task == "regression":
+        y_fit = prep.pre.decode_regression(y_tr_enc)
+        y_tr = y_fit + shift["train"]
+        y_te = prep.pre.decode_regression(y_te_enc) + shift["test"]
+        out = prep.pre.decode_regression(model_proba(model, X_te, task)) + shift["test"]
+    else:
+        y_tr = y_fit = y_tr_enc
+        y_te = y_te_enc
+        out = model_proba(model, X_te, task)
     base = np.asarray(naive["test"], dtype=float) if naive is not None else \
         baseline_output(task, y_tr, len(y_te), k)
-    simple, simple_name = simple_model_output(task, X_tr, y_tr, X_te, k, prep.spec["training"]["seed"])
+    simple, simple_name = simple_model_output(task, X_tr, y_fit, X_te, k, prep.spec["training"]["seed"])
+    if change:
+        simple, simple_name = simple + shift["test"], simple_name + " of the change"
     metrics = {"task": task, "n_test": int(len(y_te)),
                "test": metrics_for(task, y_te, out, classes),
                "baseline": metrics_for(task, y_te, base, classes),

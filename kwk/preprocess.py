@@ -206,6 +206,19 @@ class Preprocessor:
         return self.state.get("sequence")
 
     @property
+    def forecasts_change(self) -> bool:
+        """Time series whose network predicts the change from the window's last value (models
+        saved before this option predict the value itself)."""
+        return bool(self.sequence) and self.sequence.get("predict", "value") == "change"
+
+    @property
+    def relative_target_input(self) -> bool:
+        """Forecasting the change with the target's past values as the first input: those
+        inputs are taken relative to each window's last value (see series.relative_to_last)."""
+        cols = self.state["columns"]
+        return self.forecasts_change and bool(cols) and cols[0]["name"] == self.state["target"]["name"]
+
+    @property
     def text(self) -> dict | None:
         return self.state.get("text")
 
@@ -241,6 +254,7 @@ class Preprocessor:
         from kwk.series import (
             make_windows,
             prediction_windows,
+            relative_to_last,
             series_ids,
             series_order,
         )
@@ -251,6 +265,8 @@ class Preprocessor:
         rows = df.iloc[order]
         starts = prediction_windows(series_ids(rows, seq["group"]), seq["window"])
         X = make_windows(self.encode_rows(rows), starts, seq["window"])
+        if self.relative_target_input:
+            X = relative_to_last(X, seq["window"])
         return X, order[starts + seq["window"] - 1]
 
     def encode_rows(self, df: pd.DataFrame) -> np.ndarray:

@@ -100,6 +100,16 @@ def make_windows(encoded, starts, window):
     return encoded[steps].reshape(len(starts), window * encoded.shape[1])
 
 
+def relative_to_last(windows, window, column=0):
+    """Forecasting the change: the target's own past values (input ``column`` of every step)
+    become differences from the window's last value, in the target's scaled units, so a level
+    never seen in training still looks like a familiar pattern. Changes ``windows`` in place."""
+    n_cols = windows.shape[1] // window
+    last = windows[:, (window - 1) * n_cols + column].copy()
+    windows[:, column::n_cols] -= last[:, None]
+    return windows
+
+
 def prediction_windows(group_ids, window):
     """For sorted rows: the first row of every complete window (no target needed), for
     forecasting beyond the data."""

@@ -115,6 +115,10 @@ SEQUENCE_PARAMS: tuple[Param, ...] = (
           "to make one forecast.", min=1, max=1000),
     Param("horizon", "int", 1, "Forecast horizon: how many rows after the window's last row the "
           "predicted value lies (1 = the next row).", min=1, max=1000),
+    Param("predict", "choice", "change", "What the network learns: 'change' = how much the target "
+          "moves from the window's last value (it starts as good as the naive forecast and copes "
+          "with trends beyond the training range); 'value' = the target itself.",
+          choices=("change", "value")),
 )
 # data.text: one text column is the input; the model itself turns raw text into word numbers.
 TEXT_PARAMS: tuple[Param, ...] = (
@@ -430,6 +434,8 @@ def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -
         if target in features and seq is None:
             raise SpecError(f"The target '{target}' is also listed as a feature.",
                             "Remove it from data.features: the model cannot use the answer as an input.")
+        if seq is not None and target in features:  # its past values come first in each step
+            features = [target, *[f for f in features if f != target]]
         for c in features:
             k = user_kinds.get(c) or infer_kind(df[c])[0]
             if k not in MODEL_KINDS:

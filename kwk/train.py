@@ -150,6 +150,7 @@ def prepare_series(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list
     from kwk.series import (
         chronological_roles,
         make_windows,
+        relative_to_last,
         series_ids,
         series_order,
         window_positions,
@@ -189,9 +190,23 @@ def prepare_series(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list
                         "Use a shorter window or horizon, or more rows per series.")
     pre = Preprocessor.fit(rows[roles == 0], spec)
     X_all = make_windows(pre.encode_rows(rows), starts, w)
-    y_all = pre.encode_target(rows[d["target"]].iloc[targets])
-    last = to_number(rows[d["target"]]).to_numpy()[starts + w - 1]  # naive: the latest value
+    values = to_number(rows[d["target"]]).to_numpy()
+    last = values[starts + w - 1]  # naive: the latest value
     role = roles[targets]
+    if pre.forecasts_change:
+        # The network learns the change from the window's last value, standardised with the
+        # training windows' changes; predictions are that last value plus the change.
+        change = values[targets] - last
+        train_change = change[role == 0]
+        if train_change.size:
+            pre.state["target"].update(mean=float(train_change.mean()),
+                                       std=float(train_change.std()) or 1.0)
+        t = pre.state["target"]
+        y_all = ((change - t["mean"]) / t["std"]).astype(np.float32)
+        if pre.relative_target_input:
+            X_all = relative_to_last(X_all, w)
+    else:
+        y_all = pre.encode_target(rows[d["target"]].iloc[targets])
     names = ("train", "validation", "test")
     X, Y, pos, naive = {}, {}, {}, {}
     for r, k in enumerate(names):

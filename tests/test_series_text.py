@@ -38,9 +38,9 @@ def sales(n=60, stores=("a", "b"), seed=0):
     return df.sample(frac=1.0, random_state=seed).reset_index(drop=True)  # any row order
 
 
-def seq_spec(window=5, horizon=1, group="shop", **data):
+def seq_spec(window=5, horizon=1, group="shop", predict="change", **data):
     return {"data": {"target": "y", "sequence": {"time": "day", "group": group, "window": window,
-                                                 "horizon": horizon}, **data},
+                                                 "horizon": horizon, "predict": predict}, **data},
             "layers": [{"type": "LSTM", "units": 4}], "training": {"epochs": 2}}
 
 
@@ -78,24 +78,39 @@ def test_chronological_roles_cut_the_distinct_times():
 
 # ------------------------------------------------------------------ prepare: no leakage
 
-def test_series_split_is_chronological_without_future_leakage():
+@pytest.mark.parametrize("predict", ["value", "change"])
+def test_series_split_is_chronological_without_future_leakage(predict):
     df = sales()
-    p = prepare(df, seq_spec(window=5))
+    p = prepare(df, seq_spec(window=5, predict=predict))
     t = pd.to_datetime(df["day"])
     tr_t, va_t, te_t = (t.iloc[p.rows[k]] for k in ("train", "validation", "test"))
     assert tr_t.max() < va_t.min() and va_t.max() < te_t.min()  # targets by period
     assert p.X["train"].shape[1] == 5 * 2  # window x (y, temp)
-    # every training window's inputs come before its target, within its own series
     first_val = va_t.min()
     assert p.work["day"].pipe(pd.to_datetime)[p.work.index].notna().all()
     # preprocessing statistics come from the training period only
     train_rows = df[pd.to_datetime(df["day"]) < first_val]
     col = next(c for c in p.pre.state["columns"] if c["name"] == "temp")
     assert col["mean"] == pytest.approx(train_rows["temp"].mean())
-    assert p.pre.state["target"]["mean"] == pytest.approx(train_rows["y"].mean())
-    # the naive baseline is the window's last target value
-    last_input = p.X["test"][:, -2] * p.pre.state["columns"][0]["std"] + p.pre.state["columns"][0]["mean"]
-    np.testing.assert_allclose(p.extra["naive"]["test"], last_input, rtol=1e-4)
+    y_col = p.pre.state["columns"][0]
+    assert y_col["name"] == "y" and y_col["mean"] == pytest.approx(train_rows["y"].mean())
+    naive = p.extra["naive"]
+    if predict == "value":
+        assert p.pre.state["target"]["mean"] == pytest.approx(train_rows["y"].mean())
+        # the naive baseline is the window's last target value
+        last_input = p.X["test"][:, -2] * y_col["std"] + y_col["mean"]
+        np.testing.assert_allclose(naive["test"], last_input, rtol=1e-4)
+    else:
+        # the network learns the change from the window's last value, standardised with the
+        # training windows' changes; the target's past inputs are relative to that last value
+        t_state = p.pre.state["target"]
+        change = p.y["train"] * t_state["std"] + t_state["mean"]
+        assert t_state["mean"] == pytest.approx(change.mean(), abs=1e-4)
+        assert np.all(p.X["train"][:, -2] == 0)
+        actual = df["y"].to_numpy()[p.rows["train"]]
+        np.testing.assert_allclose(naive["train"] + change, actual, rtol=1e-4)
+        step1 = p.X["train"][:, 0] * y_col["std"]  # first step's y minus the last one's
+        assert np.abs(step1).max() < np.abs(actual).max()
 
 
 def test_changing_the_future_does_not_change_training():
@@ -260,6 +275,37 @@ def test_cli_sample_errors_and_short_history(tmp_path):
 
 
 @pytest.mark.slow
+def test_forecasting_the_change_follows_a_trend_beyond_the_training_range(tmp_path):
+    """A rising, seasonal series: the test period lies above every training value. A network
+    that forecasts the value cannot reach it; one that forecasts the change beats the naive
+    forecast, and its saved model forecasts the last value plus the change."""
+    from kwk.bundle import load_bundle, save_bundle
+    from kwk.train import Job
+    rng = np.random.default_rng(0)
+    t = np.arange(400)
+    df = pd.DataFrame({"t": t, "y": 0.5 * t + 10 * np.sin(2 * np.pi * t / 12)
+                       + rng.normal(0, 0.5, len(t))})
+    scores = {}
+    for mode in ("change", "value"):
+        spec = {"data": {"target": "y", "sequence": {"time": "t", "window": 12, "predict": mode}},
+                "layers": [{"type": "LSTM", "units": 16}],
+                "training": {"epochs": 40, "learning_rate": 0.01, "seed": 1}}
+        r = Job(prepare(df, spec)).run()
+        scores[mode] = r.metrics
+    change, value = scores["change"], scores["value"]
+    assert change["test"]["rmse"] < 0.5 * change["baseline"]["rmse"]
+    assert change["baseline"]["rmse"] == pytest.approx(value["baseline"]["rmse"])
+    assert value["test"]["rmse"] > 2 * change["test"]["rmse"]
+    save_bundle(r, tmp_path / "value", "d.csv", "fp", None)  # the last one: "value"
+    spec["data"]["sequence"]["predict"] = "change"
+    r = Job(prepare(df, spec)).run()
+    save_bundle(r, tmp_path / "change", "d.csv", "fp", None)
+    future = df.iloc[-12:]
+    got = load_bundle(tmp_path / "change").predict(future)["prediction"].dropna()
+    assert len(got) == 1 and abs(got.iloc[0] - (0.5 * 400 + 10 * np.sin(2 * np.pi * 400 / 12))) < 3
+
+
+@pytest.mark.slow
 def test_single_series_with_numeric_time_trains_and_its_script_reproduces(tmp_path):
     from kwk.bundle import save_bundle
     from kwk.codegen import generate_script
@@ -269,7 +315,8 @@ def test_single_series_with_numeric_time_trains_and_its_script_reproduces(tmp_pa
     df = pd.DataFrame({"step": t[::-1], "level": np.round(np.sin(t[::-1] / 6) * 10 + 50, 3)})
     df["level"] = df["level"].astype(object)
     df.loc[7, "level"] = "?"  # a placeholder: that row has no target
-    spec = {"data": {"target": "level", "sequence": {"time": "step", "window": 6, "horizon": 2}},
+    spec = {"data": {"target": "level", "sequence": {"time": "step", "window": 6, "horizon": 2,
+                                                     "predict": "value"}},
             "layers": [{"type": "GRU", "units": 8}], "training": {"epochs": 15, "learning_rate": 0.01}}
     p = prepare(df, spec)
     assert p.X["train"].shape[1] == 6

@@ -93,8 +93,12 @@ def _series_settings(others: list[str], kinds: dict) -> None:
                              key="seq_window", help=_HELP["window"])
     horizon = c4.number_input("Horizon (rows ahead)", 1, 1000, int(seq.get("horizon", 1)),
                               key="seq_horizon", help=_HELP["horizon"])
+    modes = {"change": "the change from the last value", "value": "the value itself"}
+    predict = st.radio("The network forecasts", list(modes), format_func=modes.get,
+                       index=0 if seq.get("predict", "change") == "change" else 1,
+                       key="seq_predict", horizontal=True, help=_HELP["predict"])
     ss.sequence = {"time": time, "group": None if group == group_opts[0] else group,
-                   "window": int(window), "horizon": int(horizon)}
+                   "window": int(window), "horizon": int(horizon), "predict": predict}
     st.caption("🕒 The split is **chronological**: the model trains on the earliest period, is "
                "tuned on the next and tested on the latest, so it never learns from the future. "
                "Each forecast sees the last rows of its own series.")

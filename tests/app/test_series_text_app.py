@@ -93,6 +93,9 @@ def test_declare_kinds_on_the_target_page():
     assert not at.session_state.build_ok or at.session_state.sequence["window"] == 200
     goto(at, "2_target")
     at.number_input(key="seq_window").set_value(7).run()
+    assert at.radio(key="seq_predict").value == "change"  # the default: copes with trends
+    at.radio(key="seq_predict").set_value("value").run()
+    assert at.session_state.sequence["predict"] == "value"
     goto(at, "3_build")
     assert at.session_state.build_ok
     # the same table as text: classify 'flag' from 'note'
@@ -151,6 +154,7 @@ def test_importing_a_series_spec_restores_the_kind_of_data():
                                                    "application/json")).run()
     no_crash(at)
     assert at.session_state.data_kind == "series"
-    assert at.session_state.sequence == {"time": "date", "group": "store", "window": 7, "horizon": 2}
+    assert at.session_state.sequence == {"time": "date", "group": "store", "window": 7, "horizon": 2,
+                                         "predict": "change"}
     assert at.session_state.build_ok
     assert "layers.Reshape((7, 4))" in at.code[0].value
