@@ -46,7 +46,7 @@ def _image_options(a) -> dict:
     return out
 
 
-def _load(a, **image):
+def _load(a, **options):
     """The data of a command: a file path, or ``--sql`` over ``--db`` (or ``$KWK_DB_URL``)."""
     import os
     if getattr(a, "sql", None):
@@ -57,7 +57,7 @@ def _load(a, **image):
     if not a.data:
         raise KwkError("No data given.", "Give a data file, or --sql QUERY with --db URL.")
     from kwk.data import load
-    return load(a.data, sheet=a.sheet, **{**_image_options(a), **image})
+    return load(a.data, sheet=a.sheet, **{**_image_options(a), **options})
 
 
 def _data_label(a, ld) -> str:
@@ -228,8 +228,9 @@ def cmd_predict(a) -> int:
     from kwk.bundle import load_bundle
     b = load_bundle(a.model_dir)
     shape = b.spec["data"].get("image_shape")  # a zip of pictures is read at the model's size
-    ld = _load(a, **({"image_size": tuple(shape[:2]),
-                      "image_color": "grayscale" if shape[2] == 1 else "rgb"} if shape else {}))
+    ld = _load(a, min_columns=1,  # a text model's new rows may be the text column alone
+               **({"image_size": tuple(shape[:2]),
+                   "image_color": "grayscale" if shape[2] == 1 else "rgb"} if shape else {}))
     pred = b.predict(ld.df)
     from kwk.safety import csv_safe
     try:

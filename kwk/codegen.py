@@ -631,11 +631,14 @@ def generate_script(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
                "sql": "import sqlalchemy\n" + _IMPORTS}.get(fmt, _IMPORTS)
     if text:
         imports += "\nimport tensorflow as tf"
+    # Series forecasting the change; the target's past inputs relative to the last value
+    # when they are the first input (as kwk.preprocess.Preprocessor.relative_target_input).
+    change = bool(seq) and seq.get("predict", "value") == "change"
+    relative = change and d["features"][:1] == [d["target"]]
     if seq:
         split = Template(_SPLIT_SERIES).substitute(
             time_column=lit(seq["time"]), group_column=lit(seq["group"]), window=seq["window"],
-            horizon=seq["horizon"], helpers=_series_helpers(
-                seq.get("predict", "value") == "change" and d["features"][:1] == [d["target"]]))
+            horizon=seq["horizon"], helpers=_series_helpers(relative))
     elif tr["validation"] == "column":
         split = Template(_SPLIT_COLUMN).substitute(column=lit(d["validation_column"]))
     else:
@@ -651,8 +654,6 @@ def generate_script(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
     else:
         preprocess, inputs = _PREPROCESS_TABLE, (_INPUTS_SERIES if seq else _INPUTS_TABLE)
     evaluate = _REG_EVAL if task == "regression" else _CLASS_EVAL
-    change = bool(seq) and seq.get("predict", "value") == "change"
-    relative = change and d["features"][:1] == [d["target"]]
     if change:
         inputs += "\n" + _CHANGE_TARGET + ("\n" + _RELATIVE_INPUTS if relative else "")
         evaluate = _CHANGE_EVAL

@@ -89,6 +89,13 @@ def baseline_output(task: str, y_train: np.ndarray, n: int, k: int) -> np.ndarra
     return np.tile(freq, (n, 1))
 
 
+def _constant_model(task: str, y_train, k: int):
+    if task == "regression":
+        mean = float(np.mean(y_train))
+        return (lambda X: np.full(len(X), mean)), "mean of training target"
+    return (lambda X: baseline_output(task, y_train, len(X), k)), "majority class"
+
+
 def fit_simple_model(task: str, X_train, y_train, k: int, seed: int = 0):
     """Logistic regression (classification) or linear regression on the same inputs; for
     texts, on their TF-IDF word weights. Returns ``(predict(X) -> output, name)``."""
@@ -100,7 +107,8 @@ def fit_simple_model(task: str, X_train, y_train, k: int, seed: int = 0):
     prep = []
     if text:
         from sklearn.feature_extraction.text import TfidfVectorizer
-        prep = [TfidfVectorizer(max_features=20_000)]
+        # every word counts, one-letter ones too (the default pattern drops them)
+        prep = [TfidfVectorizer(max_features=20_000, token_pattern=r"(?u)\b\w+\b")]
         X_train = X_train[:, 0]
     suffix = " on TF-IDF" if text else ""
 
@@ -109,14 +117,19 @@ def fit_simple_model(task: str, X_train, y_train, k: int, seed: int = 0):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if task != "regression" and len(np.unique(y_train)) < 2:
+            return _constant_model(task, y_train, k)
+        est = (Ridge() if text else LinearRegression()) if task == "regression" else \
+            LogisticRegression(max_iter=1000, random_state=seed)
+        try:
+            m = make_pipeline(*prep, est).fit(X_train, y_train)
+        except ValueError:
+            if not text:
+                raise
+            return _constant_model(task, y_train, k)  # the texts hold no word at all
         if task == "regression":
-            m = make_pipeline(*prep, Ridge() if text else LinearRegression()).fit(X_train, y_train)
             return (lambda X: m.predict(cols(X))), ("ridge regression" if text else
                                                     "linear regression") + suffix
-        if len(np.unique(y_train)) < 2:
-            return (lambda X: baseline_output(task, y_train, len(X), k)), "majority class"
-        m = make_pipeline(*prep, LogisticRegression(max_iter=1000, random_state=seed))
-        m.fit(X_train, y_train)
         known = m.classes_.astype(int)
 
         def predict(X):

@@ -17,6 +17,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from kwk.errors import DataError
+from kwk.series import parse_dates
 
 MAX_CATEGORIES = 50
 DATE_PARTS = ("days", "month", "dayofweek")
@@ -43,7 +44,6 @@ def to_number(s: pd.Series) -> pd.Series:
 
 
 def date_parts(s: pd.Series) -> pd.DataFrame:
-    from kwk.series import parse_dates
     d = parse_dates(s)
     days = (d - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds() / 86400.0
     return pd.DataFrame({"days": days, "month": d.dt.month.astype(float),

@@ -556,6 +556,11 @@ def _text_feature(df: pd.DataFrame, features, target: str, kinds: dict) -> list[
                             "none was found.")),
                         "Set data.features to the one column that holds the text, e.g. "
                         "[\"review\"].")
+    col = df[found[0]]
+    if ptypes.is_numeric_dtype(col) or ptypes.is_bool_dtype(col):
+        raise SpecError(f"The column '{found[0]}' holds numbers, not text: a text model reads "
+                        "words.", "Set data.features to the column that holds the text (e.g. "
+                        "[\"review\"]), or train a table model (without data.text) for numbers.")
     kinds[found[0]] = "text"
     return found
 

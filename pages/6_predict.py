@@ -63,8 +63,8 @@ try:
         shape = spec["data"].get("image_shape")  # pictures are read at the model's size
         images = (shape[0], shape[1], "grayscale" if shape[2] == 1 else "rgb") \
             if shape and up.name.lower().endswith(".zip") else None
-        ss.predictions = cached_bundle(run["dir"]).predict(parse(up.getvalue(), up.name, None,
-                                                                 images).df)
+        new_rows = parse(up.getvalue(), up.name, None, images, min_columns=1).df
+        ss.predictions = cached_bundle(run["dir"]).predict(new_rows)
     elif use_current:
         ss.pred_source = (run_id, "current")
         ss.predictions = cached_bundle(run["dir"]).predict(ss.data.df)

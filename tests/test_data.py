@@ -173,3 +173,12 @@ def test_empty_first_sheet_points_to_the_others(tmp_path):
     with pytest.raises(DataError, match="no data rows") as e:
         load(p)
     assert "data" in e.value.hint
+
+
+def test_one_column_files_are_refused_unless_asked_for():
+    from kwk.data import load
+    data = b"review\ngreat film\nawful plot\n"
+    with pytest.raises(DataError, match="only one column"):
+        load(data, name="new.csv")
+    ld = load(data, name="new.csv", min_columns=1)  # new rows for a text model
+    assert list(ld.df.columns) == ["review"] and len(ld.df) == 2

@@ -226,6 +226,29 @@ def test_text_model_trains_and_predicts_raw_strings(tmp_path):
     b = load_bundle(tmp_path / "run")  # safe_mode load: no Python code in the model
     pred = b.predict(pd.DataFrame({"review": ["great superb the", "awful poor it", None]}))
     assert pred["prediction"].tolist()[:2] == ["pos", "neg"]
+    # new rows may be the text column alone: the CLI reads a one-column file for predict
+    (tmp_path / "new.csv").write_text("review\ngreat superb the\nawful poor it\n")
+    r = _cli("predict", str(tmp_path / "run"), "new.csv", "--out", "p.csv", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert pd.read_csv(tmp_path / "p.csv")["prediction"].tolist() == ["pos", "neg"]
+
+
+def test_a_numeric_column_is_not_read_as_text():
+    df = reviews()
+    spec = {"data": {"target": "label", "features": ["stars"], "text": {}},
+            "layers": [{"type": "Embedding"}, {"type": "GlobalAveragePooling1D"}]}
+    with pytest.raises(SpecError, match="'stars' holds numbers, not text"):
+        resolve(normalize(spec), df)
+
+
+@pytest.mark.parametrize("texts", [["a b", "c d", "a c", "b d"] * 10, ["!!", "?", "...", "-"] * 10])
+def test_the_simple_text_model_copes_with_one_letter_words_and_no_words(texts):
+    from kwk.evaluate import fit_simple_model
+    X = np.array(texts, dtype=object)[:, None]
+    y = np.arange(len(texts)) % 2
+    predict, name = fit_simple_model("binary", X, y, 2)
+    assert predict(X).shape == (len(texts), 2)
+    assert name == ("logistic regression on TF-IDF" if texts[0] == "a b" else "majority class")
 
 
 # ------------------------------------------------------------------ CLI and script

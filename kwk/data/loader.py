@@ -346,13 +346,14 @@ def _flatten_nested(df: pd.DataFrame) -> None:
 
 
 def load(source, name: str | None = None, sheet=None, image_size=None,
-         image_color: str | None = None) -> LoadedData:
+         image_color: str | None = None, min_columns: int = 2) -> LoadedData:
     """Load a table from a path or from bytes (``name`` gives the file name of an upload).
     A zip of pictures is resized to ``image_size`` (height, width) in ``image_color``
     ("grayscale" or "rgb"); by default their most common size and colour (within limits).
 
     Returns a :class:`LoadedData`. Raises :class:`DataError` for anything unreadable, empty,
-    with a missing or duplicated header, ragged rows, or a single column.
+    with a missing or duplicated header, ragged rows, or a single column (``min_columns=1``
+    accepts one: new rows for a model that reads one column, such as a text model).
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
@@ -405,7 +406,7 @@ def load(source, name: str | None = None, sheet=None, image_size=None,
                             f"Choose another sheet: {', '.join(map(str, others[:10]))}.")
         raise DataError(f"'{name}' has a header but no data rows.",
                         "Add at least a few dozen rows of data.")
-    if df.shape[1] == 1:
+    if df.shape[1] == 1 and min_columns > 1:
         col = str(df.columns[0])
         others = [sh for sh in sheets if sh != opts.get("sheet_name")]
         if others:

@@ -32,12 +32,15 @@ def init() -> None:
 
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=8, ttl=3600)
-def parse(data: bytes, name: str, sheet: str | None = None, images: tuple | None = None) -> LoadedData:
+def parse(data: bytes, name: str, sheet: str | None = None, images: tuple | None = None,
+          min_columns: int = 2) -> LoadedData:
     """Parse an upload once per (content, sheet, picture size and colour); reruns reuse the
-    result. ``images`` is ``(height, width, "grayscale" | "rgb")`` for a zip of pictures."""
+    result. ``images`` is ``(height, width, "grayscale" | "rgb")`` for a zip of pictures;
+    ``min_columns=1`` accepts a one-column table (new rows for a text model)."""
     if images:
-        return load(data, name=name, sheet=sheet, image_size=images[:2], image_color=images[2])
-    return load(data, name=name, sheet=sheet)
+        return load(data, name=name, sheet=sheet, image_size=images[:2], image_color=images[2],
+                    min_columns=min_columns)
+    return load(data, name=name, sheet=sheet, min_columns=min_columns)
 
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=8, ttl=3600)

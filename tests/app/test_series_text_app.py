@@ -68,6 +68,12 @@ def test_news_text_classification_end_to_end():
     at.button(key="pred_current").click().run()
     no_crash(at)
     assert set(at.session_state.predictions["prediction"].dropna()) <= {"food", "sport", "tech", "travel"}
+    # new texts alone, in a one-column file
+    at.file_uploader(key="pred_upload").set_value(
+        ("new.csv", b"text\nthe match ended in a late goal\nbake the bread for an hour\n",
+         "text/csv")).run()
+    no_crash(at)
+    assert len(at.session_state.predictions) == 2
 
 
 def test_declare_kinds_on_the_target_page():
