@@ -84,8 +84,10 @@ def _series_settings(others: list[str], kinds: dict) -> None:
     t = seq.get("time") if seq.get("time") in time_opts else time_opts[0]
     time = c1.selectbox("Time column", time_opts, index=time_opts.index(t), key="seq_time",
                         help=_HELP["time"])
-    group_opts = ["— one series —"] + [c for c in others if c != time
-                                       and kinds.get(c) in ("categorical", "identifier", "boolean")]
+    # labels first; numbers too (a store or sensor number is an id), the target excepted
+    likely = [c for c in others if c != time and kinds.get(c) in ("categorical", "identifier",
+                                                                   "boolean")]
+    group_opts = ["— one series —"] + likely + [c for c in others if c != time and c not in likely]
     g = seq.get("group") if seq.get("group") in group_opts else group_opts[0]
     group = c2.selectbox("Series (group) column", group_opts, index=group_opts.index(g),
                          key="seq_group", help=_HELP["group"])
