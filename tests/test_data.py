@@ -182,3 +182,18 @@ def test_one_column_files_are_refused_unless_asked_for():
         load(data, name="new.csv")
     ld = load(data, name="new.csv", min_columns=1)  # new rows for a text model
     assert list(ld.df.columns) == ["review"] and len(ld.df) == 2
+
+
+def test_correlations_of_huge_and_tiny_numbers_do_not_overflow():
+    import warnings
+
+    from kwk.data.profile import correlations
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=500)
+    df = pd.DataFrame({"huge": a * 1e200, "tiny": a * 1e-300, "b": a + rng.normal(size=500),
+                       "flat": np.ones(500)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        m = np.array(correlations(df, list(df.columns))["matrix"], dtype=float)
+    assert m[0, 1] == pytest.approx(1.0) and m[0, 2] == pytest.approx(m[1, 2])
+    assert np.isnan(m[3]).all()

@@ -160,6 +160,8 @@ def correlations(df: pd.DataFrame, numeric_cols: list[str], seed: int = 0) -> di
     if finite.all() and len(x) > 1:
         # The common case: no gaps, so one matrix product instead of pandas' pairwise loop.
         x = x - x.mean(axis=0)
+        top = np.abs(x).max(axis=0)
+        x = x / np.where(top > 0, top, 1.0)  # scale-free, and no overflow for huge numbers
         ss = np.sqrt((x * x).sum(axis=0))
         with np.errstate(invalid="ignore", divide="ignore"):
             m = (x.T @ x) / np.outer(ss, ss)
