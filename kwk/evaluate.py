@@ -181,7 +181,7 @@ def evaluate_prepared(model, prep) -> tuple[dict, dict]:
                "test": metrics_for(task, y_te, out, classes),
                "baseline": metrics_for(task, y_te, base, classes),
                "simple_model": {"name": simple_name, **metrics_for(task, y_te, simple, classes)}}
-    metrics["baseline"]["name"] = "naive forecast (the window's last value)" if naive is not None \
+    metrics["baseline"]["name"] = "naive forecast (last value)" if naive is not None \
         else "mean of training target" if task == "regression" else "majority class"
     details = {"y": y_te, "out": out, "baseline_out": base, "simple_out": simple,
                "classes": classes}

@@ -75,7 +75,7 @@ def build_report(run_dir) -> str:
               "95% CI": f"{ci[n][0]:.4g} – {ci[n][1]:.4g}" if n in ci else "",
               metrics.get("simple_model", {}).get("name", "simple model"):
                   metrics.get("simple_model", {}).get(n),
-              f"baseline ({metrics['baseline'].get('name', '')})": metrics["baseline"].get(n)}
+              f"baseline: {metrics['baseline'].get('name', '')}": metrics["baseline"].get(n)}
              for n in names]
     n_classes = len(metrics["test"].get("per_class", {})) or 1
     try:

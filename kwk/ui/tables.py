@@ -30,7 +30,7 @@ def metrics_table(metrics: dict) -> pd.DataFrame:
         rows.append({"metric": NICE[n], "network": net,
                      "95% CI": f"{ci[0]:.3f} – {ci[1]:.3f}" if ci else "",
                      metrics.get("simple_model", {}).get("name", "simple model"): simple,
-                     f"baseline ({metrics.get('baseline', {}).get('name', '')})": base,
+                     f"baseline: {metrics.get('baseline', {}).get('name', '')}": base,
                      "": verdict})
     return pd.DataFrame(rows)
 
