@@ -45,12 +45,13 @@ else:
         values = params_form(TRAINING_PARAMS, ss.spec["training"],
                              key_prefix=f"tr{ss.get('spec_version', 0)}", columns=3)
         vcols = ["—"] + [str(c) for c in ss.data.df.columns if c != ss.target]
-        vcol = st.selectbox("Validation column (for validation = column)", vcols,
-                            index=vcols.index(ss.get("validation_column"))
-                            if ss.get("validation_column") in vcols else 0,
-                            key="validation_column_select",
-                            help="A column whose values are train / validation / test (or 0 / "
-                            "1 / 2) decides which rows are used for what, as in JMP.")
+        vcol = "—" if ss.get("data_kind") == "series" else st.selectbox(  # series: by time
+            "Validation column (for validation = column)", vcols,
+            index=vcols.index(ss.get("validation_column"))
+            if ss.get("validation_column") in vcols else 0,
+            key="validation_column_select",
+            help="A column whose values are train / validation / test (or 0 / 1 / 2) decides "
+            "which rows are used for what, as in JMP.")
         start = st.form_submit_button("▶️ Start training", type="primary", disabled=running)
 
 if start:

@@ -34,6 +34,8 @@ def test_store_sales_forecast_end_to_end():
     assert at.selectbox(key="template_series").value == "LSTM (time series)"
     assert "layers.Reshape((14, 4))" in at.code[0].value
     _train(at)
+    # a series splits by time: no split-column choice on the Train page
+    assert "validation_column_select" not in [s.key for s in at.selectbox]
     goto(at, "5_evaluate")
     assert "Forecast" in [t.label for t in at.tabs]
     assert "naive forecast" in texts(at)
