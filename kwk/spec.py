@@ -17,6 +17,7 @@ import copy
 import json
 import math
 
+import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
@@ -407,6 +408,8 @@ def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -
                         f"classes (at most {MAX_CLASSES}).",
                         "If it is a number to predict, set the task to regression; otherwise "
                         "choose another target.")
+    if seq is not None:
+        _check_series_rows(df, seq, target)
     if text is not None:
         features = _text_feature(df, data["features"], target, user_kinds)
     elif data["features"] is None:
@@ -530,6 +533,47 @@ def _check_sequence(seq: dict, target: str, cols: list[str], validation: str, ta
     if task not in ("auto", "regression"):
         raise SpecError(f"Time-series forecasting predicts a number; data.task is '{task}'.",
                         "Set data.task to 'regression' or 'auto'.")
+
+
+def unreadable_times(seq: dict, seen: list, n_bad: int, n: int) -> DataError:
+    """The error for a time column that holds no dates, times or numbers on most rows."""
+    shown = ", ".join(f"'{str(v)[:30]}'" for v in seen[:3]) or "only missing values"
+    return DataError(f"The time column '{seq['time']}' does not hold dates, times or numbers on "
+                     f"most rows ({n_bad:,} of {n:,} unreadable: {shown}).",
+                     "Choose the column that gives the order of the rows (a date, a timestamp "
+                     "or a step number) as the time column.")
+
+
+def duplicate_time(seq: dict, group, time) -> DataError:
+    """The error for two rows of one series at the same time."""
+    where = f" of series '{group}'" if seq["group"] else ""
+    return DataError(f"Two rows{where} share the time {time!s} in '{seq['time']}': each series "
+                     "needs one row per time.",
+                     "Combine or remove the duplicate rows." if seq["group"] else
+                     "Choose the column that tells the series apart as the series (group) "
+                     "column, or combine the duplicate rows first.")
+
+
+def _check_series_rows(df: pd.DataFrame, seq: dict, target: str) -> None:
+    """Quick checks of the time column, so the Target and Build pages explain them before
+    training (which checks every parsed time again): the first rows must read as times, and
+    no two rows of a series may share a time (checked here up to 200,000 rows)."""
+    from kwk.series import time_values
+    sample = df[seq["time"]].dropna().head(2000)
+    if len(sample):
+        bad = np.isnan(time_values(sample))
+        if bad.mean() > 0.5:
+            raise unreadable_times(seq, list(sample[bad].astype(str).unique()), int(bad.sum()),
+                                   len(sample))
+    if len(df) <= 200_000:
+        keys = [c for c in (seq["group"], seq["time"]) if c]
+        rows = df.loc[df[target].notna() & df[seq["time"]].notna(), keys]
+        dups = rows[rows.duplicated()]
+        dups = dups[~np.isnan(time_values(dups[seq["time"]]))]  # unreadable ones are left out
+        if len(dups):
+            first = dups.iloc[0]
+            raise duplicate_time(seq, first[seq["group"]] if seq["group"] else None,
+                                 first[seq["time"]])
 
 
 def _text_feature(df: pd.DataFrame, features, target: str, kinds: dict) -> list[str]:

@@ -24,7 +24,7 @@ from kwk.preprocess import (
     split_indices,
     to_number,
 )
-from kwk.spec import check_stack, resolve
+from kwk.spec import check_stack, duplicate_time, resolve, unreadable_times
 
 MIN_ROWS = 10
 
@@ -162,11 +162,7 @@ def prepare_series(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list
     ok = ~np.isnan(times)
     if ok.mean() < 0.5:
         bad = work[seq["time"]].iloc[order[~ok]].dropna().astype(str).unique()[:3]
-        seen = ", ".join(f"'{v[:30]}'" for v in bad) or "only missing values"
-        raise DataError(f"The time column '{seq['time']}' does not hold dates, times or numbers "
-                        f"on most rows ({int((~ok).sum()):,} of {len(ok):,} unreadable: {seen}).",
-                        "Choose the column that gives the order of the rows (a date, a "
-                        "timestamp or a step number) as the time column.")
+        raise unreadable_times(seq, list(bad), int((~ok).sum()), len(ok))
     if not ok.all():
         notes.append(f"{int((~ok).sum())} row(s) with a missing or unreadable time in "
                      f"'{seq['time']}' were left out.")
@@ -176,12 +172,8 @@ def prepare_series(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list
     dup = pd.DataFrame({"g": groups if groups is not None else 0, "t": times}).duplicated()
     if dup.any():
         i = int(np.argmax(dup.to_numpy()))
-        where = f" of series '{groups[i]}'" if groups is not None else ""
-        raise DataError(f"Two rows{where} share the time {rows[seq['time']].iloc[i]!s} in "
-                        f"'{seq['time']}': each series needs one row per time.",
-                        "Choose the column that tells the series apart as the series (group) "
-                        "column, or combine the duplicate rows first." if groups is None else
-                        "Combine or remove the duplicate rows.")
+        raise duplicate_time(seq, groups[i] if groups is not None else None,
+                             rows[seq["time"]].iloc[i])
     roles = chronological_roles(times, tr["validation_fraction"], tr["test_fraction"])
     starts, targets = window_positions(series_ids(rows, seq["group"]), w, h)
     if len(starts) < MIN_ROWS:

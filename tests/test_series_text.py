@@ -174,6 +174,21 @@ def test_a_time_column_without_dates_is_refused_clearly():
         prepare(df, seq_spec())
 
 
+def test_time_problems_show_when_the_spec_is_resolved():
+    """The Target and Build pages resolve the spec on every change: duplicate or unreadable
+    times are explained there, before any training."""
+    df = sales()
+    with pytest.raises(DataError, match="share the time .* series \\(group\\) column"):
+        resolve(seq_spec(group=None), df)
+    words = df.assign(day=np.where(np.arange(len(df)) % 2, "yes", "no"))
+    with pytest.raises(DataError, match="'day' does not hold dates"):
+        resolve(seq_spec(), words)
+    unknown = df.copy()
+    unknown.loc[unknown["shop"] == "a", "day"] = unknown["day"].where(
+        unknown.index % 10 != 0, "unknown")  # repeated but unreadable: left out, not duplicates
+    resolve(seq_spec(), unknown)
+
+
 def test_rows_without_time_are_left_out_with_a_note():
     df = sales()
     df.loc[[0, 5], "day"] = "unknown"

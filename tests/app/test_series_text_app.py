@@ -95,6 +95,10 @@ def test_declare_kinds_on_the_target_page():
     no_crash(at)
     assert at.session_state.spec["layers"][0]["type"] == "LSTM"  # replaced by the series template
     assert at.selectbox(key="seq_time").value == "day"
+    at.selectbox(key="seq_time").set_value("flag").run()  # not a time: explained at once
+    no_crash(at)
+    assert "'flag' does not hold dates" in " ".join(e.value for e in at.error)
+    at.selectbox(key="seq_time").set_value("day").run()
     at.number_input(key="seq_window").set_value(200).run()
     assert "too few for a look-back window of 200 rows" in " ".join(e.value for e in at.error)
     goto(at, "3_build")
