@@ -241,14 +241,15 @@ def _target_rows(chunk: pd.DataFrame, target: str, task: str) -> np.ndarray:
 def plan(reader: ChunkReader, spec: dict) -> StreamPlan:
     """Resolve the spec against the first chunk (kinds, task, features), then compute every
     preprocessing statistic over the training rows of the whole file in one pass."""
-    from kwk.spec import check_stack, resolve
+    from kwk.spec import check_stack, normalize, resolve
+    data = normalize(spec)["data"]  # the kind of data is in the spec: refuse before reading
+    for key in ("sequence", "text", "image_shape"):
+        if data.get(key):
+            raise SpecError(f"Streaming trains tables; data.{key} is not supported with --stream.",
+                            "Train this kind of data in memory (without --stream).")
     first = reader.first_chunk()
     spec, notes = resolve(spec, first)
     d, tr = spec["data"], spec["training"]
-    for key in ("sequence", "text", "image_shape"):
-        if d.get(key):
-            raise SpecError(f"Streaming trains tables; data.{key} is not supported with --stream.",
-                            "Train this kind of data in memory (without --stream).")
     if tr["validation"] != "holdout" or tr["repeats"] > 1:
         raise SpecError("Streaming supports training.validation 'holdout' with one seed.",
                         "Set training.validation to 'holdout' and training.repeats to 1.")
