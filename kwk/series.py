@@ -41,6 +41,15 @@ def parse_dates(s):
     return best
 
 
+def time_axis(s):
+    """How to draw a time column on a chart: its numbers (step numbers stay numbers, not
+    nanoseconds after 1970), else its dates, else its text as it is."""
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return s.to_numpy()
+    d = parse_dates(s).dt.tz_convert(None)
+    return d.to_numpy() if d.notna().mean() > 0.9 else s.to_numpy()
+
+
 def time_values(s):
     """A column of times as sortable numbers: dates -> nanoseconds, numbers as they are.
     Values that are neither become NaN."""

@@ -15,7 +15,7 @@ from kwk.analysis import (
     threshold_metrics,
 )
 from kwk.errors import KwkError
-from kwk.series import parse_dates
+from kwk.series import time_axis
 from kwk.ui.images import misclassified_gallery
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.state import cached_bundle, owner, run_data, run_picker, show_error, store
@@ -71,8 +71,7 @@ if seq:
             st.plotly_chart(plots.forecast_chart(np.arange(len(y)), y, out, naive), key="fc_plain")
         else:
             rows = df_s.iloc[ev["test_rows"]]
-            times = parse_dates(rows[seq["time"]]).dt.tz_convert(None)
-            times = times if times.notna().all() else rows[seq["time"]].to_numpy()
+            times = time_axis(rows[seq["time"]])
             groups = rows[seq["group"]].astype(str).to_numpy() if seq["group"] else None
             pick = None
             if groups is not None:

@@ -14,6 +14,7 @@ from kwk.series import (
     chronological_roles,
     make_windows,
     parse_dates,
+    time_axis,
     prediction_windows,
     series_ids,
     series_order,
@@ -156,6 +157,13 @@ def test_dates_are_read_with_one_format_for_the_whole_column(values, expected):
     3 beside 16/04 as April 16, which would scramble the order of the series."""
     got = parse_dates(pd.Series(values))
     assert [None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in got] == expected
+
+
+def test_charts_draw_step_numbers_as_numbers_and_dates_as_dates():
+    assert time_axis(pd.Series([3, 1, 2])).tolist() == [3, 1, 2]  # not 1970 + 3 ns
+    d = time_axis(pd.Series(["16/04/2024", "01/05/2024"]))
+    assert [str(v)[:10] for v in d] == ["2024-04-16", "2024-05-01"]
+    assert time_axis(pd.Series(["week a", "week b"])).tolist() == ["week a", "week b"]
 
 
 def test_day_first_dates_keep_the_series_in_order():

@@ -139,11 +139,10 @@ def _word_counts(fingerprint: str, column: str, _df: pd.DataFrame):
 def _series_figure(fingerprint: str, time: str, group: str | None, target: str, _df: pd.DataFrame):
     """The target over time per series (once per data and settings, not per rerun)."""
     from kwk.plots import series_chart
-    from kwk.series import parse_dates, series_order
+    from kwk.series import series_order, time_axis
     order, _ = series_order(_df, time, group)
     rows = _df.iloc[order]
-    times = parse_dates(rows[time]).dt.tz_convert(None)
-    x = times if times.notna().mean() > 0.9 else rows[time]
+    x = time_axis(rows[time])
     groups = rows[group].astype(str) if group else None
     fig = series_chart(x, pd.to_numeric(rows[target], errors="coerce"), groups, target)
     return fig, (groups.nunique() if groups is not None else 1)
