@@ -261,7 +261,12 @@ class Preprocessor:
         self.check_columns(df)
         seq = self.sequence
         order, times = series_order(df, seq["time"], seq["group"])
-        order = order[~np.isnan(times)]
+        keep = ~np.isnan(times)
+        target = self.state["target"]["name"]
+        if target in self.features:  # as in training, rows without a target value are skipped:
+            y = df[target].iloc[order]  # a window's last value is the latest known one
+            keep &= (to_number(y).notna() if self.task == "regression" else y.notna()).to_numpy()
+        order = order[keep]
         rows = df.iloc[order]
         starts = prediction_windows(series_ids(rows, seq["group"]), seq["window"])
         X = make_windows(self.encode_rows(rows), starts, seq["window"])

@@ -7,6 +7,7 @@ from kwk.plots import learning_curves
 from kwk.spec import TRAINING_PARAMS
 from kwk.train import Job, diagnose, prepare
 from kwk.ui.forms import params_form
+from kwk.ui.model_info import resolved_task
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.state import (
     job_services,
@@ -42,7 +43,9 @@ else:
             st.caption("🕒 Time series: validation is always a **holdout by time** — the "
                        "validation and test fractions are the latest periods, and k-fold or a "
                        "split column is not used (they would train on the future).")
-        values = params_form(TRAINING_PARAMS, ss.spec["training"],
+        shown = [p for p in TRAINING_PARAMS  # class weights mean nothing for numbers
+                 if not (p.name == "class_weight" and resolved_task() == "regression")]
+        values = params_form(shown, ss.spec["training"],
                              key_prefix=f"tr{ss.get('spec_version', 0)}", columns=3)
         vcols = ["—"] + [str(c) for c in ss.data.df.columns if c != ss.target]
         vcol = "—" if ss.get("data_kind") == "series" else st.selectbox(  # series: by time

@@ -47,7 +47,9 @@ if seq:
     st.caption(f"Upload the recent history of each series with the columns "
                f"{', '.join(need[:12])}. Every row with at least {seq['window']} rows of history "
                f"(itself included) gets the forecast of '{spec['data']['target']}' "
-               f"{seq['horizon']} row(s) later; earlier rows stay empty.")
+               f"{seq['horizon']} row(s) later; earlier rows stay empty."
+               + (f" Rows with no '{spec['data']['target']}' value are skipped, as in training."
+                  if spec["data"]["target"] in feats else ""))
 else:
     st.caption(f"Upload rows with the same columns ({', '.join(feats[:12])}"
                f"{'…' if len(feats) > 12 else ''}); the target column is optional and missing "

@@ -351,6 +351,30 @@ def test_forecasting_the_change_follows_a_trend_beyond_the_training_range(tmp_pa
     assert len(got) == 1 and abs(got.iloc[0] - (0.5 * 400 + 10 * np.sin(2 * np.pi * 400 / 12))) < 3
 
 
+def test_rows_without_a_target_value_are_skipped_when_forecasting(tmp_path):
+    """New rows whose target is blank (a gap in the records, or the days still to forecast)
+    are skipped, as in training: the windows run over the gap and every forecast starts from
+    the latest known value, instead of from a made-up one or from nothing."""
+    from kwk.bundle import load_bundle, save_bundle
+    from kwk.train import Job
+    df = sales()
+    r = Job(prepare(df, seq_spec())).run()
+    save_bundle(r, tmp_path / "m", "d.csv", "fp", None)
+    b = load_bundle(tmp_path / "m")
+    known = df.sort_values(["shop", "day"]).groupby("shop").tail(9).reset_index(drop=True)
+    gap = known.copy()
+    gap["y"] = gap["y"].astype(object)
+    gap.loc[[3, 12], "y"] = [None, ""]  # one blank in each shop's records
+    blank = pd.DataFrame({"day": ["2024-04-30", "2024-05-01"] * 2, "shop": ["a", "a", "b", "b"],
+                          "temp": 10.0, "y": [None, np.nan, "", None]})
+    got = b.predict(pd.concat([gap, blank], ignore_index=True))["prediction"]
+    want = b.predict(known.drop(index=[3, 12]))["prediction"].dropna()
+    assert len(want) == 8  # 8 known rows a shop, windows of 5: 4 forecasts each
+    assert got.iloc[len(gap):].isna().all() and got.iloc[[3, 12]].isna().all()
+    assert list(got.dropna().index) == list(want.index)
+    assert np.allclose(got.dropna(), want)
+
+
 @pytest.mark.slow
 def test_single_series_with_numeric_time_trains_and_its_script_reproduces(tmp_path):
     from kwk.bundle import save_bundle

@@ -7,7 +7,7 @@ import streamlit as st
 
 from kwk.errors import KwkError
 from kwk.spec import resolve
-from kwk.ui.state import profile_kinds
+from kwk.ui.state import profile_kinds, session_spec
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -35,3 +35,15 @@ def try_stack_info(spec: dict):
         return stack_info(spec), None
     except KwkError as e:
         return None, e
+
+
+def resolved_task() -> str | None:
+    """The task KwK resolves for the session's data and target (``None`` when the spec does not
+    resolve yet: the page that draws it shows why)."""
+    ld = st.session_state.data
+    if ld is None:
+        return None
+    try:
+        return resolve(session_spec(), ld.df, profile_kinds())[0]["data"]["task"]
+    except KwkError:
+        return None

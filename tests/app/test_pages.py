@@ -337,3 +337,11 @@ def test_reload_finds_the_running_job_and_jobs_queue(monkeypatch):
     assert job.wait(60) and job.snapshot()["status"] == "stopped"
     assert other.session_state.job.wait(120)
     assert other.session_state.job.snapshot()["status"] == "finished"
+
+
+def test_class_weights_are_offered_only_for_classes():
+    at = goto(with_sample("iris"), "4_train")
+    assert [s for s in at.selectbox if s.label == "class weight"]
+    at = goto(with_sample("diabetes"), "4_train")  # a number target: class weights do nothing
+    assert not [s for s in at.selectbox if s.label == "class weight"]
+    assert at.button(key="FormSubmitter:training_form-▶️ Start training")
