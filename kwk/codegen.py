@@ -533,7 +533,7 @@ $helpers
 
 
 order, times = series_order(df, TIME_COLUMN, GROUP_COLUMN)
-has_time = ~np.isnan(times)  # rows without a readable time are left out
+has_time = ~np.isnan(times)  # rows without a readable time or a series are left out
 df, times = df.iloc[order[has_time]], times[has_time]
 period = chronological_roles(times, VALIDATION_FRACTION, TEST_FRACTION)
 train_idx, val_idx, test_idx = (np.flatnonzero(period == r) for r in (0, 1, 2))'''
@@ -596,7 +596,7 @@ def _series_helpers(relative: bool = False) -> str:
 
     from kwk import series
     return "\n\n".join(inspect.getsource(f) for f in (
-        series.time_values, series.series_order, series.chronological_roles,
+        series.time_values, series.series_labels, series.series_order, series.chronological_roles,
         series.series_ids, series.window_positions, series.make_windows,
         *((series.relative_to_last,) if relative else ()))).rstrip()
 

@@ -63,12 +63,22 @@ def time_values(s):
     return ns.astype(float).to_numpy(copy=True)
 
 
+def series_labels(s):
+    """The series each row belongs to, as text without surrounding spaces ("Paris " and "Paris"
+    are one series); a missing or blank value stays missing."""
+    labels = s.astype(str).str.strip()
+    return labels.where(s.notna() & (labels != ""))
+
+
 def series_order(df, time_col, group_col=None):
-    """Row positions sorting ``df`` by series, then time (stable), and the sorted times."""
+    """Row positions sorting ``df`` by series, then time (stable), and the sorted times. A row
+    without a series gets no time (NaN), like a row whose time cannot be read."""
     t = time_values(df[time_col])
     keys = [t]
     if group_col is not None:
-        keys.append(df[group_col].astype(str).to_numpy())  # np.lexsort: last key sorts first
+        labels = series_labels(df[group_col])
+        t = np.where(labels.isna().to_numpy(), np.nan, t)
+        keys = [t, labels.fillna("").to_numpy()]  # np.lexsort: the last key sorts first
     order = np.lexsort(keys)
     return order, t[order]
 
@@ -90,7 +100,7 @@ def series_ids(df, group_col=None):
     """Which series each row belongs to (one series when there is no group column)."""
     if group_col is None:
         return np.zeros(len(df), dtype=int)
-    return pd.factorize(df[group_col].astype(str))[0]
+    return pd.factorize(series_labels(df[group_col]))[0]
 
 
 def window_positions(group_ids, window, horizon):

@@ -373,8 +373,15 @@ def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -
     seq, text = data.get("sequence"), data.get("text")
     if seq is not None:
         _check_sequence(seq, target, cols, spec["training"]["validation"], data["task"])
-        longest = int(df[seq["group"]].astype(str).value_counts().max()) if seq["group"] \
-            else len(df)
+        longest = len(df)
+        if seq["group"]:
+            from kwk.series import series_labels
+            sizes = series_labels(df[seq["group"]]).value_counts()
+            if sizes.empty:
+                raise DataError(f"The series column '{seq['group']}' is empty.",
+                                "Choose the column that names each series, or no series "
+                                "column for a single series.")
+            longest = int(sizes.max())
         if longest < seq["window"] + seq["horizon"] + 2:
             raise SpecError(f"The longest series has {longest} rows, too few for a look-back "
                             f"window of {seq['window']} rows and a horizon of {seq['horizon']} "
@@ -558,7 +565,7 @@ def _check_series_rows(df: pd.DataFrame, seq: dict, target: str) -> None:
     """Quick checks of the time column, so the Target and Build pages explain them before
     training (which checks every parsed time again): the first rows must read as times, and
     no two rows of a series may share a time (checked here up to 200,000 rows)."""
-    from kwk.series import time_values
+    from kwk.series import series_labels, time_values
     sample = df[seq["time"]].dropna().head(2000)
     if len(sample):
         bad = np.isnan(time_values(sample))
@@ -566,14 +573,17 @@ def _check_series_rows(df: pd.DataFrame, seq: dict, target: str) -> None:
             raise unreadable_times(seq, list(sample[bad].astype(str).unique()), int(bad.sum()),
                                    len(sample))
     if len(df) <= 200_000:
-        keys = [c for c in (seq["group"], seq["time"]) if c]
-        rows = df.loc[df[target].notna() & df[seq["time"]].notna(), keys]
+        keep = df[target].notna() & df[seq["time"]].notna()
+        rows = pd.DataFrame({"t": df[seq["time"]]})
+        if seq["group"]:  # rows without a series are left out, as in training
+            rows["g"] = series_labels(df[seq["group"]])
+            keep &= rows["g"].notna()
+        rows = rows[keep]
         dups = rows[rows.duplicated()]
-        dups = dups[~np.isnan(time_values(dups[seq["time"]]))]  # unreadable ones are left out
+        dups = dups[~np.isnan(time_values(dups["t"]))]  # unreadable ones are left out
         if len(dups):
             first = dups.iloc[0]
-            raise duplicate_time(seq, first[seq["group"]] if seq["group"] else None,
-                                 first[seq["time"]])
+            raise duplicate_time(seq, first["g"] if seq["group"] else None, first["t"])
 
 
 def _text_feature(df: pd.DataFrame, features, target: str, kinds: dict) -> list[str]:

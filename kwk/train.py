@@ -152,6 +152,7 @@ def prepare_series(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list
         make_windows,
         relative_to_last,
         series_ids,
+        series_labels,
         series_order,
         window_positions,
     )
@@ -159,16 +160,27 @@ def prepare_series(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list
     seq = d["sequence"]
     w, h = seq["window"], seq["horizon"]
     order, times = series_order(work, seq["time"], seq["group"])
+    no_series = np.zeros(len(order), dtype=bool)
+    if seq["group"]:
+        no_series = series_labels(work[seq["group"]]).isna().to_numpy()[order]
+        if no_series.all():
+            raise DataError(f"The series column '{seq['group']}' is empty on every row with a "
+                            "target value.", "Choose the column that names each series, or no "
+                            "series column for a single series.")
+        if no_series.any():
+            notes.append(f"{int(no_series.sum())} row(s) with no value in the series column "
+                         f"'{seq['group']}' were left out.")
     ok = ~np.isnan(times)
-    if ok.mean() < 0.5:
-        bad = work[seq["time"]].iloc[order[~ok]].dropna().astype(str).unique()[:3]
-        raise unreadable_times(seq, list(bad), int((~ok).sum()), len(ok))
-    if not ok.all():
-        notes.append(f"{int((~ok).sum())} row(s) with a missing or unreadable time in "
+    bad_time = ~ok & ~no_series
+    if bad_time.sum() > 0.5 * (~no_series).sum():
+        bad = work[seq["time"]].iloc[order[bad_time]].dropna().astype(str).unique()[:3]
+        raise unreadable_times(seq, list(bad), int(bad_time.sum()), int((~no_series).sum()))
+    if bad_time.any():
+        notes.append(f"{int(bad_time.sum())} row(s) with a missing or unreadable time in "
                      f"'{seq['time']}' were left out.")
     order, times = order[ok], times[ok]
     rows = work.iloc[order]
-    groups = rows[seq["group"]].astype(str).to_numpy() if seq["group"] else None
+    groups = series_labels(rows[seq["group"]]).to_numpy() if seq["group"] else None
     dup = pd.DataFrame({"g": groups if groups is not None else 0, "t": times}).duplicated()
     if dup.any():
         i = int(np.argmax(dup.to_numpy()))

@@ -15,7 +15,7 @@ from kwk.analysis import (
     threshold_metrics,
 )
 from kwk.errors import KwkError
-from kwk.series import time_axis
+from kwk.series import series_labels, time_axis
 from kwk.ui.images import misclassified_gallery
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.state import cached_bundle, owner, run_data, run_picker, show_error, store
@@ -72,7 +72,7 @@ if seq:
         else:
             rows = df_s.iloc[ev["test_rows"]]
             times = time_axis(rows[seq["time"]])
-            groups = rows[seq["group"]].astype(str).to_numpy() if seq["group"] else None
+            groups = series_labels(rows[seq["group"]]).to_numpy() if seq["group"] else None
             pick = None
             if groups is not None:
                 opts = list(dict.fromkeys(groups))

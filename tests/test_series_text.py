@@ -204,6 +204,29 @@ def test_rows_without_time_are_left_out_with_a_note():
     assert any("2 row(s) with a missing or unreadable time" in n for n in p.notes)
 
 
+def test_rows_without_a_series_are_left_out_and_padded_names_are_one_series():
+    """A blank series id is not a series called 'nan': those rows are left out with a note
+    (they used to collide as duplicate times). 'a ' and 'a' are the same series."""
+    df = sales()
+    df["shop"] = df["shop"].astype(object)
+    df.loc[[1, 2, 3], "shop"] = [None, "", "  "]
+    df.loc[df.index % 4 == 0, "shop"] = df["shop"] + " "  # padded names of the same two shops
+    resolve(seq_spec(), df)  # no false duplicates
+    p = prepare(df, seq_spec())
+    assert any("3 row(s) with no value in the series column 'shop'" in n for n in p.notes)
+    assert any("across 2 series" in n for n in p.notes), p.notes
+    assert not any("unreadable time" in n for n in p.notes)
+    clean = prepare(sales().drop(index=[1, 2, 3]), seq_spec())
+    assert np.array_equal(p.X["train"], clean.X["train"]) and np.array_equal(p.y["test"], clean.y["test"])
+    empty = df.assign(shop=None)
+    with pytest.raises(DataError, match="series column 'shop' is empty"):
+        prepare(empty, seq_spec())
+    dup = df.copy()
+    dup.loc[dup.index[:2], ["shop", "day"]] = [["b ", "2024-03-09"], ["b", "2024-03-09"]]
+    with pytest.raises(DataError, match="series 'b' share the time"):
+        resolve(seq_spec(), dup)
+
+
 # ------------------------------------------------------------------ text
 
 def reviews(n=120, seed=0):

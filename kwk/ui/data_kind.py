@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -139,11 +140,11 @@ def _word_counts(fingerprint: str, column: str, _df: pd.DataFrame):
 def _series_figure(fingerprint: str, time: str, group: str | None, target: str, _df: pd.DataFrame):
     """The target over time per series (once per data and settings, not per rerun)."""
     from kwk.plots import series_chart
-    from kwk.series import series_order, time_axis
-    order, _ = series_order(_df, time, group)
-    rows = _df.iloc[order]
+    from kwk.series import series_labels, series_order, time_axis
+    order, times = series_order(_df, time, group)
+    rows = _df.iloc[order[~np.isnan(times)]]  # as in training: rows with a time and a series
     x = time_axis(rows[time])
-    groups = rows[group].astype(str) if group else None
+    groups = series_labels(rows[group]) if group else None
     fig = series_chart(x, pd.to_numeric(rows[target], errors="coerce"), groups, target)
     return fig, (groups.nunique() if groups is not None else 1)
 
