@@ -208,10 +208,24 @@ def _read_code(fmt: str, read_options: dict) -> str:
         return _image_read_code(read_options)
     if fmt == "sql":
         return _sql_read_code(read_options)
-    opts = "".join(f", {k}={lit(v)}" for k, v in read_options.items())
+    from kwk.data.loader import reader_options
+    opts = "".join(f", {k}={lit(v)}" for k, v in reader_options(read_options).items())
     fn = {"csv": "read_csv", "excel": "read_excel", "parquet": "read_parquet",
           "jsonl": "read_json"}[fmt]
     code = f"df = pd.{fn}(DATA_PATH{opts})"
+    k = read_options.get("blank_tail_columns", 0)
+    if k:
+        code += f"\ndf = df.iloc[:, :-{k}]  # the header's empty last column(s): nothing in them"
+    formatted = read_options.get("formatted_numbers")
+    if formatted:
+        import inspect
+
+        from kwk.data.numbers import parse_formatted
+        code = (inspect.getsource(parse_formatted).rstrip() + "\n\n\n" + code
+                + "\n# Numbers written with currency or percent signs or thousands separators\n"
+                "df.columns = [str(c).strip() for c in df.columns]\n"
+                f"for col, mark in {lit(dict(formatted))}.items():\n"
+                "    df[col] = parse_formatted(df[col], decimal=mark)")
     if fmt == "jsonl":  # as KwK does: nested values become their JSON text
         code += ("\nfor col in df.columns:\n"
                  "    df[col] = df[col].map(lambda v: json.dumps(v, default=str, sort_keys=True)\n"

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kwk.data.loader import after_read, reader_options
 from kwk.errors import DataError, SpecError, TrainError
 from kwk.preprocess import (
     DATE_PARTS,
@@ -88,9 +89,10 @@ class ChunkReader:
                     yield chunk
                     del chunk
             else:
-                with pd.read_csv(self.path, chunksize=self.chunk_rows, **self.read_options) as it:
-                    for chunk in it:
-                        yield self._clean(chunk)
+                with pd.read_csv(self.path, chunksize=self.chunk_rows,
+                                 **reader_options(self.read_options)) as it:
+                    for chunk in it:  # the same reading as the first 1 MB decided
+                        yield after_read(self._clean(chunk), self.read_options)
                         del chunk
         except (OSError, ValueError, pd.errors.ParserError) as e:
             if isinstance(e, DataError):

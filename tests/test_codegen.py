@@ -3,6 +3,8 @@ import json
 import subprocess
 import sys
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -111,3 +113,32 @@ def test_generated_script_reproduces_the_model(tmp_path, samples_dir, dataset, t
         cx = {k: v for k, v in x.get_config().items() if k != "name"}
         cy = {k: v for k, v in y.get_config().items() if k != "name"}
         assert cx == cy
+
+
+@pytest.mark.slow
+def test_script_reads_formatted_numbers_and_trailing_blank_columns_as_kwk_does(tmp_path):
+    """A spreadsheet export: prices with $ and thousands separators, percentages, a padded
+    column name and empty columns after a trailing delimiter. The script reads them the same
+    way, so it reproduces the metrics."""
+    rng = np.random.default_rng(3)
+    n = 240
+    x = rng.normal(50, 10, n)
+    df = pd.DataFrame({" price ": [f"${v * 100:,.2f}" for v in x],
+                       "rate": [f"{v / 2:.1f}%" for v in rng.normal(50, 10, n)],
+                       "y": np.where(x + rng.normal(0, 4, n) > 50, "high", "low")})
+    data = tmp_path / "export.csv"
+    data.write_text(df.to_csv(index=False).replace("\n", ",,\n"))
+    (tmp_path / "spec.json").write_text(json.dumps(tiny_spec("y", epochs=5)))
+    r = run_cli("train", data, "--spec", tmp_path / "spec.json", "--out", tmp_path / "run", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "'price', 'rate' hold numbers" in r.stderr + r.stdout
+    spec = json.loads((tmp_path / "run" / "spec.json").read_text())
+    assert "price" in spec["data"]["features"]
+    app = json.loads((tmp_path / "run" / "metrics.json").read_text())["test"]
+    assert app["balanced_accuracy"] > 0.75  # the price carries the signal
+    p = subprocess.run([sys.executable, str(tmp_path / "run" / "train_script.py"), str(data),
+                        str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    mine = json.loads((tmp_path / "out" / "script_metrics.json").read_text())
+    for k, v in mine.items():
+        assert v == pytest.approx(app[k], rel=1e-3, abs=1e-3), k

@@ -197,3 +197,64 @@ def test_correlations_of_huge_and_tiny_numbers_do_not_overflow():
         m = np.array(correlations(df, list(df.columns))["matrix"], dtype=float)
     assert m[0, 1] == pytest.approx(1.0) and m[0, 2] == pytest.approx(m[1, 2])
     assert np.isnan(m[3]).all()
+
+
+# ------------------------------------------------------------------ numbers written for people
+
+@pytest.mark.parametrize("text,decimal,expected", [
+    ("$1,234.50", ".", 1234.5), ("-$5.00", ".", -5.0), ("$-5", ".", -5.0), ("12.5%", ".", 12.5),
+    ("12.5 %", ".", 12.5), ("(300.00)", ".", -300.0), ("€ 1.234,50", ",", 1234.5),
+    ("1\u00a0234,5 €", ",", 1234.5), ("£7", ".", 7.0), ("1,234,567", ".", 1234567.0),
+    ("1,5", ".", None), ("12,34", ".", None), ("abc", ".", None), ("?", ".", None),
+])
+def test_formatted_numbers_are_read_as_people_write_them(text, decimal, expected):
+    from kwk.data.numbers import parse_formatted
+    got = parse_formatted(pd.Series([text, None], dtype=object), decimal)
+    assert pd.isna(got.iloc[1])
+    assert (pd.isna(got.iloc[0]) if expected is None else got.iloc[0] == pytest.approx(expected))
+
+
+def test_columns_of_formatted_numbers_are_read_as_numbers_with_a_note():
+    n = 60
+    rng = np.random.default_rng(0)
+    v = rng.uniform(100, 9000, n)
+    df = pd.DataFrame({"price": [f"${x:,.2f}" for x in v], "share": [f"{x / 100:.1f}%" for x in v],
+                       "loss": [f"({x:,.0f})" if i % 3 else f"{x:,.0f}" for i, x in enumerate(v)],
+                       "when": pd.date_range("2020-01-01", periods=n).strftime("%d.%m.%Y"),
+                       "plain": v.round(2).astype(str), "city": rng.choice(["Paris", "Lyon"], n),
+                       "code": [f"A{i:03d}" for i in range(n)], "y": rng.integers(0, 2, n)})
+    df.loc[5, "price"] = "?"  # a placeholder: missing, not a reason to give up
+    ld = load(df.to_csv(index=False).encode(), name="money.csv")
+    assert ld.read_options["formatted_numbers"] == {"price": ".", "share": ".", "loss": "."}
+    assert ld.df["price"].iloc[0] == pytest.approx(round(v[0], 2)) and pd.isna(ld.df["price"].iloc[5])
+    assert ld.df["loss"].iloc[1] == pytest.approx(-round(v[1])) and ld.df["loss"].iloc[0] > 0
+    assert infer_kind(ld.df["share"])[0] == "numeric"
+    assert ld.df["city"].iloc[0] in ("Paris", "Lyon") and ld.df["code"].iloc[0] == "A000"
+    assert ld.df["when"].iloc[0] == "01.01.2020"
+    assert any("'price', 'share', 'loss' hold numbers written with currency" in n for n in ld.notes)
+    # a decimal-comma export: 1.234,50 €
+    eu = pd.DataFrame({"Preis": [f"{x:,.2f} €".replace(",", "_").replace(".", ",").replace("_", ".")
+                                 for x in v], "Menge": np.arange(n)})
+    ld = load(eu.to_csv(index=False, sep=";").encode(), name="eu.csv")
+    assert ld.read_options["formatted_numbers"] == {"Preis": ","}
+    assert np.allclose(ld.df["Preis"], v.round(2))
+    ld = load(eu.to_csv(index=False).encode(), name="eu.csv")  # quoted, in a comma file
+    assert ld.read_options["formatted_numbers"] == {"Preis": ","}
+    assert np.allclose(ld.df["Preis"], v.round(2))
+    # words with a few numbers among them stay words
+    mixed = pd.DataFrame({"note": ["$5"] * 3 + ["call back"] * 57, "y": range(n)})
+    assert "formatted_numbers" not in load(mixed.to_csv(index=False).encode(), name="m.csv").read_options
+
+
+def test_trailing_empty_header_cells_are_dropped_only_when_empty():
+    text = "a,b,y,,\n1,2,x,,\n3,4,z,,\n5,6,x,,\n"
+    ld = load(text.encode(), name="t.csv")
+    assert list(ld.df.columns) == ["a", "b", "y"] and ld.read_options["blank_tail_columns"] == 2
+    from kwk.data.loader import after_read, reader_options
+    again = after_read(pd.read_csv(io.BytesIO(text.encode()), **reader_options(ld.read_options)),
+                       ld.read_options)
+    assert again.equals(ld.df)
+    with pytest.raises(DataError, match="last 1 column\\(s\\) of 't.csv' hold values but have no name"):
+        load(b"a,b,\n1,2,3\n4,5,6\n", name="t.csv")
+    with pytest.raises(DataError, match="same name"):  # blank names in the middle: still refused
+        load(b"a,,,b\n1,2,3,4\n", name="t.csv")

@@ -191,3 +191,18 @@ def test_reservoir_keeps_aligned_uniform_samples():
     small = _Reservoir(1000, seed=0)
     small.add(rows=np.arange(10))
     assert small.get("rows").tolist() == list(range(10))
+
+
+def test_streamed_chunks_are_read_as_the_first_rows_decided(tmp_path):
+    """Formatted numbers and a header's empty last columns: every chunk is read the same way
+    as the loader read the first rows."""
+    rng = np.random.default_rng(0)
+    v = rng.uniform(100, 9000, 3000)
+    df = pd.DataFrame({"price": [f"${x:,.2f}" for x in v], "seg": rng.choice(["a", "b"], 3000)})
+    path = tmp_path / "export.csv"
+    path.write_text(df.to_csv(index=False).replace("\n", ",\n"))
+    reader = ChunkReader(path, chunk_rows=700)
+    assert reader.read_options["formatted_numbers"] == {"price": "."}
+    chunks = list(reader.chunks())
+    assert len(chunks) == 5 and all(list(c.columns) == ["price", "seg"] for c in chunks)
+    assert np.allclose(pd.concat(chunks)["price"], v.round(2))

@@ -180,8 +180,10 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
     sep = _sniff_delimiter(text, name)
     # Read the header ourselves: pandas silently renames duplicates ("a", "a.1").
     first_line = text.lstrip("\ufeff").lstrip("\r\n").split("\n", 1)[0]
-    first = next(csv.reader(io.StringIO(first_line), delimiter=sep), [])
-    _check_header([c.strip() for c in first], -1)
+    first = [c.strip() for c in next(csv.reader(io.StringIO(first_line), delimiter=sep), [])]
+    blank_tail = len(first) - len("\x00".join(first).rstrip("\x00").split("\x00")) \
+        if any(first) else 0  # header cells left empty at the end (a trailing delimiter)
+    _check_header(first[:len(first) - blank_tail], -1)
     extra = {}
     if sep in ";\t" and _decimal_comma(text, sep):
         extra["decimal"] = ","  # European exports: 1,5 means one and a half
@@ -209,7 +211,16 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
                     "quote such values or fix the row, then upload again.")
             raise DataError(f"'{name}' could not be read as a table: {str(e).strip()[:200]}",
                             "Check that it is a well-formed CSV file.")
-    return df, {"sep": sep, "encoding": enc, **extra}
+    opts = {"sep": sep, "encoding": enc, **extra}
+    if blank_tail and df.shape[1] > blank_tail:
+        if df.iloc[:, -blank_tail:].isna().all().all():  # nothing in them: drop them, as the
+            df = df.iloc[:, :-blank_tail]  # generated script does (see after_read)
+            opts["blank_tail_columns"] = blank_tail
+        else:
+            raise DataError(f"The last {blank_tail} column(s) of '{name}' hold values but have "
+                            "no name in the header row.",
+                            "Give every column a name in the header row, then upload again.")
+    return df, opts
 
 
 def _read_other(data: bytes, fmt: str, name: str, sheet) -> tuple[pd.DataFrame, dict, list]:
@@ -332,6 +343,45 @@ def fingerprint_file(path: Path) -> str:
     return "sha256:" + h.hexdigest()[:16]
 
 
+# read_options that are KwK's own steps after the pandas reader, not its keyword arguments
+KWK_READ_KEYS = ("blank_tail_columns", "formatted_numbers")
+
+
+def reader_options(read_options: dict) -> dict:
+    """The pandas reader's keyword arguments among ``read_options``."""
+    return {k: v for k, v in read_options.items() if k not in KWK_READ_KEYS}
+
+
+def after_read(df: pd.DataFrame, read_options: dict) -> pd.DataFrame:
+    """KwK's own steps after the pandas reader (for a chunk of a streamed file too): drop the
+    header's empty trailing columns and read formatted numbers, as the first read decided."""
+    from kwk.data.numbers import parse_formatted
+    k = read_options.get("blank_tail_columns", 0)
+    if k and df.shape[1] > k:
+        df = df.iloc[:, :-k]
+    for c, mark in read_options.get("formatted_numbers", {}).items():
+        if c in df.columns:
+            df[c] = parse_formatted(df[c], mark)
+    return df
+
+
+def _read_formatted_numbers(df: pd.DataFrame, opts: dict) -> list[str]:
+    """Read text columns of formatted numbers ("$1,234", "12%") as numbers, in place; records
+    them in ``opts`` and returns a note for the user."""
+    from kwk.data.numbers import formatted_number_columns, parse_formatted
+    cols = formatted_number_columns(df, opts.get("decimal", "."))
+    if not cols:
+        return []
+    for c, mark in cols.items():
+        df[c] = parse_formatted(df[c], mark)
+    opts["formatted_numbers"] = cols
+    cols = list(cols)
+    shown = ", ".join(f"'{c}'" for c in cols[:8]) + (f" and {len(cols) - 8} more" if len(cols) > 8 else "")
+    return [f"{shown} {'holds' if len(cols) == 1 else 'hold'} numbers written with currency or "
+            "percent signs or thousands separators: read as numbers (12.5% reads 12.5). Set the "
+            "kind to categorical in the column table to treat them as labels instead."]
+
+
 def _flatten_nested(df: pd.DataFrame) -> None:
     """Cells holding lists or objects (from JSON) become their JSON text, so every column can be
     counted, compared and profiled."""
@@ -397,6 +447,7 @@ def load(source, name: str | None = None, sheet=None, image_size=None,
     df.columns = [str(c).strip() for c in df.columns]
     _check_header(list(df.columns), len(df))
     _flatten_nested(df)
+    notes = _read_formatted_numbers(df, opts)
     if df.shape[1] == 0:
         raise DataError(f"'{name}' has no columns.", "Upload a file with a header row and data rows.")
     if len(df) == 0:
@@ -422,4 +473,4 @@ def load(source, name: str | None = None, sheet=None, image_size=None,
         _check_formulas(df, data, opts["sheet_name"], name)
     fp = fp_future.result()
     return LoadedData(df=df, name=name, fmt=fmt, read_options=opts,
-                      fingerprint=fp, n_bytes=n_bytes, sheets=sheets)
+                      fingerprint=fp, n_bytes=n_bytes, sheets=sheets, notes=notes)

@@ -90,6 +90,19 @@ def test_upload_good_and_bad_files():
     assert "Row 3 has 3 values" in at.error[0].value and "What to do" in at.error[0].value
 
 
+def test_an_export_with_formatted_numbers_is_read_as_numbers_and_says_so():
+    rows = "".join(f'"${1000 + 37 * i:,}.50",{i % 7}%,{"ab"[i % 2]},,\n' for i in range(40))
+    at = app()
+    at.file_uploader(key="upload").set_value(("export.csv", ("price,share,seg,,\n" + rows).encode(),
+                                              "text/csv")).run()
+    no_crash(at)
+    df = at.session_state.data.df
+    assert list(df.columns) == ["price", "share", "seg"] and df["price"].iloc[1] == 1037.5
+    assert any("'price', 'share' hold numbers written with currency" in m.value for m in at.info)
+    roles = next(d.value for d in at.dataframe if "role" in d.value.columns)
+    assert roles.set_index("column").loc["price", "kind"] == "numeric"
+
+
 def test_roles_editor_sets_target_and_kind():
     at = with_sample("iris")
     roles = next(d.value for d in at.dataframe if "role" in d.value.columns)
