@@ -258,3 +258,33 @@ def test_trailing_empty_header_cells_are_dropped_only_when_empty():
         load(b"a,b,\n1,2,3\n4,5,6\n", name="t.csv")
     with pytest.raises(DataError, match="same name"):  # blank names in the middle: still refused
         load(b"a,,,b\n1,2,3,4\n", name="t.csv")
+
+
+@pytest.mark.parametrize("name,data,columns,first", [
+    ("comments.csv", b"# exported by Device 3000\n# units: mm\na,b,y\n1,2,x\n3,4,z\n",
+     ["a", "b", "y"], [1, 2, "x"]),
+    ("blank_and_comments.csv", b"\n# exported, by Device 3000\n\n#units: mm\n\na;b;y\n1;2;x\n3;4;z\n",
+     ["a", "b", "y"], [1, 2, "x"]),
+    ("excel_sep.csv", b"sep=;\r\na;b;y\r\n1,5;2;x\r\n3,5;4;z\r\n", ["a", "b", "y"], [1.5, 2, "x"]),
+    ("pokemon.csv", b"#,Name,Type\n1,Bulbasaur,Grass\n2,Ivysaur,Grass\n", ["#", "Name", "Type"],
+     [1, "Bulbasaur", "Grass"]),
+    ("note_then_hash_header.csv", b"# exported\n#,Name,Type\n1,Bulbasaur,Grass\n2,Ivysaur,Grass\n",
+     ["#", "Name", "Type"], [1, "Bulbasaur", "Grass"]),
+    ("trailing_delimiter_in_rows.csv", b"a,b,y\n1,2,x,\n3,4,z,\n5,6,x,\n", ["a", "b", "y"], [1, 2, "x"]),
+])
+def test_lines_above_the_header_and_row_end_delimiters(name, data, columns, first):
+    """Instrument exports with comment lines, Excel's 'sep=;' line, a delimiter at the end of
+    every data row (pandas would silently shift the columns): read as they look, and the
+    recorded options read them the same way with plain pandas (as the script does)."""
+    from kwk.data.loader import after_read, reader_options
+    ld = load(data, name=name)
+    assert list(ld.df.columns) == columns and ld.df.iloc[0].tolist() == first
+    again = after_read(pd.read_csv(io.BytesIO(data), **reader_options(ld.read_options)),
+                       ld.read_options)
+    assert again.equals(ld.df)
+
+
+def test_rows_with_more_values_than_the_header_are_refused():
+    data = b"a,b,y\n" + b"1,2,x,\n" * 60 + b"1,2,3,4\n"
+    with pytest.raises(DataError, match="more values than the header names columns"):
+        load(data, name="r.csv")

@@ -129,6 +129,27 @@ _DEC_COMMA = re.compile(r"^-?\d+,\d+$")
 _DEC_POINT = re.compile(r"^-?\d+\.\d+$")
 
 
+_SEP_LINE = re.compile(r'^"?sep=(.)"?,*$', re.I)
+
+
+def _leading_lines(lines: list[str], name: str) -> tuple[int, str | None]:
+    """Lines above the header to skip: blank lines, comment lines starting with '#' and Excel's
+    'sep=;' line (which also names the delimiter). Returns ``(count, delimiter or None)``;
+    the count is 0 when there is nothing but blank lines (pandas skips those itself)."""
+    skip, sep, meaningful = 0, None, False
+    while skip < min(len(lines) - 1, 100):
+        ln = lines[skip].strip()
+        m = _SEP_LINE.match(ln)
+        if m and m.group(1) in _DELIMS and sep is None:
+            sep, meaningful = m.group(1), True
+        elif ln.startswith("#"):
+            meaningful = True
+        elif ln:
+            break
+        skip += 1
+    return (skip, sep) if meaningful else (0, None)
+
+
 def _decimal_comma(text: str, sep: str) -> bool:
     """True when the values use a decimal comma (and never a decimal point)."""
     cells = [c.strip().strip('"') for ln in text.splitlines()[1:200] for c in ln.split(sep)]
@@ -177,23 +198,48 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
     text, enc = _decode(head)
     if not text.strip():
         raise DataError(f"'{name}' is empty.", "Upload a file with a header row and data rows.")
-    sep = _sniff_delimiter(text, name)
+    lines = text.lstrip("\ufeff").split("\n")
+    skip, sep = _leading_lines(lines, name)
+    text = "\n".join(lines[skip:])
+    sep = sep or _sniff_delimiter(text, name)
     # Read the header ourselves: pandas silently renames duplicates ("a", "a.1").
-    first_line = text.lstrip("\ufeff").lstrip("\r\n").split("\n", 1)[0]
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
     first = [c.strip() for c in next(csv.reader(io.StringIO(first_line), delimiter=sep), [])]
+    if skip:
+        hashed = [i for i in range(skip) if lines[i].lstrip().startswith("#")]
+        for i in hashed:  # "#,Name,Type" is a header whose first column is called "#"
+            if len(next(csv.reader([lines[i].rstrip("\r")], delimiter=sep), [])) == len(first) >= 2:
+                skip = i
+                text = "\n".join(lines[skip:])
+                first_line = text.split("\n", 1)[0]
+                first = [c.strip() for c in next(csv.reader(io.StringIO(first_line), delimiter=sep), [])]
+                break
     blank_tail = len(first) - len("\x00".join(first).rstrip("\x00").split("\x00")) \
         if any(first) else 0  # header cells left empty at the end (a trailing delimiter)
     _check_header(first[:len(first) - blank_tail], -1)
     extra = {}
+    if skip:
+        extra["skiprows"] = skip  # comment lines, or Excel's "sep=;" line, above the header
     if sep in ";\t" and _decimal_comma(text, sep):
         extra["decimal"] = ","  # European exports: 1,5 means one and a half
+    rows = [r for r in csv.reader(io.StringIO("\n".join(text.lstrip("\r\n").split("\n")[1:51])),
+                                  delimiter=sep) if r]
+    if rows and not blank_tail and all(len(r) == len(first) + 1 and not r[-1].strip() for r in rows):
+        extra["index_col"] = False  # a delimiter at the end of every data row, not of the header
     for attempt in ((enc,) if enc == "utf-16" else (enc, "cp1252", "latin-1")):
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+                warnings.simplefilter("always", pd.errors.ParserWarning)
                 if hasattr(source, "seek"):
                     source.seek(0)
                 df = pd.read_csv(source, sep=sep, encoding=attempt, **extra)
+            if any("loss of data" in str(w.message) for w in caught):
+                raise DataError(f"Some rows of '{name}' have more values than the header names "
+                                "columns (ragged rows).",
+                                "Check those rows for an extra delimiter or an unquoted comma "
+                                "inside a value; quote such values or fix the rows, then upload "
+                                "again.")
             enc = attempt
             break
         except UnicodeDecodeError:
