@@ -288,3 +288,24 @@ def test_rows_with_more_values_than_the_header_are_refused():
     data = b"a,b,y\n" + b"1,2,x,\n" * 60 + b"1,2,3,4\n"
     with pytest.raises(DataError, match="more values than the header names columns"):
         load(data, name="r.csv")
+
+
+def test_a_title_above_the_table_is_skipped_in_excel_and_csv():
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Sales report 2024"])
+    ws.append([])
+    ws.append(["region", "units", "price", "churned"])
+    for i in range(20):
+        ws.append(["north" if i % 2 else "south", i, 1.5 * i, "yes" if i % 3 else "no"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    ld = load(buf.getvalue(), name="report.xlsx")
+    assert list(ld.df.columns) == ["region", "units", "price", "churned"] and len(ld.df) == 20
+    assert pd.read_excel(io.BytesIO(buf.getvalue()), **ld.read_options).equals(ld.df)
+    ld = load(b"Sales report 2024\n\nregion,units,y\nnorth,1,x\nsouth,2,z\nnorth,3,x\n", name="r.csv")
+    assert list(ld.df.columns) == ["region", "units", "y"] and len(ld.df) == 3
+    # one column of texts with commas in them is not a title above a table
+    with pytest.raises(DataError, match="ragged"):
+        load(b"review\nGreat, loved it\nBad, it broke\nFine, ok\n", name="t.csv", min_columns=1)

@@ -133,8 +133,8 @@ _SEP_LINE = re.compile(r'^"?sep=(.)"?,*$', re.I)
 
 
 def _leading_lines(lines: list[str], name: str) -> tuple[int, str | None]:
-    """Lines above the header to skip: blank lines, comment lines starting with '#' and Excel's
-    'sep=;' line (which also names the delimiter). Returns ``(count, delimiter or None)``;
+    """Lines above the header to skip: blank lines, comment lines starting with '#', title lines
+    without any delimiter and Excel's 'sep=;' line (which also names the delimiter). Returns ``(count, delimiter or None)``;
     the count is 0 when there is nothing but blank lines (pandas skips those itself)."""
     skip, sep, meaningful = 0, None, False
     while skip < min(len(lines) - 1, 100):
@@ -144,10 +144,18 @@ def _leading_lines(lines: list[str], name: str) -> tuple[int, str | None]:
             sep, meaningful = m.group(1), True
         elif ln.startswith("#"):
             meaningful = True
+        elif " " in ln and not any(d in ln for d in _DELIMS) and _table_follows(lines[skip + 1:]):
+            meaningful = True  # a title such as "Sales report 2024" above the table
         elif ln:
             break
         skip += 1
     return (skip, sep) if meaningful else (0, None)
+
+
+def _table_follows(lines: list[str]) -> bool:
+    """The next non-blank lines (up to 5) all hold a delimiter: a table starts there."""
+    rest = [ln for ln in lines[:20] if ln.strip()][:5]
+    return len(rest) >= 2 and all(any(d in ln for d in _DELIMS) for ln in rest)
 
 
 def _decimal_comma(text: str, sep: str) -> bool:
@@ -208,7 +216,7 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
     if skip:
         hashed = [i for i in range(skip) if lines[i].lstrip().startswith("#")]
         for i in hashed:  # "#,Name,Type" is a header whose first column is called "#"
-            if len(next(csv.reader([lines[i].rstrip("\r")], delimiter=sep), [])) == len(first) >= 2:
+            if len(lines[i].rstrip("\r").split(sep)) == len(first) >= 2:
                 skip = i
                 text = "\n".join(lines[skip:])
                 first_line = text.split("\n", 1)[0]
@@ -222,8 +230,11 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
         extra["skiprows"] = skip  # comment lines, or Excel's "sep=;" line, above the header
     if sep in ";\t" and _decimal_comma(text, sep):
         extra["decimal"] = ","  # European exports: 1,5 means one and a half
-    rows = [r for r in csv.reader(io.StringIO("\n".join(text.lstrip("\r\n").split("\n")[1:51])),
-                                  delimiter=sep) if r]
+    try:
+        rows = [r for r in csv.reader(io.StringIO("\n".join(text.lstrip("\r\n").split("\n")[1:51])),
+                                      delimiter=sep) if r]
+    except csv.Error:  # e.g. a cell longer than the csv module reads: pandas decides below
+        rows = []
     if rows and not blank_tail and all(len(r) == len(first) + 1 and not r[-1].strip() for r in rows):
         extra["index_col"] = False  # a delimiter at the end of every data row, not of the header
     for attempt in ((enc,) if enc == "utf-16" else (enc, "cp1252", "latin-1")):
@@ -234,6 +245,12 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
                 if hasattr(source, "seek"):
                     source.seek(0)
                 df = pd.read_csv(source, sep=sep, encoding=attempt, **extra)
+            if not isinstance(df.index, pd.RangeIndex):  # pandas took the first column as
+                raise DataError(  # the index: the data rows have one value more than the header
+                    f"Row 2 has {df.shape[1] + 1} values but the header names {df.shape[1]} "
+                    "columns (ragged rows).",
+                    "Give the first column a name in the header row, or check the rows for an "
+                    "extra delimiter or an unquoted comma inside a value; then upload again.")
             if any("loss of data" in str(w.message) for w in caught):
                 raise DataError(f"Some rows of '{name}' have more values than the header names "
                                 "columns (ragged rows).",
@@ -280,8 +297,12 @@ def _read_other(data: bytes, fmt: str, name: str, sheet) -> tuple[pd.DataFrame, 
             if isinstance(sheet, str) and sheet not in sheets:
                 raise DataError(f"The workbook has no sheet named '{sheet}'.",
                                 f"Choose one of: {', '.join(sheets)}.")
-            df = xl.parse(sheet)
-            return df, {"sheet_name": sheet}, sheets
+            opts = {"sheet_name": sheet}
+            k = _excel_header_row(xl.parse(sheet, header=None, nrows=30))
+            if k:
+                opts["header"] = k  # a title (and blank rows) above the table
+            df = xl.parse(sheet, header=k)
+            return df, opts, sheets
         if fmt == "parquet":
             return pd.read_parquet(io.BytesIO(data)), {}, sheets
         if fmt == "jsonl":
@@ -298,6 +319,22 @@ def _read_other(data: bytes, fmt: str, name: str, sheet) -> tuple[pd.DataFrame, 
                         f"{str(e).strip()[:160]}).",
                         f"Check the file is not damaged or renamed. {_SUPPORTED_HINT}")
     raise DataError(f"Unsupported format for '{name}'.", _SUPPORTED_HINT)
+
+
+def _excel_header_row(raw: pd.DataFrame) -> int:
+    """The row of a sheet's column names when a title or notes sit above the table (0 when
+    the table starts at the top): the first row as wide as the table, all of it text."""
+    if raw.shape[0] < 2:
+        return 0
+    filled = raw.notna().sum(axis=1).to_numpy()
+    width = int(filled.max())
+    if width < 2 or filled[0] >= 0.8 * width:
+        return 0
+    for i in range(1, len(raw) - 1):
+        cells = raw.iloc[i].dropna()
+        if filled[i] >= 0.8 * width and all(isinstance(v, str) for v in cells):
+            return i
+    return 0
 
 
 def _check_size(df: pd.DataFrame, name: str) -> None:
