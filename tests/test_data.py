@@ -309,3 +309,17 @@ def test_a_title_above_the_table_is_skipped_in_excel_and_csv():
     # one column of texts with commas in them is not a title above a table
     with pytest.raises(DataError, match="ragged"):
         load(b"review\nGreat, loved it\nBad, it broke\nFine, ok\n", name="t.csv", min_columns=1)
+
+
+def test_formulas_without_saved_values_are_found_below_a_title():
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Quarterly totals"])
+    ws.append(["a", "b", "total"])
+    for i in range(3, 40):
+        ws.append([i, i * 2, f"=A{i}+B{i}"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    with pytest.raises(DataError, match="'total' of sheet 'Sheet' hold formulas"):
+        load(buf.getvalue(), name="q.xlsx")

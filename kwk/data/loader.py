@@ -134,8 +134,9 @@ _SEP_LINE = re.compile(r'^"?sep=(.)"?,*$', re.I)
 
 def _leading_lines(lines: list[str], name: str) -> tuple[int, str | None]:
     """Lines above the header to skip: blank lines, comment lines starting with '#', title lines
-    without any delimiter and Excel's 'sep=;' line (which also names the delimiter). Returns ``(count, delimiter or None)``;
-    the count is 0 when there is nothing but blank lines (pandas skips those itself)."""
+    without any delimiter and Excel's 'sep=;' line (which also names the delimiter). Returns
+    ``(count, delimiter or None)``; the count is 0 when there is nothing but blank lines
+    (pandas skips those itself)."""
     skip, sep, meaningful = 0, None, False
     while skip < min(len(lines) - 1, 100):
         ln = lines[skip].strip()
@@ -357,7 +358,7 @@ def _check_size(df: pd.DataFrame, name: str) -> None:
                     "the rows after it. Fix that cell or remove the column, then upload again.")
 
 
-def _check_formulas(df: pd.DataFrame, data: bytes, sheet, name: str) -> None:
+def _check_formulas(df: pd.DataFrame, data: bytes, sheet, name: str, header_row: int = 0) -> None:
     """openpyxl reads the values Excel saved with the formulas; a workbook written by a program
     may have formulas and no saved values, which would silently read as empty columns."""
     empty = [c for c in df.columns if df[c].isna().all()]
@@ -367,7 +368,7 @@ def _check_formulas(df: pd.DataFrame, data: bytes, sheet, name: str) -> None:
     ws = load_workbook(io.BytesIO(data), read_only=True, data_only=False)[sheet]
     header = None
     formula_cols = set()
-    for row in ws.iter_rows(values_only=True):
+    for row in ws.iter_rows(min_row=header_row + 1, values_only=True):
         if header is None:
             header = [str(v).strip() if v is not None else "" for v in row]
             continue
@@ -553,7 +554,7 @@ def load(source, name: str | None = None, sheet=None, image_size=None,
         raise DataError(f"'{name}' has only one column ('{col[:60]}').", hint)
     _check_size(df, name)
     if fmt == "excel":
-        _check_formulas(df, data, opts["sheet_name"], name)
+        _check_formulas(df, data, opts["sheet_name"], name, opts.get("header", 0))
     fp = fp_future.result()
     return LoadedData(df=df, name=name, fmt=fmt, read_options=opts,
                       fingerprint=fp, n_bytes=n_bytes, sheets=sheets, notes=notes)
