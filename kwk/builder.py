@@ -41,10 +41,18 @@ def make_layer(layer: dict, name: str | None = None):
     return getattr(keras.layers, lt.name)(**kw, name=name)
 
 
+def pixel_scale(pixels) -> tuple[float, float]:
+    """Mean and spread of all training pixels (one number each), for the picture models'
+    Rescaling layer; the generated script computes the same two numbers."""
+    import numpy as np
+    return float(np.mean(pixels, dtype=np.float64)), float(np.std(pixels, dtype=np.float64)) or 1.0
+
+
 def build_model(spec: dict, n_inputs: int, n_classes: int = 1, adapt=None):
     """Build the (uncompiled) model for a resolved spec. Raises SpecError for impossible
     stacks (checked first, without Keras). A text model learns its vocabulary from ``adapt``
-    (the training texts)."""
+    (the training texts); a picture model takes its pixel scale from it (the training
+    pixels)."""
     shapes = check_stack(spec, n_inputs, n_classes)
     import keras
     d = spec["data"]
@@ -66,6 +74,13 @@ def build_model(spec: dict, n_inputs: int, n_classes: int = 1, adapt=None):
         # takes the rows as they are
         name = "0_image" if d.get("image_shape") else "0_window"
         x = keras.layers.Reshape(tuple(shapes[0]["shape"]), name=name)(x)
+    if d.get("image_shape"):
+        # Pictures are scaled inside the model, with the training pixels' mean and spread:
+        # the saved model takes raw pixel values (0-255, or whatever the pixel columns hold).
+        if adapt is None:
+            raise ValueError("a picture model needs its training pixels to set its scale")
+        mean, std = pixel_scale(adapt)
+        x = keras.layers.Rescaling(1.0 / std, offset=-mean / std, name="0_rescale")(x)
     # Explicit names: Keras's automatic names come from per-thread counters, which collide when
     # models are built in a fresh training thread of a long-lived server ("dense" used twice).
     for i, layer in enumerate(spec["layers"], start=1):

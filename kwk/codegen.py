@@ -99,6 +99,8 @@ def model_code(spec: dict, n_inputs: int | str = "N_INPUTS", n_out: int | str = 
     if image:
         lines.append(f"model.add(layers.Reshape({lit(tuple(image))}))  # pixel columns -> "
                      f"{image[0]}x{image[1]}x{image[2]} pictures")
+        lines.append("model.add(layers.Rescaling(1 / PIXEL_STD, offset=-PIXEL_MEAN / PIXEL_STD))"
+                     "  # raw pixels -> mean 0, spread 1")
     lines += [f"model.add({layer_code(layer)})" for layer in spec["layers"]]
     task = spec["data"]["task"] if spec["data"]["task"] != "auto" else "regression"
     act = output_activation({**spec, "data": {**spec["data"], "task": task}})
@@ -511,6 +513,12 @@ _INPUTS_TABLE = '''\
 X_train, X_val, X_test = (encode_features(f) for f in (train_df, val_df, test_df))
 print(f"Encoded inputs: {X_train.shape[1]} columns")'''
 
+_PIXEL_SCALE = '''\
+# Pictures are scaled inside the model (its Rescaling layer) with the mean and spread of the
+# training pixels, so the saved model takes raw pixel values.
+PIXEL_MEAN = float(np.mean(X_train, dtype=np.float64))
+PIXEL_STD = float(np.std(X_train, dtype=np.float64)) or 1.0'''
+
 _PREPROCESS_TEXT = '''\
 """
 ## Preprocess
@@ -667,6 +675,12 @@ def generate_script(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
         inputs = _INPUTS_TEXT
     else:
         preprocess, inputs = _PREPROCESS_TABLE, (_INPUTS_SERIES if seq else _INPUTS_TABLE)
+    if d.get("image_shape"):
+        fit_line = "        fitted[col] = number_stats(to_number(train_df[col]))\n"
+        assert fit_line in preprocess
+        preprocess = preprocess.replace(fit_line, fit_line + "        fitted[col].update(mean=0.0, "
+                                        "std=1.0)  # pixels: scaled inside the model\n")
+        inputs += "\n" + _PIXEL_SCALE
     evaluate = _REG_EVAL if task == "regression" else _CLASS_EVAL
     if change:
         inputs += "\n" + _CHANGE_TARGET + ("\n" + _RELATIVE_INPUTS if relative else "")

@@ -74,7 +74,7 @@ def train_distributed(p, on_epoch=None):
     y2 = y.reshape(-1, 1).astype("float32") if p.task != "multiclass" else y
     steps = max(1, math.ceil(len(X) / global_batch))
     with strategy.scope():
-        model = build_model(p.spec, X.shape[1], p.n_classes)
+        model = build_model(p.spec, X.shape[1], p.n_classes, adapt=X)
         optimizer = make_optimizer(tr, steps)
     loss_fn = _per_example_loss(loss_name(p.spec))
     ds = tf.data.Dataset.from_tensor_slices((X, y2)).shuffle(

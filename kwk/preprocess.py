@@ -140,7 +140,10 @@ class Preprocessor:
             s = df[c]
             if kind == "numeric":
                 x = to_number(s)
-                cols.append({"name": c, "kind": kind, **_num_stats(x)})
+                st = _num_stats(x)
+                if data.get("image_shape"):  # pixels are scaled inside the model (Rescaling)
+                    st.update(mean=0.0, std=1.0)
+                cols.append({"name": c, "kind": kind, **st})
             elif kind in ("categorical", "boolean"):
                 vc = as_labels(s).value_counts()
                 cats = sorted(vc.index, key=lambda v: (-vc[v], v))[:MAX_CATEGORIES]

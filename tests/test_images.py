@@ -54,6 +54,18 @@ def test_digits_cnn_reaches_095_and_the_script_reproduces_it(tmp_path):
     assert p.returncode == 0, p.stderr
     ours = _check_script(tmp_path / "m", data, tmp_path)
     assert ours["accuracy"] >= 0.95
+    # The saved Keras model scales the pictures itself: raw pixel values in, classes out,
+    # the same as KwK's own prediction (which adds nothing for pictures).
+    import keras
+    from kwk.bundle import load_bundle
+    model = keras.saving.load_model(tmp_path / "m" / "model.keras")
+    assert type(model.get_layer("0_rescale")).__name__ == "Rescaling"
+    rows = SAMPLES["digits"].load().iloc[:200]
+    raw = rows[[f"px_{i}" for i in range(64)]].to_numpy(dtype="float32")
+    direct = model.predict(raw, verbose=0).argmax(axis=1)
+    b = load_bundle(tmp_path / "m")
+    assert [b.pre.classes[i] for i in direct] == b.predict(rows)["prediction"].tolist()
+    assert (np.array(b.pre.classes)[direct] == rows["digit"].astype(str).to_numpy()).mean() > 0.9
 
 
 @pytest.mark.slow
