@@ -463,7 +463,7 @@ def _read_formatted_numbers(df: pd.DataFrame, opts: dict) -> list[str]:
     shown = ", ".join(f"'{c}'" for c in cols[:8]) + (f" and {len(cols) - 8} more" if len(cols) > 8 else "")
     return [f"{shown} {'holds' if len(cols) == 1 else 'hold'} numbers written with currency or "
             "percent signs or thousands separators: read as numbers (12.5% reads 12.5). Set the "
-            "kind to categorical in the column table to treat them as labels instead."]
+            "kind to categorical under Roles & kinds to treat them as labels instead."]
 
 
 def _flatten_nested(df: pd.DataFrame) -> None:
