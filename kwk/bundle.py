@@ -194,6 +194,31 @@ class Bundle:
         return out
 
 
+    def series_importance(self, df: pd.DataFrame, target_rows, repeats: int = 5,
+                          seed: int = 0) -> pd.DataFrame:
+        """Time series: permutation importance of each input column on the forecasts of the
+        given target rows (positions in ``df``, normally the test rows): a column's whole
+        history in the window is shuffled between windows. The score is the RMSE of the
+        forecasts in the target's units."""
+        from kwk.analysis import input_permutation_importance
+        from kwk.evaluate import model_proba
+        X, ends, targets = self.pre.forecast_windows(df, with_targets=True)
+        where = {int(t): i for i, t in enumerate(targets) if t >= 0}
+        pick = np.array([where[int(r)] for r in target_rows if int(r) in where], dtype=int)
+        if len(pick) < 2:
+            raise DataError("The test period's windows could not be rebuilt from this data.",
+                            "Load the data this run was trained on (the same file).")
+        name = self.pre.state["target"]["name"]
+        y_all = to_number(df[name]).to_numpy()
+        last = y_all[ends[pick]] if self.pre.forecasts_change else 0.0
+
+        def forecast(Xw):
+            return self.pre.decode_regression(model_proba(self.model, Xw, "regression")) + last
+
+        return input_permutation_importance(forecast, X[pick], y_all[targets[pick]],
+                                            "regression", self.pre.input_groups(),
+                                            repeats=repeats, seed=seed)
+
     def _forecast(self, df: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
         from kwk.evaluate import model_proba
         seq = self.pre.sequence

@@ -250,10 +250,12 @@ class Preprocessor:
             return self.forecast_windows(df)[0]
         return self.encode_rows(df)
 
-    def forecast_windows(self, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    def forecast_windows(self, df: pd.DataFrame, with_targets: bool = False):
         """Time series: every complete look-back window of ``df`` (each series ordered by time)
         and the position in ``df`` of each window's last row; its forecast is for ``horizon``
-        rows later."""
+        rows later. ``with_targets`` reads the windows as training did (rows without a target
+        value left out) and adds the position of each window's target row (-1 when it lies
+        beyond the data)."""
         from kwk.series import (
             make_windows,
             prediction_windows,
@@ -266,16 +268,36 @@ class Preprocessor:
         order, times = series_order(df, seq["time"], seq["group"])
         keep = ~np.isnan(times)
         target = self.state["target"]["name"]
-        if target in self.features:  # as in training, rows without a target value are skipped:
-            y = df[target].iloc[order]  # a window's last value is the latest known one
-            keep &= (to_number(y).notna() if self.task == "regression" else y.notna()).to_numpy()
+        if target in self.features or with_targets:  # as in training, rows without a target
+            y = df[target].iloc[order]  # value are skipped: a window's last value is the
+            keep &= (to_number(y).notna() if self.task == "regression"  # latest known one
+                     else y.notna()).to_numpy()
         order = order[keep]
         rows = df.iloc[order]
-        starts = prediction_windows(series_ids(rows, seq["group"]), seq["window"])
+        ids = series_ids(rows, seq["group"])
+        starts = prediction_windows(ids, seq["window"])
         X = make_windows(self.encode_rows(rows), starts, seq["window"])
         if self.relative_target_input:
             X = relative_to_last(X, seq["window"])
-        return X, order[starts + seq["window"] - 1]
+        ends = order[starts + seq["window"] - 1]
+        if not with_targets:
+            return X, ends
+        t = starts + seq["window"] - 1 + seq["horizon"]
+        inside = t < len(order)
+        inside[inside] = ids[t[inside]] == ids[starts[inside]]
+        return X, ends, np.where(inside, order[np.minimum(t, len(order) - 1)], -1)
+
+    def input_groups(self) -> dict[str, list[int]]:
+        """For each input column, the positions of its encoded values in one model input (a
+        window repeats them at every step): what a permutation importance shuffles together."""
+        groups, j = {}, 0
+        for col in self.state["columns"]:
+            width = (len(DATE_PARTS) if col["kind"] == "datetime" else len(col["categories"])
+                     if col["kind"] in ("categorical", "boolean") else 1)
+            groups[col["name"]] = list(range(j, j + width))
+            j += width
+        n, steps = j, (self.sequence or {}).get("window", 1)
+        return {k: [s * n + i for s in range(steps) for i in v] for k, v in groups.items()}
 
     def encode_rows(self, df: pd.DataFrame) -> np.ndarray:
         """Encode raw rows (original column names, missing values allowed) -> float32 matrix."""

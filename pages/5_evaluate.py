@@ -51,15 +51,15 @@ if not ev:
     st.stop()
 y, out = ev["y"], np.asarray(ev["out"])
 seq, text = spec["data"].get("sequence"), spec["data"].get("text")
-per_column = not (seq or text)  # importance and the profiler change one column of one row
+per_column = not (seq or text)  # the profiler changes one column of one row
 names = ["Charts"] + (["Forecast"] if seq else []) + \
     (["Decision threshold"] if task == "binary" else []) + \
-    (["Importance", "Profiler"] if per_column else []) + ["Report"]
+    (["Importance"] if not text else []) + (["Profiler"] if per_column else []) + ["Report"]
 tabs = dict(zip(names, st.tabs(names)))
 if not per_column:
-    st.caption("Column importance and the profiler are for tables and pictures: a "
+    st.caption("The profiler is for tables and pictures: a "
                + ("forecast reads a whole window of rows." if seq else "text model reads words, "
-                  "not columns."))
+                  "not columns (so there is no column importance either)."))
 
 if seq:
     with tabs["Forecast"]:
@@ -180,13 +180,15 @@ need_data_msg = ("Load the data this run was trained on (same file) on the **Dat
                  "compute this: it needs the original rows.")
 
 with tabs.get("Importance", st.empty()):
-    if not per_column:
+    if text:
         pass
     elif df is None or "test_rows" not in ev:
         st.info(need_data_msg, icon="📂")
     else:
         st.caption("How much worse the model gets on the test rows when one input column is "
-                   "shuffled: the longer the bar, the more the model relies on that column. "
+                   "shuffled" + (" (its whole history in each window, swapped between "
+                                 "windows; the score is the forecast's RMSE)" if seq else "")
+                   + ": the longer the bar, the more the model relies on that column. "
                    "Error bars: spread over repeated shuffles.")
         repeats = st.slider("Repeats", 2, 20, 5, key="imp_repeats",
                             help="More repeats give steadier estimates but take longer.")
@@ -197,9 +199,11 @@ with tabs.get("Importance", st.empty()):
                 yy = b.pre.encode_target(rows[spec["data"]["target"]]) if task != "regression" \
                     else y
                 with st.spinner("Shuffling columns…"):
-                    ss[f"importance_{run_id}"] = permutation_importance(
-                        b.output, rows, yy, task, b.pre.features, repeats=repeats,
-                        seed=spec["training"]["seed"])
+                    ss[f"importance_{run_id}"] = b.series_importance(
+                        df, ev["test_rows"], repeats=repeats, seed=spec["training"]["seed"]) \
+                        if seq else permutation_importance(
+                            b.output, rows, yy, task, b.pre.features, repeats=repeats,
+                            seed=spec["training"]["seed"])
             except KwkError as e:
                 show_error(e)
         imp = ss.get(f"importance_{run_id}")

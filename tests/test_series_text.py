@@ -227,6 +227,34 @@ def test_rows_without_a_series_are_left_out_and_padded_names_are_one_series():
         resolve(seq_spec(), dup)
 
 
+def test_series_importance_shuffles_whole_histories_of_a_column(tmp_path):
+    """The Evaluate page's importance for a forecast: the test windows are rebuilt from the
+    data exactly as in training (same forecasts), and the target's own history matters more
+    than a column of noise."""
+    from kwk.bundle import load_bundle, save_bundle
+    from kwk.evaluate import model_proba
+    from kwk.train import Job
+    df = sales(n=120)
+    df.loc[[7, 50], "y"] = np.nan  # rows without a target: left out of the windows, as in training
+    spec = seq_spec(window=6)
+    spec["training"].update(epochs=30, learning_rate=0.01)
+    r = Job(prepare(df, spec)).run()
+    save_bundle(r, tmp_path / "m", "d.csv", "fp", None)
+    b = load_bundle(tmp_path / "m")
+    test_rows = np.asarray(r.prepared.rows["test"])
+    X, ends, targets = b.pre.forecast_windows(df, with_targets=True)
+    where = {int(t): i for i, t in enumerate(targets) if t >= 0}
+    pick = [where[int(t)] for t in test_rows]
+    again = b.pre.decode_regression(model_proba(b.model, X[pick], "regression")) \
+        + df["y"].to_numpy()[ends[pick]]
+    assert np.allclose(again, r.details["out"], atol=1e-4)
+    imp = b.series_importance(df, test_rows, repeats=3, seed=0).set_index("feature")
+    assert set(imp.index) == {"y", "temp"}
+    assert imp.loc["y", "importance"] > imp.loc["temp", "importance"]
+    with pytest.raises(DataError, match="could not be rebuilt"):
+        b.series_importance(df.iloc[:5], test_rows)
+
+
 # ------------------------------------------------------------------ text
 
 def reviews(n=120, seed=0):
