@@ -323,3 +323,32 @@ def test_formulas_without_saved_values_are_found_below_a_title():
     wb.save(buf)
     with pytest.raises(DataError, match="'total' of sheet 'Sheet' hold formulas"):
         load(buf.getvalue(), name="q.xlsx")
+
+
+def test_a_one_column_file_of_quoted_texts_keeps_its_header():
+    df = pd.DataFrame({"customer review": ["Great, loved it", "Bad, it broke", "Fine, ok"] * 5})
+    ld = load(df.to_csv(index=False).encode(), name="new.csv", min_columns=1)
+    assert list(ld.df.columns) == ["customer review"] and len(ld.df) == 15
+
+
+def test_plain_files_read_as_pandas_reads_them():
+    """Random ordinary tables (odd names, quotes, '#' and '%' inside values, any delimiter):
+    the loader's extra steps (title and comment lines, trailing delimiters, formatted
+    numbers) never change what plain pandas reads."""
+    rng = np.random.default_rng(0)
+    words = ["alpha", "beta gamma", "x, y", "#tag", 'say "hi"', "naïve", "", "1,5", "$", "50%"]
+    for _ in range(60):
+        n, k = int(rng.integers(3, 40)), int(rng.integers(2, 7))
+        cols = {}
+        for j in range(k):
+            name = str(rng.choice(["id", "value", "my col", "#", "Größe", "a b c"])) + str(j)
+            kind = rng.integers(0, 4)
+            cols[name] = (rng.normal(size=n).round(3) if kind == 0 else rng.integers(-5, 1000, n)
+                          if kind == 1 else rng.choice(words, n) if kind == 2 else
+                          pd.date_range("2020-01-01", periods=n).strftime("%Y-%m-%d"))
+        sep = str(rng.choice([",", ";", "\t", "|"]))
+        text = pd.DataFrame(cols).to_csv(index=False, sep=sep)
+        ld = load(text.encode(), name="f.csv")
+        ref = pd.read_csv(io.StringIO(text), sep=sep)
+        assert list(ld.df.columns) == list(ref.columns), text[:200]
+        assert ld.df.astype(str).equals(ref.astype(str)), text[:200]

@@ -154,9 +154,19 @@ def _leading_lines(lines: list[str], name: str) -> tuple[int, str | None]:
 
 
 def _table_follows(lines: list[str]) -> bool:
-    """The next non-blank lines (up to 5) all hold a delimiter: a table starts there."""
-    rest = [ln for ln in lines[:20] if ln.strip()][:5]
-    return len(rest) >= 2 and all(any(d in ln for d in _DELIMS) for ln in rest)
+    """The next non-blank lines (up to 5) split into the same number of fields, at least two,
+    with one delimiter (quotes respected): a table starts there."""
+    rest = [ln.rstrip("\r") for ln in lines[:20] if ln.strip()][:5]
+    if len(rest) < 2:
+        return False
+    for d in _DELIMS:
+        try:
+            counts = {len(r) for r in csv.reader(rest, delimiter=d)}
+        except csv.Error:
+            continue
+        if len(counts) == 1 and counts.pop() >= 2:
+            return True
+    return False
 
 
 def _decimal_comma(text: str, sep: str) -> bool:
