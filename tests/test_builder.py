@@ -1,5 +1,6 @@
 """The layer catalog agrees with Keras: every choice is accepted, every parameter count and
 output shape matches, and the code generator writes the same layer the builder builds."""
+import numpy as np
 import pytest
 
 from kwk.builder import build_model, layer_kwargs
@@ -151,7 +152,11 @@ def test_image_layer_matches_keras(layer):
                        ("Flatten", "GlobalAveragePooling2D", "GlobalMaxPooling2D") else [])
     spec = normalize({"data": {"target": "y", "task": "regression", "image_shape": [8, 8, 2]},
                       "layers": stack})
-    model = build_model(spec, 128)
+    pixels = np.random.default_rng(0).integers(0, 256, (20, 128)).astype("float32")
+    model = build_model(spec, 128, adapt=pixels)
+    scale = model.get_layer("0_rescale")  # raw pixels in: scaled by the model itself
+    assert scale.scale == pytest.approx(1 / pixels.std()) and \
+        scale.offset == pytest.approx(-pixels.mean() / pixels.std())
     built = model.get_layer(f"1_{layer['type'].lower()}")
     rows = check_stack(spec, 128)
     assert rows[0]["shape"] == (8, 8, 2)
