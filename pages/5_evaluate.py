@@ -19,7 +19,7 @@ from kwk.series import series_labels, time_axis
 from kwk.ui.images import misclassified_gallery
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.state import cached_bundle, owner, run_data, run_picker, show_error, store
-from kwk.ui.tables import assessment_table, metrics_table, number_columns
+from kwk.ui.tables import assessment_table, metrics_table, number_columns, simple_model_notice
 
 ensure_navigation()
 
@@ -42,6 +42,9 @@ table = metrics_table(m)
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.4f")
                             for c in number_columns(table)})
+notice = simple_model_notice(m)
+if notice:
+    st.warning(notice, icon="⚠️")
 assess = assessment_table(m)
 if assess is not None:
     st.markdown("**Cross-validation and repeated runs** (mean ± standard deviation)")

@@ -18,21 +18,32 @@ def metrics_table(metrics: dict) -> pd.DataFrame:
         net = metrics["test"].get(n)
         simple = metrics.get("simple_model", {}).get(n)
         base = metrics.get("baseline", {}).get(n)
-        verdict = []
-        hib = HIGHER_IS_BETTER[n]
+        verdict = ""
         if net is not None and base is not None:
-            better = net > base if hib else net < base
-            verdict.append("✅ beats baseline" if better else "❌ no better than baseline")
-        if net is not None and simple is not None and (simple > net if hib else simple < net):
-            verdict.append("⚠️ the simple model does better")
-        verdict = " · ".join(verdict)
+            better = net > base if HIGHER_IS_BETTER[n] else net < base
+            verdict = "✅ better" if better else "❌ no better"
         ci = metrics.get("test_ci", {}).get(n)
         rows.append({"metric": NICE[n], "network": net,
                      "95% CI": f"{ci[0]:.3f} – {ci[1]:.3f}" if ci else "",
+                     "vs baseline": verdict,
                      metrics.get("simple_model", {}).get("name", "simple model"): simple,
-                     f"baseline: {metrics.get('baseline', {}).get('name', '')}": base,
-                     "": verdict})
+                     f"baseline: {metrics.get('baseline', {}).get('name', '')}": base})
     return pd.DataFrame(rows)
+
+
+def simple_model_notice(metrics: dict) -> str | None:
+    """A sentence when the simple model scores better than the network on some metrics."""
+    names = REGRESSION_METRICS if metrics["task"] == "regression" else CLASS_METRICS
+    simple = metrics.get("simple_model", {})
+    worse = [NICE[n] for n in names
+             if metrics["test"].get(n) is not None and simple.get(n) is not None
+             and (simple[n] > metrics["test"][n] if HIGHER_IS_BETTER[n]
+                  else simple[n] < metrics["test"][n])]
+    if not worse:
+        return None
+    return (f"The simple model ({simple.get('name', 'simple model')}) does better than the network "
+            f"on {', '.join(worse)}. A network is worth its cost only when it beats it: try more "
+            "epochs, another stack, or keep the simple model.")
 
 
 def assessment_table(metrics: dict) -> pd.DataFrame | None:

@@ -358,3 +358,16 @@ def test_class_weights_are_offered_only_for_classes():
     at = goto(with_sample("diabetes"), "4_train")  # a number target: class weights do nothing
     assert not [s for s in at.selectbox if s.label == "class weight"]
     assert at.button(key="FormSubmitter:training_form-▶️ Start training")
+
+
+def test_metrics_table_is_compact_and_a_better_simple_model_is_said_in_words():
+    from kwk.ui.tables import metrics_table, simple_model_notice
+    m = {"task": "regression", "test": {"rmse": 30.0, "mae": 20.0, "r2": 0.8},
+         "simple_model": {"name": "linear regression", "rmse": 22.0, "mae": 21.0, "r2": 0.9},
+         "baseline": {"name": "naive", "rmse": 40.0, "mae": 19.0, "r2": 0.7}}
+    t = metrics_table(m)
+    assert t["vs baseline"].tolist() == ["✅ better", "❌ no better", "✅ better"]
+    note = simple_model_notice(m)
+    assert "(linear regression) does better than the network on RMSE, R²" in note
+    m["simple_model"].update(rmse=35.0, r2=0.5)
+    assert simple_model_notice({**m, "simple_model": {**m["simple_model"], "mae": 25.0}}) is None
