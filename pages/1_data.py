@@ -200,8 +200,14 @@ with tab_cols:
     q = st.text_input("Filter columns", key="col_filter", placeholder="type part of a name",
                       help="Show only the columns whose name contains this text.")
     cols = [c for c in prof["columns_info"] if q.lower() in c["name"].lower()]
-    per_row = 3
-    for i in range(0, min(len(cols), 60), per_row):
+    per_row, per_page = 3, 12  # a chart per card: pages keep wide tables quick to show
+    if len(cols) > per_page:
+        labels = {i: f"columns {i + 1}–{min(i + per_page, len(cols))} ({cols[i]['name'][:30]} …)"
+                  for i in range(0, len(cols), per_page)}
+        first = st.selectbox(f"{len(cols)} columns: show", list(labels), key="col_page",
+                             format_func=labels.get)
+        cols = cols[first:first + per_page]
+    for i in range(0, len(cols), per_row):
         row = st.columns(per_row)
         for slot, c in zip(row, cols[i:i + per_row]):
             with slot.container(border=True):
@@ -219,8 +225,6 @@ with tab_cols:
                                                          ("max", "max"))))
                 for w in c["warnings"]:
                     st.caption(f"⚠️ {w}")
-    if len(cols) > 60:
-        st.caption(f"Showing 60 of {len(cols)} columns: use the filter to find others.")
 
 with tab_corr:
     corr = prof["correlations"]

@@ -371,3 +371,19 @@ def test_metrics_table_is_compact_and_a_better_simple_model_is_said_in_words():
     assert "(linear regression) does better than the network on RMSE, R²" in note
     m["simple_model"].update(rmse=35.0, r2=0.5)
     assert simple_model_notice({**m, "simple_model": {**m["simple_model"], "mae": 25.0}}) is None
+
+
+def test_wide_data_shows_column_profiles_a_page_at_a_time():
+    at = with_sample("digits")  # 65 columns: one chart each would slow every rerun
+    assert len(at.get("plotly_chart")) <= 14  # 12 cards + the heatmap (+ class counts)
+    pick = at.selectbox(key="col_page")
+    assert len(pick.options) == 6
+    pick.set_value(12).run()
+    no_crash(at)
+    names = [m.value for m in at.markdown if m.value.startswith("**px_")]
+    assert names and names[0].startswith("**px_12**")
+    at.selectbox(key="col_page").set_value(48).run()
+    at.text_input(key="col_filter").set_value("1").run()  # fewer pages than the one shown
+    no_crash(at)
+    assert at.selectbox(key="col_page").value == 0  # back to the first page
+    assert [m.value for m in at.markdown if m.value.startswith("**px_")][0].startswith("**px_1**")
