@@ -35,10 +35,21 @@ def column_distribution(col: dict, height: int = 180) -> go.Figure:
     return f
 
 
-def correlation_heatmap(corr: dict) -> go.Figure:
-    cols = corr["columns"]
+def correlation_heatmap(corr: dict, max_columns: int = 40) -> go.Figure:
+    """The correlation matrix; a wide table shows its ``max_columns`` most correlated columns
+    (strongest correlation with any other column), in their order, and the title says so."""
+    cols = list(corr["columns"])
     m = np.array([[np.nan if v is None else v for v in row] for row in corr["matrix"]], dtype=float)
-    f = _fig("Correlations between numeric columns", height=max(300, 28 * len(cols) + 120))
+    title = "Correlations between numeric columns"
+    if len(cols) > max_columns:
+        off = np.abs(m)
+        np.fill_diagonal(off, np.nan)
+        with np.errstate(all="ignore"):
+            strength = np.nan_to_num(np.nanmax(off, axis=1), nan=-1.0)
+        keep = np.sort(np.argsort(-strength, kind="stable")[:max_columns])
+        title += f" (the {max_columns} most correlated of {len(cols)})"
+        cols, m = [cols[i] for i in keep], m[np.ix_(keep, keep)]
+    f = _fig(title, height=max(300, 28 * len(cols) + 120))
     f.add_heatmap(z=m, x=cols, y=cols, zmin=-1, zmax=1, colorscale="RdBu", reversescale=True,
                   hovertemplate="%{y} × %{x}: %{z:.2f}<extra></extra>")
     f.update_yaxes(autorange="reversed")

@@ -98,3 +98,18 @@ def test_spec_differences():
     assert d.loc["layers[2].type", "run A"] == "—" and d.loc["layers[2].type", "run B"] == "Dropout"
     assert d.loc["training.learning_rate", "run B"] == "0.01"
     assert "training.epochs" not in d.index
+
+
+def test_correlation_heatmap_of_a_wide_table_shows_the_most_correlated_columns():
+    from kwk.data import profile
+    from kwk.plots import correlation_heatmap
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(300, 60)), columns=[f"x{i}" for i in range(60)])
+    df["x50"] = df["x3"] + rng.normal(0, 0.1, 300)  # one strongly related pair
+    corr = profile(df)["correlations"]
+    f = correlation_heatmap(corr, max_columns=10)
+    shown = list(f.data[0].x)
+    assert len(shown) == 10 and "x3" in shown and "x50" in shown
+    assert shown == sorted(shown, key=lambda c: int(c[1:]))  # the table's order is kept
+    assert "the 10 most correlated of 60" in f.layout.title.text
+    assert len(correlation_heatmap(corr, max_columns=100).data[0].x) == 60
