@@ -352,3 +352,16 @@ def test_plain_files_read_as_pandas_reads_them():
         ref = pd.read_csv(io.StringIO(text), sep=sep)
         assert list(ld.df.columns) == list(ref.columns), text[:200]
         assert ld.df.astype(str).equals(ref.astype(str)), text[:200]
+
+
+def test_a_header_with_some_blank_names_is_not_mistaken_for_a_title():
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["city", None, "kind", None, "y"])  # two unnamed columns, then rows of words
+    for i in range(12):
+        ws.append(["Paris", "a", "big" if i % 2 else "small", "x", "yes" if i % 3 else "no"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    ld = load(buf.getvalue(), name="h.xlsx")
+    assert "header" not in ld.read_options and len(ld.df) == 12 and ld.df.columns[0] == "city"

@@ -334,17 +334,21 @@ def _read_other(data: bytes, fmt: str, name: str, sheet) -> tuple[pd.DataFrame, 
 
 def _excel_header_row(raw: pd.DataFrame) -> int:
     """The row of a sheet's column names when a title or notes sit above the table (0 when
-    the table starts at the top): the first row as wide as the table, all of it text."""
+    the table starts at the top): the first row wider than half the table, when it is as wide
+    as the table and holds distinct names, and only narrow rows (titles, blanks) are above."""
     if raw.shape[0] < 2:
         return 0
     filled = raw.notna().sum(axis=1).to_numpy()
     width = int(filled.max())
-    if width < 2 or filled[0] >= 0.8 * width:
+    if width < 2:
         return 0
-    for i in range(1, len(raw) - 1):
-        cells = raw.iloc[i].dropna()
-        if filled[i] >= 0.8 * width and all(isinstance(v, str) for v in cells):
-            return i
+    for i in range(len(raw) - 1):
+        if filled[i] > width // 2:  # the first wide row: the header if a title sits above it
+            cells = raw.iloc[i].dropna()
+            names = [str(v).strip() for v in cells]
+            header = (filled[i] >= 0.8 * width and all(isinstance(v, str) for v in cells)
+                      and len(set(names)) == len(names))
+            return i if i > 0 and header else 0
     return 0
 
 
