@@ -271,6 +271,9 @@ def test_trailing_empty_header_cells_are_dropped_only_when_empty():
     ("note_then_hash_header.csv", b"# exported\n#,Name,Type\n1,Bulbasaur,Grass\n2,Ivysaur,Grass\n",
      ["#", "Name", "Type"], [1, "Bulbasaur", "Grass"]),
     ("trailing_delimiter_in_rows.csv", b"a,b,y\n1,2,x,\n3,4,z,\n5,6,x,\n", ["a", "b", "y"], [1, 2, "x"]),
+    ("comment_with_commas.csv", b"# exported, by tool, v2\na,b,y\n1,2,x\n3,4,z\n", ["a", "b", "y"],
+     [1, 2, "x"]),
+    ("hash_id_header.csv", b"#id,b,y\n1,2,x\n3,4,z\n", ["#id", "b", "y"], [1, 2, "x"]),
 ])
 def test_lines_above_the_header_and_row_end_delimiters(name, data, columns, first):
     """Instrument exports with comment lines, Excel's 'sep=;' line, a delimiter at the end of

@@ -227,7 +227,8 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
     if skip:
         hashed = [i for i in range(skip) if lines[i].lstrip().startswith("#")]
         for i in hashed:  # "#,Name,Type" is a header whose first column is called "#"
-            if len(lines[i].rstrip("\r").split(sep)) == len(first) >= 2:
+            cells = lines[i].rstrip("\r").split(sep)
+            if len(cells) == len(first) >= 2 and re.fullmatch(r"#\w*", cells[0].strip()):
                 skip = i
                 text = "\n".join(lines[skip:])
                 first_line = text.split("\n", 1)[0]
