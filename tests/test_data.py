@@ -274,6 +274,7 @@ def test_trailing_empty_header_cells_are_dropped_only_when_empty():
     ("comment_with_commas.csv", b"# exported, by tool, v2\na,b,y\n1,2,x\n3,4,z\n", ["a", "b", "y"],
      [1, 2, "x"]),
     ("hash_id_header.csv", b"#id,b,y\n1,2,x\n3,4,z\n", ["#id", "b", "y"], [1, 2, "x"]),
+    ("count_header.csv", b"# of items,price\n3,4.5\n5,6.5\n", ["# of items", "price"], [3, 4.5]),
 ])
 def test_lines_above_the_header_and_row_end_delimiters(name, data, columns, first):
     """Instrument exports with comment lines, Excel's 'sep=;' line, a delimiter at the end of

@@ -227,8 +227,11 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
     if skip:
         hashed = [i for i in range(skip) if lines[i].lstrip().startswith("#")]
         for i in hashed:  # "#,Name,Type" is a header whose first column is called "#"
-            cells = lines[i].rstrip("\r").split(sep)
-            if len(cells) == len(first) >= 2 and re.fullmatch(r"#\w*", cells[0].strip()):
+            cells = [c.strip() for c in lines[i].rstrip("\r").split(sep)]
+            below_is_data = any(_NUMBER.match(c) for c in first) and \
+                not any(_NUMBER.match(c) for c in cells)  # "# of items,price" above "3,4.5"
+            if len(cells) == len(first) >= 2 and (re.fullmatch(r"#\w*", cells[0])
+                                                   or below_is_data):
                 skip = i
                 text = "\n".join(lines[skip:])
                 first_line = text.split("\n", 1)[0]
