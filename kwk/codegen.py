@@ -214,7 +214,12 @@ def _read_code(fmt: str, read_options: dict) -> str:
     opts = "".join(f", {k}={lit(v)}" for k, v in reader_options(read_options).items())
     fn = {"csv": "read_csv", "excel": "read_excel", "parquet": "read_parquet",
           "jsonl": "read_json"}[fmt]
-    code = f"df = pd.{fn}(DATA_PATH{opts})"
+    member = read_options.get("zip_member")
+    if member:  # the one table inside a zip archive
+        code = (f"with zipfile.ZipFile(DATA_PATH) as archive:\n"
+                f"    df = pd.{fn}(io.BytesIO(archive.read({lit(member)})){opts})")
+    else:
+        code = f"df = pd.{fn}(DATA_PATH{opts})"
     k = read_options.get("blank_tail_columns", 0)
     if k:
         code += f"\ndf = df.iloc[:, :-{k}]  # the header's empty last column(s): nothing in them"
@@ -651,6 +656,8 @@ def generate_script(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
     seq, text = d.get("sequence"), d.get("text")
     imports = {"images": "import io\nimport zipfile\n\n" + _IMPORTS,
                "sql": "import sqlalchemy\n" + _IMPORTS}.get(fmt, _IMPORTS)
+    if (read_options or {}).get("zip_member"):
+        imports = "import io\nimport zipfile\n\n" + _IMPORTS
     if text:
         imports += "\nimport tensorflow as tf"
     # Series forecasting the change; the target's past inputs relative to the last value

@@ -33,9 +33,10 @@ with src_upload:
     up = st.file_uploader(f"Upload a table (CSV, TSV, Excel, Parquet, JSON lines) or a .zip of "
                           f"image folders — up to {limit_mb} MB",
                           type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "pq", "jsonl",
-                                "ndjson", "json", "zip"], key="upload",
+                                "ndjson", "json", "zip", "gz"], key="upload",
                           help="Tables: the first row must hold the column names; delimiter and "
-                          "text encoding are detected, and for Excel you can pick the sheet. "
+                          "text encoding are detected, and for Excel you can pick the sheet; a "
+                          "CSV may come packed in .gz or .zip. "
                           "Images: a .zip with one folder of pictures per class "
                           "(cats/1.png, dogs/7.jpg, …).")
 with src_sample:

@@ -55,7 +55,7 @@ else:
                f"{'…' if len(feats) > 12 else ''}); the target column is optional and missing "
                "values are fine.")
 up = st.file_uploader("New rows (or a .zip of pictures for an image model)",
-                      type=["csv", "tsv", "txt", "xlsx", "parquet", "jsonl", "zip"],
+                      type=["csv", "tsv", "txt", "xlsx", "parquet", "jsonl", "zip", "gz"],
                       key="pred_upload")
 use_current = st.button("…or predict the current dataset", key="pred_current",
                         disabled=ss.data is None)

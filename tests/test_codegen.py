@@ -116,18 +116,32 @@ def test_generated_script_reproduces_the_model(tmp_path, samples_dir, dataset, t
 
 
 @pytest.mark.slow
-def test_script_reads_formatted_numbers_and_trailing_blank_columns_as_kwk_does(tmp_path):
+@pytest.mark.parametrize("packing", [None, "zip", "gz"])
+def test_script_reads_formatted_numbers_and_trailing_blank_columns_as_kwk_does(tmp_path, packing):
     """A spreadsheet export: prices with $ and thousands separators, percentages, a padded
-    column name and empty columns after a trailing delimiter. The script reads them the same
-    way, so it reproduces the metrics."""
+    column name and empty columns after a trailing delimiter, as it is or packed in a zip (with
+    macOS junk beside it) or a .gz. The script reads it the same way, so it reproduces the
+    metrics."""
     rng = np.random.default_rng(3)
     n = 240
     x = rng.normal(50, 10, n)
     df = pd.DataFrame({" price ": [f"${v * 100:,.2f}" for v in x],
                        "rate": [f"{v / 2:.1f}%" for v in rng.normal(50, 10, n)],
                        "y": np.where(x + rng.normal(0, 4, n) > 50, "high", "low")})
+    text = df.to_csv(index=False).replace("\n", ",,\n")
     data = tmp_path / "export.csv"
-    data.write_text(df.to_csv(index=False).replace("\n", ",,\n"))
+    if packing == "zip":
+        import zipfile
+        data = tmp_path / "export.zip"
+        with zipfile.ZipFile(data, "w") as z:
+            z.writestr("export/export.csv", text)
+            z.writestr("__MACOSX/export/._export.csv", "junk")
+    elif packing == "gz":
+        import gzip
+        data = tmp_path / "export.csv.gz"
+        data.write_bytes(gzip.compress(text.encode()))
+    else:
+        data.write_text(text)
     (tmp_path / "spec.json").write_text(json.dumps(tiny_spec("y", epochs=5)))
     r = run_cli("train", data, "--spec", tmp_path / "spec.json", "--out", tmp_path / "run", "--quiet")
     assert r.returncode == 0, r.stderr

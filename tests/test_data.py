@@ -369,3 +369,62 @@ def test_a_header_with_some_blank_names_is_not_mistaken_for_a_title():
     wb.save(buf)
     ld = load(buf.getvalue(), name="h.xlsx")
     assert "header" not in ld.read_options and len(ld.df) == 12 and ld.df.columns[0] == "city"
+
+
+def _zipped(files: dict) -> bytes:
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, d in files.items():
+            z.writestr(n, d)
+    return buf.getvalue()
+
+
+def test_tables_packed_in_gz_or_zip_are_read_and_reread_the_same_way(tmp_path):
+    import gzip
+    import zipfile
+    from kwk.data.loader import after_read, reader_options
+    raw = pd.DataFrame({"a": range(30), "b": ["x", "y", "z"] * 10, "y": [0, 1] * 15}).to_csv(index=False)
+    plain = load(raw.encode(), name="t.csv").df
+    gz = gzip.compress(raw.encode())
+    for name, data in (("t.csv.gz", gz), ("t.gz", gz),
+                       ("two_members.csv.gz", gzip.compress(raw[:40].encode()) + gzip.compress(raw[40:].encode()))):
+        ld = load(data, name=name)
+        assert ld.df.equals(plain) and ld.read_options["compression"] == "gzip", name
+        (tmp_path / name).write_bytes(data)
+        again = pd.read_csv(tmp_path / name, **reader_options(ld.read_options))
+        assert after_read(again, ld.read_options).equals(plain)
+    kaggle = _zipped({"archive/train.csv": raw, "__MACOSX/archive/._train.csv": "junk", "README.md": "x"})
+    ld = load(kaggle, name="archive.zip")
+    assert ld.df.equals(plain) and ld.fmt == "csv" and ld.read_options["zip_member"] == "archive/train.csv"
+    with zipfile.ZipFile(io.BytesIO(kaggle)) as z:  # as the generated script reads it
+        again = pd.read_csv(io.BytesIO(z.read(ld.read_options["zip_member"])),
+                            **reader_options(ld.read_options))
+    assert again.equals(plain)
+    assert ld.fingerprint == load(kaggle, name="archive.zip").fingerprint
+
+
+@pytest.mark.parametrize("name,case,message", [
+    ("cut.csv.gz", "cut", "is cut off"),
+    ("two.zip", "two", "holds 2 tables \\(a.csv, b.csv\\): KwK reads one table at a time"),
+    ("nothing.zip", "nothing", "no pictures .* and no CSV or JSON table"),
+    ("book.xlsx.gz", "sheet", "KwK reads CSV, TSV and JSON tables from a .gz or .zip"),
+])
+def test_packed_files_that_cannot_be_read_say_why(name, case, message):
+    import gzip
+    rng = np.random.default_rng(0)
+    raw = pd.DataFrame({"a": rng.normal(size=500), "y": rng.integers(0, 2, 500)}).to_csv(index=False).encode()
+    data = {"cut": gzip.compress(raw)[:2000], "two": _zipped({"a.csv": raw, "b.csv": raw}),
+            "nothing": _zipped({"notes.md": b"hi"}), "sheet": gzip.compress(b"PK\x03\x04 a workbook")}[case]
+    with pytest.raises(DataError, match=message):
+        load(data, name=name)
+
+
+def test_an_unpacked_table_is_capped(monkeypatch):
+    import gzip
+    from kwk.data import loader
+    monkeypatch.setattr(loader, "MAX_UNPACKED_BYTES", 10_000)
+    with pytest.raises(DataError, match="unpacks to more than"):
+        load(gzip.compress(b"a,b\n" + b"1,2\n" * 10_000), name="bomb.csv.gz")
+    with pytest.raises(DataError, match="unpacks to more than"):
+        load(_zipped({"t.csv": b"a,b\n" + b"1,2\n" * 10_000}), name="bomb.zip")

@@ -112,8 +112,10 @@ def read_image_zip(data: bytes, name: str, fingerprint: str, size=None, color=No
     members = image_members([i.filename for i in infos])
     by_name = {i.filename: i for i in infos}
     if not members:
-        raise DataError(f"'{name}' contains no pictures (PNG, JPEG, BMP, GIF, WebP, TIFF).",
-                        "Zip one folder of pictures per class, e.g. cats/1.png, dogs/7.jpg.")
+        raise DataError(f"'{name}' contains no pictures (PNG, JPEG, BMP, GIF, WebP, TIFF) and "
+                        "no CSV or JSON table.",
+                        "Zip one folder of pictures per class, e.g. cats/1.png, dogs/7.jpg, or "
+                        "zip a single CSV table.")
     if any(label == "" for _, label in members):
         raise DataError(f"Some pictures in '{name}' are not inside a class folder.",
                         "Put the pictures of each class in a folder named after the class.")

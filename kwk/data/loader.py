@@ -23,7 +23,7 @@ from pandas.api import types as ptypes
 from kwk.errors import DataError
 
 SUPPORTED_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq", ".jsonl",
-                        ".ndjson", ".json", ".zip")
+                        ".ndjson", ".json", ".zip", ".gz")
 MAX_COLUMNS = int(os.environ.get("KWK_MAX_COLUMNS", "5000"))
 MAX_CELL_CHARS = 100_000
 _ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
@@ -31,7 +31,8 @@ _DELIMS = ",;\t|"
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kwk-fingerprint")
 _HEAD = 1 << 20  # bytes looked at to detect encoding and delimiter
 _SUPPORTED_HINT = ("Supported files: CSV or TSV text, Excel (.xlsx), Parquet, JSON lines (.jsonl), "
-                   "or a .zip of image folders (one folder per class).")
+                   "a CSV or JSON table packed in .gz or .zip, or a .zip of image folders "
+                   "(one folder per class).")
 
 
 @dataclass
@@ -445,8 +446,75 @@ def fingerprint_file(path: Path) -> str:
     return "sha256:" + h.hexdigest()[:16]
 
 
-# read_options that are KwK's own steps after the pandas reader, not its keyword arguments
-KWK_READ_KEYS = ("blank_tail_columns", "formatted_numbers")
+# read_options that are KwK's own steps around the pandas reader, not its keyword arguments
+KWK_READ_KEYS = ("blank_tail_columns", "formatted_numbers", "zip_member")
+MAX_UNPACKED_BYTES = int(os.environ.get("KWK_MAX_UNPACKED_MB", "1024")) << 20
+_PACKED_TABLES = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json")
+
+
+def _unpack_table(data: bytes, name: str):
+    """A table inside a gzip file or a zip archive: ``(bytes, inner name, (compression,
+    member))``; ``None`` for a zip without exactly one table (a zip of pictures). The unpacked
+    size is capped (``KWK_MAX_UNPACKED_MB``), so a small bomb cannot fill the memory."""
+    import zlib
+    too_big = DataError(f"'{name}' unpacks to more than {MAX_UNPACKED_BYTES >> 20} MB.",
+                        "Unpack it and use a server file path with --stream on the CLI, or "
+                        "upload a smaller extract.")
+    if data[:2] == b"\x1f\x8b":
+        parts, size, rest = [], 0, data
+        while rest[:2] == b"\x1f\x8b":  # one gzip member after another (as `cat a.gz b.gz`)
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            try:
+                part = d.decompress(rest, MAX_UNPACKED_BYTES + 1 - size)
+            except zlib.error as e:
+                raise DataError(f"'{name}' is a damaged gzip file ({e}).",
+                                "Compress the table again, or upload it unpacked.")
+            size += len(part)
+            if size > MAX_UNPACKED_BYTES:
+                raise too_big
+            if not d.eof:
+                raise DataError(f"'{name}' is cut off: the gzip data ends before the table does.",
+                                "Download or copy the file again, or upload it unpacked.")
+            parts.append(part)
+            rest = d.unused_data
+        out = b"".join(parts)
+        inner = name[:-3] if name.lower().endswith(".gz") else name
+        return out, inner, ("gzip", None)
+    import zipfile
+
+    from kwk.data.images import _unsafe, image_members
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None  # the picture reader explains a broken zip
+    names = [i.filename for i in infos]
+    if image_members(names):
+        return None
+    tables = [i for i in infos if i.filename.lower().endswith(_PACKED_TABLES)
+              and not any(p.startswith((".", "__MACOSX")) for p in i.filename.split("/"))]
+    if len(tables) > 1:
+        shown = ", ".join(i.filename for i in tables[:5])
+        raise DataError(f"'{name}' holds {len(tables)} tables ({shown}{', …' if len(tables) > 5 else ''}): "
+                        "KwK reads one table at a time.",
+                        "Upload the one you want to use, unpacked or zipped alone.")
+    if not tables:
+        return None
+    info = tables[0]
+    if _unsafe(info.filename):
+        raise DataError(f"'{name}' contains an unsafe file path ('{info.filename[:80]}').",
+                        "Zip the table itself.")
+    if info.file_size > MAX_UNPACKED_BYTES:
+        raise too_big
+    try:
+        with zf.open(info) as f:
+            out = f.read(MAX_UNPACKED_BYTES + 1)
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as e:
+        raise DataError(f"'{info.filename}' in '{name}' could not be unpacked ({e}).",
+                        "Zip the table again without a password, or upload it unpacked.")
+    if len(out) > MAX_UNPACKED_BYTES:
+        raise too_big
+    return out, info.filename.split("/")[-1], ("zip", info.filename)
 
 
 def reader_options(read_options: dict) -> dict:
@@ -523,7 +591,19 @@ def load(source, name: str | None = None, sheet=None, image_size=None,
         fp_future = _POOL.submit(fingerprint_file, path)
     if not head or not head.strip():
         raise DataError(f"'{name}' is empty.", "Upload a file with a header row and data rows.")
-    fmt = _fmt_from_name(name)
+    packed = None  # a table inside a .gz file or a .zip: (compression, member name)
+    if head[:2] == b"\x1f\x8b" or (head[:2] == b"PK" and name.lower().endswith(".zip")):
+        unpacked = _unpack_table(data if data is not None else reader_src.read_bytes(), name)
+        if unpacked is not None:
+            data, inner, packed = unpacked
+            head, reader_src = data[:_HEAD], None
+            if not head.strip():
+                raise DataError(f"The table in '{name}' is empty.",
+                                "Upload a file with a header row and data rows.")
+    fmt = _fmt_from_name(inner if packed else name)
+    if packed and fmt not in (None, "csv", "jsonl"):
+        raise DataError(f"'{name}' holds '{inner}': KwK reads CSV, TSV and JSON tables from a "
+                        ".gz or .zip file.", "Upload that file itself, unpacked.")
     if fmt is None:
         ext = os.path.splitext(name)[1] or "(none)"
         sniffed = _sniff_fmt(head)
@@ -549,6 +629,8 @@ def load(source, name: str | None = None, sheet=None, image_size=None,
     df.columns = [str(c).strip() for c in df.columns]
     _check_header(list(df.columns), len(df))
     _flatten_nested(df)
+    if packed:
+        opts.update({"compression": "gzip"} if packed[0] == "gzip" else {"zip_member": packed[1]})
     notes = _read_formatted_numbers(df, opts)
     if df.shape[1] == 0:
         raise DataError(f"'{name}' has no columns.", "Upload a file with a header row and data rows.")
