@@ -206,7 +206,9 @@ with tab_cols:
         labels = {i: f"columns {i + 1}–{min(i + per_page, len(cols))} ({cols[i]['name'][:30]} …)"
                   for i in range(0, len(cols), per_page)}
         first = st.selectbox(f"{len(cols)} columns: show", list(labels), key="col_page",
-                             format_func=labels.get)
+                             format_func=labels.get,
+                             help="Profile cards are shown 12 at a time; pick the next ones here "
+                             "or type part of a name in the filter.")
         cols = cols[first:first + per_page]
     for i in range(0, len(cols), per_row):
         row = st.columns(per_row)
