@@ -133,7 +133,7 @@ _DEC_POINT = re.compile(r"^-?\d+\.\d+$")
 _SEP_LINE = re.compile(r'^"?sep=(.)"?,*$', re.I)
 
 
-def _leading_lines(lines: list[str], name: str) -> tuple[int, str | None]:
+def _leading_lines(lines: list[str]) -> tuple[int, str | None]:
     """Lines above the header to skip: blank lines, comment lines starting with '#', title lines
     without any delimiter and Excel's 'sep=;' line (which also names the delimiter). Returns
     ``(count, delimiter or None)``; the count is 0 when there is nothing but blank lines
@@ -152,6 +152,12 @@ def _leading_lines(lines: list[str], name: str) -> tuple[int, str | None]:
             break
         skip += 1
     return (skip, sep) if meaningful else (0, None)
+
+
+def _header_cells(text: str, sep: str) -> list[str]:
+    """The names in the first non-blank line, read by us: pandas silently renames duplicates."""
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    return [c.strip() for c in next(csv.reader(io.StringIO(first_line), delimiter=sep), [])]
 
 
 def _table_follows(lines: list[str]) -> bool:
@@ -219,12 +225,11 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
     if not text.strip():
         raise DataError(f"'{name}' is empty.", "Upload a file with a header row and data rows.")
     lines = text.lstrip("\ufeff").split("\n")
-    skip, sep = _leading_lines(lines, name)
+    skip, sep = _leading_lines(lines)
     text = "\n".join(lines[skip:])
     sep = sep or _sniff_delimiter(text, name)
     # Read the header ourselves: pandas silently renames duplicates ("a", "a.1").
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    first = [c.strip() for c in next(csv.reader(io.StringIO(first_line), delimiter=sep), [])]
+    first = _header_cells(text, sep)
     if skip:
         hashed = [i for i in range(skip) if lines[i].lstrip().startswith("#")]
         for i in hashed:  # "#,Name,Type" is a header whose first column is called "#"
@@ -235,8 +240,7 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
                                                    or below_is_data):
                 skip = i
                 text = "\n".join(lines[skip:])
-                first_line = text.split("\n", 1)[0]
-                first = [c.strip() for c in next(csv.reader(io.StringIO(first_line), delimiter=sep), [])]
+                first = _header_cells(text, sep)
                 break
     blank_tail = len(first) - len("\x00".join(first).rstrip("\x00").split("\x00")) \
         if any(first) else 0  # header cells left empty at the end (a trailing delimiter)
