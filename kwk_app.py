@@ -5,7 +5,7 @@ import os
 import streamlit as st
 
 from kwk.errors import KwkError
-from kwk.jobs import default_limit
+from kwk.runs.jobs import default_limit
 from kwk.ui.runtime import keep_keras_state
 from kwk.ui.state import init, show_error
 

@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def main() -> None:
     import streamlit  # noqa: F401  (the server has it loaded)
-    from kwk.samples import SAMPLES
+    from kwk.data.samples import SAMPLES
     from kwk.spec import default_spec
-    from kwk.train import Job, prepare
+    from kwk.training.job import Job, prepare
     for key in ("churn", "gapminder", "breast_cancer"):
         spec = default_spec(SAMPLES[key].target)
         Job(prepare(SAMPLES[key].load(), spec)).run()

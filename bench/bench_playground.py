@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-from kwk.playground import Config, Playground  # noqa: E402
-from kwk.playground_plots import loss_figure, network_figure, surface_figure  # noqa: E402
+from kwk.playground.engine import Config, Playground  # noqa: E402
+from kwk.playground.plots import loss_figure, network_figure, surface_figure  # noqa: E402
 
 
 def refresh(pg: Playground) -> None:

@@ -17,9 +17,9 @@ def main(rows: int = 100_000) -> None:
     import keras
     from sklearn.neural_network import MLPClassifier
 
-    from kwk.builder import build_model, compile_model
+    from kwk.model.builder import build_model, compile_model
     from kwk.spec import normalize
-    from kwk.train import prepare, seed_everything
+    from kwk.training.job import prepare, seed_everything
     spec = normalize({"data": {"target": "y"},
                       "layers": [{"type": "Dense", "units": 64, "activation": "relu"},
                                  {"type": "Dense", "units": 32, "activation": "relu"}],

@@ -19,9 +19,9 @@ from common import record, synthetic
 def main(rows: int = 200_000) -> None:
     import keras
 
-    from kwk.builder import steps_per_execution
+    from kwk.model.builder import steps_per_execution
     from kwk.spec import normalize
-    from kwk.train import Job, prepare, seed_everything
+    from kwk.training.job import Job, prepare, seed_everything
     spec = normalize({"data": {"target": "y"},
                       "layers": [{"type": "Dense", "units": 64, "activation": "relu"},
                                  {"type": "Dense", "units": 32, "activation": "relu"}],

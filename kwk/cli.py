@@ -79,7 +79,7 @@ def _read_spec(path) -> dict:
 
 def cmd_profile(a) -> int:
     if a.stream:
-        from kwk.stream import ChunkReader, profile_streamed
+        from kwk.training.stream import ChunkReader, profile_streamed
         reader = ChunkReader(_stream_path(a), a.chunk_rows)
         p = profile_streamed(reader, target=a.target)
         json.dump(p, sys.stdout, indent=2, ensure_ascii=False, default=str)
@@ -116,9 +116,9 @@ def _bar(s: dict, width: int = 28) -> str:
 def cmd_train(a) -> int:
     from pathlib import Path
 
-    from kwk.bundle import ensure_writable
+    from kwk.runs.bundle import ensure_writable
     if a.distributed:
-        from kwk.distributed import cluster
+        from kwk.training.distributed import cluster
         if not cluster()["chief"]:
             return _train(a)  # the other workers train their share and write nothing
     existed = Path(a.out).exists()
@@ -132,7 +132,7 @@ def cmd_train(a) -> int:
 
 
 def _train_job(prep, show: bool):
-    from kwk.train import Job
+    from kwk.training.job import Job
     job = Job(prep, label="cli").start()
     try:
         while not job.wait(0.25):
@@ -156,8 +156,8 @@ def _stream_path(a) -> str:
 
 
 def _train_streamed(a) -> int:
-    from kwk.bundle import save_bundle
-    from kwk.stream import ChunkReader, plan, train_streamed
+    from kwk.runs.bundle import save_bundle
+    from kwk.training.stream import ChunkReader, plan, train_streamed
     if a.distributed:
         raise KwkError("--stream and --distributed cannot be combined yet.",
                        "Train streamed data on one machine, or give each worker data that fits.")
@@ -174,7 +174,7 @@ def _train_streamed(a) -> int:
     res.prepared.notes.append("No training script was written: the generated script reads the "
                               "whole file into memory, which this data does not fit.")
     out = save_bundle(res, a.out, reader.name, reader.fingerprint(), None)
-    from kwk.evaluate import headline
+    from kwk.evaluation.metrics import headline
     key, val = headline(res.metrics)
     print(f"{res.message} Test {key}: {_r(val)} "
           f"(baseline {_r(res.metrics['baseline'].get(key))}). Saved to {out}", file=sys.stderr)
@@ -184,9 +184,9 @@ def _train_streamed(a) -> int:
 def _train(a) -> int:
     if a.stream:
         return _train_streamed(a)
-    from kwk.bundle import save_bundle
+    from kwk.runs.bundle import save_bundle
     from kwk.codegen import generate_script
-    from kwk.train import prepare
+    from kwk.training.job import prepare
     ld = _load(a)
     for n in ld.notes:
         print(f"note: {n}", file=sys.stderr)
@@ -198,7 +198,7 @@ def _train(a) -> int:
         print(f"note: {n}", file=sys.stderr)
     show = not a.quiet
     if a.distributed:
-        from kwk.distributed import cluster, train_distributed
+        from kwk.training.distributed import cluster, train_distributed
         info = cluster()
 
         def on_epoch(e, n, loss, vloss):
@@ -217,7 +217,7 @@ def _train(a) -> int:
     script = generate_script(prep.spec, data_path=_data_label(a, ld), fmt=ld.fmt,
                              read_options=ld.read_options, data_name=ld.name)
     out = save_bundle(res, a.out, ld.name, ld.fingerprint, script)
-    from kwk.evaluate import headline
+    from kwk.evaluation.metrics import headline
     key, val = headline(res.metrics)
     print(f"{res.message} Test {key}: {_r(val)} "
           f"(baseline {_r(res.metrics['baseline'].get(key))}). Saved to {out}", file=sys.stderr)
@@ -225,14 +225,14 @@ def _train(a) -> int:
 
 
 def cmd_predict(a) -> int:
-    from kwk.bundle import load_bundle
+    from kwk.runs.bundle import load_bundle
     b = load_bundle(a.model_dir)
     shape = b.spec["data"].get("image_shape")  # a zip of pictures is read at the model's size
     ld = _load(a, min_columns=1,  # a text model's new rows may be the text column alone
                **({"image_size": tuple(shape[:2]),
                    "image_color": "grayscale" if shape[2] == 1 else "rgb"} if shape else {}))
     pred = b.predict(ld.df)
-    from kwk.safety import csv_safe
+    from kwk.data.safety import csv_safe
     try:
         csv_safe(pred).to_csv(a.out, index=False)
     except OSError as e:
@@ -253,7 +253,7 @@ def cmd_codegen(a) -> int:
 
 
 def cmd_report(a) -> int:
-    from kwk.report import build_report
+    from kwk.evaluation.report import build_report
     text = build_report(a.run_dir)
     try:
         with open(a.out, "w", encoding="utf-8") as f:
@@ -265,7 +265,7 @@ def cmd_report(a) -> int:
 
 
 def cmd_sample(a) -> int:
-    from kwk.samples import SAMPLES
+    from kwk.data.samples import SAMPLES
     if not a.name:
         for key, smp in SAMPLES.items():
             print(f"{key:14} {smp.title}: {smp.description}")
@@ -275,9 +275,9 @@ def cmd_sample(a) -> int:
                        f"Choose one of: {', '.join(SAMPLES)}.")
     if not a.out:
         raise KwkError("Give --out FILE.csv to write the sample.")
-    from kwk.safety import csv_safe
+    from kwk.data.safety import csv_safe
     from kwk.spec import dumps, normalize
-    from kwk.templates import starter_spec
+    from kwk.catalog.presets import starter_spec
     smp = SAMPLES[a.name]
     try:
         csv_safe(smp.load()).to_csv(a.out, index=False)

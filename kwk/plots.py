@@ -264,7 +264,7 @@ def evaluation_figures(task: str, metrics: dict, ev: dict, history: dict) -> dic
         figs["Residuals vs fitted"] = residuals_vs_fitted(y, out)
         figs["Residuals"] = residual_histogram(y, out)
         return figs
-    from kwk.analysis import calibration, gains_lift
+    from kwk.evaluation.analysis import calibration, gains_lift
     classes = list(metrics["test"]["per_class"])
     figs["Confusion matrix"] = confusion_matrix(metrics["test"]["confusion_matrix"], classes)
     figs["ROC curve"] = roc_curves(y, out, classes)

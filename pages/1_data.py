@@ -8,7 +8,7 @@ from kwk.data import KINDS
 from kwk.data.sources import data_dirs
 from kwk.errors import KwkError
 from kwk.plots import column_distribution, correlation_heatmap
-from kwk.samples import SAMPLES
+from kwk.data.samples import SAMPLES
 from kwk.ui.images import image_gallery
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.state import (

@@ -5,7 +5,7 @@ from kwk.data.profile import leakage_suspects, target_warnings
 from kwk.errors import KwkError
 from kwk.plots import target_distribution
 from kwk.spec import resolve
-from kwk.ui.data_kind import kind_preview, kind_settings
+from kwk.ui.modality import kind_preview, kind_settings
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.state import need_data, profile_kinds, session_spec, show_error
 

@@ -7,14 +7,14 @@ import streamlit as st
 
 from kwk.codegen import model_code
 from kwk.errors import SpecError
-from kwk.layers import CATALOG
+from kwk.catalog.layers import CATALOG
 from kwk.plots import network_diagram
 from kwk.spec import check_stack, dumps, loads, output_units
-from kwk.templates import TEMPLATES
+from kwk.catalog.presets import TEMPLATES
 from kwk.ui.forms import params_form
 from kwk.ui.model_info import try_stack_info
 from kwk.ui.runtime import ensure_navigation
-from kwk.ui.state import need_target, restore_kind, session_spec, show_error
+from kwk.ui.state import need_target, restore_modality, session_spec, show_error
 
 ensure_navigation()
 
@@ -42,7 +42,7 @@ def label(i: int, layer: dict) -> str:
 left, right = st.columns([5, 6], gap="large")
 with left:
     t1, t2 = st.columns([3, 1])
-    kind = ss.data_kind
+    kind = ss.modality
     # the templates made for this kind of data come first
     names = sorted(TEMPLATES, key=lambda n: 0 if TEMPLATES[n].get("kind", "table") == kind
                    else 1 if "kind" not in TEMPLATES[n] else 2)
@@ -131,7 +131,7 @@ with left:
                 if d["target"] in cols:
                     ss.target, ss.task = d["target"], d["task"]
                 ss.kinds = {c: k for c, k in d["kinds"].items() if c in cols}
-                kind = restore_kind(d)
+                kind = restore_modality(d)
                 if d["features"] is not None and kind in ("table", "series"):
                     ss.roles = {c: ("feature" if c in d["features"] else "ignore")
                                 for c in cols if c != ss.target}

@@ -5,7 +5,7 @@ from kwk.codegen import generate_script
 from kwk.errors import KwkError
 from kwk.plots import learning_curves
 from kwk.spec import TRAINING_PARAMS
-from kwk.train import Job, diagnose, prepare
+from kwk.training.job import Job, diagnose, prepare
 from kwk.ui.forms import params_form
 from kwk.ui.model_info import resolved_task
 from kwk.ui.runtime import ensure_navigation
@@ -39,7 +39,7 @@ if ss.data is None or not ss.target:  # reloaded mid-training: the job is shown 
 else:
     with st.form("training_form", border=True):
         st.markdown("**Training options**")
-        if ss.get("data_kind") == "series":
+        if ss.get("modality") == "series":
             st.caption("🕒 Time series: validation is always a **holdout by time** — the "
                        "validation and test fractions are the latest periods, and k-fold or a "
                        "split column is not used (they would train on the future).")
@@ -48,7 +48,7 @@ else:
         values = params_form(shown, ss.spec["training"],
                              key_prefix=f"tr{ss.get('spec_version', 0)}", columns=3)
         vcols = ["—"] + [str(c) for c in ss.data.df.columns if c != ss.target]
-        vcol = "—" if ss.get("data_kind") == "series" else st.selectbox(  # series: by time
+        vcol = "—" if ss.get("modality") == "series" else st.selectbox(  # series: by time
             "Validation column (for validation = column)", vcols,
             index=vcols.index(ss.get("validation_column"))
             if ss.get("validation_column") in vcols else 0,

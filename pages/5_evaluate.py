@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from kwk import plots
-from kwk.analysis import (
+from kwk.evaluation.analysis import (
     calibration,
     default_base,
     gains_lift,
@@ -15,7 +15,7 @@ from kwk.analysis import (
     threshold_metrics,
 )
 from kwk.errors import KwkError
-from kwk.series import series_labels, time_axis
+from kwk.prep.series import series_labels, time_axis
 from kwk.ui.images import misclassified_gallery
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.state import cached_bundle, owner, run_data, run_picker, show_error, store
@@ -256,7 +256,7 @@ with tabs.get("Profiler", st.empty()):
                                                key=f"prof_{run_id}_{f}")
         try:
             curves = profiler_curves(b.output, base, grids, out_idx)
-            from kwk.bundle import repeat_dirs
+            from kwk.runs.bundle import repeat_dirs
             others = [profiler_curves(cached_bundle(str(r)).output, base, grids, out_idx)
                       for r in repeat_dirs(run["dir"])]
             if others:
@@ -281,7 +281,7 @@ with tabs["Report"]:
     st.caption("A single HTML file with the data summary, the network, the training settings, "
                "every chart and the generated code — to share or archive.")
     if st.button("Build the report", key="report_go"):
-        from kwk.report import build_report
+        from kwk.evaluation.report import build_report
         try:
             ss[f"report_{run_id}"] = build_report(run["dir"]).encode("utf-8")
         except KwkError as e:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kwk.errors import KwkError
-from kwk.safety import csv_safe
+from kwk.data.safety import csv_safe
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.state import cached_bundle, owner, parse, run_picker, show_error, store
 

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from kwk.ui.runtime import ensure_navigation
-from kwk.ui.state import owner, restore_kind, store
+from kwk.ui.state import owner, restore_modality, store
 
 ensure_navigation()
 
@@ -34,7 +34,7 @@ if c2.button("🧱 Load its spec into Build", key="load_spec"):
     ss.spec_version = ss.get("spec_version", 0) + 1
     if ss.data is not None and spec["data"]["target"] in ss.data.df.columns:
         ss.target = spec["data"]["target"]
-        restore_kind(spec["data"])
+        restore_modality(spec["data"])
     st.switch_page("pages/3_build.py")
 if c3.button("🗑️ Delete", key="delete_run"):
     store().delete(sel, owner())
@@ -50,7 +50,7 @@ chosen = st.multiselect("Runs to compare", ids, default=ids[:2] if len(ids) >= 2
                         "what differs in their specs.")
 if len(chosen) >= 2:
     from kwk import plots
-    from kwk.analysis import spec_differences
+    from kwk.evaluation.analysis import spec_differences
     from kwk.ui.tables import NICE
     full = {i: store().get(i, owner()) for i in chosen}
     tasks = {r["task"] for r in full.values()}
@@ -69,7 +69,7 @@ if len(chosen) >= 2:
         fig.add_scatter(x=list(range(1, len(v) + 1)), y=v, mode="lines", name=labels[i])
     st.plotly_chart(fig, key="compare_curves")
     if tasks == {"binary"} or tasks == {"multiclass"}:
-        from kwk.analysis import roc_points
+        from kwk.evaluation.analysis import roc_points
         curves = {}
         for i in chosen:
             ev = store().evaluation(i)

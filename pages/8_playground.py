@@ -3,7 +3,7 @@ import streamlit as st
 
 from kwk.data.loader import LoadedData, fingerprint_bytes
 from kwk.errors import KwkError
-from kwk.playground import (
+from kwk.playground.engine import (
     CLASS_DATASETS,
     DATASETS,
     FEATURES,
@@ -15,7 +15,7 @@ from kwk.playground import (
     build_frame,
     user_dataset,
 )
-from kwk.playground_plots import loss_figure, network_figure, surface_figure
+from kwk.playground.plots import loss_figure, network_figure, surface_figure
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.state import parse, set_data, show_error
 

@@ -12,13 +12,13 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 @pytest.fixture(scope="session")
 def iris_df():
-    from kwk.samples import SAMPLES
+    from kwk.data.samples import SAMPLES
     return SAMPLES["iris"].load()
 
 
 @pytest.fixture(scope="session")
 def churn_df():
-    from kwk.samples import SAMPLES
+    from kwk.data.samples import SAMPLES
     return SAMPLES["churn"].load()
 
 
@@ -26,7 +26,7 @@ def churn_df():
 def samples_dir(tmp_path_factory, iris_df, churn_df):
     """CSV copies of four bundled datasets: multiclass, binary with categoricals and missing
     values, binary, regression."""
-    from kwk.samples import SAMPLES
+    from kwk.data.samples import SAMPLES
     d = tmp_path_factory.mktemp("samples")
     iris_df.to_csv(d / "iris.csv", index=False)
     churn_df.to_csv(d / "churn.csv", index=False)

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kwk.analysis import (calibration, default_base, gains_lift, permutation_importance,
+from kwk.evaluation.analysis import (calibration, default_base, gains_lift, permutation_importance,
                           profile_grid, profiler_curves, threshold_metrics)
 from testutil import tiny_spec
 
@@ -36,8 +36,8 @@ def test_calibration_of_a_calibrated_model():
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    from kwk.bundle import load_bundle, save_bundle
-    from kwk.train import Job, prepare
+    from kwk.runs.bundle import load_bundle, save_bundle
+    from kwk.training.job import Job, prepare
     rng = np.random.default_rng(0)
     n = 1500
     df = pd.DataFrame({"strong": rng.normal(size=n), "weak": rng.normal(size=n),
@@ -87,7 +87,7 @@ def test_profile_grid_and_base():
 
 
 def test_spec_differences():
-    from kwk.analysis import spec_differences
+    from kwk.evaluation.analysis import spec_differences
     from kwk.spec import normalize
     a = normalize({"data": {"target": "y"}, "layers": [{"type": "Dense", "units": 8}]})
     b = normalize({"data": {"target": "y"}, "layers": [{"type": "Dense", "units": 16},

@@ -3,9 +3,9 @@ output shape matches, and the code generator writes the same layer the builder b
 import numpy as np
 import pytest
 
-from kwk.builder import build_model, layer_kwargs
+from kwk.model.builder import build_model, layer_kwargs
 from kwk.codegen import layer_code
-from kwk.layers import ACTIVATIONS, CATALOG, INITIALIZERS
+from kwk.catalog.layers import ACTIVATIONS, CATALOG, INITIALIZERS
 from kwk.spec import check_stack, normalize
 
 keras = pytest.importorskip("keras")
@@ -94,7 +94,7 @@ def test_text_model_matches_keras(layer):
     from data.text when empty) and a GRU; shapes, weights and generated code agree."""
     import numpy as np
 
-    from kwk.preprocess import model_input
+    from kwk.prep.preprocess import model_input
     texts = np.array([["the cat sat"], ["a dog ran far"], ["the dog sat down"]] * 4, dtype=object)
     spec = normalize({"data": {"target": "y", "task": "multiclass",
                                "text": {"max_tokens": 50, "sequence_length": 6}},
@@ -231,7 +231,7 @@ def test_layer_kwargs_are_keras_arguments():
 
 
 def test_steps_per_execution_keeps_progress_moving():
-    from kwk.builder import steps_per_execution
+    from kwk.model.builder import steps_per_execution
     assert steps_per_execution(1) == 1
     assert steps_per_execution(99) == 1
     assert steps_per_execution(100) == 2

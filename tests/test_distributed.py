@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from testutil import ROOT, tiny_spec
-from kwk.distributed import cluster
+from kwk.training.distributed import cluster
 from kwk.errors import TrainError
 
 

@@ -7,8 +7,8 @@ import pytest
 
 from testutil import tiny_spec
 from kwk.errors import KwkError
-from kwk.store import Store
-from kwk.train import Job, prepare
+from kwk.runs.store import Store
+from kwk.training.job import Job, prepare
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +38,7 @@ def test_unwritable_or_broken_workspace_is_explained(tmp_path):
 def test_disk_full_while_saving_leaves_no_half_run(tmp_path, result, monkeypatch):
     store = Store(tmp_path / "ws")
     first = store.save(result, "iris.csv", "fp", "script")
-    monkeypatch.setattr("kwk.bundle.np.savez", _disk_full)
+    monkeypatch.setattr("kwk.runs.bundle.np.savez", _disk_full)
     with pytest.raises(KwkError, match="No space left on device") as e:
         store.save(result, "iris.csv", "fp", "script")
     assert "disk space" in e.value.hint
@@ -55,7 +55,7 @@ def test_disk_full_while_saving_leaves_no_half_run(tmp_path, result, monkeypatch
 
 def test_save_failure_keeps_the_trained_model_for_a_retry(tmp_path, iris_df, monkeypatch):
     store = Store(tmp_path / "ws")
-    monkeypatch.setattr("kwk.bundle.save_model", _disk_full)
+    monkeypatch.setattr("kwk.runs.bundle.save_model", _disk_full)
     job = Job(prepare(iris_df, tiny_spec("species", epochs=2)),
               on_finish=lambda r: store.save(r, "iris.csv", "fp", None)).start()
     assert job.wait(120)

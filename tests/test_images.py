@@ -12,9 +12,9 @@ import pytest
 
 from testutil import run_cli
 from kwk.errors import SpecError
-from kwk.samples import SAMPLES
+from kwk.data.samples import SAMPLES
 from kwk.spec import normalize, resolve
-from kwk.templates import TEMPLATES
+from kwk.catalog.presets import TEMPLATES
 
 CNN = TEMPLATES["Small CNN (images)"]["layers"]
 
@@ -57,7 +57,7 @@ def test_digits_cnn_reaches_095_and_the_script_reproduces_it(tmp_path):
     # The saved Keras model scales the pictures itself: raw pixel values in, classes out,
     # the same as KwK's own prediction (which adds nothing for pictures).
     import keras
-    from kwk.bundle import load_bundle
+    from kwk.runs.bundle import load_bundle
     model = keras.saving.load_model(tmp_path / "m" / "model.keras")
     assert type(model.get_layer("0_rescale")).__name__ == "Rescaling"
     rows = SAMPLES["digits"].load().iloc[:200]

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from kwk.errors import DataError, SpecError
-from kwk.playground import (DATASETS, FEATURES, MAX_LAYERS, Config, Playground, build_frame,
+from kwk.playground.engine import (DATASETS, FEATURES, MAX_LAYERS, Config, Playground, build_frame,
                             feature_matrix, grid, make_dataset, split, user_dataset)
 
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from kwk.errors import KwkError
-from kwk.safety import csv_safe
-from kwk.store import Store
+from kwk.data.safety import csv_safe
+from kwk.runs.store import Store
 
 
 def test_csv_downloads_neutralise_formulas():
@@ -57,7 +57,7 @@ def test_models_with_code_are_refused(tmp_path):
     """A model.keras holding a Lambda layer (arbitrary Python) is not loaded."""
     import keras
 
-    from kwk.bundle import load_bundle
+    from kwk.runs.bundle import load_bundle
     inp = keras.Input((2,))
     model = keras.Model(inp, keras.layers.Lambda(lambda x: x * 2)(inp))
     model.save(tmp_path / "model.keras")

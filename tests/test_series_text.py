@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from kwk.errors import DataError, SpecError
-from kwk.series import (
+from kwk.prep.series import (
     chronological_roles,
     make_windows,
     parse_dates,
@@ -22,7 +22,7 @@ from kwk.series import (
     window_positions,
 )
 from kwk.spec import normalize, resolve
-from kwk.train import prepare
+from kwk.training.job import prepare
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -231,9 +231,9 @@ def test_series_importance_shuffles_whole_histories_of_a_column(tmp_path):
     """The Evaluate page's importance for a forecast: the test windows are rebuilt from the
     data exactly as in training (same forecasts), and the target's own history matters more
     than a column of noise."""
-    from kwk.bundle import load_bundle, save_bundle
-    from kwk.evaluate import model_proba
-    from kwk.train import Job
+    from kwk.runs.bundle import load_bundle, save_bundle
+    from kwk.evaluation.metrics import model_proba
+    from kwk.training.job import Job
     df = sales(n=120)
     df.loc[[7, 50], "y"] = np.nan  # rows without a target: left out of the windows, as in training
     spec = seq_spec(window=6)
@@ -285,8 +285,8 @@ def test_text_resolve_finds_the_text_column_or_explains():
 
 
 def test_text_model_trains_and_predicts_raw_strings(tmp_path):
-    from kwk.bundle import load_bundle, save_bundle
-    from kwk.train import Job
+    from kwk.runs.bundle import load_bundle, save_bundle
+    from kwk.training.job import Job
     df = reviews()
     df.loc[3, "review"] = None  # a missing text is an empty text
     spec = {"data": {"target": "label", "text": {"max_tokens": 50, "sequence_length": 6}},
@@ -317,7 +317,7 @@ def test_a_numeric_column_is_not_read_as_text():
 
 @pytest.mark.parametrize("texts", [["a b", "c d", "a c", "b d"] * 10, ["!!", "?", "...", "-"] * 10])
 def test_the_simple_text_model_copes_with_one_letter_words_and_no_words(texts):
-    from kwk.evaluate import fit_simple_model
+    from kwk.evaluation.metrics import fit_simple_model
     X = np.array(texts, dtype=object)[:, None]
     y = np.arange(len(texts)) % 2
     predict, name = fit_simple_model("binary", X, y, 2)
@@ -376,8 +376,8 @@ def test_forecasting_the_change_follows_a_trend_beyond_the_training_range(tmp_pa
     """A rising, seasonal series: the test period lies above every training value. A network
     that forecasts the value cannot reach it; one that forecasts the change beats the naive
     forecast, and its saved model forecasts the last value plus the change."""
-    from kwk.bundle import load_bundle, save_bundle
-    from kwk.train import Job
+    from kwk.runs.bundle import load_bundle, save_bundle
+    from kwk.training.job import Job
     rng = np.random.default_rng(0)
     t = np.arange(400)
     df = pd.DataFrame({"t": t, "y": 0.5 * t + 10 * np.sin(2 * np.pi * t / 12)
@@ -406,8 +406,8 @@ def test_rows_without_a_target_value_are_skipped_when_forecasting(tmp_path):
     """New rows whose target is blank (a gap in the records, or the days still to forecast)
     are skipped, as in training: the windows run over the gap and every forecast starts from
     the latest known value, instead of from a made-up one or from nothing."""
-    from kwk.bundle import load_bundle, save_bundle
-    from kwk.train import Job
+    from kwk.runs.bundle import load_bundle, save_bundle
+    from kwk.training.job import Job
     df = sales()
     r = Job(prepare(df, seq_spec())).run()
     save_bundle(r, tmp_path / "m", "d.csv", "fp", None)
@@ -428,9 +428,9 @@ def test_rows_without_a_target_value_are_skipped_when_forecasting(tmp_path):
 
 @pytest.mark.slow
 def test_single_series_with_numeric_time_trains_and_its_script_reproduces(tmp_path):
-    from kwk.bundle import save_bundle
+    from kwk.runs.bundle import save_bundle
     from kwk.codegen import generate_script
-    from kwk.train import Job
+    from kwk.training.job import Job
     n = 300
     t = np.arange(n)
     df = pd.DataFrame({"step": t[::-1], "level": np.round(np.sin(t[::-1] / 6) * 10 + 50, 3)})

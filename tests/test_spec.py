@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from kwk.errors import DataError, SpecError
-from kwk.layers import CATALOG
+from kwk.catalog.layers import CATALOG
 from kwk.spec import (MAX_PARAMS, check_stack, default_spec, dumps, infer_task, loads,
                       normalize, resolve)
 

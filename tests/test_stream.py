@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from kwk.errors import DataError, SpecError
-from kwk.preprocess import Preprocessor
-from kwk.stream import (
+from kwk.prep.preprocess import Preprocessor
+from kwk.training.stream import (
     PROFILE_SAMPLE,
     RESERVOIR,
     ChunkReader,
@@ -86,8 +86,8 @@ def test_reservoir_median_is_close_beyond_its_size(tmp_path):
 
 
 def test_streamed_training_scores_and_predicts_like_a_bundle(tmp_path):
-    from kwk.bundle import load_bundle, save_bundle
-    from kwk.stream import train_streamed
+    from kwk.runs.bundle import load_bundle, save_bundle
+    from kwk.training.stream import train_streamed
     df = table(6000)
     df.to_parquet(tmp_path / "d.parquet", row_group_size=1000)
     p = plan(ChunkReader(tmp_path / "d.parquet", 1000), SPEC)
@@ -179,7 +179,7 @@ def test_cli_stream_errors_exit_2(tmp_path):
 
 
 def test_reservoir_keeps_aligned_uniform_samples():
-    from kwk.stream import _Reservoir
+    from kwk.training.stream import _Reservoir
     res = _Reservoir(1000, seed=0)
     for start in range(0, 50_000, 3000):
         idx = np.arange(start, min(start + 3000, 50_000))

@@ -7,8 +7,8 @@ import pytest
 
 from testutil import tiny_spec
 from kwk.errors import DataError, TrainError
-from kwk.samples import SAMPLES
-from kwk.train import Job, prepare
+from kwk.data.samples import SAMPLES
+from kwk.training.job import Job, prepare
 
 pytestmark = pytest.mark.slow
 
@@ -140,7 +140,7 @@ def test_jobs_in_fresh_threads_after_keras_was_used_elsewhere(iris_df):
 
 
 def test_kfold_uses_every_row_once_for_validation(iris_df):
-    from kwk.preprocess import kfold_indices
+    from kwk.prep.preprocess import kfold_indices
     folds = kfold_indices(iris_df["species"], "multiclass", 5, seed=0)
     allrows = np.concatenate(folds)
     assert len(folds) == 5 and sorted(allrows) == list(range(len(iris_df)))
@@ -176,7 +176,7 @@ def test_validation_column_split():
 
 
 def test_gate_queues_jobs_in_order_and_cancels_waiting_ones(iris_df):
-    from kwk.jobs import Gate, Registry
+    from kwk.runs.jobs import Gate, Registry
     gate = Gate(1)
     spec = tiny_spec("species", epochs=300, batch_size=4)
     first = Job(prepare(iris_df, spec), gate=gate).start()

@@ -1,21 +1,21 @@
-"""Widgets generated from catalog parameters (kwk.params.Param): one function per kind."""
+"""Widgets generated from catalog parameters (kwk.catalog.params.Param): one function per kind."""
 from __future__ import annotations
 
 import streamlit as st
 
-from kwk.params import CONSTRAINTS, REGULARIZERS, Param
+from kwk.catalog.params import CONSTRAINTS, REGULARIZERS, Param
 
 
 def param_widget(p: Param, value, key: str):
     """Draw the widget for ``p`` showing ``value``; return the (possibly edited) value."""
     label = p.name.replace("_", " ")
-    if p.kind == "bool":
+    if p.value_type == "bool":
         return st.toggle(label, value=bool(value), help=p.help, key=key)
-    if p.kind == "choice":
+    if p.value_type == "choice":
         opts = list(p.choices)
         return st.selectbox(label, opts, index=opts.index(value) if value in opts else 0,
                             help=p.help, key=key)
-    if p.kind == "int":
+    if p.value_type == "int":
         if p.nullable:  # e.g. Embedding's vocabulary size: empty means "automatic"
             on = st.checkbox(f"set {label}", value=value is not None, key=key + "_on", help=p.help)
             if not on:
@@ -26,7 +26,7 @@ def param_widget(p: Param, value, key: str):
                                    max_value=int(p.max) if p.max is not None else None,
                                    help=p.help + (f" ({p.range_text()})" if p.range_text() else ""),
                                    key=key))
-    if p.kind == "float":
+    if p.value_type == "float":
         lo = p.min if p.min is not None else None
         hi = p.max if p.max is not None else None
         if p.nullable:
@@ -38,7 +38,7 @@ def param_widget(p: Param, value, key: str):
                             format="%g", step=_step(value), help=p.help +
                             (f" (must be {p.range_text()})" if p.range_text() else ""), key=key)
         return float(v)
-    if p.kind == "regularizer":
+    if p.value_type == "regularizer":
         opts = ["none", *REGULARIZERS]
         cur = value["type"] if value else "none"
         t = st.selectbox(label, opts, index=opts.index(cur), help=p.help, key=key + "_t")
@@ -51,7 +51,7 @@ def param_widget(p: Param, value, key: str):
                                                value=float((value or {}).get(k, 0.01)),
                                                format="%g", step=0.001, key=f"{key}_{k}"))
         return out
-    if p.kind == "constraint":
+    if p.value_type == "constraint":
         opts = ["none", *CONSTRAINTS]
         cur = value["type"] if value else "none"
         t = st.selectbox(label, opts, index=opts.index(cur), help=p.help, key=key + "_t")
@@ -67,7 +67,7 @@ def param_widget(p: Param, value, key: str):
                                                      value=float((value or {}).get("min_value", 0.0)),
                                                      key=key + "_min"))
         return out
-    if p.kind == "shape":
+    if p.value_type == "shape":
         text = st.text_input(label, value=", ".join(str(d) for d in (value or [])), help=p.help +
                              " Write the sizes separated by commas, e.g. 8, 8, 1.", key=key)
         try:
@@ -75,7 +75,7 @@ def param_widget(p: Param, value, key: str):
         except ValueError:
             st.error(f"{label}: write whole numbers separated by commas, e.g. 8, 8, 1.")
             return value
-    raise AssertionError(p.kind)
+    raise AssertionError(p.value_type)
 
 
 def _step(value) -> float:

@@ -12,7 +12,7 @@ from kwk.ui.state import profile_kinds, session_spec
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _encoded_inputs(fingerprint: str, data_json: str, _df) -> tuple[int, int]:
-    from kwk.preprocess import Preprocessor
+    from kwk.prep.preprocess import Preprocessor
     data = json.loads(data_json)
     pre = Preprocessor.fit(_df, {"data": data})
     if data.get("text"):

@@ -25,7 +25,7 @@ def init() -> None:
     ss.setdefault("selected_layer", 0)
     ss.setdefault("job", None)
     ss.setdefault("run_id", None)
-    ss.setdefault("data_kind", "table")  # table | images | series | text
+    ss.setdefault("modality", "table")  # table | images | series | text
     ss.setdefault("image_shape", None)   # [height, width, channels] for pixel columns
     ss.setdefault("sequence", None)      # data.sequence settings for time series
     ss.setdefault("text", None)          # data.text settings (+ "column") for text
@@ -61,7 +61,7 @@ def server_files() -> list[str]:
 @st.cache_data(show_spinner="Loading the sample…", max_entries=16)
 def sample(key: str) -> LoadedData:
     from kwk.data.loader import fingerprint_bytes
-    from kwk.samples import SAMPLES
+    from kwk.data.samples import SAMPLES
     df = SAMPLES[key].load()
     csv = df.to_csv(index=False).encode()
     return LoadedData(df=df, name=f"{key}.csv", fmt="csv", read_options={"sep": ",", "encoding": "utf-8"},
@@ -85,40 +85,40 @@ def set_data(ld: LoadedData, target: str | None = None, sample_key: str | None =
     ss.sequence, ss.text = None, None
     kind = "images" if ld.image_shape is not None else "table"
     if sample_key is not None:
-        from kwk.samples import SAMPLES
+        from kwk.data.samples import SAMPLES
         smp = SAMPLES[sample_key]
         if smp.sequence:
             kind, ss.sequence = "series", dict(smp.sequence)
         elif smp.text:
             kind, ss.text = "text", dict(smp.text)
-    set_kind(kind)
+    set_modality(kind)
 
 
-def restore_kind(data: dict) -> str:
+def restore_modality(data: dict) -> str:
     """Take the kind of data and its settings from a spec's ``data`` section (a loaded spec or
     a saved run). Returns the kind."""
-    from kwk.templates import data_kind
+    from kwk.catalog.presets import modality
     ss = st.session_state
-    kind = data_kind(data)
+    kind = modality(data)
     if kind == "series":
         ss.sequence = dict(data["sequence"])
     elif kind == "text":
         ss.text = {**data["text"], "column": (data.get("features") or [None])[0]}
     elif kind == "images":
         ss.image_shape = list(data["image_shape"])
-    ss.data_kind = kind
+    ss.modality = kind
     return kind
 
 
-def set_kind(kind: str) -> bool:
+def set_modality(kind: str) -> bool:
     """Declare the kind of data; the layer stack is replaced by the kind's template when the
     current one does not suit it. Returns True when the stack was replaced."""
-    from kwk.templates import DEFAULT_FOR_KIND, TEMPLATES, fits_kind
+    from kwk.catalog.presets import DEFAULT_FOR_MODALITY, TEMPLATES, fits_modality
     ss = st.session_state
-    ss.data_kind = kind
-    if fits_kind(ss.spec["layers"], kind) or (kind == "table" and not ss.spec["layers"]):
+    ss.modality = kind
+    if fits_modality(ss.spec["layers"], kind) or (kind == "table" and not ss.spec["layers"]):
         return False
-    ss.spec["layers"] = copy.deepcopy(TEMPLATES[DEFAULT_FOR_KIND[kind]]["layers"])
+    ss.spec["layers"] = copy.deepcopy(TEMPLATES[DEFAULT_FOR_MODALITY[kind]]["layers"])
     ss.spec_version = ss.get("spec_version", 0) + 1
     ss.selected_layer = 0
     return True
@@ -153,7 +153,7 @@ def session_spec() -> dict:
                     and ss.roles.get(str(c), "feature") == "feature" and str(c) in usable]
     spec["data"] = {"target": ss.target, "features": features, "task": ss.task,
                     "kinds": dict(ss.kinds), "validation_column": ss.get("validation_column")}
-    kind = ss.get("data_kind", "table")
+    kind = ss.get("modality", "table")
     if ld is None:
         return spec
     cols = [str(c) for c in ld.df.columns]
@@ -192,7 +192,7 @@ def owner() -> str:
 
 @st.cache_resource
 def store():
-    from kwk.store import Store
+    from kwk.runs.store import Store
     return Store()
 
 
@@ -247,7 +247,7 @@ def run_picker(key: str, label: str = "Run") -> str | None:
 @st.cache_resource(max_entries=4, show_spinner="Loading the model…")
 def cached_bundle(run_dir: str):
     """A run's model bundle, loaded once (runs are immutable once saved)."""
-    from kwk.bundle import load_bundle
+    from kwk.runs.bundle import load_bundle
     return load_bundle(run_dir)
 
 
@@ -260,5 +260,5 @@ def run_data(run: dict):
 @st.cache_resource
 def job_services():
     """The server-wide training gate (``$KWK_MAX_JOBS`` at once) and job registry."""
-    from kwk.jobs import Gate, Registry, default_limit
+    from kwk.runs.jobs import Gate, Registry, default_limit
     return Gate(default_limit()), Registry()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kwk.evaluate import CLASS_METRICS, HIGHER_IS_BETTER, REGRESSION_METRICS
+from kwk.evaluation.metrics import CLASS_METRICS, HIGHER_IS_BETTER, REGRESSION_METRICS
 
 NICE = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "f1_macro": "F1 (macro)",
         "precision_macro": "Precision (macro)", "recall_macro": "Recall (macro)",

@@ -11,7 +11,7 @@ from tests.app.test_pages import goto, no_crash, texts, with_sample
 def test_disk_full_at_save_time_then_save_again(monkeypatch):
     def disk_full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
-    monkeypatch.setattr("kwk.bundle.save_model", disk_full)
+    monkeypatch.setattr("kwk.runs.bundle.save_model", disk_full)
     at = with_sample("iris")
     goto(at, "4_train")
     at.number_input(key="tr0_epochs").set_value(2)

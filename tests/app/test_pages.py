@@ -168,7 +168,7 @@ def test_build_page_spec_import(tmp_path):
             "layers": [{"type": "Dense", "units": 5, "activation": "tanh"}],
             "training": {"epochs": 3}}
     at.file_uploader(key="spec_upload").set_value(("s.json", json.dumps(spec).encode(), "application/json")).run()
-    assert at.session_state.spec["layers"] == [{"type": "Dense", **{**__import__("kwk.layers").layers.CATALOG["Dense"].defaults(), "units": 5, "activation": "tanh"}}]
+    assert at.session_state.spec["layers"] == [{"type": "Dense", **{**__import__("kwk.catalog.layers").catalog.layers.CATALOG["Dense"].defaults(), "units": 5, "activation": "tanh"}}]
     at.file_uploader(key="spec_upload").set_value(("bad.json", b'{"layers": [{"type": "Dense", "units": -3}]}', "application/json")).run()
     assert "'units' is -3" in at.error[0].value
 

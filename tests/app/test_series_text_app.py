@@ -22,7 +22,7 @@ def _train(at, epochs=3):
 @pytest.mark.slow
 def test_store_sales_forecast_end_to_end():
     at = with_sample("store_sales")
-    assert at.session_state.data_kind == "series"
+    assert at.session_state.modality == "series"
     assert at.session_state.spec["layers"][0]["type"] == "LSTM"
     goto(at, "2_target")
     assert at.radio(key="kind_radio").value == "series"
@@ -58,7 +58,7 @@ def test_store_sales_forecast_end_to_end():
 @pytest.mark.slow
 def test_news_text_classification_end_to_end():
     at = with_sample("news")
-    assert at.session_state.data_kind == "text"
+    assert at.session_state.modality == "text"
     goto(at, "2_target")
     assert at.selectbox(key="text_column").value == "text"
     assert "words (median)" in texts(at)
@@ -158,12 +158,12 @@ def test_pixel_columns_declared_as_pictures():
 def test_importing_a_series_spec_restores_the_kind_of_data():
     import json
 
-    from kwk.samples import SAMPLES
+    from kwk.data.samples import SAMPLES
     df = SAMPLES["store_sales"].load()
     at = app()
     at.file_uploader(key="upload").set_value(("sales.csv", df.to_csv(index=False).encode(),
                                               "text/csv")).run()
-    assert at.session_state.data_kind == "table"
+    assert at.session_state.modality == "table"
     at.session_state.target = "sales"
     goto(at, "3_build")
     spec = {"data": {"target": "sales", "sequence": {"time": "date", "group": "store",
@@ -172,7 +172,7 @@ def test_importing_a_series_spec_restores_the_kind_of_data():
     at.file_uploader(key="spec_upload").set_value(("spec.json", json.dumps(spec).encode(),
                                                    "application/json")).run()
     no_crash(at)
-    assert at.session_state.data_kind == "series"
+    assert at.session_state.modality == "series"
     assert at.session_state.sequence == {"time": "date", "group": "store", "window": 7, "horizon": 2,
                                          "predict": "change"}
     assert at.session_state.build_ok

@@ -79,7 +79,7 @@ def train_flow(page, app_url, tmp_path, csv_path, target, tag, check):
 
 
 def test_classification_flow(page, app_url, tmp_path):
-    from kwk.samples import SAMPLES
+    from kwk.data.samples import SAMPLES
     csv = tmp_path / "flowers.csv"
     SAMPLES["iris"].load().to_csv(csv, index=False)
 
@@ -100,7 +100,7 @@ def test_classification_flow(page, app_url, tmp_path):
 
 
 def test_regression_flow(page, app_url, tmp_path):
-    from kwk.samples import SAMPLES
+    from kwk.data.samples import SAMPLES
     csv = tmp_path / "tips.csv"
     SAMPLES["tips"].load().to_csv(csv, index=False)
 

@@ -1,4 +1,4 @@
-"""Runs and their artifacts: one folder per run (the bundle of ``kwk.bundle``) under a workspace,
+"""Runs and their artifacts: one folder per run (the bundle of ``kwk.runs.bundle``) under a workspace,
 indexed in an embedded SQLite database, so nothing is lost on reload or restart.
 
 Workspace: ``$KWK_WORKSPACE`` or ``./kwk_workspace``. Each run has an ``owner`` (the signed-in
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kwk.bundle import save_bundle
+from kwk.runs.bundle import save_bundle
 from kwk.errors import KwkError
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS runs (
@@ -55,8 +55,8 @@ class Store:
              owner: str = "", name: str | None = None) -> str:
         """Write the run's bundle and index it. Returns the run id. The index row is written
         last, so a failure leaves no half-indexed run."""
-        from kwk.bundle import run_record
-        from kwk.evaluate import headline
+        from kwk.runs.bundle import run_record
+        from kwk.evaluation.metrics import headline
         run_id = uuid.uuid4().hex[:12]
         d = self.run_dir(run_id)
         try:

@@ -8,7 +8,7 @@ import io
 import numpy as np
 import plotly.graph_objects as go
 
-from kwk.playground import DOMAIN, FEATURES
+from kwk.playground.engine import DOMAIN, FEATURES
 
 ORANGE = "#F59322"
 BLUE = "#0877BD"

@@ -17,7 +17,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from kwk.errors import DataError
-from kwk.series import parse_dates
+from kwk.prep.series import parse_dates
 
 MAX_CATEGORIES = 50
 DATE_PARTS = ("days", "month", "dayofweek")
@@ -256,7 +256,7 @@ class Preprocessor:
         rows later. ``with_targets`` reads the windows as training did (rows without a target
         value left out) and adds the position of each window's target row (-1 when it lies
         beyond the data)."""
-        from kwk.series import (
+        from kwk.prep.series import (
             make_windows,
             prediction_windows,
             relative_to_last,

@@ -57,11 +57,11 @@ TEMPLATES: dict[str, dict] = {
 }
 
 # The starting stack per kind of data: tables, pictures, time series, text.
-DEFAULT_FOR_KIND = {"table": "Small MLP", "images": "Small CNN (images)",
+DEFAULT_FOR_MODALITY = {"table": "Small MLP", "images": "Small CNN (images)",
                     "series": "LSTM (time series)", "text": "Embedding + GRU (text)"}
 
 
-def data_kind(data: dict) -> str:
+def modality(data: dict) -> str:
     """The kind of data a spec's ``data`` section describes."""
     if data.get("image_shape"):
         return "images"
@@ -72,9 +72,9 @@ def data_kind(data: dict) -> str:
     return "table"
 
 
-def fits_kind(layers: list[dict], kind: str) -> bool:
+def fits_modality(layers: list[dict], kind: str) -> bool:
     """Whether a stack suits the kind of data (a CNN on pictures, an Embedding on text...)."""
-    from kwk.layers import CATALOG
+    from kwk.catalog.layers import CATALOG
     cats = {CATALOG[layer["type"]].category for layer in layers if layer["type"] in CATALOG}
     has_image = any(c.startswith("Image") for c in cats)
     has_text = "Text" in cats
@@ -94,6 +94,6 @@ def starter_spec(sample) -> dict:
         data["sequence"] = dict(sample.sequence)
     if sample.text:
         data["text"] = dict(sample.text)
-    name = DEFAULT_FOR_KIND[data_kind(data)]
+    name = DEFAULT_FOR_MODALITY[modality(data)]
     return {"kwk_spec": 1, "name": f"{sample.key}: {name}", "data": data,
             "layers": copy.deepcopy(TEMPLATES[name]["layers"]), "training": {"epochs": 30}}

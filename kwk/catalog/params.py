@@ -1,7 +1,7 @@
 """Declarative parameters: the one description of a setting that drives forms, validation,
 the Keras builder and the code generator.
 
-A :class:`Param` knows its kind (``int``, ``float``, ``bool``, ``choice``, ``regularizer``,
+A :class:`Param` knows its value type (``int``, ``float``, ``bool``, ``choice``, ``regularizer``,
 ``constraint``, ``shape``, ``column``), default, allowed range or choices, and a one-line help text for a non-coder.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ CONSTRAINTS = ("NonNeg", "UnitNorm", "MaxNorm", "MinMaxNorm")
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str  # int | float | bool | choice | regularizer | constraint | shape | column
+    value_type: str  # int | float | bool | choice | regularizer | constraint | shape | column
     default: Any
     help: str
     min: float | None = None
@@ -45,7 +45,7 @@ class Param:
         n = f"{where}: '{self.name}'"
         if value is None:
             return [] if self.nullable else [f"{n} must be set (default {self.default!r})."]
-        k = self.kind
+        k = self.value_type
         if k == "bool":
             return [] if isinstance(value, bool) else [f"{n} must be true or false, got {value!r}."]
         if k in ("int", "float"):

@@ -23,8 +23,8 @@ from pandas.api import types as ptypes
 
 from kwk.data.kinds import KINDS, MODEL_KINDS, infer_kind
 from kwk.errors import DataError, SpecError
-from kwk.layers import CATALOG, ShapeError, infer_shapes
-from kwk.params import Param, check_all
+from kwk.catalog.layers import CATALOG, ShapeError, infer_shapes
+from kwk.catalog.params import Param, check_all
 
 SPEC_VERSION = 1
 TASKS = ("auto", "binary", "multiclass", "regression")
@@ -274,7 +274,7 @@ def normalize(d) -> dict:
     problems += check_all(TRAINING_PARAMS, training, "training")
     tr = {p.name: training.get(p.name, p.default) for p in TRAINING_PARAMS}
     for p in TRAINING_PARAMS:  # JSON has no int/float distinction: keep ints as ints
-        if p.kind == "int" and isinstance(tr[p.name], float) and float(tr[p.name]).is_integer():
+        if p.value_type == "int" and isinstance(tr[p.name], float) and float(tr[p.name]).is_integer():
             tr[p.name] = int(tr[p.name])
     out["training"] = tr
     if not problems:
@@ -375,7 +375,7 @@ def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -
         _check_sequence(seq, target, cols, spec["training"]["validation"], data["task"])
         longest = len(df)
         if seq["group"]:
-            from kwk.series import series_labels
+            from kwk.prep.series import series_labels
             sizes = series_labels(df[seq["group"]]).value_counts()
             if sizes.empty:
                 raise DataError(f"The series column '{seq['group']}' is empty.",
@@ -542,30 +542,11 @@ def _check_sequence(seq: dict, target: str, cols: list[str], validation: str, ta
                         "Set data.task to 'regression' or 'auto'.")
 
 
-def unreadable_times(seq: dict, seen: list, n_bad: int, n: int) -> DataError:
-    """The error for a time column that holds no dates, times or numbers on most rows."""
-    shown = ", ".join(f"'{str(v)[:30]}'" for v in seen[:3]) or "only missing values"
-    return DataError(f"The time column '{seq['time']}' does not hold dates, times or numbers on "
-                     f"most rows ({n_bad:,} of {n:,} unreadable: {shown}).",
-                     "Choose the column that gives the order of the rows (a date, a timestamp "
-                     "or a step number) as the time column.")
-
-
-def duplicate_time(seq: dict, group, time) -> DataError:
-    """The error for two rows of one series at the same time."""
-    where = f" of series '{group}'" if seq["group"] else ""
-    return DataError(f"Two rows{where} share the time {time!s} in '{seq['time']}': each series "
-                     "needs one row per time.",
-                     "Combine or remove the duplicate rows." if seq["group"] else
-                     "Choose the column that tells the series apart as the series (group) "
-                     "column, or combine the duplicate rows first.")
-
-
 def _check_series_rows(df: pd.DataFrame, seq: dict, target: str) -> None:
     """Quick checks of the time column, so the Target and Build pages explain them before
     training (which checks every parsed time again): the first rows must read as times, and
     no two rows of a series may share a time (checked here up to 200,000 rows)."""
-    from kwk.series import series_labels, time_values
+    from kwk.prep.series import duplicate_time, series_labels, time_values, unreadable_times
     sample = df[seq["time"]].dropna().head(2000)
     if len(sample):
         bad = np.isnan(time_values(sample))

@@ -51,7 +51,7 @@ def _assessment_html(metrics: dict, names) -> str:
 def build_report(run_dir) -> str:
     """The report of a run folder (as written by ``train``) as one HTML string."""
     from kwk import plots
-    from kwk.evaluate import CLASS_METRICS, REGRESSION_METRICS
+    from kwk.evaluation.metrics import CLASS_METRICS, REGRESSION_METRICS
     from kwk.spec import check_stack
     d = Path(run_dir)
     need = ("spec.json", "metrics.json", "history.json", "run.json")

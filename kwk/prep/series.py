@@ -15,6 +15,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from kwk.errors import DataError
+
 
 def parse_dates(s):
     """Dates and times of a column, read with one format for the whole column (UTC): the
@@ -136,3 +138,22 @@ def prediction_windows(group_ids, window):
     starts = np.arange(max(0, n - window + 1))
     ends = starts + window - 1
     return starts[group_ids[starts] == group_ids[np.minimum(ends, n - 1)]]
+
+
+def unreadable_times(seq: dict, seen: list, n_bad: int, n: int) -> DataError:
+    """The error for a time column that holds no dates, times or numbers on most rows."""
+    shown = ", ".join(f"'{str(v)[:30]}'" for v in seen[:3]) or "only missing values"
+    return DataError(f"The time column '{seq['time']}' does not hold dates, times or numbers on "
+                     f"most rows ({n_bad:,} of {n:,} unreadable: {shown}).",
+                     "Choose the column that gives the order of the rows (a date, a timestamp "
+                     "or a step number) as the time column.")
+
+
+def duplicate_time(seq: dict, group, time) -> DataError:
+    """The error for two rows of one series at the same time."""
+    where = f" of series '{group}'" if seq["group"] else ""
+    return DataError(f"Two rows{where} share the time {time!s} in '{seq['time']}': each series "
+                     "needs one row per time.",
+                     "Combine or remove the duplicate rows." if seq["group"] else
+                     "Choose the column that tells the series apart as the series (group) "
+                     "column, or combine the duplicate rows first.")

@@ -7,7 +7,7 @@ configured from the ``TF_CONFIG`` environment variable (one worker when it is un
 ``strategy.experimental_distribute_dataset``, with the Keras model and optimizer created in
 ``strategy.scope()`` and the loss averaged with ``tf.nn.compute_average_loss`` over the global
 batch. Everything else — spec, preprocessing, evaluation, the bundle — is shared with the
-single-machine path (``kwk.train.Job``), which keeps ``model.fit``.
+single-machine path (``kwk.training.job.Job``), which keeps ``model.fit``.
 
 Every worker reads the whole data file and prepares it the same way (the split is seeded), the
 dataset is sharded between workers by TensorFlow, and the weights stay in sync, so every worker
@@ -53,14 +53,14 @@ def _per_example_loss(name: str):
 
 
 def train_distributed(p, on_epoch=None):
-    """Train ``p`` (a :class:`kwk.train.Prepared`) on every worker of the cluster; returns a
-    :class:`kwk.train.TrainResult` (the same on every worker)."""
+    """Train ``p`` (a :class:`kwk.training.job.Prepared`) on every worker of the cluster; returns a
+    :class:`kwk.training.job.TrainResult` (the same on every worker)."""
     import tensorflow as tf
 
-    from kwk.builder import build_model, make_optimizer
-    from kwk.evaluate import evaluate_prepared
+    from kwk.model.builder import build_model, make_optimizer
+    from kwk.evaluation.metrics import evaluate_prepared
     from kwk.spec import loss_name
-    from kwk.train import TrainResult, seed_everything
+    from kwk.training.job import TrainResult, seed_everything
 
     tr = p.spec["training"]
     if p.spec["data"].get("text"):

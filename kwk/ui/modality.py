@@ -10,8 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from kwk.spec import SEQUENCE_PARAMS, TEXT_PARAMS
-from kwk.templates import DEFAULT_FOR_KIND
-from kwk.ui.state import profile_kinds, set_kind
+from kwk.catalog.presets import DEFAULT_FOR_MODALITY
+from kwk.ui.state import profile_kinds, set_modality
 
 KIND_LABELS = {"table": "📋 Rows of a table", "images": "🖼️ Pictures (pixel columns)",
                "series": "📈 Time series", "text": "📝 Text"}
@@ -32,15 +32,15 @@ def kind_settings() -> None:
     cols = [str(c) for c in df.columns]
     kinds = profile_kinds()
     kind = st.radio("What kind of data is it?", list(KIND_LABELS),
-                    index=list(KIND_LABELS).index(ss.data_kind), format_func=KIND_LABELS.get,
+                    index=list(KIND_LABELS).index(ss.modality), format_func=KIND_LABELS.get,
                     horizontal=True, key="kind_radio",
                     help="Rows of a table are independent examples. Pictures: each row holds "
                          "the pixels of one image. Time series: rows are ordered in time and "
                          "the model forecasts from the recent past. Text: one column holds "
                          "text the model reads.")
-    if kind != ss.data_kind:
-        if set_kind(kind):
-            st.toast(f"The layers were replaced by the '{DEFAULT_FOR_KIND[kind]}' template, "
+    if kind != ss.modality:
+        if set_modality(kind):
+            st.toast(f"The layers were replaced by the '{DEFAULT_FOR_MODALITY[kind]}' template, "
                      "made for this kind of data.", icon="🧱")
         st.rerun()
     others = [c for c in cols if c != ss.target]
@@ -140,7 +140,7 @@ def _word_counts(fingerprint: str, column: str, _df: pd.DataFrame):
 def _series_figure(fingerprint: str, time: str, group: str | None, target: str, _df: pd.DataFrame):
     """The target over time per series (once per data and settings, not per rerun)."""
     from kwk.plots import series_chart
-    from kwk.series import series_labels, series_order, time_axis
+    from kwk.prep.series import series_labels, series_order, time_axis
     order, times = series_order(_df, time, group)
     rows = _df.iloc[order[~np.isnan(times)]]  # as in training: rows with a time and a series
     x = time_axis(rows[time])
@@ -153,14 +153,14 @@ def kind_preview(df: pd.DataFrame, target: str) -> bool:
     """A picture of the data for its kind (the target over time; example texts). Returns False
     when the kind has none, so the page shows the target's distribution instead."""
     ss = st.session_state
-    if ss.data_kind == "series" and ss.sequence and ss.sequence.get("time") in df.columns:
+    if ss.modality == "series" and ss.sequence and ss.sequence.get("time") in df.columns:
         seq = ss.sequence
         fig, n_series = _series_figure(ss.data.fingerprint, seq["time"], seq["group"], target, df)
         st.plotly_chart(fig, key="series_preview")
         if n_series > 8:
             st.caption(f"Showing 8 of {n_series} series.")
         return True
-    if ss.data_kind == "text" and ss.text and ss.text.get("column") in df.columns:
+    if ss.modality == "text" and ss.text and ss.text.get("column") in df.columns:
         col = ss.text["column"]
         ex = df[[target, col]].dropna().groupby(target, sort=True).head(2) \
             .sort_values(target, kind="stable")

@@ -2,7 +2,7 @@
 in one streaming pass, and train from ``tf.data`` pipelines that encode one chunk at a time.
 
 Memory stays bounded by about two chunks (the raw chunk and its encoded matrix) plus the model,
-whatever the file's size. The same :class:`kwk.preprocess.Preprocessor` state is produced as in
+whatever the file's size. The same :class:`kwk.prep.preprocess.Preprocessor` state is produced as in
 memory (medians come from a bounded reservoir sample of the training rows, and say so), so the
 saved bundle predicts exactly like an in-memory run's.
 
@@ -22,7 +22,7 @@ import pandas as pd
 
 from kwk.data.loader import after_read, reader_options
 from kwk.errors import DataError, SpecError, TrainError
-from kwk.preprocess import (
+from kwk.prep.preprocess import (
     DATE_PARTS,
     MAX_CATEGORIES,
     Preprocessor,
@@ -387,7 +387,7 @@ def dataset(p: StreamPlan, role: int, batch_size: int, shuffle: bool):
 
 @dataclass
 class _Prepared:
-    """The parts of :class:`kwk.train.Prepared` a saved bundle reads, without the data."""
+    """The parts of :class:`kwk.training.job.Prepared` a saved bundle reads, without the data."""
     spec: dict
     notes: list
     pre: Preprocessor
@@ -408,17 +408,17 @@ class _Prepared:
 def train_streamed(p: StreamPlan, on_epoch=None):
     """Fit the spec's model on the streamed training split (``model.fit`` over ``tf.data``),
     then score the streamed test split beside the baseline and a simple model fitted on the
-    first training rows. Returns a :class:`kwk.train.TrainResult` ready for ``save_bundle``."""
+    first training rows. Returns a :class:`kwk.training.job.TrainResult` ready for ``save_bundle``."""
     import keras
 
-    from kwk.builder import build_model, compile_model
-    from kwk.evaluate import (
+    from kwk.model.builder import build_model, compile_model
+    from kwk.evaluation.metrics import (
         bootstrap_ci,
         fit_simple_model,
         metrics_for,
         model_proba,
     )
-    from kwk.train import TrainResult, seed_everything
+    from kwk.training.job import TrainResult, seed_everything
     tr = p.spec["training"]
     seed_everything(tr["seed"])
     steps = max(1, math.ceil(p.counts["train"] / tr["batch_size"]))

@@ -64,7 +64,7 @@ def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
 
 def model_proba(model, X: np.ndarray, task: str) -> np.ndarray:
     """Class probabilities ``(n, k)`` (or raw predictions for regression) from a Keras model."""
-    from kwk.preprocess import model_input
+    from kwk.prep.preprocess import model_input
     out = np.asarray(model.predict(model_input(X), verbose=0, batch_size=4096), dtype=float)
     if task == "binary":
         p1 = out.reshape(-1)

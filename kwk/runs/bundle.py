@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from kwk.errors import DataError, KwkError
-from kwk.preprocess import Preprocessor, to_number
+from kwk.prep.preprocess import Preprocessor, to_number
 
 
 def package_versions() -> dict:
@@ -79,7 +79,7 @@ def run_record(result, data_name: str, fingerprint: str) -> dict:
 def data_summary(prep) -> list[dict]:
     """A compact profile of the target and every input on the rows used (kind, missing %,
     distinct values, and mean/min/max for numbers), for run records and reports."""
-    from kwk.preprocess import to_number
+    from kwk.prep.preprocess import to_number
     work = prep.work if prep.work is not None else None
     if work is None:
         return []
@@ -114,7 +114,7 @@ def ensure_writable(out_dir) -> Path:
 
 
 def save_bundle(result, out_dir, data_name: str, fingerprint: str, script: str | None) -> Path:
-    """Write every bundle file for a finished :class:`kwk.train.TrainResult`."""
+    """Write every bundle file for a finished :class:`kwk.training.job.TrainResult`."""
     out = ensure_writable(out_dir)
     try:
         save_model(result.model, out / "model.keras")
@@ -164,7 +164,7 @@ class Bundle:
 
     def output(self, df: pd.DataFrame) -> np.ndarray:
         """Raw rows -> class probabilities ``(n, k)`` or predicted numbers ``(n,)``."""
-        from kwk.evaluate import model_proba
+        from kwk.evaluation.metrics import model_proba
         raw = model_proba(self.model, self.pre.transform(df), self.pre.task)
         return self.pre.decode_regression(raw) if self.pre.task == "regression" else raw
 
@@ -200,8 +200,8 @@ class Bundle:
         given target rows (positions in ``df``, normally the test rows): a column's whole
         history in the window is shuffled between windows. The score is the RMSE of the
         forecasts in the target's units."""
-        from kwk.analysis import input_permutation_importance
-        from kwk.evaluate import model_proba
+        from kwk.evaluation.analysis import input_permutation_importance
+        from kwk.evaluation.metrics import model_proba
         X, ends, targets = self.pre.forecast_windows(df, with_targets=True)
         where = {int(t): i for i, t in enumerate(targets) if t >= 0}
         pick = np.array([where[int(r)] for r in target_rows if int(r) in where], dtype=int)
@@ -220,7 +220,7 @@ class Bundle:
                                             repeats=repeats, seed=seed)
 
     def _forecast(self, df: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
-        from kwk.evaluate import model_proba
+        from kwk.evaluation.metrics import model_proba
         seq = self.pre.sequence
         X, ends = self.pre.forecast_windows(df)
         if len(X) == 0:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from kwk.params import Param
+from kwk.catalog.params import Param
 
 ACTIVATIONS = ("relu", "sigmoid", "softmax", "tanh", "linear", "elu", "selu", "gelu", "silu",
                "swish", "softplus", "softsign", "leaky_relu", "relu6", "mish", "exponential",

@@ -4,8 +4,8 @@ Keras is imported inside the functions, so importing this module is cheap.
 """
 from __future__ import annotations
 
-from kwk.layers import CATALOG
-from kwk.params import constraint_args, penalty_args
+from kwk.catalog.layers import CATALOG
+from kwk.catalog.params import constraint_args, penalty_args
 from kwk.spec import OPTIMIZERS, check_stack, loss_name, output_activation, output_units
 
 
@@ -17,10 +17,10 @@ def layer_kwargs(layer: dict) -> dict:
     kw = {}
     for p in lt.params:
         v = layer.get(p.name, p.default)
-        if p.kind == "regularizer":
+        if p.value_type == "regularizer":
             if v is not None:
                 kw[p.name] = getattr(keras.regularizers, v["type"])(**penalty_args(v))
-        elif p.kind == "constraint":
+        elif p.value_type == "constraint":
             if v is not None:
                 kw[p.name] = getattr(keras.constraints, v["type"])(**constraint_args(v))
         else:
@@ -63,7 +63,7 @@ def build_model(spec: dict, n_inputs: int, n_classes: int = 1, adapt=None):
         vectorize = keras.layers.TextVectorization(
             max_tokens=d["text"]["max_tokens"],
             output_sequence_length=d["text"]["sequence_length"], name="0_vectorize")
-        from kwk.preprocess import model_input
+        from kwk.prep.preprocess import model_input
         vectorize.adapt(model_input(adapt))
         x = vectorize(inputs)
     else:

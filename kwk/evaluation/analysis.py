@@ -122,7 +122,7 @@ def profile_grid(values: pd.Series, kind: str, n_points: int = 30) -> list:
         if lo == hi:
             return [float(lo)]
         return [float(x) for x in np.linspace(lo, hi, n_points)]
-    from kwk.preprocess import (
+    from kwk.prep.preprocess import (
         as_labels,  # the labels the model was trained on ("1", not "1.0")
     )
     return as_labels(values).dropna().value_counts().index[:n_points].tolist()

@@ -3,7 +3,7 @@ live training of a small Keras network on a 2-D plane, plus the decision surface
 neuron's output over the plane. No Streamlit here; the page is ``pages/0_playground.py``.
 
 The network is an ordinary KwK spec (Dense layers from the catalog, built by
-``kwk.builder``), so "Open in Build" hands exactly this network to the full flow.
+``kwk.model.builder``), so "Open in Build" hands exactly this network to the full flow.
 """
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ def user_dataset(df: pd.DataFrame, x1: str, x2: str, target: str):
     """``(xy, y, problem, classes)`` from two numeric columns and a target of the user's data:
     a two-class target gives classification (the first class sorted is 0), a numeric one
     regression scaled into [-1, 1]."""
-    from kwk.preprocess import as_labels, to_number
+    from kwk.prep.preprocess import as_labels, to_number
     for c in (x1, x2, target):
         if c not in df.columns:
             raise DataError(f"The column '{c}' is not in the data.")
@@ -185,7 +185,7 @@ class Config:
 
     def check(self) -> None:
         """Raise SpecError naming every setting out of range."""
-        from kwk.layers import ACTIVATIONS
+        from kwk.catalog.layers import ACTIVATIONS
         from kwk.spec import OPTIMIZERS
         p = []
         if self.dataset not in DATASETS and self.dataset != "user":
@@ -348,7 +348,7 @@ class Playground:
     def _build(self) -> None:
         import keras
 
-        from kwk.builder import build_model, compile_model
+        from kwk.model.builder import build_model, compile_model
         n_train = len(self.train_idx)
         self.model = build_model(self.spec, self.X.shape[1], 2)
         rng = np.random.default_rng(self.config.seed)

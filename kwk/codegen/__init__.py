@@ -11,8 +11,8 @@ import datetime as _dt
 import re
 from string import Template
 
-from kwk.layers import CATALOG
-from kwk.params import constraint_args, penalty_args
+from kwk.catalog.layers import CATALOG
+from kwk.catalog.params import constraint_args, penalty_args
 from kwk.spec import OPTIMIZERS, loss_name, output_activation
 
 
@@ -65,10 +65,10 @@ def layer_code(layer: dict) -> str:
             continue
         if not p.differs_from_keras(v):
             continue
-        if p.kind == "regularizer":
+        if p.value_type == "regularizer":
             kw = ", ".join(f"{k}={lit(x)}" for k, x in penalty_args(v).items())
             args.append(f"{p.name}=keras.regularizers.{v['type']}({kw})")
-        elif p.kind == "constraint":
+        elif p.value_type == "constraint":
             kw = ", ".join(f"{k}={lit(x)}" for k, x in constraint_args(v).items())
             args.append(f"{p.name}=keras.constraints.{v['type']}({kw})")
         else:
@@ -614,14 +614,14 @@ results["naive_mae"] = float(metrics.mean_absolute_error(actual, naive_test))'''
 def _parse_dates_source() -> str:
     import inspect
 
-    from kwk import series
+    from kwk.prep import series
     return inspect.getsource(series.parse_dates).rstrip()
 
 
 def _series_helpers(relative: bool = False) -> str:
     import inspect
 
-    from kwk import series
+    from kwk.prep import series
     return "\n\n".join(inspect.getsource(f) for f in (
         series.time_values, series.series_labels, series.series_order, series.chronological_roles,
         series.series_ids, series.window_positions, series.make_windows,
@@ -636,7 +636,7 @@ def _prose(text: str, limit: int = 80) -> str:
 def generate_script(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
                     read_options: dict | None = None, data_name: str | None = None) -> str:
     """The full training script for a *resolved* spec (see ``kwk.spec.resolve``)."""
-    from kwk.preprocess import MAX_CATEGORIES
+    from kwk.prep.preprocess import MAX_CATEGORIES
     d, tr = spec["data"], spec["training"]
     task = d["task"]
     task_text = {"binary": "Two-class classification", "multiclass": "Multiclass classification",
@@ -661,7 +661,7 @@ def generate_script(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
     if text:
         imports += "\nimport tensorflow as tf"
     # Series forecasting the change; the target's past inputs relative to the last value
-    # when they are the first input (as kwk.preprocess.Preprocessor.relative_target_input).
+    # when they are the first input (as kwk.prep.preprocess.Preprocessor.relative_target_input).
     change = bool(seq) and seq.get("predict", "value") == "change"
     relative = change and d["features"][:1] == [d["target"]]
     if seq:
@@ -675,7 +675,7 @@ def generate_script(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
     if text:
         import inspect
 
-        from kwk.preprocess import text_values
+        from kwk.prep.preprocess import text_values
         preprocess = Template(_PREPROCESS_TEXT).substitute(
             text_column=lit(d["features"][0]), max_tokens=text["max_tokens"],
             sequence_length=text["sequence_length"], text_values=inspect.getsource(text_values).rstrip())

@@ -16,7 +16,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from kwk.errors import DataError, KwkError, TrainError
-from kwk.preprocess import (
+from kwk.prep.preprocess import (
     Preprocessor,
     kfold_indices,
     model_input,
@@ -24,7 +24,7 @@ from kwk.preprocess import (
     split_indices,
     to_number,
 )
-from kwk.spec import check_stack, duplicate_time, resolve, unreadable_times
+from kwk.spec import check_stack, resolve
 
 MIN_ROWS = 10
 
@@ -147,13 +147,15 @@ def prepare_series(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list
     """Time series: order each series by time, split the periods chronologically, fit the
     preprocessing on the training period and cut every series into look-back windows; a window
     belongs to the split of its target's time, so no model sees the period it is tested on."""
-    from kwk.series import (
+    from kwk.prep.series import (
         chronological_roles,
+        duplicate_time,
         make_windows,
         relative_to_last,
         series_ids,
         series_labels,
         series_order,
+        unreadable_times,
         window_positions,
     )
     d, tr = spec["data"], spec["training"]
@@ -277,18 +279,12 @@ def fit_model(model, p: Prepared, callbacks: list):
     """``model.fit`` with the spec's early stopping, schedule and class weights. Returns the
     EarlyStopping callback (or None)."""
     import keras
+
+    from kwk.model.recipe import make_callbacks
     tr = p.spec["training"]
-    callbacks = list(callbacks)
-    es = None
-    if tr["early_stopping_patience"] > 0:
-        es = keras.callbacks.EarlyStopping(monitor="val_loss",
-                                           patience=tr["early_stopping_patience"],
-                                           restore_best_weights=tr["restore_best_weights"])
-        callbacks.append(es)
-    if tr["lr_schedule"] == "reduce_on_plateau":
-        callbacks.append(keras.callbacks.ReduceLROnPlateau(
-            monitor="val_loss", factor=tr["lr_plateau_factor"],
-            patience=tr["lr_plateau_patience"]))
+    own = make_callbacks(tr)
+    es = next((c for c in own if isinstance(c, keras.callbacks.EarlyStopping)), None)
+    callbacks = [*callbacks, *own]
     cw = class_weights(p.y["train"], p.n_classes) \
         if tr["class_weight"] == "balanced" and p.task != "regression" else None
     model.fit(model_input(p.X["train"]), p.y["train"],
@@ -332,7 +328,7 @@ class Job:
         self.finish_value = None
         self.finish_error: KwkError | None = None  # on_finish failed (e.g. disk full); retryable
         self.extra_models: list = []  # (Prepared, model) of repeated runs, kept with the run
-        self.gate = gate  # a kwk.jobs.Gate limiting concurrent training, or None
+        self.gate = gate  # a kwk.runs.jobs.Gate limiting concurrent training, or None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -440,8 +436,8 @@ class Job:
         metrics; ``keep`` collects ``(prepared, model)``. Honours stop() between batches."""
         import keras
 
-        from kwk.builder import build_model, compile_model
-        from kwk.evaluate import evaluate_prepared
+        from kwk.model.builder import build_model, compile_model
+        from kwk.evaluation.metrics import evaluate_prepared
         job = self
 
         class StopCheck(keras.callbacks.Callback):
@@ -465,7 +461,7 @@ class Job:
         with other seeds, and bootstrap confidence intervals of the test metrics."""
         import copy
 
-        from kwk.evaluate import bootstrap_ci
+        from kwk.evaluation.metrics import bootstrap_ci
         tr = p.spec["training"]
         metrics["test_ci"] = bootstrap_ci(p.task, details["y"], details["out"],
                                           details["classes"], seed=tr["seed"])
@@ -507,8 +503,8 @@ class Job:
     def _train(self) -> TrainResult:
         import keras
 
-        from kwk.builder import build_model, compile_model
-        from kwk.evaluate import evaluate_prepared
+        from kwk.model.builder import build_model, compile_model
+        from kwk.evaluation.metrics import evaluate_prepared
         p, job = self.prepared, self
         tr = p.spec["training"]
         seed_everything(tr["seed"])

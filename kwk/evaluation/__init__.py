@@ -1,0 +1,1 @@
+"""Metrics beside baselines, analysis (threshold, importance, profiler) and the HTML report."""

@@ -1,0 +1,1 @@
+"""Spec + preprocessing -> keras.Model; the optimizer and callbacks described once as data."""

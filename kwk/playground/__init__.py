@@ -1,0 +1,1 @@
+"""The Neural Network Playground engine and its figures."""

@@ -1,0 +1,1 @@
+"""Fitted preprocessing stored as data, splits, time-series windows and text inputs."""
