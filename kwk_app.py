@@ -8,6 +8,7 @@ from kwk.errors import KwkError
 from kwk.runs.jobs import default_limit
 from kwk.ui.runtime import keep_keras_state
 from kwk.ui.state import init, show_error
+from kwk.ui.session import session
 
 # Share the CPUs between the trainings that may run at once (KWK_MAX_JOBS), so they do not
 # oversubscribe the machine (override with KWK_TF_THREADS; 0 = TensorFlow's own choice).
@@ -17,7 +18,7 @@ keep_keras_state()
 
 st.set_page_config(page_title="Keras Without Keras", page_icon="🧱", layout="wide")
 init()
-ss = st.session_state
+ss = session()
 
 
 def _title(name: str, done: bool) -> str:
@@ -27,10 +28,10 @@ def _title(name: str, done: bool) -> str:
 pages = [
     st.Page("pages/1_data.py", title=_title("Data", ss.data is not None), icon="📂", default=True),
     st.Page("pages/2_target.py", title=_title("Target", bool(ss.target)), icon="🎯"),
-    st.Page("pages/3_build.py", title=_title("Build", bool(ss.get("build_ok"))), icon="🧱"),
+    st.Page("pages/3_build.py", title=_title("Build", bool(ss.build_ok)), icon="🧱"),
     st.Page("pages/4_train.py", title=_title("Train", bool(ss.run_id)), icon="🏋️"),
-    st.Page("pages/5_evaluate.py", title=_title("Evaluate", bool(ss.get("evaluated"))), icon="📊"),
-    st.Page("pages/6_predict.py", title=_title("Predict & export", bool(ss.get("predicted"))),
+    st.Page("pages/5_evaluate.py", title=_title("Evaluate", bool(ss.evaluated)), icon="📊"),
+    st.Page("pages/6_predict.py", title=_title("Predict & export", bool(ss.predicted)),
             icon="📦"),
     st.Page("pages/7_runs.py", title="Runs", icon="🗂️"),
     st.Page("pages/8_playground.py", title="Playground", icon="🛝", url_path="playground"),

@@ -21,10 +21,11 @@ from kwk.ui.state import (
     set_data,
     show_error,
 )
+from kwk.ui.session import session
 
 ensure_navigation()
 
-ss = st.session_state
+ss = session()
 st.title("📂 Data")
 limit_mb = st.get_option("server.maxUploadSize")
 
@@ -58,7 +59,7 @@ if up is not None:
         sheets = list_sheets(data, up.name)
         if len(sheets) > 1:
             sheet = st.selectbox("Sheet", sheets, key="sheet")
-        opts = ss.get("image_opts") if ss.get("image_opts", (None,))[0] == up.file_id else None
+        opts = ss.image_opts if ss.image_opts and ss.image_opts[0] == up.file_id else None
         ld = parse(data, up.name, sheet, opts[1] if opts else None)
         if ld.image_shape is not None:
             with st.expander("🖼️ Picture size and colour"):
@@ -80,10 +81,10 @@ if up is not None:
         ld = None
         if ss.data is not None:
             st.caption(f"Still using the data you had: {ss.data.name}.")
-    seen = (up.file_id, sheet, ss.get("image_opts"))
-    if ld is not None and ss.get("_upload_seen") != seen:  # a new upload (or sheet) only
-        same_file = ss.get("_upload_file") == up.file_id  # e.g. pictures read at a new size
-        ss._upload_seen, ss._upload_file = seen, up.file_id
+    seen = (up.file_id, sheet, ss.image_opts)
+    if ld is not None and ss.upload_seen != seen:  # a new upload (or sheet) only
+        same_file = ss.upload_file == up.file_id  # e.g. pictures read at a new size
+        ss.upload_seen, ss.upload_file = seen, up.file_id
         set_data(ld, ss.target if same_file else None)
 
 with st.expander("🗄️ More sources: a file on the server, or a database"):
@@ -137,7 +138,7 @@ st.subheader(f"{ld.name}")
 for note in ld.notes:
     st.info(note, icon="ℹ️")
 if ld.image_shape is not None:
-    image_gallery(ld, ss.get("target"))
+    image_gallery(ld, ss.target)
 m = st.columns(5)
 m[0].metric("Rows", f"{prof['rows']:,}")
 m[1].metric("Columns", prof["columns"])

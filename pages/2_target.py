@@ -8,10 +8,11 @@ from kwk.spec import resolve
 from kwk.ui.modality import kind_preview, kind_settings
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.state import need_data, profile_kinds, session_spec, show_error
+from kwk.ui.session import session
 
 ensure_navigation()
 
-ss = st.session_state
+ss = session()
 st.title("🎯 Target")
 if not need_data():
     st.stop()
@@ -23,6 +24,7 @@ idx = options.index(ss.target) if ss.target in options else 0
 target = st.selectbox("What should the model predict?", options, index=idx, key="target_select",
                       help="The column whose values the model learns to predict from the others.")
 if target != "—" and target != ss.target:
+    ss.new_target()  # the job shown, the current run and the ✓ marks belong to the old target
     ss.target = target
     ss.roles.pop(target, None)
     ss.task = "auto"

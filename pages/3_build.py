@@ -15,10 +15,11 @@ from kwk.ui.forms import params_form
 from kwk.ui.model_info import try_stack_info
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.state import need_target, restore_modality, session_spec, show_error
+from kwk.ui.session import session
 
 ensure_navigation()
 
-ss = st.session_state
+ss = session()
 st.title("🧱 Build the network")
 if not need_target():
     st.stop()
@@ -120,12 +121,12 @@ with left:
         st.download_button("⬇️ Download spec.json", dumps(spec_now), "spec.json",
                            "application/json", key="dl_spec")
         up = st.file_uploader("Load a spec.json", type=["json"], key="spec_upload")
-        if up is not None and ss.get("_spec_loaded") != up.file_id:
+        if up is not None and ss.spec_loaded != up.file_id:
             try:
                 loaded = loads(up.getvalue().decode("utf-8", errors="replace"))
-                ss._spec_loaded = up.file_id
+                ss.spec_loaded = up.file_id
                 ss.spec = {k: loaded[k] for k in ("kwk_spec", "name", "layers", "output", "training")}
-                ss.spec_version = ss.get("spec_version", 0) + 1
+                ss.spec_version = ss.spec_version + 1
                 d = loaded["data"]
                 cols = set(map(str, ss.data.df.columns))
                 if d["target"] in cols:

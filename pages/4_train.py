@@ -18,10 +18,11 @@ from kwk.ui.state import (
     show_error,
     store,
 )
+from kwk.ui.session import session
 
 ensure_navigation()
 
-ss = st.session_state
+ss = session()
 st.title("🏋️ Train")
 gate, registry = job_services()
 # After a browser reload the session is new: find the job again from the URL (?job=...).
@@ -39,19 +40,19 @@ if ss.data is None or not ss.target:  # reloaded mid-training: the job is shown 
 else:
     with st.form("training_form", border=True):
         st.markdown("**Training options**")
-        if ss.get("modality") == "series":
+        if ss.modality == "series":
             st.caption("🕒 Time series: validation is always a **holdout by time** — the "
                        "validation and test fractions are the latest periods, and k-fold or a "
                        "split column is not used (they would train on the future).")
         shown = [p for p in TRAINING_PARAMS  # class weights mean nothing for numbers
                  if not (p.name == "class_weight" and resolved_task() == "regression")]
         values = params_form(shown, ss.spec["training"],
-                             key_prefix=f"tr{ss.get('spec_version', 0)}", columns=3)
+                             key_prefix=f"tr{ss.spec_version}", columns=3)
         vcols = ["—"] + [str(c) for c in ss.data.df.columns if c != ss.target]
-        vcol = "—" if ss.get("modality") == "series" else st.selectbox(  # series: by time
+        vcol = "—" if ss.modality == "series" else st.selectbox(  # series: by time
             "Validation column (for validation = column)", vcols,
-            index=vcols.index(ss.get("validation_column"))
-            if ss.get("validation_column") in vcols else 0,
+            index=vcols.index(ss.validation_column)
+            if ss.validation_column in vcols else 0,
             key="validation_column_select",
             help="A column whose values are train / validation / test (or 0 / 1 / 2) decides "
             "which rows are used for what, as in JMP.")
@@ -129,9 +130,9 @@ def live():
     elif job.done:
         st.success(s["message"] + " The run is saved.", icon="✅")
         st.page_link("pages/5_evaluate.py", label="Next: Evaluate the model", icon="➡️")
-    if job.done and ss.get("_job_done_seen") is not job:
+    if job.done and ss.job_done_seen is not job:
         # once per job: record the run and rerun the whole app (stops polling, ticks the sidebar)
-        ss._job_done_seen = job
+        ss.job_done_seen = job
         if job.finish_value:
             ss.run_id = job.finish_value
         st.rerun(scope="app")

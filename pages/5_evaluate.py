@@ -20,10 +20,11 @@ from kwk.ui.images import misclassified_gallery
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.state import cached_bundle, owner, run_data, run_picker, show_error, store
 from kwk.ui.tables import assessment_table, metrics_table, number_columns, simple_model_notice
+from kwk.ui.session import session
 
 ensure_navigation()
 
-ss = st.session_state
+ss = session()
 st.title("📊 Evaluate")
 run_id = run_picker("eval_run")
 if run_id is None:
@@ -202,14 +203,14 @@ with tabs.get("Importance", st.empty()):
                 yy = b.pre.encode_target(rows[spec["data"]["target"]]) if task != "regression" \
                     else y
                 with st.spinner("Shuffling columns…"):
-                    ss[f"importance_{run_id}"] = b.series_importance(
+                    ss.importance[run_id] = b.series_importance(
                         df, ev["test_rows"], repeats=repeats, seed=spec["training"]["seed"]) \
                         if seq else permutation_importance(
                             b.output, rows, yy, task, b.pre.features, repeats=repeats,
                             seed=spec["training"]["seed"])
             except KwkError as e:
                 show_error(e)
-        imp = ss.get(f"importance_{run_id}")
+        imp = ss.importance.get(run_id)
         if imp is not None:
             st.plotly_chart(plots.importance_chart(imp), key="imp_chart")
 
@@ -222,14 +223,10 @@ with tabs.get("Profiler", st.empty()):
         b = cached_bundle(run["dir"])
         kinds = spec["data"]["kinds"]
         feats = b.pre.features
-        base_key = f"profiler_base_{run_id}"
-        if base_key not in ss:
-            ss[base_key] = default_base(df, feats, kinds)
-        base = ss[base_key]
-        grids_key = f"profiler_grids_{run_id}"
-        if grids_key not in ss:  # quantiles over the whole table: once per run, not per rerun
-            ss[grids_key] = {f: profile_grid(df[f], kinds[f], 30) for f in feats}
-        grids = ss[grids_key]
+        if run_id not in ss.profiler:  # quantiles over the whole table: once per run
+            ss.profiler[run_id] = {"base": default_base(df, feats, kinds),
+                                   "grids": {f: profile_grid(df[f], kinds[f], 30) for f in feats}}
+        base, grids = ss.profiler[run_id]["base"], ss.profiler[run_id]["grids"]
         out_idx, y_title, y_range = None, f"predicted {spec['data']['target']}", None
         if task != "regression":
             cls = st.selectbox("Show the probability of", classes,
@@ -283,11 +280,11 @@ with tabs["Report"]:
     if st.button("Build the report", key="report_go"):
         from kwk.evaluation.report import build_report
         try:
-            ss[f"report_{run_id}"] = build_report(run["dir"]).encode("utf-8")
+            ss.reports[run_id] = build_report(run["dir"]).encode("utf-8")
         except KwkError as e:
             show_error(e)
-    if ss.get(f"report_{run_id}"):
-        st.download_button("⬇️ Download report.html", ss[f"report_{run_id}"],
+    if ss.reports.get(run_id):
+        st.download_button("⬇️ Download report.html", ss.reports[run_id],
                            file_name=f"kwk_report_{run_id}.html", mime="text/html",
                            key="dl_report", on_click="ignore")
 

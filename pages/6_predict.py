@@ -6,10 +6,11 @@ from kwk.errors import KwkError
 from kwk.data.safety import csv_safe
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.state import cached_bundle, owner, parse, run_picker, show_error, store
+from kwk.ui.session import session
 
 ensure_navigation()
 
-ss = st.session_state
+ss = session()
 st.title("📦 Predict & export")
 run_id = run_picker("pred_run", "Model (run)")
 if run_id is None:
@@ -60,7 +61,7 @@ up = st.file_uploader("New rows (or a .zip of pictures for an image model)",
 use_current = st.button("…or predict the current dataset", key="pred_current",
                         disabled=ss.data is None)
 try:
-    if up is not None and ss.get("pred_source") != (run_id, up.file_id):
+    if up is not None and ss.pred_source != (run_id, up.file_id):
         ss.pred_source = (run_id, up.file_id)
         shape = spec["data"].get("image_shape")  # pictures are read at the model's size
         images = (shape[0], shape[1], "grayscale" if shape[2] == 1 else "rgb") \
@@ -71,11 +72,10 @@ try:
         ss.pred_source = (run_id, "current")
         ss.predictions = cached_bundle(run["dir"]).predict(ss.data.df)
 except KwkError as e:
-    ss.pop("predictions", None)
-    ss.pop("pred_source", None)
+    ss.predictions = ss.pred_source = None
     show_error(e)
-pred = ss.get("predictions")
-if pred is not None and ss.get("pred_source", (None,))[0] == run_id:
+pred = ss.predictions
+if pred is not None and ss.pred_source and ss.pred_source[0] == run_id:
     ss.predicted = True
     st.dataframe(pred.head(1000), width="stretch", height=360)
     if len(pred) > 1000:

@@ -4,10 +4,11 @@ import streamlit as st
 
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.state import owner, restore_modality, store
+from kwk.ui.session import session
 
 ensure_navigation()
 
-ss = st.session_state
+ss = session()
 st.title("🗂️ Runs")
 runs = store().list(owner())
 st.caption(f"Saved in `{store().root}`" + (f" for {owner()}" if owner() else " (shared workspace)"))
@@ -31,7 +32,7 @@ if c1.button("📊 Open in Evaluate", key="open_eval"):
 if c2.button("🧱 Load its spec into Build", key="load_spec"):
     spec = store().get(sel, owner())["spec"]
     ss.spec = {k: spec[k] for k in ("kwk_spec", "name", "layers", "output", "training")}
-    ss.spec_version = ss.get("spec_version", 0) + 1
+    ss.spec_version = ss.spec_version + 1
     if ss.data is not None and spec["data"]["target"] in ss.data.df.columns:
         ss.target = spec["data"]["target"]
         restore_modality(spec["data"])

@@ -17,6 +17,7 @@ from kwk.playground.engine import (
 )
 from kwk.playground.plots import loss_figure, network_figure, surface_figure
 from kwk.ui.runtime import ensure_navigation
+from kwk.ui.session import session
 from kwk.ui.state import parse, set_data, show_error
 
 ensure_navigation()
@@ -37,16 +38,18 @@ hidden = {h.strip() for h in query.get("hide", "").split(",") if h.strip()}
 classroom = query.get("classroom", "0") in ("1", "true", "yes")
 if classroom:
     hidden |= {"share"}
-if "pg_cfg" not in ss:
+if session().pg_cfg is None:
     cfg, problems = Config.from_query(query)
     ss.pg_cfg, ss.pg_url_problems = cfg, problems
-    for k, v in cfg.as_dict().items():
-        ss[f"pg_{k}"] = v
-    ss.pg_n_layers = len(cfg.layers)
-    for i, n in enumerate(cfg.layers):
-        ss[f"pg_layer_{i}"] = n
-    ss.pg_source = "playground"
 cfg: Config = ss.pg_cfg
+# The controls' widget keys are deleted by Streamlit whenever another page runs; the settings
+# live on in pg_cfg (a key no widget owns), so every missing control starts from them again.
+for _k, _v in cfg.as_dict().items():
+    ss.setdefault(f"pg_{_k}", _v)
+ss.setdefault("pg_n_layers", len(cfg.layers))
+for _i, _n in enumerate(cfg.layers):
+    ss.setdefault(f"pg_layer_{_i}", _n)
+ss.setdefault("pg_source", "user" if cfg.dataset == "user" else "playground")
 # Widgets that are not drawn in a run (another data source, hidden controls) would lose their
 # value; re-assigning keeps every setting.
 _KEEP = [f"pg_{k}" for k in cfg.as_dict()] + ["pg_n_layers", "pg_source", "pg_u_x1", "pg_u_x2",

@@ -12,6 +12,7 @@ import streamlit as st
 from kwk.spec import SEQUENCE_PARAMS, TEXT_PARAMS
 from kwk.catalog.presets import DEFAULT_FOR_MODALITY
 from kwk.ui.state import profile_kinds, set_modality
+from kwk.ui.session import session
 
 KIND_LABELS = {"table": "📋 Rows of a table", "images": "🖼️ Pictures (pixel columns)",
                "series": "📈 Time series", "text": "📝 Text"}
@@ -27,7 +28,7 @@ def _guess_shape(n: int) -> list[int]:
 
 
 def kind_settings() -> None:
-    ss = st.session_state
+    ss = session()
     df = ss.data.df
     cols = [str(c) for c in df.columns]
     kinds = profile_kinds()
@@ -53,7 +54,7 @@ def kind_settings() -> None:
 
 
 def _image_settings(df: pd.DataFrame, others: list[str]) -> None:
-    ss = st.session_state
+    ss = session()
     if ss.data.image_shape is not None:
         h, w, c = ss.data.image_shape
         st.caption(f"Pictures of {h}×{w} pixels, {'grey' if c == 1 else 'colour'}, as read "
@@ -74,7 +75,7 @@ def _image_settings(df: pd.DataFrame, others: list[str]) -> None:
 
 
 def _series_settings(others: list[str], kinds: dict) -> None:
-    ss = st.session_state
+    ss = session()
     seq = dict(ss.sequence or {})
     dates = [c for c in others if kinds.get(c) == "datetime"]
     time_opts = dates + [c for c in others if c not in dates]
@@ -108,7 +109,7 @@ def _series_settings(others: list[str], kinds: dict) -> None:
 
 
 def _text_settings(others: list[str], kinds: dict) -> None:
-    ss = st.session_state
+    ss = session()
     txt = dict(ss.text or {})
     texts = [c for c in others if kinds.get(c) == "text"]
     opts = texts + [c for c in others if c not in texts]
@@ -152,7 +153,7 @@ def _series_figure(fingerprint: str, time: str, group: str | None, target: str, 
 def kind_preview(df: pd.DataFrame, target: str) -> bool:
     """A picture of the data for its kind (the target over time; example texts). Returns False
     when the kind has none, so the page shows the target's distribution instead."""
-    ss = st.session_state
+    ss = session()
     if ss.modality == "series" and ss.sequence and ss.sequence.get("time") in df.columns:
         seq = ss.sequence
         fig, n_series = _series_figure(ss.data.fingerprint, seq["time"], seq["group"], target, df)

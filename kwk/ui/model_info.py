@@ -8,6 +8,7 @@ import streamlit as st
 from kwk.errors import KwkError
 from kwk.spec import resolve
 from kwk.ui.state import profile_kinds, session_spec
+from kwk.ui.session import session
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -24,7 +25,7 @@ def _encoded_inputs(fingerprint: str, data_json: str, _df) -> tuple[int, int]:
 def stack_info(spec: dict):
     """``(resolved_spec, notes, n_inputs, n_classes)`` for the session's data, or raises
     KwkError. The encoded width comes from fitting the real preprocessing (cached)."""
-    ld = st.session_state.data
+    ld = session().data
     resolved, notes = resolve(spec, ld.df, profile_kinds())
     n_in, n_cls = _encoded_inputs(ld.fingerprint, json.dumps(resolved["data"], sort_keys=True), ld.df)
     return resolved, notes, n_in, n_cls
@@ -40,7 +41,7 @@ def try_stack_info(spec: dict):
 def resolved_task() -> str | None:
     """The task KwK resolves for the session's data and target (``None`` when the spec does not
     resolve yet: the page that draws it shows why)."""
-    ld = st.session_state.data
+    ld = session().data
     if ld is None:
         return None
     try:

@@ -9,26 +9,14 @@ import streamlit as st
 
 from kwk.data import LoadedData, load
 from kwk.errors import KwkError
-from kwk.spec import default_spec
+from kwk.ui.session import session
 
 ROLES = ("feature", "target", "ignore")
 
 
 def init() -> None:
-    ss = st.session_state
-    ss.setdefault("data", None)          # LoadedData
-    ss.setdefault("kinds", {})           # user's kind overrides
-    ss.setdefault("roles", {})           # column -> feature/target/ignore overrides
-    ss.setdefault("target", None)
-    ss.setdefault("task", "auto")
-    ss.setdefault("spec", default_spec())  # layers/output/training (data assembled on demand)
-    ss.setdefault("selected_layer", 0)
-    ss.setdefault("job", None)
-    ss.setdefault("run_id", None)
-    ss.setdefault("modality", "table")  # table | images | series | text
-    ss.setdefault("image_shape", None)   # [height, width, channels] for pixel columns
-    ss.setdefault("sequence", None)      # data.sequence settings for time series
-    ss.setdefault("text", None)          # data.text settings (+ "column") for text
+    """Every declared session value gets its default once (kwk/ui/session.py)."""
+    session().init()
 
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=8, ttl=3600)
@@ -76,13 +64,14 @@ def cached_profile(fingerprint: str, kinds_json: str, target: str | None, _df) -
 
 
 def set_data(ld: LoadedData, target: str | None = None, sample_key: str | None = None) -> None:
-    """Start over with new data: roles, kinds and target reset; layers and training kept
-    unless they do not suit the new kind of data (pictures, time series, text, table)."""
-    ss = st.session_state
-    ss.data, ss.kinds, ss.roles, ss.task = ld, {}, {}, "auto"
+    """Start over with new data: everything that depends on the data resets (target, roles,
+    kinds, the job shown, the current run, the sidebar's ✓ marks); layers and training are kept
+    unless they do not suit the new modality (pictures, time series, text, table)."""
+    ss = session()
+    ss.new_data()
+    ss.data = ld
     ss.target = target if target in ld.df.columns else None
     ss.image_shape = list(ld.image_shape) if ld.image_shape is not None else None
-    ss.sequence, ss.text = None, None
     kind = "images" if ld.image_shape is not None else "table"
     if sample_key is not None:
         from kwk.data.samples import SAMPLES
@@ -98,7 +87,7 @@ def restore_modality(data: dict) -> str:
     """Take the kind of data and its settings from a spec's ``data`` section (a loaded spec or
     a saved run). Returns the kind."""
     from kwk.catalog.presets import modality
-    ss = st.session_state
+    ss = session()
     kind = modality(data)
     if kind == "series":
         ss.sequence = dict(data["sequence"])
@@ -114,22 +103,22 @@ def set_modality(kind: str) -> bool:
     """Declare the kind of data; the layer stack is replaced by the kind's template when the
     current one does not suit it. Returns True when the stack was replaced."""
     from kwk.catalog.presets import DEFAULT_FOR_MODALITY, TEMPLATES, fits_modality
-    ss = st.session_state
+    ss = session()
     ss.modality = kind
     if fits_modality(ss.spec["layers"], kind) or (kind == "table" and not ss.spec["layers"]):
         return False
     ss.spec["layers"] = copy.deepcopy(TEMPLATES[DEFAULT_FOR_MODALITY[kind]]["layers"])
-    ss.spec_version = ss.get("spec_version", 0) + 1
+    ss.spec_version = ss.spec_version + 1
     ss.selected_layer = 0
     return True
 
 
 def current_profile() -> dict | None:
-    ld = st.session_state.data
+    ld = session().data
     if ld is None:
         return None
-    return cached_profile(ld.fingerprint, json.dumps(st.session_state.kinds, sort_keys=True),
-                          st.session_state.target, ld.df)
+    return cached_profile(ld.fingerprint, json.dumps(session().kinds, sort_keys=True),
+                          session().target, ld.df)
 
 
 def profile_kinds() -> dict[str, str]:
@@ -141,7 +130,7 @@ def profile_kinds() -> dict[str, str]:
 
 def session_spec() -> dict:
     """The spec from everything the user chose: data roles, target, task, layers, training."""
-    ss = st.session_state
+    ss = session()
     spec = copy.deepcopy(ss.spec)
     ld = ss.data
     features = None
@@ -152,8 +141,8 @@ def session_spec() -> dict:
         features = [str(c) for c in ld.df.columns if c != ss.target
                     and ss.roles.get(str(c), "feature") == "feature" and str(c) in usable]
     spec["data"] = {"target": ss.target, "features": features, "task": ss.task,
-                    "kinds": dict(ss.kinds), "validation_column": ss.get("validation_column")}
-    kind = ss.get("modality", "table")
+                    "kinds": dict(ss.kinds), "validation_column": ss.validation_column}
+    kind = ss.modality
     if ld is None:
         return spec
     cols = [str(c) for c in ld.df.columns]
@@ -202,7 +191,7 @@ def show_error(e: KwkError) -> None:
 
 def need_data() -> bool:
     """Show an empty state and return False when no data is loaded."""
-    if st.session_state.data is None:
+    if session().data is None:
         st.info("No data yet. Upload a file or pick a sample on the **Data** page to begin.",
                 icon="📂")
         st.page_link("pages/1_data.py", label="Go to Data", icon="➡️")
@@ -213,7 +202,7 @@ def need_data() -> bool:
 def need_target() -> bool:
     if not need_data():
         return False
-    if not st.session_state.target:
+    if not session().target:
         st.info("Choose what to predict on the **Target** page first.", icon="🎯")
         st.page_link("pages/2_target.py", label="Go to Target", icon="➡️")
         return False
@@ -237,7 +226,7 @@ def run_picker(key: str, label: str = "Run") -> str | None:
         score = f" · {r['metric']} {r['value']:.3f}" if r["value"] is not None else ""
         return f"{r['created'][:19].replace('T', ' ')} · {r['data_name']} · {r['task']}{score}"
 
-    ss = st.session_state
+    ss = session()
     run_id = st.selectbox(label, ids, index=ids.index(ss.run_id) if ss.run_id in ids else 0,
                           key=key, format_func=fmt)
     ss.run_id = run_id
@@ -253,7 +242,7 @@ def cached_bundle(run_dir: str):
 
 def run_data(run: dict):
     """The session's DataFrame when it is the data the run was trained on, else None."""
-    ld = st.session_state.data
+    ld = session().data
     return ld.df if ld is not None and ld.fingerprint == run["fingerprint"] else None
 
 

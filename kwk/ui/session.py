@@ -1,0 +1,134 @@
+"""The typed session: every value the pages keep between reruns, declared once.
+
+``session()`` returns a typed view over ``st.session_state``: each attribute is a declared
+:class:`Key` with a default, a one-line meaning and what it depends on. Reading an undeclared
+name or assigning one raises ``AttributeError``, so a typo cannot create a second copy of a
+value. The values stay flat in ``st.session_state`` under the attribute's name (tests inject them
+there with ``AppTest.session_state``).
+
+What depends on the data is reset in one place: :meth:`Session.new_data` (a new file or sample)
+and :meth:`Session.new_target` (another target column). Keys that no widget owns survive page
+changes; Streamlit deletes a page's *widget* keys when another page runs, so state that must
+survive lives here and widgets read it with ``value=``/``index=``.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable, Generic, TypeVar
+
+import streamlit as st
+
+T = TypeVar("T")
+
+DATA, TARGET = "data", "target"  # what a key depends on: reset when that changes
+
+
+class Key(Generic[T]):
+    """One declared session value: its default, its meaning and what it depends on
+    (``DATA``: reset when new data is loaded; ``TARGET``: also when the target changes)."""
+
+    def __init__(self, default: T | Callable[[], T], doc: str, depends_on: str | None = None):
+        self.default, self.doc, self.depends_on = default, doc, depends_on
+        self.name = ""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def initial(self) -> T:
+        return self.default() if callable(self.default) else copy.deepcopy(self.default)
+
+    def __get__(self, obj, owner=None) -> T:
+        if obj is None:
+            return self  # type: ignore[return-value]
+        ss = st.session_state
+        if self.name not in ss:
+            ss[self.name] = self.initial()
+        return ss[self.name]
+
+    def __set__(self, obj, value: T) -> None:
+        st.session_state[self.name] = value
+
+
+def _default_spec() -> dict:
+    from kwk.spec import default_spec
+    return default_spec()
+
+
+class Session:
+    """Every value the pages keep, with its meaning. See the module docstring."""
+
+    # --- the data and what the user said about it
+    data: Key[Any] = Key(None, "the loaded data (kwk.data.LoadedData) or None")
+    kinds: Key[dict] = Key(dict, "column -> kind chosen by the user (overrides)", DATA)
+    roles: Key[dict] = Key(dict, "column -> feature | target | ignore chosen by the user", DATA)
+    target: Key[str | None] = Key(None, "the column to predict", DATA)
+    task: Key[str] = Key("auto", "auto | binary | multiclass | regression", DATA)
+    modality: Key[str] = Key("table", "the kind of data: table | images | series | text", DATA)
+    image_shape: Key[list | None] = Key(None, "[height, width, channels] of pixel columns", DATA)
+    sequence: Key[dict | None] = Key(None, "data.sequence settings of a time series", DATA)
+    text: Key[dict | None] = Key(None, "data.text settings (+ 'column') of a text model", DATA)
+    validation_column: Key[str | None] = Key(None, "the column that assigns rows to splits", DATA)
+    # --- the model (kept across data when it suits the new modality)
+    spec: Key[dict] = Key(_default_spec, "layers, output and training (data assembled on demand)")
+    spec_version: Key[int] = Key(0, "bumped when the spec is replaced: forms take new keys")
+    selected_layer: Key[int] = Key(0, "the layer selected on the Build page")
+    build_ok: Key[bool] = Key(False, "the stack fits the data (sidebar ✓)", TARGET)
+    # --- training and results of the current data
+    job: Key[Any] = Key(None, "the training Job shown on the Train page", TARGET)
+    run_id: Key[str | None] = Key(None, "the run being looked at (Evaluate, Predict, Runs)", TARGET)
+    evaluated: Key[bool] = Key(False, "the Evaluate page was seen (sidebar ✓)", TARGET)
+    predicted: Key[bool] = Key(False, "predictions were made (sidebar ✓)", TARGET)
+    predictions: Key[Any] = Key(None, "the last predictions (DataFrame)", TARGET)
+    pred_source: Key[tuple | None] = Key(None, "(run id, upload id) the predictions came from",
+                                         TARGET)
+    importance: Key[dict] = Key(dict, "run id -> permutation importance computed on demand")
+    profiler: Key[dict] = Key(dict, "run id -> the profiler's starting values and grids")
+    reports: Key[dict] = Key(dict, "run id -> HTML report bytes built on demand")
+    # --- what an upload widget last delivered (so a rerun does not load it twice)
+    image_opts: Key[tuple | None] = Key(None, "(upload id, (height, width, colour)) for pictures")
+    upload_seen: Key[tuple | None] = Key(None, "(upload id, sheet, picture options) last loaded")
+    upload_file: Key[str | None] = Key(None, "the upload id last loaded")
+    spec_loaded: Key[str | None] = Key(None, "the spec upload id last applied on Build")
+    job_done_seen: Key[Any] = Key(None, "the job whose end was already handled")
+    # --- the Playground (its controls' widget keys pg_<setting> are restored from pg_cfg)
+    pg_cfg: Key[Any] = Key(None, "the Playground's settings (kwk.playground.engine.Config)")
+    pg: Key[Any] = Key(None, "the live Playground model")
+    pg_data_key: Key[Any] = Key(None, "what data the live Playground model was built on")
+    pg_url_problems: Key[list] = Key(list, "settings in the link that could not be used")
+    pg_was_playing: Key[bool] = Key(False, "the Playground was training before a rerun")
+
+    def __setattr__(self, name: str, value) -> None:
+        if not isinstance(getattr(type(self), name, None), Key):
+            raise AttributeError(f"'{name}' is not a declared session key (kwk/ui/session.py)")
+        super().__setattr__(name, value)
+
+    @classmethod
+    def keys(cls) -> dict[str, Key]:
+        return {k: v for k, v in vars(cls).items() if isinstance(v, Key)}
+
+    def init(self) -> None:
+        """Give every declared key its default (once)."""
+        for k in self.keys().values():
+            k.__get__(self)
+
+    def _reset(self, scopes: tuple[str, ...]) -> None:
+        ss = st.session_state
+        for name, k in self.keys().items():
+            if k.depends_on in scopes:
+                ss[name] = k.initial()
+
+    def new_data(self) -> None:
+        """New data: everything that depends on the data or its target starts over. A job that
+        is still training keeps going in the background; its run is saved to the Runs page."""
+        self._reset((DATA, TARGET))
+        st.query_params.pop("job", None)
+
+    def new_target(self) -> None:
+        """Another target: the model check, the job shown and the results start over."""
+        self._reset((TARGET,))
+        st.query_params.pop("job", None)
+
+
+def session() -> Session:
+    """The typed view over this browser session's state."""
+    return Session()
