@@ -9,6 +9,7 @@ from kwk.evaluation.analysis import (
     calibration,
     default_base,
     gains_lift,
+    misclassified,
     permutation_importance,
     profile_grid,
     profiler_curves,
@@ -18,9 +19,9 @@ from kwk.errors import KwkError
 from kwk.prep.series import series_labels, time_axis
 from kwk.ui.images import misclassified_gallery
 from kwk.ui.runtime import ensure_navigation
+from kwk.ui.session import session
 from kwk.ui.state import cached_bundle, owner, run_data, run_picker, show_error, store
 from kwk.ui.tables import assessment_table, metrics_table, number_columns, simple_model_notice
-from kwk.ui.session import session
 
 ensure_navigation()
 
@@ -122,44 +123,29 @@ with tabs["Charts"]:
                             key="lca")
 
 image = spec["data"].get("image_shape")
-if image and task != "regression":
+if (image or spec["data"].get("text")) and task != "regression":
+    what = "pictures" if image else "texts"
     with tabs["Charts"]:
-        st.markdown("**Misclassified test pictures**")
-        df_img = run_data(run)
-        if df_img is None or "test_rows" not in ev:
-            st.info("Load the data this run was trained on (Data page) to see its pictures.")
+        st.markdown(f"**Misclassified test {what}** (most confident mistakes first)")
+        df_ex = run_data(run)
+        if df_ex is None or "test_rows" not in ev:
+            st.info(f"Load the data this run was trained on (Data page) to see its {what}.")
         else:
-            probs = out if out.ndim == 2 and out.shape[1] > 1 else \
-                np.c_[1 - out.reshape(-1), out.reshape(-1)]
-            pred = probs.argmax(1)
-            wrong = np.flatnonzero(pred != np.asarray(y).astype(int))
-            misclassified_gallery(df_img, ev["test_rows"][wrong], spec["data"]["features"],
-                                  tuple(image), [classes[int(i)] for i in np.asarray(y)[wrong]],
-                                  [classes[int(i)] for i in pred[wrong]],
-                                  probs[wrong, pred[wrong]].tolist())
-
-if spec["data"].get("text") and task != "regression":
-    with tabs["Charts"]:
-        st.markdown("**Misclassified test texts** (most confident mistakes first)")
-        df_txt = run_data(run)
-        if df_txt is None or "test_rows" not in ev:
-            st.info("Load the data this run was trained on (Data page) to see its texts.")
-        else:
-            probs = out if out.ndim == 2 and out.shape[1] > 1 else \
-                np.c_[1 - out.reshape(-1), out.reshape(-1)]
-            pred = probs.argmax(1)
-            wrong = np.flatnonzero(pred != np.asarray(y).astype(int))
-            wrong = wrong[np.argsort(-probs[wrong, pred[wrong]])][:50]
+            wrong = misclassified(y, out, classes, limit=None if image else 50)
+            rows = ev["test_rows"][wrong["position"].to_numpy()]
             if not len(wrong):
-                st.success("Every test text was classified correctly.")
+                st.success(f"Every test {what[:-1]} was classified correctly.")
+            elif image:
+                misclassified_gallery(df_ex, rows, spec["data"]["features"], tuple(image),
+                                      wrong["actual"].tolist(), wrong["predicted"].tolist(),
+                                      wrong["probability"].tolist())
             else:
                 col = spec["data"]["features"][0]
-                st.dataframe(pd.DataFrame({
-                    "text": df_txt[col].iloc[ev["test_rows"][wrong]].to_numpy(),
-                    "actual": [classes[int(i)] for i in np.asarray(y)[wrong]],
-                    "predicted": [classes[int(i)] for i in pred[wrong]],
-                    "probability": probs[wrong, pred[wrong]]}), hide_index=True,
-                    width="stretch", column_config={"probability": st.column_config.NumberColumn(format="%.3f")})
+                st.dataframe(wrong.drop(columns="position").assign(
+                    text=df_ex[col].iloc[rows].to_numpy())[["text", "actual", "predicted",
+                                                             "probability"]],
+                    hide_index=True, width="stretch", column_config={
+                        "probability": st.column_config.NumberColumn(format="%.3f")})
 
 if "Decision threshold" in tabs:
     with tabs["Decision threshold"]:

@@ -203,3 +203,24 @@ def roc_points(y: np.ndarray, proba: np.ndarray) -> tuple[np.ndarray, np.ndarray
     else:
         fpr, tpr, _ = roc_curve(np.eye(proba.shape[1])[y].ravel(), proba.ravel())
     return fpr, tpr, float(auc(fpr, tpr))
+
+
+def misclassified(y: np.ndarray, out: np.ndarray, classes: list[str],
+                  limit: int | None = None) -> pd.DataFrame:
+    """The test examples a classifier got wrong, most confident mistakes first.
+
+    ``y``: true class indices (n,); ``out``: class probabilities (n, k), or (n,) / (n, 1) for a
+    binary model's positive class. Returns one row per mistake: ``position`` (index into ``y``),
+    ``actual`` and ``predicted`` class names and ``probability`` (of the predicted class); at most
+    ``limit`` rows."""
+    out = np.asarray(out, dtype=float)
+    probs = out if out.ndim == 2 and out.shape[1] > 1 else \
+        np.c_[1 - out.reshape(-1), out.reshape(-1)]
+    pred = probs.argmax(1)
+    actual = np.asarray(y).astype(int)
+    wrong = np.flatnonzero(pred != actual)
+    conf = probs[wrong, pred[wrong]]
+    order = np.argsort(-conf, kind="stable")[:limit]
+    wrong, conf = wrong[order], conf[order]
+    return pd.DataFrame({"position": wrong, "actual": [classes[i] for i in actual[wrong]],
+                         "predicted": [classes[i] for i in pred[wrong]], "probability": conf})

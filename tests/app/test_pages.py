@@ -272,7 +272,7 @@ def test_evaluate_analysis_tabs_and_runs_comparison():
     assert recall_low >= recall_high
     at.button(key="imp_go").click().run()
     assert not at.exception
-    imp = at.session_state[f"importance_{at.session_state.run_id}"]
+    imp = at.session_state.importance[at.session_state.run_id]
     assert set(imp["feature"]) == {"tenure_months", "plan", "region", "monthly_charge",
                                    "support_calls", "signup_date"}
     # profiler: moving one input changes the prediction shown
@@ -282,7 +282,7 @@ def test_evaluate_analysis_tabs_and_runs_comparison():
     after = next(m.value for m in at.metric if m.label.startswith("Prediction at"))
     assert before != after
     at.button(key="report_go").click().run()
-    assert at.session_state[f"report_{at.session_state.run_id}"].startswith(b"<!DOCTYPE html>")
+    assert at.session_state.reports[at.session_state.run_id].startswith(b"<!DOCTYPE html>")
     goto(at, "7_runs")
     assert len(at.multiselect(key="compare_sel").value) == 2
     assert not at.exception

@@ -45,7 +45,7 @@ def test_store_sales_forecast_end_to_end():
     at.slider(key="imp_repeats").set_value(2)
     at.button(key="imp_go").click().run()
     no_crash(at)
-    imp = at.session_state[f"importance_{at.session_state.run_id}"]
+    imp = at.session_state.importance[at.session_state.run_id]
     assert set(imp["feature"]) == set(at.session_state.spec["data"]["features"] or imp["feature"])
     assert imp["feature"].iloc[0] == "sales"  # its own history drives a sales forecast
     goto(at, "6_predict")
