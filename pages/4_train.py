@@ -1,14 +1,15 @@
 """Train: options, Start/Stop, live progress and curves from a background job."""
 import streamlit as st
 
-from kwk.codegen import generate_script
 from kwk.errors import KwkError
 from kwk.plots import learning_curves
+from kwk.runs.service import DataSource, run_in_background
 from kwk.spec import TRAINING_PARAMS
-from kwk.training.job import Job, diagnose, prepare
+from kwk.training.job import diagnose, prepare
 from kwk.ui.forms import params_form
 from kwk.ui.model_info import resolved_task
 from kwk.ui.runtime import ensure_navigation
+from kwk.ui.session import session
 from kwk.ui.state import (
     job_services,
     need_target,
@@ -18,7 +19,6 @@ from kwk.ui.state import (
     show_error,
     store,
 )
-from kwk.ui.session import session
 
 ensure_navigation()
 
@@ -64,15 +64,8 @@ if start:
     ld = ss.data
     try:
         prep = prepare(ld.df, session_spec(), profile_kinds())
-        st_store, who = store(), owner()
-
-        def on_finish(result, ld=ld, st_store=st_store, who=who):
-            script = generate_script(result.prepared.spec, data_path=ld.read_options.get("url", ld.name)
-                                     if ld.fmt == "sql" else ld.name, fmt=ld.fmt,
-                                     read_options=ld.read_options, data_name=ld.name)
-            return st_store.save(result, ld.name, ld.fingerprint, script, owner=who)
-
-        ss.job = Job(prep, label=ld.name, on_finish=on_finish, gate=gate).start()
+        who = owner()
+        ss.job = run_in_background(prep, DataSource.of(ld), store=store(), owner=who, gate=gate)
         st.query_params["job"] = registry.add(ss.job, who)
         ss.evaluated = False
         st.rerun()
