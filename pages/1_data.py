@@ -7,10 +7,12 @@ import streamlit as st
 from kwk.data import KINDS
 from kwk.data.sources import data_dirs
 from kwk.errors import KwkError
-from kwk.plots import column_distribution, correlation_heatmap
 from kwk.data.samples import SAMPLES
+from kwk.plots import column_distribution, correlation_heatmap
 from kwk.ui.images import image_gallery
+from kwk.ui.landing import welcome
 from kwk.ui.runtime import ensure_navigation
+from kwk.ui.session import session
 from kwk.ui.state import (
     ROLES,
     current_profile,
@@ -21,12 +23,20 @@ from kwk.ui.state import (
     set_data,
     show_error,
 )
-from kwk.ui.session import session
 
 ensure_navigation()
 
 ss = session()
-st.title("📂 Data")
+st.title("📂 Data" if ss.data is not None else "🧱 Keras Without Keras")
+
+
+def use_sample(key: str) -> None:
+    set_data(sample(key), SAMPLES[key].target, sample_key=key)
+    st.rerun()
+
+
+if ss.data is None:
+    welcome(use_sample)
 limit_mb = st.get_option("server.maxUploadSize")
 
 src_upload, src_sample = st.columns([3, 2], gap="large")
@@ -48,8 +58,7 @@ with src_sample:
     if choice != "—":
         st.caption(SAMPLES[choice].description)
         if st.button("Use this sample", key="use_sample", type="primary"):
-            set_data(sample(choice), SAMPLES[choice].target, sample_key=choice)
-            st.rerun()
+            use_sample(choice)
 
 if up is not None:
     data = up.getvalue()

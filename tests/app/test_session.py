@@ -77,3 +77,17 @@ def test_playground_survives_a_visit_to_other_pages():
     assert at.select_slider(key="pg_learning_rate").value == 0.1
     assert at.number_input(key="pg_n_layers").value == 3
     at.session_state.pg.close()
+
+
+def test_landing_says_what_kwk_is_and_starts_a_sample_in_one_click():
+    at = AppTest.from_file(APP, default_timeout=T)
+    at.run()
+    no_crash(at)
+    shown = texts(at)
+    assert "without writing code" in shown
+    for step in ("Data", "Target", "Build", "Train", "Evaluate", "Predict"):
+        assert step in shown, step
+    at.button(key="quick_iris").click().run()
+    no_crash(at)
+    assert at.session_state.data.name == "iris.csv" and at.session_state.target == "species"
+    assert "without writing code" not in texts(at)  # the welcome gives way to the data
