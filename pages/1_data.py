@@ -13,6 +13,7 @@ from kwk.ui.images import image_gallery
 from kwk.ui.landing import welcome
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
+from kwk.ui.tables import size_text
 from kwk.ui.state import (
     ROLES,
     current_profile,
@@ -153,14 +154,16 @@ m[0].metric("Rows", f"{prof['rows']:,}")
 m[1].metric("Columns", prof["columns"])
 m[2].metric("Duplicate rows", f"{prof['duplicate_rows']:,}")
 m[3].metric("Missing cells", f"{sum(c['missing'] for c in prof['columns_info']):,}")
-m[4].metric("Memory", f"{prof['memory_bytes'] / 1e6:.1f} MB")
+m[4].metric("Memory", size_text(prof["memory_bytes"]))
 
 tab_preview, tab_roles, tab_cols, tab_corr = st.tabs(
     ["Preview", "Roles & kinds", "Column profiles", "Correlations"])
 with tab_preview:
     st.dataframe(df.head(200), width="stretch", height=320)
     if prof["warnings"]:
-        with st.expander(f"⚠️ {len(prof['warnings'])} things to know about this data", expanded=True):
+        n_w = len(prof["warnings"])
+        with st.expander(f"⚠️ {n_w} {'thing' if n_w == 1 else 'things'} to know about this data",
+                         expanded=True):
             for w in prof["warnings"][:30]:
                 st.markdown(f"- {w['message']}")
 

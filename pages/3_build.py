@@ -14,8 +14,8 @@ from kwk.catalog.presets import TEMPLATES
 from kwk.ui.forms import params_form
 from kwk.ui.model_info import try_stack_info
 from kwk.ui.runtime import ensure_navigation
-from kwk.ui.state import need_target, restore_modality, session_spec, show_error
 from kwk.ui.session import session
+from kwk.ui.state import need_target, restore_modality, session_spec, show_error
 
 ensure_navigation()
 
@@ -107,7 +107,7 @@ with left:
                 layers[sel + 1], layers[sel] = layers[sel], layers[sel + 1]
                 ss.selected_layer = sel + 1
                 st.rerun()
-            if b3.button("⧉ Duplicate", key="dup"):
+            if b3.button("⧉ Copy", key="dup", help="Duplicate this layer just below it."):
                 layers.insert(sel + 1, copy.deepcopy(layer))
                 ss.selected_layer = sel + 1
                 st.rerun()

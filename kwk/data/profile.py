@@ -20,6 +20,11 @@ CORR_SAMPLE = 100_000
 DIST_SAMPLE = 100_000  # quartiles and histograms of bigger columns come from a sample this size
 HIGH_CARDINALITY = 50
 MANY_MISSING = 0.30
+# How a model input fills its missing values (kwk.prep.preprocess), said on the Data page.
+FILLED = {"numeric": "the model fills them with the training median",
+          "datetime": "the model fills each date part with its training median",
+          "categorical": "the model gives them no category (all its category inputs are 0)",
+          "boolean": "the model gives them no category (all its category inputs are 0)"}
 HIGH_CORR = 0.95
 IMBALANCE_RATIO = 0.10  # minority share below this -> imbalance warning
 
@@ -122,8 +127,12 @@ def _column(s: pd.Series, n_rows: int, kind_override: str | None) -> dict:
     if kind == "categorical" and n_unique > HIGH_CARDINALITY:
         info["warnings"].append(f"high cardinality: {n_unique} distinct labels; only the most "
                                 "frequent ones get their own input")
-    if n_rows and missing / n_rows > MANY_MISSING:
-        info["warnings"].append(f"many missing values ({info['missing_pct']:.0f}%)")
+    if n_rows and missing and kind in FILLED:
+        many = "many missing values" if missing / n_rows > MANY_MISSING else "missing values"
+        pct = info["missing_pct"]
+        info["warnings"].append(f"{many} ({pct:.0f}%, {missing:,} rows" if pct >= 1 else
+                                f"{many} ({missing:,} rows")
+        info["warnings"][-1] += f"): {FILLED[kind]}"
     return info
 
 

@@ -69,3 +69,13 @@ def assessment_table(metrics: dict) -> pd.DataFrame | None:
 def number_columns(table: pd.DataFrame) -> list[str]:
     """The numeric columns of a metrics table (to format them alike)."""
     return [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
+
+
+def size_text(n_bytes: float) -> str:
+    """A size a person reads at a glance: 512 bytes, 3.4 kB, 12.0 MB, 1.2 GB."""
+    if n_bytes < 1000:
+        return f"{int(n_bytes)} bytes"
+    for unit in ("kB", "MB", "GB"):
+        n_bytes /= 1000
+        if n_bytes < 1000 or unit == "GB":
+            return f"{n_bytes:.1f} {unit}"
