@@ -97,7 +97,9 @@ def network_diagram(rows: list[dict], max_nodes: int = 12) -> go.Figure:
     return f
 
 
-def learning_curves(history: dict, metric: str = "loss", title: str | None = None) -> go.Figure:
+def learning_curves(history: dict, metric: str = "loss", title: str | None = None,
+                    y_title: str | None = None) -> go.Figure:
+    """Training and validation curves of ``metric`` by epoch; ``y_title`` names the y axis."""
     f = _fig(title or metric.replace("_", " ").capitalize(), height=300,
              legend=dict(orientation="h", y=-0.2))
     for key, name, color in ((metric, "train", ACCENT), (f"val_{metric}", "validation", SECOND)):
@@ -106,6 +108,8 @@ def learning_curves(history: dict, metric: str = "loss", title: str | None = Non
             f.add_scatter(x=list(range(1, len(v) + 1)), y=v, name=name, mode="lines+markers",
                           marker=dict(size=4), line=dict(color=color))
     f.update_xaxes(title="epoch")
+    if y_title:
+        f.update_yaxes(title=y_title)
     return f
 
 
@@ -218,13 +222,15 @@ def calibration_chart(c) -> go.Figure:
     return f
 
 
-def importance_chart(imp) -> go.Figure:
+def importance_chart(imp, axis_title: str = "drop in score when the column is shuffled") -> go.Figure:
+    """Horizontal bars of permutation importance with their spread; ``axis_title`` names the
+    score (:func:`kwk.evaluation.analysis.importance_axis`)."""
     imp = imp.iloc[::-1]
     f = _fig("Permutation importance (test rows)", height=max(260, 26 * len(imp) + 100),
              showlegend=False)
     f.add_bar(x=imp["importance"], y=imp["feature"], orientation="h", marker_color=ACCENT,
               error_x=dict(type="data", array=imp["sd"], color=GREY))
-    f.update_xaxes(title="drop in score when the column is shuffled")
+    f.update_xaxes(title=axis_title, zeroline=True, zerolinecolor=GREY)
     return f
 
 

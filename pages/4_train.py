@@ -2,6 +2,7 @@
 import streamlit as st
 
 from kwk.errors import KwkError
+from kwk.evaluation.curves import readable_loss
 from kwk.plots import learning_curves
 from kwk.runs.service import DataSource, run_in_background
 from kwk.spec import TRAINING_PARAMS
@@ -63,7 +64,8 @@ if start:
     ss.validation_column = None if vcol == "—" else vcol
     ld = ss.data
     try:
-        prep = prepare(ld.df, session_spec(), profile_kinds())
+        with st.spinner("Preparing the data: splitting it and fitting the preprocessing…"):
+            prep = prepare(ld.df, session_spec(), profile_kinds())
         who = owner()
         ss.job = run_in_background(prep, DataSource.of(ld), store=store(), owner=who, gate=gate)
         st.query_params["job"] = registry.add(ss.job, who)
@@ -93,9 +95,12 @@ def live():
     c[0].metric("Epoch", f"{s['epoch']} / {s['epochs']}")
     c[1].metric("Elapsed", f"{s['elapsed']:.0f} s")
     c[2].metric("Time left", "—" if not s.get("eta") or job.done else f"{s['eta']:.0f} s")
-    h = s["history"]
-    c[3].metric("Validation loss", "—" if not h.get("val_loss") or h["val_loss"][-1] is None
-                else f"{h['val_loss'][-1]:.4f}")
+    loss_label, curves = readable_loss(s["history"], job.prepared.spec,
+                                       job.prepared.pre.state["target"])
+    h = {**s["history"], **curves}
+    val = h.get("val_loss") or [None]
+    c[3].metric("Validation " + loss_label.split(" (")[0].split(" in ")[0],
+                "—" if val[-1] is None else f"{val[-1]:.4g}", help=f"The validation {loss_label}.")
     if s["status"] in ("running", "queued", "stopping"):
         if st.button("⏹️ Stop", key="stop", disabled=s["status"] == "stopping",
                      help="Stops after the current batch and keeps the model so far."):
@@ -103,10 +108,10 @@ def live():
             st.rerun()
     if h.get("loss"):
         g1, g2 = st.columns(2)
-        g1.plotly_chart(learning_curves(h, "loss"), key="live_loss")
+        g1.plotly_chart(learning_curves(h, "loss", "Loss", loss_label), key="live_loss")
         if "accuracy" in h:
             g2.plotly_chart(learning_curves(h, "accuracy"), key="live_acc")
-        note = diagnose(h)
+        note = diagnose(s["history"])
         if note:
             st.warning(note, icon="💡")
     if s["status"] == "failed":

@@ -9,6 +9,7 @@ from kwk.evaluation.analysis import (
     calibration,
     default_base,
     gains_lift,
+    importance_axis,
     misclassified,
     permutation_importance,
     profile_grid,
@@ -16,6 +17,7 @@ from kwk.evaluation.analysis import (
     threshold_metrics,
 )
 from kwk.errors import KwkError
+from kwk.evaluation.curves import readable_loss
 from kwk.prep.series import series_labels, time_axis
 from kwk.ui.images import misclassified_gallery
 from kwk.ui.runtime import ensure_navigation
@@ -94,6 +96,8 @@ if seq:
                    "value: the naive forecast a model has to beat. The test period comes after "
                    "every row the model was trained or tuned on.")
 
+loss_label, curves = readable_loss(hist, spec, store().target_state(run_id))
+loss_curves = {**hist, **curves}
 with tabs["Charts"]:
     if task == "regression":
         c1, c2 = st.columns(2)
@@ -101,7 +105,7 @@ with tabs["Charts"]:
         c2.plotly_chart(plots.residuals_vs_fitted(y, out), key="rvf")
         c3, c4 = st.columns(2)
         c3.plotly_chart(plots.residual_histogram(y, out), key="rhist")
-        c4.plotly_chart(plots.learning_curves(hist, "loss", "Learning curves (loss)"), key="lc")
+        c4.plotly_chart(plots.learning_curves(loss_curves, "loss", "Learning curves", loss_label), key="lc")
     else:
         c1, c2 = st.columns(2)
         with c1:
@@ -117,7 +121,7 @@ with tabs["Charts"]:
         c3.plotly_chart(plots.roc_curves(y, out, classes), key="roc")
         c4.plotly_chart(plots.pr_curves(y, out, classes), key="pr")
         c5, c6 = st.columns(2)
-        c5.plotly_chart(plots.learning_curves(hist, "loss", "Learning curves (loss)"), key="lc")
+        c5.plotly_chart(plots.learning_curves(loss_curves, "loss", "Learning curves", loss_label), key="lc")
         if "accuracy" in hist:
             c6.plotly_chart(plots.learning_curves(hist, "accuracy", "Learning curves (accuracy)"),
                             key="lca")
@@ -198,7 +202,12 @@ with tabs.get("Importance", st.empty()):
                 show_error(e)
         imp = ss.importance.get(run_id)
         if imp is not None:
-            st.plotly_chart(plots.importance_chart(imp), key="imp_chart")
+            st.plotly_chart(plots.importance_chart(
+                imp, importance_axis(task, spec["data"]["target"])), key="imp_chart")
+            if (imp["importance"] < 0).any():
+                st.caption("A bar below zero: shuffling that column made the predictions slightly "
+                           "*better* on these rows, so the model does not rely on it — the "
+                           "difference is noise (compare it with its error bar).")
 
 with tabs.get("Profiler", st.empty()):
     if not per_column:

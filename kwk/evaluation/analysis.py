@@ -70,6 +70,13 @@ def _score(task: str, y: np.ndarray, out: np.ndarray) -> float:
     return float(np.mean(np.log(proba[np.arange(len(y)), np.asarray(y).astype(int)])))
 
 
+def importance_axis(task: str, target: str) -> str:
+    """What a permutation-importance bar measures, in words (see :func:`_score`)."""
+    if task == "regression":
+        return f"rise in RMSE ({target}'s units) when the column is shuffled"
+    return "drop in mean log-likelihood of the true class when the column is shuffled"
+
+
 def permutation_importance(predict: Callable[[pd.DataFrame], np.ndarray], rows: pd.DataFrame,
                            y: np.ndarray, task: str, features: list[str], repeats: int = 5,
                            seed: int = 0) -> pd.DataFrame:

@@ -98,6 +98,12 @@ class Store:
         p = self.run_dir(run_id) / "history.json"
         return json.loads(p.read_text()) if p.exists() else {}
 
+    def target_state(self, run_id: str) -> dict:
+        """The fitted target statistics of a run (classes, or mean and spread of a number),
+        read without loading its model."""
+        p = self.run_dir(run_id) / "preprocess.json"
+        return json.loads(p.read_text()).get("target", {}) if p.exists() else {}
+
     def evaluation(self, run_id: str) -> dict:
         p = self.run_dir(run_id) / "evaluation.npz"
         if not p.exists():

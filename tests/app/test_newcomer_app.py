@@ -33,3 +33,49 @@ def test_data_page_counts_and_memory_read_naturally():
     assert "1 things" not in shown
     memory = next(m.value for m in at.metric if m.label == "Memory")
     assert memory.endswith(("bytes", "kB", "MB", "GB")) and memory != "0.0 MB"
+
+
+def test_training_loss_is_said_in_the_targets_units():
+    from kwk.evaluation.curves import readable_loss
+    spec = {"data": {"task": "regression", "target": "price"},
+            "training": {"loss": "auto"}}
+    label, c = readable_loss({"loss": [4.0, 1.0], "val_loss": [0.25, None]}, spec, {"std": 2.0})
+    assert label == "RMSE in price's units"
+    assert c == {"loss": [4.0, 2.0], "val_loss": [1.0, None]}
+    spec["training"]["loss"] = "mean_absolute_error"
+    label, c = readable_loss({"loss": [0.5]}, spec, {"std": 3.0})
+    assert label == "MAE in price's units" and c["loss"] == [1.5]
+    spec["training"]["loss"] = "huber"
+    assert "standardised price" in readable_loss({"loss": [0.5]}, spec, {"std": 3.0})[0]
+    spec = {"data": {"task": "binary", "target": "y"}, "training": {"loss": "auto"}}
+    assert readable_loss({"loss": [0.7]}, spec, {})[0].startswith("log loss")
+
+
+@pytest.mark.slow
+def test_train_page_shows_the_validation_error_in_target_units():
+    import json
+
+    from tests.app.test_pages import T
+    at = with_sample("diabetes")
+    goto(at, "4_train")
+    at.number_input(key="tr0_epochs").set_value(3)
+    at.button(key="FormSubmitter:training_form-▶️ Start training").click().run()
+    assert at.session_state.job.wait(120)
+    at.run()
+    no_crash(at)
+    labels = [m.label for m in at.metric]
+    assert "Validation RMSE" in labels, labels
+    job = at.session_state.job
+    std = job.prepared.pre.state["target"]["std"]
+    shown = float(next(m.value for m in at.metric if m.label == "Validation RMSE"))
+    raw = job.snapshot()["history"]["val_loss"][-1]
+    assert shown == pytest.approx(raw ** 0.5 * std, rel=1e-3)
+
+
+def test_importance_axis_names_its_score():
+    from kwk import plots
+    from kwk.evaluation.analysis import importance_axis
+    imp = pd.DataFrame({"feature": ["a", "b"], "importance": [0.3, -0.01], "sd": [0.05, 0.02]})
+    fig = plots.importance_chart(imp, importance_axis("regression", "price"))
+    assert "RMSE (price's units)" in fig.layout.xaxis.title.text
+    assert "log-likelihood" in importance_axis("binary", "y")
