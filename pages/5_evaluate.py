@@ -18,6 +18,7 @@ from kwk.evaluation.analysis import (
 )
 from kwk.errors import KwkError
 from kwk.evaluation.curves import readable_loss
+from kwk.evaluation.metrics import paired_bootstrap
 from kwk.prep.series import series_labels, time_axis
 from kwk.ui.images import misclassified_gallery
 from kwk.ui.runtime import ensure_navigation
@@ -35,20 +36,34 @@ if run_id is None:
 ss.evaluated = True
 run = store().get(run_id, owner())
 m, spec = run["metrics"], run["spec"]
-ev = store().evaluation(run_id)
 hist = store().history(run_id)
 task = m["task"]
 classes = list(m["test"].get("per_class", {}))
 
-st.caption(f"Target **{spec['data']['target']}** · {task} · {m['n_test']} test rows never seen in "
+st.caption(f"Data **{run['data_name']}** · target **{spec['data']['target']}** · {task} · "
+           f"{m['n_test']} test rows never seen in "
            f"training · status: {run['status']} after {run['epochs']} epochs")
-table = metrics_table(m)
+ev = store().evaluation(run_id)
+if ev and run_id not in ss.comparisons:  # the network vs each reference, on the same test rows
+    with st.spinner("Comparing the network with the reference models…"):
+        ss.comparisons[run_id] = {
+            part: paired_bootstrap(task, ev["y"], ev["out"], ev[f"{part}_out"],
+                                   max(len(classes), 1), n_boot=300, seed=spec["training"]["seed"])
+            for part in ("baseline", "simple") if f"{part}_out" in ev}
+paired = ss.comparisons.get(run_id, {})
+table = metrics_table(m, {"baseline": paired.get("baseline", {}),
+                          "simple_model": paired.get("simple", {})} if paired else None)
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.4f")
                             for c in number_columns(table)})
-notice = simple_model_notice(m)
-if notice:
+st.caption("Each *network vs …* column compares the network with the model just left of it, on "
+           "the same test rows: *better* or *worse* only when the difference is larger than the "
+           "noise (paired bootstrap, 95%), else *about the same*.")
+notice = simple_model_notice(m, paired.get("simple"))
+if notice and "does better" in notice:
     st.warning(notice, icon="⚠️")
+elif notice:
+    st.info(notice, icon="⚖️")
 assess = assessment_table(m)
 if assess is not None:
     st.markdown("**Cross-validation and repeated runs** (mean ± standard deviation)")

@@ -194,6 +194,83 @@ def headline(metrics: dict) -> tuple[str, float | None]:
     return key, metrics["test"].get(key)
 
 
+def scalar_metrics(task: str, y: np.ndarray, out: np.ndarray, k: int) -> dict:
+    """The scalar test metrics of :func:`metrics_for`, computed from a confusion matrix with
+    NumPy (about 30 times faster): for the thousands of resamples of a bootstrap. ``k`` is the
+    number of classes (ignored for regression). Equal to :func:`metrics_for`'s values (tested)."""
+    if task == "regression":
+        y, pred = np.asarray(y, float), np.asarray(out, float).reshape(-1)
+        err = y - pred
+        ss_tot = float(((y - y.mean()) ** 2).sum())
+        return {"rmse": _f(np.sqrt(np.mean(err ** 2))), "mae": _f(np.mean(np.abs(err))),
+                "r2": (_f(1 - float((err ** 2).sum()) / ss_tot) if ss_tot > 0 else
+                       (1.0 if not err.any() else 0.0)) if len(y) > 1 else None}
+    from sklearn import metrics as skm
+    y = np.asarray(y).astype(int)
+    proba = np.clip(np.asarray(out, dtype=float), 1e-7, 1 - 1e-7)
+    proba = proba / proba.sum(axis=1, keepdims=True)
+    pred = proba.argmax(axis=1)
+    cm = np.bincount(y * k + pred, minlength=k * k).reshape(k, k).astype(float)
+    tp, true_n, pred_n = np.diag(cm), cm.sum(axis=1), cm.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recall = np.where(true_n > 0, tp / true_n, 0.0)
+        precision = np.where(pred_n > 0, tp / pred_n, 0.0)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    present = true_n > 0
+    out_m = {"accuracy": _f(tp.sum() / len(y)),
+             "balanced_accuracy": _f(recall[present].mean()) if present.sum() > 1
+             else _f(tp.sum() / len(y)),
+             "f1_macro": _f(f1.mean()), "precision_macro": _f(precision.mean()),
+             "recall_macro": _f(recall.mean()),
+             "log_loss": _f(-np.mean(np.log(proba[np.arange(len(y)), y]))), "roc_auc": None}
+    try:
+        if k == 2 and present.sum() == 2:
+            out_m["roc_auc"] = _f(skm.roc_auc_score(y, proba[:, 1]))
+        elif k > 2 and present.sum() == k:
+            out_m["roc_auc"] = _f(skm.roc_auc_score(y, proba, multi_class="ovr",
+                                                    average="macro", labels=list(range(k))))
+    except ValueError:
+        pass
+    return out_m
+
+
+def paired_bootstrap(task: str, y: np.ndarray, out: np.ndarray, other: np.ndarray, k: int,
+                     n_boot: int = 500, level: float = 0.95, seed: int = 0) -> dict:
+    """Is the network really better or worse than another model on the same test rows?
+
+    Resamples the test rows (the same rows for both models) and returns, per metric,
+    ``{"difference": network - other, "low": ..., "high": ..., "verdict": ...}`` where the
+    interval is the percentile interval of the difference and ``verdict`` is ``"better"`` or
+    ``"worse"`` (for the network) only when the interval excludes zero, else ``"about the
+    same"``."""
+    y, out, other = np.asarray(y), np.asarray(out), np.asarray(other)
+    n = len(y)
+    point_a, point_b = scalar_metrics(task, y, out, k), scalar_metrics(task, y, other, k)
+    if n < 5:
+        return {}
+    rng = np.random.default_rng(seed)
+    diffs: dict[str, list] = {}
+    for _ in range(n_boot):
+        i = rng.integers(0, n, n)
+        a, b = scalar_metrics(task, y[i], out[i], k), scalar_metrics(task, y[i], other[i], k)
+        for m, v in a.items():
+            if v is not None and b.get(m) is not None:
+                diffs.setdefault(m, []).append(v - b[m])
+    q = (1 - level) / 2
+    result = {}
+    for m, d in diffs.items():
+        if len(d) < n_boot // 2 or point_a.get(m) is None or point_b.get(m) is None:
+            continue
+        lo, hi = float(np.quantile(d, q)), float(np.quantile(d, 1 - q))
+        verdict = "about the same"
+        if lo > 0 or hi < 0:
+            up = lo > 0
+            verdict = "better" if up == HIGHER_IS_BETTER[m] else "worse"
+        result[m] = {"difference": point_a[m] - point_b[m], "low": lo, "high": hi,
+                     "verdict": verdict}
+    return result
+
+
 def bootstrap_ci(task: str, y: np.ndarray, out: np.ndarray, classes: list[str],
                  n_boot: int | None = None, level: float = 0.95, seed: int = 0) -> dict:
     """Percentile bootstrap confidence intervals of the test metrics: ``{metric: [lo, hi]}``.
@@ -210,7 +287,7 @@ def bootstrap_ci(task: str, y: np.ndarray, out: np.ndarray, classes: list[str],
         warnings.simplefilter("ignore")
         for _ in range(n_boot):
             i = rng.integers(0, n, n)
-            m = metrics_for(task, y[i], out[i], classes)
+            m = scalar_metrics(task, y[i], out[i], len(classes))
             for k, v in m.items():
                 if isinstance(v, float):
                     draws.setdefault(k, []).append(v)

@@ -82,6 +82,7 @@ class Session:
     pred_source: Key[tuple | None] = Key(None, "(run id, upload id) the predictions came from",
                                          TARGET)
     importance: Key[dict] = Key(dict, "run id -> permutation importance computed on demand")
+    comparisons: Key[dict] = Key(dict, "run id -> paired bootstraps of the network vs references")
     profiler: Key[dict] = Key(dict, "run id -> the profiler's starting values and grids")
     reports: Key[dict] = Key(dict, "run id -> HTML report bytes built on demand")
     # --- what an upload widget last delivered (so a rerun does not load it twice)

@@ -10,38 +10,70 @@ NICE = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "f1_ma
         "log_loss": "Log loss", "roc_auc": "ROC AUC", "rmse": "RMSE", "mae": "MAE", "r2": "R²"}
 
 
-def metrics_table(metrics: dict) -> pd.DataFrame:
-    """Rows: metrics; columns: network, simple model, baseline; plus which is better."""
+VERDICT = {"better": "✅ better", "worse": "❌ worse", "about the same": "≈ about the same"}
+
+
+def _point_verdict(n: str, net, other) -> str:
+    better = net > other if HIGHER_IS_BETTER[n] else net < other
+    return "✅ better" if better else "❌ no better"
+
+
+def metrics_table(metrics: dict, comparisons: dict | None = None) -> pd.DataFrame:
+    """Rows: metrics. Columns: the network with its 95% interval, then each reference model
+    followed by the network's verdict against *that* model. ``comparisons`` (from
+    :func:`kwk.evaluation.metrics.paired_bootstrap`, keyed ``baseline`` / ``simple_model``)
+    makes a verdict say "better" or "worse" only outside the noise."""
     names = REGRESSION_METRICS if metrics["task"] == "regression" else CLASS_METRICS
+    comparisons = comparisons or {}
+    simple_name = metrics.get("simple_model", {}).get("name", "simple model")
     rows = []
     for n in names:
         net = metrics["test"].get(n)
-        simple = metrics.get("simple_model", {}).get(n)
-        base = metrics.get("baseline", {}).get(n)
-        verdict = ""
-        if net is not None and base is not None:
-            better = net > base if HIGHER_IS_BETTER[n] else net < base
-            verdict = "✅ better" if better else "❌ no better"
         ci = metrics.get("test_ci", {}).get(n)
-        rows.append({"metric": NICE[n], "network": net,
-                     "95% CI": f"{ci[0]:.3f} – {ci[1]:.3f}" if ci else "",
-                     "vs baseline": verdict,
-                     metrics.get("simple_model", {}).get("name", "simple model"): simple,
-                     f"baseline: {metrics.get('baseline', {}).get('name', '')}": base})
+        row = {"metric": NICE[n], "network": net,
+               "95% CI": f"{ci[0]:.3f} – {ci[1]:.3f}" if ci else ""}
+        for part, label, vs in (("baseline", f"baseline: {metrics.get('baseline', {}).get('name', '')}",
+                                 "network vs baseline"),
+                                ("simple_model", simple_name, "network vs simple model")):
+            other = metrics.get(part, {}).get(n)
+            row[label] = other
+            verdict = ""
+            paired = comparisons.get(part, {}).get(n)
+            if paired is not None:
+                verdict = VERDICT[paired["verdict"]]
+            elif net is not None and other is not None and part == "baseline":
+                verdict = _point_verdict(n, net, other)
+            row[vs] = verdict
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
-def simple_model_notice(metrics: dict) -> str | None:
-    """A sentence when the simple model scores better than the network on some metrics."""
+def simple_model_notice(metrics: dict, comparison: dict | None = None) -> str | None:
+    """A sentence when the simple model does better than the network. With ``comparison``
+    (the paired bootstrap against the simple model) only differences outside the noise count,
+    and differences inside it are said to be "about the same"."""
     names = REGRESSION_METRICS if metrics["task"] == "regression" else CLASS_METRICS
     simple = metrics.get("simple_model", {})
+    name = simple.get("name", "simple model")
+    if comparison is not None:
+        worse = [NICE[n] for n in names if comparison.get(n, {}).get("verdict") == "worse"]
+        if worse:
+            return (f"The simple model ({name}) does better than the network on "
+                    f"{', '.join(worse)}, by more than the noise of the test rows (paired "
+                    "bootstrap, 95%). A network is worth its cost only when it beats it: try "
+                    "more epochs, another stack, or keep the simple model.")
+        if all(comparison.get(n, {}).get("verdict") != "better" for n in names if n in comparison):
+            return (f"The network and the simple model ({name}) score about the same: their "
+                    "differences are within the noise of the test rows (paired bootstrap, 95%). "
+                    "The simpler model may be enough.")
+        return None
     worse = [NICE[n] for n in names
              if metrics["test"].get(n) is not None and simple.get(n) is not None
              and (simple[n] > metrics["test"][n] if HIGHER_IS_BETTER[n]
                   else simple[n] < metrics["test"][n])]
     if not worse:
         return None
-    return (f"The simple model ({simple.get('name', 'simple model')}) does better than the network "
+    return (f"The simple model ({name}) does better than the network "
             f"on {', '.join(worse)}. A network is worth its cost only when it beats it: try more "
             "epochs, another stack, or keep the simple model.")
 

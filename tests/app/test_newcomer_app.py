@@ -79,3 +79,38 @@ def test_importance_axis_names_its_score():
     fig = plots.importance_chart(imp, importance_axis("regression", "price"))
     assert "RMSE (price's units)" in fig.layout.xaxis.title.text
     assert "log-likelihood" in importance_axis("binary", "y")
+
+
+def test_simple_model_warning_only_outside_the_noise():
+    from kwk.ui.tables import metrics_table, simple_model_notice
+    m = {"task": "regression", "test": {"rmse": 30.0, "mae": 20.0, "r2": 0.8},
+         "simple_model": {"name": "linear regression", "rmse": 29.9, "mae": 19.9, "r2": 0.81},
+         "baseline": {"name": "mean", "rmse": 40.0, "mae": 30.0, "r2": 0.0}}
+    same = {n: {"verdict": "about the same"} for n in ("rmse", "mae", "r2")}
+    note = simple_model_notice(m, same)
+    assert "about the same" in note and "does better" not in note
+    worse = {**same, "rmse": {"verdict": "worse"}}
+    assert "does better than the network on RMSE" in simple_model_notice(m, worse)
+    t = metrics_table(m, {"baseline": {n: {"verdict": "better"} for n in same},
+                          "simple_model": same})
+    cols = list(t.columns)
+    # each verdict column sits right after the model it compares with
+    assert cols.index("network vs baseline") == cols.index("baseline: mean") + 1
+    assert cols.index("network vs simple model") == cols.index("linear regression") + 1
+    assert set(t["network vs simple model"]) == {"≈ about the same"}
+
+
+@pytest.mark.slow
+def test_evaluate_page_compares_on_the_same_rows():
+    at = with_sample("iris")
+    goto(at, "4_train")
+    at.number_input(key="tr0_epochs").set_value(3)
+    at.button(key="FormSubmitter:training_form-▶️ Start training").click().run()
+    assert at.session_state.job.wait(120)
+    at.run()
+    at.run()
+    goto(at, "5_evaluate")
+    table = at.dataframe[0].value
+    assert {"network vs baseline", "network vs simple model"} <= set(table.columns)
+    assert "iris.csv" in texts(at)
+    assert at.session_state.comparisons[at.session_state.run_id]["simple"]

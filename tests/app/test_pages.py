@@ -366,7 +366,7 @@ def test_metrics_table_is_compact_and_a_better_simple_model_is_said_in_words():
          "simple_model": {"name": "linear regression", "rmse": 22.0, "mae": 21.0, "r2": 0.9},
          "baseline": {"name": "naive", "rmse": 40.0, "mae": 19.0, "r2": 0.7}}
     t = metrics_table(m)
-    assert t["vs baseline"].tolist() == ["✅ better", "❌ no better", "✅ better"]
+    assert t["network vs baseline"].tolist() == ["✅ better", "❌ no better", "✅ better"]
     note = simple_model_notice(m)
     assert "(linear regression) does better than the network on RMSE, R²" in note
     m["simple_model"].update(rmse=35.0, r2=0.5)

@@ -1,0 +1,57 @@
+"""Fast scalar metrics (for bootstraps) equal scikit-learn's, and the paired bootstrap says
+"better" only outside the noise."""
+import numpy as np
+import pytest
+
+from kwk.evaluation.metrics import metrics_for, paired_bootstrap, scalar_metrics
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+@pytest.mark.parametrize("seed", range(6))
+def test_scalar_metrics_equal_the_full_metrics(k, seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(6, 400))
+    y = rng.integers(0, k, n)
+    if seed % 3 == 0:
+        y[y == k - 1] = 0  # a class absent from the test rows
+    proba = rng.dirichlet(np.ones(k) * (0.3 + seed), n)
+    task = "binary" if k == 2 else "multiclass"
+    classes = [f"c{i}" for i in range(k)]
+    full, fast = metrics_for(task, y, proba, classes), scalar_metrics(task, y, proba, k)
+    for m, v in fast.items():
+        assert (v is None) == (full[m] is None), m
+        if v is not None:
+            assert v == pytest.approx(full[m], abs=1e-9), m
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_scalar_regression_metrics_equal_the_full_metrics(seed):
+    rng = np.random.default_rng(seed)
+    y = rng.normal(size=50)
+    pred = y + rng.normal(size=50)
+    full, fast = metrics_for("regression", y, pred, []), scalar_metrics("regression", y, pred, 0)
+    for m in ("rmse", "mae", "r2"):
+        assert fast[m] == pytest.approx(full[m], abs=1e-9)
+
+
+def test_paired_bootstrap_says_about_the_same_inside_the_noise():
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=200)
+    a = y + rng.normal(scale=1.0, size=200)
+    b = a + rng.normal(scale=0.01, size=200)  # a hair's breadth from the network
+    res = paired_bootstrap("regression", y, a, b, 0)
+    assert res["rmse"]["verdict"] == "about the same"
+    assert res["rmse"]["low"] < 0 < res["rmse"]["high"]
+
+
+def test_paired_bootstrap_names_a_real_difference():
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=300)
+    good, bad = y + rng.normal(scale=0.2, size=300), y + rng.normal(scale=1.0, size=300)
+    assert paired_bootstrap("regression", y, good, bad, 0)["rmse"]["verdict"] == "better"
+    assert paired_bootstrap("regression", y, bad, good, 0)["r2"]["verdict"] == "worse"
+    yc = rng.integers(0, 2, 300)
+    sure = np.column_stack([1 - yc * 0.9 - 0.05, yc * 0.9 + 0.05])
+    coin = np.full((300, 2), 0.5)
+    res = paired_bootstrap("binary", yc, coin, sure, 2)
+    assert res["accuracy"]["verdict"] == "worse" and res["log_loss"]["verdict"] == "worse"
