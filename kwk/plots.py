@@ -235,22 +235,34 @@ def importance_chart(imp, axis_title: str = "drop in score when the column is sh
 
 
 def profiler_chart(curve, feature: str, current, y_title: str, y_range=None,
-                   band=None) -> go.Figure:
-    """One profiler curve; ``band`` = (low, high) arrays from repeated runs, drawn behind it."""
+                   band=None, categorical: bool = False) -> go.Figure:
+    """One profiler panel: the prediction as ``feature`` sweeps its values, the current value
+    marked. Numbers: a line; categories: one point per label in the labels' own order (a line
+    would invent an order between them). ``band`` = (low, high) arrays from repeated runs."""
     f = _fig(None, height=220, showlegend=False)
     f.update_layout(margin=dict(l=5, r=5, t=10, b=5))
-    if band is not None:
-        x = list(curve["value"])
-        f.add_scatter(x=x + x[::-1], y=list(band[1]) + list(band[0])[::-1], fill="toself",
-                      fillcolor="rgba(79,70,229,0.15)", line=dict(width=0), hoverinfo="skip")
-    f.add_scatter(x=curve["value"], y=curve["prediction"], mode="lines+markers",
-                  line=dict(color=ACCENT), marker=dict(size=4))
-    if current is not None:
-        try:
-            f.add_vline(x=current, line=dict(color=SECOND, dash="dash"))
-        except (TypeError, ValueError):
-            pass
-    f.update_xaxes(title=feature)
+    x = [str(v) for v in curve["value"]] if categorical else list(curve["value"])
+    y = np.asarray(curve["prediction"], float)
+    if categorical:
+        err = None if band is None else dict(type="data", symmetric=False,
+                                              array=np.asarray(band[1]) - y,
+                                              arrayminus=y - np.asarray(band[0]), color=GREY)
+        colors = [SECOND if current is not None and v == str(current) else ACCENT for v in x]
+        f.add_scatter(x=x, y=y, mode="markers", marker=dict(size=11, color=colors), error_y=err,
+                      hovertemplate=f"{feature} = %{{x}}<br>%{{y:.4g}}<extra></extra>")
+        f.update_xaxes(type="category", categoryorder="array", categoryarray=x)
+    else:
+        if band is not None:
+            f.add_scatter(x=x + x[::-1], y=list(band[1]) + list(band[0])[::-1], fill="toself",
+                          fillcolor="rgba(79,70,229,0.15)", line=dict(width=0), hoverinfo="skip")
+        f.add_scatter(x=x, y=y, mode="lines+markers", line=dict(color=ACCENT),
+                      marker=dict(size=4))
+        if current is not None:
+            try:
+                f.add_vline(x=current, line=dict(color=SECOND, dash="dash"))
+            except (TypeError, ValueError):
+                pass
+    f.update_xaxes(title=feature + (" (current value in orange)" if categorical else ""))
     f.update_yaxes(title=y_title, range=y_range)
     return f
 

@@ -14,6 +14,7 @@ from kwk.evaluation.analysis import (
     permutation_importance,
     profile_grid,
     profiler_curves,
+    shared_range,
     threshold_metrics,
 )
 from kwk.errors import KwkError
@@ -269,15 +270,18 @@ with tabs.get("Profiler", st.empty()):
             if others:
                 st.caption(f"Shaded: the range of the curves of all {len(others) + 1} seeds "
                            "(repeated runs).")
-            cols = st.columns(3)
-            for i, (f, curve) in enumerate(curves.items()):
-                cur = base[f] if kinds[f] == "numeric" else None
-                band = None
+            bands = {}
+            for f, curve in curves.items():
                 if others:
                     stack = np.vstack([curve["prediction"]] + [o[f]["prediction"] for o in others])
-                    band = (stack.min(axis=0), stack.max(axis=0))
-                cols[i % 3].plotly_chart(plots.profiler_chart(curve, f, cur, y_title, y_range, band),
-                                         key=f"prof_chart_{f}")
+                    bands[f] = (stack.min(axis=0), stack.max(axis=0))
+            y_range = y_range or shared_range(curves, [b for pair in bands.values() for b in pair])
+            st.caption("All panels share one vertical scale, so steep means a large change.")
+            cols = st.columns(3)
+            for i, (f, curve) in enumerate(curves.items()):
+                cols[i % 3].plotly_chart(plots.profiler_chart(
+                    curve, f, base[f], y_title, y_range, bands.get(f),
+                    categorical=kinds[f] != "numeric"), key=f"prof_chart_{f}")
             now = float(np.asarray(b.output(pd.DataFrame([base])))[0, out_idx]
                         if out_idx is not None else b.output(pd.DataFrame([base]))[0])
             st.metric(f"Prediction at these values ({y_title})", f"{now:.4g}")

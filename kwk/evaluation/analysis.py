@@ -132,7 +132,33 @@ def profile_grid(values: pd.Series, kind: str, n_points: int = 30) -> list:
     from kwk.prep.preprocess import (
         as_labels,  # the labels the model was trained on ("1", not "1.0")
     )
-    return as_labels(values).dropna().value_counts().index[:n_points].tolist()
+    top = as_labels(values).dropna().value_counts().index[:n_points].tolist()
+    if isinstance(values.dtype, pd.CategoricalDtype) and values.cat.ordered:
+        order = {str(c): i for i, c in enumerate(values.cat.categories)}
+        return sorted(top, key=lambda v: order.get(v, len(order)))
+    return sorted(top, key=_natural_key)  # their own order, not how often they occur
+
+
+def _natural_key(label: str):
+    """Numbers by value ('2' before '10'), then text alphabetically."""
+    try:
+        return (0, float(label), "")
+    except ValueError:
+        return (1, 0.0, label.casefold())
+
+
+def shared_range(curves: dict, bands: list | None = None, pad: float = 0.05) -> list[float] | None:
+    """One y range for every profiler panel (as JMP's profiler): a 0.4 change must not look
+    as steep as a 10-unit one. ``curves``: feature -> frame with ``prediction``."""
+    vals = [np.asarray(c["prediction"], float) for c in curves.values()]
+    vals += [np.asarray(b, float) for b in (bands or []) if b is not None]
+    vals = [v[np.isfinite(v)] for v in vals if len(v)]
+    vals = [v for v in vals if len(v)]
+    if not vals:
+        return None
+    lo, hi = float(min(v.min() for v in vals)), float(max(v.max() for v in vals))
+    span = (hi - lo) or max(abs(hi), 1.0) * 0.1
+    return [lo - pad * span, hi + pad * span]
 
 
 def profiler_curves(predict: Callable[[pd.DataFrame], np.ndarray], base: dict,

@@ -114,3 +114,22 @@ def test_evaluate_page_compares_on_the_same_rows():
     assert {"network vs baseline", "network vs simple model"} <= set(table.columns)
     assert "iris.csv" in texts(at)
     assert at.session_state.comparisons[at.session_state.run_id]["simple"]
+
+
+def test_profiler_draws_categories_as_points_in_their_own_order_on_one_scale():
+    from kwk import plots
+    from kwk.evaluation.analysis import profile_grid, shared_range
+    shelf = pd.Series(["Medium"] * 50 + ["Bad"] * 30 + ["Good"] * 20)
+    assert profile_grid(shelf, "categorical") == ["Bad", "Good", "Medium"]  # not by frequency
+    ordered = shelf.astype(pd.CategoricalDtype(["Bad", "Medium", "Good"], ordered=True))
+    assert profile_grid(ordered, "categorical") == ["Bad", "Medium", "Good"]
+    assert profile_grid(pd.Series(["10", "2", "1", "2"]), "categorical") == ["1", "2", "10"]
+    curve = pd.DataFrame({"value": ["Bad", "Medium", "Good"], "prediction": [5.0, 7.0, 9.5]})
+    fig = plots.profiler_chart(curve, "ShelveLoc", "Good", "sales", [0, 10], categorical=True)
+    trace = fig.data[-1]
+    assert trace.mode == "markers"  # no line joining categories
+    assert list(trace.marker.color).count(plots.SECOND) == 1  # the current value is marked
+    curves = {"a": pd.DataFrame({"prediction": [1.0, 1.4]}),
+              "b": pd.DataFrame({"prediction": [0.0, 10.0]})}
+    lo, hi = shared_range(curves)
+    assert lo < 0 and hi > 10  # both panels get the scale of the widest
