@@ -6,11 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from kwk.codegen import model_code
-from kwk.errors import SpecError
 from kwk.catalog.layers import CATALOG
+from kwk.catalog.presets import TEMPLATES, layers_for, templates_for
+from kwk.errors import SpecError
 from kwk.plots import network_diagram
 from kwk.spec import check_stack, dumps, loads, output_units
-from kwk.catalog.presets import TEMPLATES
 from kwk.ui.forms import params_form
 from kwk.ui.model_info import try_stack_info
 from kwk.ui.runtime import ensure_navigation
@@ -40,27 +40,49 @@ def label(i: int, layer: dict) -> str:
     return f"{i + 1} · {lt}({main})"
 
 
+MODALITY_WORDS = {"table": "rows of a table", "images": "pictures", "series": "a time series",
+                  "text": "texts"}
+
+
+def apply_template(name: str) -> None:
+    from kwk.spec import normalize
+    ss.spec["layers"] = copy.deepcopy(TEMPLATES[name]["layers"])
+    ss.spec = normalize({**ss.spec, "data": {}})
+    ss.selected_layer, ss.pending_template = 0, None
+    st.rerun()
+
+
 left, right = st.columns([5, 6], gap="large")
 with left:
+    modality = ss.modality
+    show_all = st.toggle("Show every template and layer", key="build_show_all",
+                         help=f"By default only what suits {MODALITY_WORDS[modality]} is offered.")
+    names = list(TEMPLATES) if show_all else templates_for(modality)
     t1, t2 = st.columns([3, 1])
-    kind = ss.modality
-    # the templates made for this kind of data come first
-    names = sorted(TEMPLATES, key=lambda n: 0 if TEMPLATES[n].get("kind", "table") == kind
-                   else 1 if "kind" not in TEMPLATES[n] else 2)
-    tpl = t1.selectbox("Start from a template", names, key=f"template_{kind}",
-                       help="Replaces the current layers with a ready-made stack.")
+    tpl = t1.selectbox("Start from a template", names, key=f"template_{modality}",
+                       help="Replaces the current layers with a ready-made stack (you are asked "
+                       "first when that would discard layers).")
     t1.caption(TEMPLATES[tpl]["help"])
     if t2.button("Apply", key="apply_template"):
-        ss.spec["layers"] = copy.deepcopy(TEMPLATES[tpl]["layers"])
-        from kwk.spec import normalize
-        ss.spec = normalize({**ss.spec, "data": {}})
-        ss.selected_layer = 0
-        st.rerun()
+        if layers and layers != TEMPLATES[tpl]["layers"]:
+            ss.pending_template = tpl
+        else:
+            apply_template(tpl)
+    if ss.pending_template:
+        st.warning(f"**{ss.pending_template}** replaces your {len(layers)} layer(s). Download "
+                   "the spec below first if you want to keep them.", icon="⚠️")
+        y, n = st.columns(2)
+        if y.button("Replace my layers", key="confirm_template", type="primary"):
+            apply_template(ss.pending_template)
+        if n.button("Keep my layers", key="cancel_template"):
+            ss.pending_template = None
+            st.rerun()
 
     a1, a2 = st.columns([3, 1])
-    new_type = a1.selectbox("Add a layer", list(CATALOG), key="palette",
+    palette = list(CATALOG) if show_all else layers_for(modality)
+    new_type = a1.selectbox("Add a layer", palette, key="palette",
                             format_func=lambda t: f"{t} — {CATALOG[t].category}",
-                            help="The layer types KwK knows. Each has its own settings.")
+                            help="The layer types that suit this data. Each has its own settings.")
     a1.caption(CATALOG[new_type].summary)
     if a2.button("➕ Add", key="add_layer", type="primary"):
         layers.append({"type": new_type, **CATALOG[new_type].defaults()})

@@ -191,6 +191,12 @@ def test_impossible_image_stacks_name_the_fix(stack, message):
 def test_conv_on_a_table_is_explained():
     from kwk.errors import SpecError
     spec = normalize({"data": {"target": "y", "task": "regression"}, "layers": [{"type": "Conv2D"}]})
+    with pytest.raises(SpecError) as e:  # Conv2D is layer 1: nothing above it to remove
+        check_stack(spec, 10)
+    assert "the data is rows of a table, not pictures" in str(e.value)
+    assert "use image data" in str(e.value) and "above it" not in str(e.value)
+    spec = normalize({"data": {"target": "y", "task": "regression"},
+                      "layers": [{"type": "Dense", "units": 4}, {"type": "Conv2D"}]})
     with pytest.raises(SpecError, match="remove the Flatten or global pooling above it, and use image data"):
         check_stack(spec, 10)
 

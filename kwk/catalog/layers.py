@@ -24,7 +24,18 @@ MAX_UNITS = 100_000
 
 
 class ShapeError(ValueError):
-    """A layer cannot accept the shape it receives; the message names the fix."""
+    """A layer cannot accept the shape it receives; the message names the fix.
+
+    ``first`` / ``later`` are the fix when the layer is the first of the stack (it receives the
+    data itself) or comes after other layers; :func:`infer_shapes` picks the one that applies."""
+
+    def __init__(self, message: str, first: str = "", later: str = ""):
+        super().__init__(message)
+        self.first, self.later = first, later
+
+    def fix(self, position: int) -> str:
+        part = self.first if position == 1 else self.later
+        return f"{self} {part}".rstrip() if part else str(self)
 
 
 def _act(default="relu", help_="How each unit transforms its sum: 'relu' is a good default; "
@@ -139,11 +150,17 @@ register(LayerType("Activation", "Core", "Applies an activation function on its 
 def _need_image(name: str, s: tuple) -> None:
     if len(s) != 3:
         got = "a flat vector" if len(s) == 1 else f"{len(s)} axes"
+        data = ("use image data (a .zip of pictures, or pixel columns with "
+                "data.image_shape).")
+        if len(s) != 1:
+            raise ShapeError(f"{name} needs an image (height, width, channels) but receives "
+                             f"{tuple(s)} ({got}): reshape to (height, width, channels) first, "
+                             f"and {data}")
         raise ShapeError(
-            f"{name} needs an image (height, width, channels) but receives {tuple(s)} "
-            f"({got}): " + ("remove the Flatten or global pooling above it" if len(s) == 1 else
-                            "reshape to (height, width, channels) first") +
-            ", and use image data (a .zip of pictures, or pixel columns with data.image_shape).")
+            f"{name} needs an image (height, width, channels) but receives {tuple(s)} ({got}):",
+            first=f"the data is rows of a table, not pictures. Choose a stack for tables (e.g. "
+                  f"the 'Small MLP' template), or {data}",
+            later=f"remove the Flatten or global pooling above it, and {data}")
 
 
 def _conv_len(n: int, k: int, stride: int, padding: str) -> int:
@@ -292,10 +309,14 @@ def _need_sequence(name: str, s: tuple) -> None:
     if len(s) == 2:
         return
     if len(s) == 1:
-        raise ShapeError(f"{name} needs a sequence (timesteps, features) but receives {tuple(s)}: "
-                         "remove the Flatten (or global pooling) above it, set return_sequences "
-                         "on the previous recurrent layer, or add Reshape to (timesteps, "
-                         f"features) first, e.g. [{s[0]}, 1].")
+        raise ShapeError(
+            f"{name} needs a sequence (timesteps, features) but receives {tuple(s)}:",
+            first="the data is rows of a table, not a sequence. Say on the Target page that it is "
+                  "a time series or text, or add Reshape to (timesteps, features) first, e.g. "
+                  f"[{s[0]}, 1].",
+            later="remove the Flatten (or global pooling) above it, set return_sequences on the "
+                  "previous recurrent layer, or add Reshape to (timesteps, features) first, e.g. "
+                  f"[{s[0]}, 1].")
     raise ShapeError(f"{name} needs a sequence (timesteps, features) but receives an image "
                      f"{tuple(s)}: add Reshape to [{s[0]}, {s[1] * s[2]}] first (each image row "
                      "becomes one step).")
@@ -470,6 +491,6 @@ def infer_shapes(input_shape: tuple, layers: list[dict]) -> list[dict]:
             n = lt.n_params(shape, cfg)
             shape = lt.out_shape(shape, cfg)
         except ShapeError as e:
-            raise ShapeError(f"Layer {i} ({lt.name}): {e}") from None
+            raise ShapeError(f"Layer {i} ({lt.name}): {e.fix(i)}") from None
         out.append({"shape": shape, "params": int(n)})
     return out

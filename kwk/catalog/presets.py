@@ -29,7 +29,7 @@ TEMPLATES: dict[str, dict] = {
                                             "kernel_initializer": "lecun_normal"}]},
     "Small CNN (images)": {"help": "Two convolution + pooling blocks, then a small dense head: "
                            "a solid first try for pictures (needs image data).",
-                           "kind": "images",
+                           "modality": "images",
                            "layers": [{"type": "Conv2D", "filters": 32, "kernel_size": 3,
                                        "padding": "same", "activation": "relu"},
                                       {"type": "MaxPooling2D", "pool_size": 2},
@@ -41,12 +41,12 @@ TEMPLATES: dict[str, dict] = {
                                       {"type": "Dense", "units": 64, "activation": "relu"}]},
     "LSTM (time series)": {"help": "One LSTM layer reads the look-back window step by step, "
                            "then a small dense head: a solid first try for forecasting.",
-                           "kind": "series",
+                           "modality": "series",
                            "layers": [{"type": "LSTM", "units": 32},
                                       {"type": "Dense", "units": 16, "activation": "relu"}]},
     "Embedding + GRU (text)": {"help": "Word vectors (Embedding) read by a GRU, then a small "
                                "dense head: a solid first try for text.",
-                               "kind": "text",
+                               "modality": "text",
                                "layers": [{"type": "Embedding", "output_dim": 32,
                                            "mask_zero": True},
                                           {"type": "GRU", "units": 32},
@@ -81,6 +81,28 @@ def fits_modality(layers: list[dict], kind: str) -> bool:
     has_seq = "Sequences" in cats
     return {"images": has_image, "text": has_text, "series": has_seq and not has_text,
             "table": not (has_image or has_text or has_seq)}[kind]
+
+
+# The layer groups (catalog categories) that suit each modality; the rest are behind "show all".
+SHARED_CATEGORIES = {"Core", "Regularization", "Normalization"}
+MODALITY_CATEGORIES = {"table": SHARED_CATEGORIES,
+                       "images": SHARED_CATEGORIES | {"Images", "Image augmentation"},
+                       "series": SHARED_CATEGORIES | {"Sequences"},
+                       "text": SHARED_CATEGORIES | {"Sequences", "Text"}}
+
+
+def templates_for(modality: str) -> list[str]:
+    """The templates that can work on this modality, the one made for it first. The linear
+    model (no hidden layer) suits every modality but text, whose words need an Embedding."""
+    fit = [n for n, t in TEMPLATES.items()
+           if fits_modality(t["layers"], modality) or (not t["layers"] and modality != "text")]
+    return sorted(fit, key=lambda n: n != DEFAULT_FOR_MODALITY[modality])
+
+
+def layers_for(modality: str) -> list[str]:
+    """The layer types that suit this modality, in catalog order."""
+    from kwk.catalog.layers import CATALOG
+    return [k for k, lt in CATALOG.items() if lt.category in MODALITY_CATEGORIES[modality]]
 
 
 def starter_spec(sample) -> dict:

@@ -72,6 +72,7 @@ class Session:
     spec: Key[dict] = Key(_default_spec, "layers, output and training (data assembled on demand)")
     spec_version: Key[int] = Key(0, "bumped when the spec is replaced: forms take new keys")
     selected_layer: Key[int] = Key(0, "the layer selected on the Build page")
+    pending_template: Key[str | None] = Key(None, "a template waiting for 'replace my layers?'")
     build_ok: Key[bool] = Key(False, "the stack fits the data (sidebar ✓)", TARGET)
     # --- training and results of the current data
     job: Key[Any] = Key(None, "the training Job shown on the Train page", TARGET)

@@ -71,6 +71,8 @@ def test_reshape_and_sequence_layers_from_the_build_page():
     no_crash(at)
     assert at.session_state.spec["layers"][-1]["target_shape"] == [4, 4]
     assert "LSTM" not in texts(at)
+    assert "LSTM" not in at.selectbox(key="palette").options  # not offered for a table...
+    at.toggle(key="build_show_all").set_value(True).run()  # ...unless every layer is shown
     at.selectbox(key="palette").set_value("LSTM").run()
     at.button(key="add_layer").click().run()
     no_crash(at)

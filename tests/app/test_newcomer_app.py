@@ -133,3 +133,39 @@ def test_profiler_draws_categories_as_points_in_their_own_order_on_one_scale():
               "b": pd.DataFrame({"prediction": [0.0, 10.0]})}
     lo, hi = shared_range(curves)
     assert lo < 0 and hi > 10  # both panels get the scale of the widest
+
+
+@pytest.mark.parametrize("modality,offered,hidden", [
+    ("table", "Small MLP", "Small CNN (images)"),
+    ("images", "Small CNN (images)", "Embedding + GRU (text)"),
+    ("series", "LSTM (time series)", "Small CNN (images)"),
+    ("text", "Embedding + GRU (text)", "Linear model")])
+def test_templates_and_layers_offered_per_modality(modality, offered, hidden):
+    from kwk.catalog.presets import DEFAULT_FOR_MODALITY, layers_for, templates_for
+    names = templates_for(modality)
+    assert names[0] == DEFAULT_FOR_MODALITY[modality] and offered in names and hidden not in names
+    layers = layers_for(modality)
+    assert "Dense" in layers and "Dropout" in layers
+    assert ("Conv2D" in layers) == (modality == "images")
+    assert ("Embedding" in layers) == (modality == "text")
+
+
+def test_build_offers_what_fits_and_asks_before_replacing_the_stack():
+    at = with_sample("iris")
+    goto(at, "3_build")
+    assert "Small CNN (images)" not in at.selectbox(key="template_table").options
+    assert "Conv2D" not in at.selectbox(key="palette").options
+    at.toggle(key="build_show_all").set_value(True).run()
+    assert "Small CNN (images)" in at.selectbox(key="template_table").options
+    before = list(at.session_state.spec["layers"])
+    at.selectbox(key="template_table").set_value("Small CNN (images)").run()
+    at.button(key="apply_template").click().run()
+    assert at.session_state.spec["layers"] == before and "replaces your" in texts(at)
+    at.button(key="cancel_template").click().run()
+    assert at.session_state.spec["layers"] == before and "replaces your" not in texts(at)
+    at.button(key="apply_template").click().run()
+    at.button(key="confirm_template").click().run()
+    no_crash(at)
+    shown = " ".join(e.value for e in at.error)
+    assert "Layer 1 (Conv2D)" in shown and "the data is rows of a table, not pictures" in shown
+    assert "above it" not in shown

@@ -151,6 +151,8 @@ def test_build_page_templates_add_delete_reorder_and_errors():
     assert len(at.session_state.spec["layers"]) == 3
     at.selectbox(key="template_table").set_value("Deep & regularized").run()
     at.button(key="apply_template").click().run()
+    assert len(at.session_state.spec["layers"]) == 3  # asked first: the stack is not lost
+    at.button(key="confirm_template").click().run()
     assert len(at.session_state.spec["layers"]) == 8 and at.session_state.build_ok
     # an absurd stack is explained, not crashed on
     at.session_state.spec["layers"] = [{"type": "Dense", "units": 100000},
