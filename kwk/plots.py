@@ -69,14 +69,19 @@ def target_distribution(values, task: str, name: str) -> go.Figure:
 
 
 def network_diagram(rows: list[dict], max_nodes: int = 12) -> go.Figure:
-    """One column of nodes per layer (at most ``max_nodes`` drawn, the rest summarised)."""
+    """One column of nodes per layer. A wider layer gets more nodes and a taller column (on a
+    log scale: at most ``max_nodes``), so 32 units look wider than 16; the x labels give the
+    exact widths."""
     f = _fig("Network", height=340, showlegend=False)
     xs, ys, texts, ex, ey = [], [], [], [], []
     prev = None
+    widths = [max(1, int(np.prod(r["shape"]))) for r in rows]
+    top = np.log2(max(widths, default=1) + 1)
     for i, r in enumerate(rows):
-        width = int(np.prod(r["shape"]))
-        n = min(width, max_nodes)
-        pos = np.linspace(-1, 1, n) if n > 1 else np.array([0.0])
+        width = widths[i]
+        n = int(max(1, min(width, round(max_nodes * np.log2(width + 1) / top))))
+        half = n / max_nodes
+        pos = np.linspace(-half, half, n) if n > 1 else np.array([0.0])
         if prev is not None:
             for a in prev:
                 for b in pos:

@@ -193,7 +193,7 @@ with right:
                 st.plotly_chart(network_diagram(rows), key="net_diagram")
             with tab_code:
                 out = output_units(resolved["data"]["task"], n_cls)
-                st.code(model_code(resolved, n_in, out), language="python")
+                st.code(model_code(resolved, n_in, out), language="python", wrap_lines=True)
                 st.caption("The full, runnable training script is on the Predict & export page.")
             st.success("The network is valid. Next: train it.", icon="✅")
             st.page_link("pages/4_train.py", label="Next: Train", icon="➡️")

@@ -7,7 +7,7 @@ from kwk.plots import learning_curves
 from kwk.runs.service import DataSource, run_in_background
 from kwk.spec import TRAINING_PARAMS
 from kwk.training.job import diagnose, prepare
-from kwk.ui.forms import params_form
+from kwk.ui.forms import param_widget, params_form
 from kwk.ui.model_info import resolved_task
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
@@ -22,6 +22,7 @@ from kwk.ui.state import (
 )
 
 ensure_navigation()
+VALIDATION = next(p for p in TRAINING_PARAMS if p.name == "validation")
 
 ss = session()
 st.title("🏋️ Train")
@@ -39,24 +40,30 @@ if ss.data is None or not ss.target:  # reloaded mid-training: the job is shown 
     st.info("Training continues below. To start a new one, load the data again on the **Data** "
             "page.", icon="🔄")
 else:
+    st.markdown("**Training options**")
+    vcol = "—"
+    if ss.modality == "series":
+        st.caption("🕒 Time series: validation is always a **holdout by time** — the "
+                   "validation and test fractions are the latest periods, and k-fold or a "
+                   "split column is not used (they would train on the future).")
+    else:  # outside the form: the split column is asked for only when it is used
+        how = param_widget(VALIDATION, ss.spec["training"]["validation"],
+                           f"tr{ss.spec_version}_validation")
+        ss.spec["training"]["validation"] = how
+        if how == "column":
+            vcols = ["—"] + [str(c) for c in ss.data.df.columns if c != ss.target]
+            vcol = st.selectbox(
+                "Validation column", vcols,
+                index=vcols.index(ss.validation_column) if ss.validation_column in vcols else 0,
+                key="validation_column_select",
+                help="A column whose values are train / validation / test (or 0 / 1 / 2) decides "
+                "which rows are used for what, as in JMP.")
     with st.form("training_form", border=True):
-        st.markdown("**Training options**")
-        if ss.modality == "series":
-            st.caption("🕒 Time series: validation is always a **holdout by time** — the "
-                       "validation and test fractions are the latest periods, and k-fold or a "
-                       "split column is not used (they would train on the future).")
         shown = [p for p in TRAINING_PARAMS  # class weights mean nothing for numbers
-                 if not (p.name == "class_weight" and resolved_task() == "regression")]
+                 if p.name != "validation"
+                 and not (p.name == "class_weight" and resolved_task() == "regression")]
         values = params_form(shown, ss.spec["training"],
                              key_prefix=f"tr{ss.spec_version}", columns=3)
-        vcols = ["—"] + [str(c) for c in ss.data.df.columns if c != ss.target]
-        vcol = "—" if ss.modality == "series" else st.selectbox(  # series: by time
-            "Validation column (for validation = column)", vcols,
-            index=vcols.index(ss.validation_column)
-            if ss.validation_column in vcols else 0,
-            key="validation_column_select",
-            help="A column whose values are train / validation / test (or 0 / 1 / 2) decides "
-            "which rows are used for what, as in JMP.")
         start = st.form_submit_button("▶️ Start training", type="primary", disabled=running)
 
 if start:

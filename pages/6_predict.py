@@ -5,8 +5,8 @@ import streamlit as st
 from kwk.errors import KwkError
 from kwk.data.safety import csv_safe
 from kwk.ui.runtime import ensure_navigation
-from kwk.ui.state import cached_bundle, owner, parse, run_picker, show_error, store
 from kwk.ui.session import session
+from kwk.ui.state import cached_bundle, owner, parse, run_picker, show_error, store
 
 ensure_navigation()
 
@@ -39,7 +39,8 @@ else:
                "folder and the training script hold the preprocessing. Predictions below apply "
                "it for you.")
 with st.expander("Preview the training script"):
-    st.code((store().file_bytes(run_id, "train_script.py") or b"").decode(), language="python")
+    st.code((store().file_bytes(run_id, "train_script.py") or b"").decode(), language="python",
+            wrap_lines=True)
 
 st.subheader("Predict new rows")
 feats = spec["data"]["features"]

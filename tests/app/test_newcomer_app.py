@@ -169,3 +169,26 @@ def test_build_offers_what_fits_and_asks_before_replacing_the_stack():
     shown = " ".join(e.value for e in at.error)
     assert "Layer 1 (Conv2D)" in shown and "the data is rows of a table, not pictures" in shown
     assert "above it" not in shown
+
+
+def test_diagram_draws_wider_layers_wider():
+    from kwk import plots
+    rows = [{"name": "input", "shape": (4,), "params": 0},
+            {"name": "1_dense", "shape": (32,), "params": 160},
+            {"name": "2_dense", "shape": (16,), "params": 528},
+            {"name": "output", "shape": (1,), "params": 17}]
+    nodes = plots.network_diagram(rows).data[1]
+    per_layer = [list(nodes.x).count(i) for i in range(4)]
+    assert per_layer[1] > per_layer[2] > per_layer[0] > per_layer[3] == 1
+    spread = [max(y for x, y in zip(nodes.x, nodes.y) if x == i) for i in (1, 2)]
+    assert spread[0] > spread[1]
+
+
+def test_split_column_is_asked_for_only_when_validation_is_column():
+    at = with_sample("iris")
+    goto(at, "4_train")
+    assert "validation_column_select" not in [s.key for s in at.selectbox]
+    at.selectbox(key="tr0_validation").set_value("column").run()
+    assert "validation_column_select" in [s.key for s in at.selectbox]
+    at.selectbox(key="tr0_validation").set_value("kfold").run()
+    assert "validation_column_select" not in [s.key for s in at.selectbox]

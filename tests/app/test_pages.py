@@ -317,7 +317,7 @@ def test_kfold_and_validation_column_from_the_train_page():
     df.loc[7, "part"] = "tset"
     at.session_state.data = LoadedData(df=df, name="iris_parts.csv", fmt="csv", fingerprint="p")
     goto(at, "4_train")
-    at.selectbox(key="tr0_validation").set_value("column")
+    at.selectbox(key="tr0_validation").set_value("column").run()  # then the column is asked for
     at.selectbox(key="validation_column_select").set_value("part")
     at.button(key="FormSubmitter:training_form-▶️ Start training").click().run()
     assert "values other than train / validation / test: 'tset'" in at.error[0].value
