@@ -13,12 +13,13 @@ from kwk.playground.engine import (
     Config,
     Playground,
     build_frame,
+    suggest_inputs,
     user_dataset,
 )
 from kwk.playground.plots import loss_figure, network_figure, surface_figure
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
-from kwk.ui.state import parse, set_data, show_error
+from kwk.ui.state import parse, profile_kinds, set_data, show_error
 
 ensure_navigation()
 
@@ -49,7 +50,7 @@ for _k, _v in cfg.as_dict().items():
 ss.setdefault("pg_n_layers", len(cfg.layers))
 for _i, _n in enumerate(cfg.layers):
     ss.setdefault(f"pg_layer_{_i}", _n)
-ss.setdefault("pg_source", "user" if cfg.dataset == "user" else "playground")
+ss.setdefault("pg_source", "mine" if cfg.dataset == "user" else "playground")
 # Widgets that are not drawn in a run (another data source, hidden controls) would lose their
 # value; re-assigning keeps every setting.
 _KEEP = [f"pg_{k}" for k in cfg.as_dict()] + ["pg_n_layers", "pg_source", "pg_u_x1", "pg_u_x2",
@@ -81,7 +82,7 @@ with right:
         o1, o2, _ = st.columns([1, 1, 2])
         o1.toggle("Show test data", key="pg_show_test")
         o2.toggle("Discretize output", key="pg_discretize")
-user_data = None
+user_data, no_data = None, ""
 with left:
     if "data" not in hidden:
         st.markdown("##### Data")
@@ -102,18 +103,24 @@ with left:
             st.slider("Points", 50, 2000, step=50, key="pg_points")
         elif source == "mine":
             if ss.data is None:
-                st.info("Load data on the **Data** page first, or upload a 3-column CSV here.")
+                no_data = ("This setup uses its own data, which a link cannot carry: the link "
+                           "holds the settings (features, network, training). Load a table on "
+                           "the **Data** page, or upload a 3-column CSV here.")
             else:
                 df = ss.data.df
-                num = [str(c) for c in df.columns
-                       if str(ss.data.df[c].dtype) not in ("object", "str", "string")]
+                num = suggest_inputs(df, ss.target, profile_kinds())
                 allc = [str(c) for c in df.columns]
                 if len(num) < 2:
-                    st.info("The data needs at least two numeric columns.")
+                    no_data = (f"'{ss.data.name}' has {len(num)} numeric input column(s) "
+                               f"({', '.join(num) or 'none'}); the Playground draws two as X₁ "
+                               "and X₂. Upload a 3-column CSV here, or use the Build page.")
                 else:
-                    x1 = st.selectbox("X₁ (horizontal)", num, key="pg_u_x1")
-                    x2 = st.selectbox("X₂ (vertical)", num, index=1, key="pg_u_x2")
-                    tdef = allc.index(ss.target) if ss.get("target") in allc else len(allc) - 1
+                    x1 = st.selectbox("X₁ (horizontal)", num, key="pg_u_x1",
+                                      help="The numeric inputs that best separate the target "
+                                      "come first; ID columns and the target are not offered.")
+                    x2 = st.selectbox("X₂ (vertical)", [c for c in num if c != x1], index=0,
+                                      key="pg_u_x2")
+                    tdef = allc.index(ss.target) if ss.target in allc else len(allc) - 1
                     tgt = st.selectbox("Target", allc, index=tdef, key="pg_u_target")
                     try:
                         user_data = user_dataset(df, x1, x2, tgt)
@@ -144,7 +151,7 @@ with left:
         st.markdown("##### Features")
         picked = st.pills("Input features", list(FEATURES), selection_mode="multi",
                           format_func=FEATURES.get, key="pg_features",
-                          label_visibility="collapsed")
+                          label_visibility="collapsed", width="stretch", wrap=True)
     if "network" not in hidden:
         st.markdown("##### Network")
         st.number_input("Hidden layers", 0, MAX_LAYERS, key="pg_n_layers",
@@ -185,6 +192,8 @@ new = Config(
     show_test=bool(ss.pg_show_test), discretize=bool(ss.pg_discretize))
 
 if source != "playground" and user_data is None:
+    with top:  # keep the layout: say what is missing where the picture would be
+        st.info(no_data or "Choose the data on the left: the picture appears here.", icon="🛝")
     st.stop()
 if not new.features:
     top.warning("Switch on at least one input feature.", icon="👆")
@@ -267,8 +276,12 @@ with live_slot:
 # ---------------------------------------------------------------- beyond the Playground
 if "share" not in hidden:
     with st.expander("🔗 Share, teach, or take this network further"):
-        st.markdown("**This exact setup** (data, seed, network) is in the page's address: copy "
-                    "it from the browser to share it.")
+        if source == "playground":
+            st.markdown("**This exact setup** (data, seed, network) is in the page's address: "
+                        "copy it from the browser to share it.")
+        else:
+            st.markdown("**The settings** (features, network, training) are in the page's "
+                        "address. Your data is not: whoever opens the link loads their own.")
         groups = st.multiselect("Classroom link: hide these controls", list(GROUPS)[:-1],
                                 format_func=GROUPS.get, key="pg_hide_pick")
         qs = "&".join(f"{k}={v}" for k, v in {**new.to_query(), "classroom": "1",

@@ -68,8 +68,11 @@ def test_bad_links_fall_back_with_a_reason():
     assert c.noise == 7 and c.layers == [4, 2] and "'layers=4,x' could not be read" in problems[0]
     c, problems = Config.from_query({"layers": ",".join(["3"] * 11)})
     assert c == Config() and f"the limit is {MAX_LAYERS}" in problems[0]
-    c, problems = Config.from_query({"dataset": "user"})
+    c, problems = Config.from_query({"dataset": "nonsense"})
     assert c.dataset == "circle" and problems
+    # a 'my data' link keeps its settings; the page asks for the data (see the app tests)
+    c, problems = Config.from_query({"dataset": "user"})
+    assert c.dataset == "user" and not problems
 
 
 def test_limits_name_the_setting():

@@ -128,6 +128,37 @@ def to_plane(x: np.ndarray) -> np.ndarray:
     return (x - lo) / (hi - lo) * 10 - 5
 
 
+def suggest_inputs(df: pd.DataFrame, target: str | None, kinds: dict[str, str]) -> list[str]:
+    """The numeric columns worth drawing as X₁ and X₂, most useful first: the numeric inputs
+    (not identifiers, not the target), ranked by how strongly each separates the target
+    (scikit-learn's univariate F test: ANOVA for classes, correlation for a number). Without
+    a usable target they keep the data's order."""
+    from kwk.prep.preprocess import as_labels, to_number
+    cols = [str(c) for c in df.columns
+            if str(c) != target and kinds.get(str(c)) == "numeric"]
+    if target is None or target not in df.columns or len(cols) <= 2:
+        return cols
+    from sklearn.feature_selection import f_classif, f_regression
+    X = pd.DataFrame({c: to_number(df[c]) for c in cols})
+    y_num = to_number(df[target])
+    labels = as_labels(df[target])
+    numeric_target = kinds.get(target) == "numeric" and labels.nunique() > 10
+    y = y_num if numeric_target else labels
+    keep = y.notna().to_numpy()
+    if keep.sum() < 5:
+        return cols
+    X, y = X[keep], y[keep]
+    X = X.fillna(X.median()).fillna(0.0)
+    with np.errstate(all="ignore"):
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f, _ = (f_regression(X, y.to_numpy(float)) if numeric_target
+                    else f_classif(X, y.astype(str).to_numpy()))
+    score = np.nan_to_num(np.asarray(f, float), nan=-1.0)
+    return [cols[i] for i in np.argsort(-score, kind="stable")]
+
+
 def user_dataset(df: pd.DataFrame, x1: str, x2: str, target: str):
     """``(xy, y, problem, classes)`` from two numeric columns and a target of the user's data:
     a two-class target gives classification (the first class sorted is 0), a numeric one
@@ -259,7 +290,7 @@ class Config:
                 setattr(c, f.name, v)
             except ValueError:
                 problems.append(f"'{f.name}={raw[:30]}' could not be read")
-        if c.dataset not in DATASETS:  # "user" data cannot travel in a link
+        if c.dataset not in DATASETS and c.dataset != "user":
             if "dataset" in q:
                 problems.append(f"'dataset={str(q['dataset'])[:30]}' is not a playground dataset")
             c.dataset = "circle"
@@ -267,7 +298,8 @@ class Config:
             c.check()
         except SpecError as e:
             problems.append(e.message)
-            c = cls(dataset=c.dataset if c.dataset in DATASETS else "circle")
+            c = cls(dataset=c.dataset if c.dataset in DATASETS or c.dataset == "user"
+                    else "circle")
             if c.dataset in REG_DATASETS:
                 c.problem = "regression"
         return c, problems

@@ -192,3 +192,37 @@ def test_split_column_is_asked_for_only_when_validation_is_column():
     assert "validation_column_select" in [s.key for s in at.selectbox]
     at.selectbox(key="tr0_validation").set_value("kfold").run()
     assert "validation_column_select" not in [s.key for s in at.selectbox]
+
+
+def test_playground_proposes_useful_inputs_not_ids_or_the_target():
+    from kwk.data import profile
+    from kwk.playground.engine import suggest_inputs
+    rng = np.random.default_rng(0)
+    n = 300
+    signal, noise = rng.normal(size=n), rng.normal(size=n)
+    df = pd.DataFrame({"rownames": np.arange(1, n + 1), "noise": noise,
+                       "price": rng.normal(size=n), "signal": signal,
+                       "Sales": 3 * signal + rng.normal(scale=0.5, size=n)})
+    kinds = {c["name"]: c["kind"] for c in profile(df)["columns_info"]}
+    got = suggest_inputs(df, "Sales", kinds)
+    assert got[0] == "signal" and "rownames" not in got and "Sales" not in got
+
+
+def test_a_shared_my_data_link_opens_with_its_settings_and_says_so():
+    from kwk.playground.engine import Config
+    cfg, problems = Config.from_query({"dataset": "user", "layers": "3,2"})
+    assert problems == [] and cfg.dataset == "user" and cfg.layers == [3, 2]
+
+
+@pytest.mark.slow
+def test_playground_my_data_keeps_its_layout_and_explains():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.test_pages import APP, T
+    at = AppTest.from_file(APP, default_timeout=T)
+    at.query_params["dataset"] = "user"
+    at.run()
+    goto(at, "8_playground")
+    assert at.radio(key="pg_source").value == "mine"
+    assert "a link cannot carry" in texts(at)
+    assert not any("not a playground dataset" in w.value for w in at.warning)
