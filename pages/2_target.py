@@ -7,8 +7,8 @@ from kwk.plots import target_distribution
 from kwk.spec import resolve
 from kwk.ui.modality import kind_preview, kind_settings
 from kwk.ui.runtime import ensure_navigation
-from kwk.ui.state import need_data, profile_kinds, session_spec, show_error
 from kwk.ui.session import session
+from kwk.ui.state import need_data, profile_kinds, session_spec, show_error
 
 ensure_navigation()
 

@@ -2,29 +2,51 @@
 import pandas as pd
 import streamlit as st
 
-from kwk.ui.runtime import ensure_navigation
-from kwk.ui.state import owner, restore_modality, store
+from kwk.ui.runtime import ensure_navigation, on_this_computer
 from kwk.ui.session import session
+from kwk.ui.state import owner, restore_modality, store
 
 ensure_navigation()
+
+
+def comparable_groups(full: dict) -> dict[str, list[str]]:
+    """Runs grouped by what they predict: 'price (regression)' -> run ids."""
+    out: dict[str, list[str]] = {}
+    for i, r in full.items():
+        out.setdefault(f"{r['spec']['data']['target']} ({r['task']})", []).append(i)
+    return out
+
 
 ss = session()
 st.title("🗂️ Runs")
 runs = store().list(owner())
-st.caption(f"Saved in `{store().root}`" + (f" for {owner()}" if owner() else " (shared workspace)"))
+where = f"Saved in `{store().root}`" if on_this_computer() else "Saved on the server"
+st.caption(where + (f" for {owner()}" if owner() else " (shared workspace)"))
 if not runs:
     st.info("No runs yet: every training you start is saved here automatically.", icon="🗂️")
     st.stop()
-table = pd.DataFrame([{"run": r["id"], "created": r["created"][:19].replace("T", " "),
+table = pd.DataFrame([{"run": r["id"], "name": r["name"] or "",
+                       "created": r["created"][:19].replace("T", " "),
                        "data": r["data_name"], "task": r["task"], "status": r["status"],
                        "metric": r["metric"], "value": r["value"], "epochs": r["epochs"],
-                       "weights": r["parameters"], "seconds": round(r["seconds"] or 0, 1)}
+                       "weights": r["parameters"], "seconds": round(r["seconds"] or 0, 1),
+                       "notes": (r["notes"] or "")[:60]}
                       for r in runs])
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={"value": st.column_config.NumberColumn(format="%.4f")})
 ids = table["run"].tolist()
 sel = st.selectbox("Selected run", ids, index=ids.index(ss.run_id) if ss.run_id in ids else 0,
                    key="runs_sel")
+by_id = {r["id"]: r for r in runs}
+with st.expander("✏️ Name this run and add notes"):
+    new_name = st.text_input("Name", by_id[sel]["name"] or "", key=f"run_name_{sel}", max_chars=120,
+                             help="Shown in lists and comparisons instead of the time and file.")
+    new_notes = st.text_area("Notes", by_id[sel]["notes"] or "", key=f"run_notes_{sel}",
+                             max_chars=5000, help="What you tried and what you saw: for you and "
+                             "for whoever reads this run later.")
+    if st.button("💾 Save name and notes", key="save_run_notes"):
+        store().describe(sel, owner(), new_name, new_notes)
+        st.rerun()
 c1, c2, c3 = st.columns(3)
 if c1.button("📊 Open in Evaluate", key="open_eval"):
     ss.run_id = sel
@@ -44,19 +66,27 @@ if c3.button("🗑️ Delete", key="delete_run"):
     st.rerun()
 
 st.subheader("Compare runs")
-labels = {r["id"]: f"{r['created'][11:19]} · {r['data_name']} · {r['id'][:6]}" for r in runs}
+labels = {r["id"]: (r["name"] or f"{r['created'][11:19]} · {r['data_name']}") + f" · {r['id'][:6]}"
+          for r in runs}
 chosen = st.multiselect("Runs to compare", ids, default=ids[:2] if len(ids) >= 2 else ids,
                         format_func=labels.get, key="compare_sel",
-                        help="Pick two or more runs: metrics side by side, overlaid curves and "
-                        "what differs in their specs.")
+                        help="Pick two or more runs that predict the same target: metrics side "
+                        "by side, overlaid curves and what differs in their specs.")
 if len(chosen) >= 2:
     from kwk import plots
     from kwk.evaluation.analysis import spec_differences
     from kwk.ui.tables import NICE
     full = {i: store().get(i, owner()) for i in chosen}
+    groups = comparable_groups(full)
+    if len(groups) > 1:
+        pick = st.radio("These runs predict different things and cannot be compared with one "
+                        "another. Compare the runs that predict:", list(groups),
+                        key="compare_group", help="Runs are comparable when they predict the "
+                        "same target with the same task.")
+        chosen = groups[pick]
+        full = {i: full[i] for i in chosen}
     tasks = {r["task"] for r in full.values()}
-    if len(tasks) > 1:
-        st.warning("These runs solve different tasks, so their metrics are not comparable.")
+if len(chosen) >= 2:
     rows = []
     for name in NICE:
         vals = {labels[i]: full[i]["metrics"]["test"].get(name) for i in chosen}

@@ -94,8 +94,12 @@ def test_spec_differences():
                                                         {"type": "Dropout"}],
                    "training": {"learning_rate": 0.01}})
     d = spec_differences({"run A": a, "run B": b}).set_index("setting")
-    assert d.loc["layers[1].units", "run A"] == "8" and d.loc["layers[1].units", "run B"] == "16"
-    assert d.loc["layers[2].type", "run A"] == "—" and d.loc["layers[2].type", "run B"] == "Dropout"
+    assert d.loc["Dense 1.units", "run A"] == "8" and d.loc["Dense 1.units", "run B"] == "16"
+    assert d.loc["Dropout 1 (position)", "run A"] == "—"
+    assert d.loc["Dropout 1 (position)", "run B"] == "layer 2"
+    # settings that read the same everywhere (missing or None alike) are not listed
+    assert not any("kernel_regularizer" in k for k in d.index)
+    assert "Dense 1 (position)" not in d.index
     assert d.loc["training.learning_rate", "run B"] == "0.01"
     assert "training.epochs" not in d.index
 

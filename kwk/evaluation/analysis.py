@@ -199,14 +199,24 @@ def default_base(df: pd.DataFrame, features: list[str], kinds: dict[str, str]) -
 
 
 def _flatten(d, prefix="") -> dict:
+    """Nested spec -> ``{"training.epochs": 30, "Dense 2.units": 16, ...}``. Layers are keyed
+    by their type and its occurrence (the 2nd Dense is "Dense 2"), not by position, so adding a
+    Dropout does not make every later layer look changed."""
     out = {}
     if isinstance(d, dict):
         for k, v in d.items():
-            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-    elif isinstance(d, list) and prefix in ("layers",):
-        out[f"{prefix} (count)"] = len(d)
-        for i, v in enumerate(d, 1):
-            out.update(_flatten(v, f"{prefix}[{i}]"))
+            if k == "layers" and isinstance(v, list) and not prefix:
+                out["layers (count)"] = len(v)
+                seen: dict[str, int] = {}
+                for i, layer in enumerate(v, 1):
+                    t = str(layer.get("type", "?")) if isinstance(layer, dict) else "?"
+                    seen[t] = seen.get(t, 0) + 1
+                    key = f"{t} {seen[t]}"
+                    out[f"{key} (position)"] = f"layer {i}"
+                    out.update(_flatten({a: b for a, b in layer.items() if a != "type"}, key)
+                               if isinstance(layer, dict) else {key: layer})
+            else:
+                out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
     else:
         out[prefix] = d
     return out
@@ -214,14 +224,15 @@ def _flatten(d, prefix="") -> dict:
 
 def spec_differences(specs: dict[str, dict]) -> pd.DataFrame:
     """The settings that differ between specs: one row per setting, one column per spec
-    (named by the dict keys). Settings that are the same everywhere are left out."""
+    (named by the dict keys); "—" where a spec lacks the setting. Settings that read the same
+    everywhere are left out."""
     flat = {name: _flatten(s) for name, s in specs.items()}
     keys = sorted({k for f in flat.values() for k in f})
     rows = []
     for k in keys:
-        vals = [flat[n].get(k, "—") for n in flat]
-        if len({repr(v) for v in vals}) > 1:
-            rows.append({"setting": k, **{n: "—" if v is None else str(v) for n, v in zip(flat, vals)}})
+        shown = ["—" if flat[n].get(k) is None else str(flat[n][k]) for n in flat]
+        if len(set(shown)) > 1:
+            rows.append({"setting": k, **dict(zip(flat, shown))})
     return pd.DataFrame(rows, columns=["setting", *flat])
 
 

@@ -23,7 +23,9 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY, created TEXT NOT NULL, owner TEXT NOT NULL DEFAULT '',
     name TEXT, data_name TEXT, fingerprint TEXT, task TEXT, status TEXT,
     metric TEXT, value REAL, seconds REAL, epochs INTEGER, parameters INTEGER,
-    metrics TEXT, spec TEXT)"""
+    metrics TEXT, spec TEXT, notes TEXT NOT NULL DEFAULT '')"""
+# Columns added after the first release, with their definition: older workspaces gain them.
+_ADDED = {"notes": "TEXT NOT NULL DEFAULT ''"}
 
 
 def default_workspace() -> Path:
@@ -37,6 +39,10 @@ class Store:
             (self.root / "runs").mkdir(parents=True, exist_ok=True)
             with closing(self._db()) as db, db:
                 db.execute(_SCHEMA)
+                have = {r[1] for r in db.execute("PRAGMA table_info(runs)")}
+                for col, definition in _ADDED.items():
+                    if col not in have:
+                        db.execute(f"ALTER TABLE runs ADD COLUMN {col} {definition}")
         except (OSError, sqlite3.Error) as e:
             raise KwkError(f"The workspace {self.root} cannot be used: {e}.",
                            "Set KWK_WORKSPACE to a writable folder with free space.")
@@ -64,7 +70,9 @@ class Store:
             rec = run_record(result, data_name, fingerprint)
             key, val = headline(result.metrics)
             with closing(self._db()) as db, db:
-                db.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (
+                db.execute("INSERT INTO runs (id, created, owner, name, data_name, fingerprint, "
+                           "task, status, metric, value, seconds, epochs, parameters, metrics, "
+                           "spec) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (
                     run_id, rec["created"], owner, name or result.prepared.spec.get("name"),
                     data_name, fingerprint, result.metrics["task"], result.status, key, val,
                     result.seconds, result.epochs_run, rec["parameters"],
@@ -114,6 +122,17 @@ class Store:
     def file_bytes(self, run_id: str, name: str) -> bytes | None:
         p = self.run_dir(run_id) / name
         return p.read_bytes() if p.exists() and p.parent == self.run_dir(run_id) else None
+
+    def describe(self, run_id: str, owner: str = "", name: str | None = None,
+                 notes: str | None = None) -> bool:
+        """Give a run a name and notes (``None`` keeps the current value). Returns False when
+        this owner has no such run."""
+        name = None if name is None else name.strip()[:120]
+        notes = None if notes is None else notes.strip()[:5000]
+        with closing(self._db()) as db, db:
+            n = db.execute("UPDATE runs SET name = COALESCE(?, name), notes = COALESCE(?, notes) "
+                           "WHERE id = ? AND owner = ?", (name, notes, run_id, owner)).rowcount
+        return bool(n)
 
     def delete(self, run_id: str, owner: str = "") -> bool:
         with closing(self._db()) as db, db:

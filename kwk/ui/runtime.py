@@ -42,3 +42,20 @@ def ensure_navigation() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def on_this_computer() -> bool:
+    """True when the app is opened from the machine it runs on (a laptop set-up), where showing
+    server paths helps; on a shared server they are nobody's business. ``$KWK_SHOW_PATHS``
+    (1 / 0) overrides."""
+    import os
+
+    import streamlit as st
+    forced = os.environ.get("KWK_SHOW_PATHS", "").strip()
+    if forced:
+        return forced not in ("0", "false", "no")
+    try:
+        host = (st.context.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]")
+    except Exception:  # no request context (tests, bare mode)
+        return False
+    return host in ("localhost", "127.0.0.1", "::1")

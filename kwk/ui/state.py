@@ -4,11 +4,11 @@ from __future__ import annotations
 import copy
 import json
 
-import pandas as pd
 import streamlit as st
 
 from kwk.data import LoadedData, load
 from kwk.errors import KwkError
+from kwk.spec import from_choices
 from kwk.ui.session import session
 
 ROLES = ("feature", "target", "ignore")
@@ -129,44 +129,13 @@ def profile_kinds() -> dict[str, str]:
 
 
 def session_spec() -> dict:
-    """The spec from everything the user chose: data roles, target, task, layers, training."""
+    """The spec from everything the user chose (the rules live in ``kwk.spec.from_choices``)."""
     ss = session()
-    spec = copy.deepcopy(ss.spec)
-    ld = ss.data
-    features = None
-    if ld is not None and any(r != "feature" for c, r in ss.roles.items() if c != ss.target):
-        prof = current_profile()
-        usable = {c["name"] for c in prof["columns_info"]
-                  if c["kind"] in ("numeric", "categorical", "boolean", "datetime")}
-        features = [str(c) for c in ld.df.columns if c != ss.target
-                    and ss.roles.get(str(c), "feature") == "feature" and str(c) in usable]
-    spec["data"] = {"target": ss.target, "features": features, "task": ss.task,
-                    "kinds": dict(ss.kinds), "validation_column": ss.validation_column}
-    kind = ss.modality
-    if ld is None:
-        return spec
-    cols = [str(c) for c in ld.df.columns]
-    if kind == "images" and ss.image_shape:
-        spec["data"]["image_shape"] = list(ss.image_shape)
-        px = [c for c in cols if c.startswith("px_")]
-        if not px:  # the numeric columns, in order, except the target (and ignored ones)
-            px = [c for c in cols if c != ss.target and ss.roles.get(c, "feature") == "feature"
-                  and pd.api.types.is_numeric_dtype(ld.df[c])]
-        spec["data"]["features"] = px
-    elif kind == "series" and ss.sequence and ss.sequence.get("time"):
-        spec["data"]["sequence"] = dict(ss.sequence)
-        if features is not None:  # the target's own past values are inputs too
-            seq = ss.sequence
-            features = [c for c in features if c not in (seq["time"], seq.get("group"))]
-            spec["data"]["features"] = [ss.target, *features]
-        if spec["training"]["validation"] != "holdout":
-            spec["training"]["validation"] = "holdout"  # time series are split by time
-    elif kind == "text" and ss.text:
-        t = dict(ss.text)
-        column = t.pop("column", None)
-        spec["data"]["text"] = t
-        spec["data"]["features"] = [column] if column else None
-    return spec
+    return from_choices(ss.spec, ss.data.df if ss.data is not None else None, target=ss.target,
+                        task=ss.task, kinds=ss.kinds, roles=ss.roles,
+                        column_kinds=profile_kinds(), validation_column=ss.validation_column,
+                        modality=ss.modality, image_shape=ss.image_shape, sequence=ss.sequence,
+                        text=ss.text)
 
 
 def owner() -> str:

@@ -226,3 +226,53 @@ def test_playground_my_data_keeps_its_layout_and_explains():
     assert at.radio(key="pg_source").value == "mine"
     assert "a link cannot carry" in texts(at)
     assert not any("not a playground dataset" in w.value for w in at.warning)
+
+
+def test_runs_can_be_named_and_annotated_and_old_workspaces_upgrade(tmp_path):
+    import sqlite3
+
+    from kwk.runs.store import Store
+    old = tmp_path / "old"
+    (old / "runs").mkdir(parents=True)
+    with sqlite3.connect(old / "runs.sqlite") as db:  # a workspace from before notes existed
+        db.execute("CREATE TABLE runs (id TEXT PRIMARY KEY, created TEXT NOT NULL, owner TEXT "
+                   "NOT NULL DEFAULT '', name TEXT, data_name TEXT, fingerprint TEXT, task TEXT, "
+                   "status TEXT, metric TEXT, value REAL, seconds REAL, epochs INTEGER, "
+                   "parameters INTEGER, metrics TEXT, spec TEXT)")
+        db.execute("INSERT INTO runs (id, created, owner, metrics, spec) VALUES "
+                   "('abc123', '2026-01-01', '', '{}', '{}')")
+    store = Store(old)
+    assert store.list()[0]["notes"] == ""
+    assert store.describe("abc123", "", "  first try  ", "lr 0.01 was too high")
+    r = store.list()[0]
+    assert (r["name"], r["notes"]) == ("first try", "lr 0.01 was too high")
+    assert not store.describe("abc123", "someone@else", "mine now")
+
+
+@pytest.mark.slow
+def test_runs_page_names_runs_groups_comparisons_and_hides_server_paths():
+    at = with_sample("iris")
+    for target, epochs in (("species", 2), ("sepal length (cm)", 2), ("species", 3)):
+        goto(at, "2_target")
+        at.selectbox(key="target_select").set_value(target).run()
+        goto(at, "4_train")
+        at.number_input(key="tr0_epochs").set_value(epochs)
+        at.button(key="FormSubmitter:training_form-▶️ Start training").click().run()
+        assert at.session_state.job.wait(120)
+        at.run()
+        at.run()
+    goto(at, "7_runs")
+    assert "Saved on the server" in texts(at)
+    assert str(at.session_state.data.name) and "kwk_workspace" not in texts(at)
+    at.multiselect(key="compare_sel").set_value(list(at.dataframe[0].value["run"])).run()
+    no_crash(at)
+    groups = at.radio(key="compare_group")
+    assert set(groups.options) == {"species (multiclass)", "sepal length (cm) (regression)"}
+    groups.set_value("species (multiclass)").run()
+    metrics = at.dataframe[1].value
+    assert metrics.drop(columns="metric").notna().all().all()  # no None cells
+    sel = at.selectbox(key="runs_sel").value
+    at.text_input(key=f"run_name_{sel}").set_value("baseline MLP")
+    at.text_area(key=f"run_notes_{sel}").set_value("first try")
+    at.button(key="save_run_notes").click().run()
+    assert "baseline MLP" in at.dataframe[0].value["name"].tolist()

@@ -1,0 +1,38 @@
+"""Rules for pictures stored as pixel columns (data.image_shape): one column per pixel, all of
+them numbers, as many as the shape holds."""
+from __future__ import annotations
+
+import math
+from typing import Iterator
+
+from pandas.api import types as ptypes
+
+from kwk.spec.checks import Context, Problem, check
+
+
+def pixel_columns(ctx: Context) -> list[str]:
+    """The pixel columns, in order: data.features, or every column but the target and the
+    validation column (constant ones too: a picture's border is still part of it)."""
+    vcol = ctx.data.get("validation_column") if ctx.validation == "column" else None
+    return ctx.data["features"] or [c for c in ctx.cols if c not in (ctx.target, vcol)]
+
+
+@check("settings", "images")
+def pixel_count_matches_shape(ctx: Context) -> Iterator[Problem]:
+    """There must be exactly height × width × channels pixel columns."""
+    shape, pixels = ctx.data["image_shape"], pixel_columns(ctx)
+    need = math.prod(shape)
+    if len(pixels) != need:
+        yield Problem(f"data.image_shape {shape} needs {need:,} pixel columns but "
+                      f"{len(pixels):,} are given.",
+                      "List the pixel columns in data.features (row by row), or correct "
+                      "the image shape.")
+
+
+@check("settings", "images")
+def pixels_are_numbers(ctx: Context) -> Iterator[Problem]:
+    """Every pixel column must hold numbers (the first one that does not is named)."""
+    bad = [c for c in pixel_columns(ctx) if c in ctx.cols and not ptypes.is_numeric_dtype(ctx.df[c])]
+    if bad:
+        yield Problem(f"Pixel column '{bad[0]}' is not numeric.",
+                      "Every pixel column must hold numbers (e.g. 0–255).")

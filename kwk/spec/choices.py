@@ -1,0 +1,86 @@
+"""``from_choices``: the spec built from what a user chose in the app (roles, target, task,
+kinds, the kind of data and its settings), without Streamlit, so the rules are tested here.
+
+The rules: columns whose role is not "feature" are left out, and so are columns of a kind a
+model cannot read; a picture's pixel columns are the ``px_…`` columns (else the numeric ones);
+a time series lists its target first among its inputs, never its time or series column, and is
+always split by time (holdout); a text model reads its one chosen column.
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+
+import pandas as pd
+from pandas.api import types as ptypes
+
+from kwk.data.kinds import MODEL_KINDS
+
+FEATURE = "feature"  # the default role of a column (the others: "target", "ignore")
+
+
+def from_choices(base: dict, df: pd.DataFrame | None = None, *, target: str | None = None,
+                 task: str = "auto", kinds: Mapping[str, str] | None = None,
+                 roles: Mapping[str, str] | None = None,
+                 column_kinds: Mapping[str, str] | None = None,
+                 validation_column: str | None = None, modality: str = "table",
+                 image_shape: list[int] | None = None, sequence: dict | None = None,
+                 text: dict | None = None) -> dict:
+    """The spec from a user's choices: a copy of ``base`` (layers, output, training) with its
+    ``data`` section (and, for a series, ``training.validation``) set from the choices.
+
+    ``df`` is the data (None before any is loaded: the data section then only holds the
+    choices); ``kinds`` the user's kind overrides (kept in ``data.kinds``); ``roles`` maps a
+    column to "feature", "target" or "ignore" (unlisted columns are features);
+    ``column_kinds`` every column's kind from the profile (overrides included), used only when
+    some column is not a feature; ``modality`` is table | images | series | text, with its
+    settings: ``image_shape`` ``[height, width, channels]``, ``sequence`` (data.sequence; used
+    once its time column is chosen) and ``text`` (data.text plus ``"column"``, the text column).
+    Nothing is checked here: ``resolve`` checks the result against the data.
+    """
+    spec = copy.deepcopy(base)
+    roles = dict(roles or {})
+    features = None if df is None else _role_features(df, target, roles, column_kinds or {})
+    spec["data"] = {"target": target, "features": features, "task": task,
+                    "kinds": dict(kinds or {}), "validation_column": validation_column}
+    if df is None:
+        return spec
+    if modality == "images" and image_shape:
+        spec["data"]["image_shape"] = list(image_shape)
+        spec["data"]["features"] = pixel_columns(df, target, roles)
+    elif modality == "series" and sequence and sequence.get("time"):
+        spec["data"]["sequence"] = dict(sequence)
+        if features is not None:  # the target's own past values are inputs too
+            spec["data"]["features"] = series_features(features, target, sequence)
+        spec["training"]["validation"] = "holdout"  # time series are split by time
+    elif modality == "text" and text:
+        settings = dict(text)
+        column = settings.pop("column", None)
+        spec["data"]["text"] = settings
+        spec["data"]["features"] = [column] if column else None
+    return spec
+
+
+def _role_features(df: pd.DataFrame, target: str | None, roles: Mapping[str, str],
+                   column_kinds: Mapping[str, str]) -> list[str] | None:
+    """The features the roles imply: None (KwK picks them) while every column but the target is
+    a feature; else the feature columns, in data order, of a kind a model reads."""
+    if not any(r != FEATURE for c, r in roles.items() if c != target):
+        return None
+    return [str(c) for c in df.columns if str(c) != target
+            and roles.get(str(c), FEATURE) == FEATURE and column_kinds.get(str(c)) in MODEL_KINDS]
+
+
+def pixel_columns(df: pd.DataFrame, target: str | None, roles: Mapping[str, str]) -> list[str]:
+    """A picture's pixel columns, in order: the ``px_…`` columns a zip of pictures is read
+    into, else the numeric feature columns (the target and ignored columns left out)."""
+    cols = [str(c) for c in df.columns]
+    px = [c for c in cols if c.startswith("px_")]
+    return px or [c for c in cols if c != target and roles.get(c, FEATURE) == FEATURE
+                  and ptypes.is_numeric_dtype(df[c])]
+
+
+def series_features(features: list[str], target: str | None, sequence: dict) -> list[str]:
+    """A series' inputs: the target first (its past values), then the features except the
+    time and series (group) columns."""
+    return [target, *[c for c in features if c not in (sequence["time"], sequence.get("group"))]]

@@ -1,0 +1,146 @@
+"""``resolve``: a spec checked against a DataFrame, as a short pipeline of the named checks in
+:mod:`kwk.spec.checks`, and the resolved spec it returns (features listed, task decided, every
+used column's kind) with plain-language notes.
+
+The pipeline: the spec's column names, the target's values, the modality's settings, the length
+of the series, the task, the rows of the series, then the features. Each stage reports all of
+its problems at once; the next one runs only when the stage found none.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from kwk.catalog.presets import modality as modality_of
+from kwk.data.kinds import MODEL_KINDS
+from kwk.spec.checks import Context, run_stage
+from kwk.spec.checks.images import pixel_columns
+from kwk.spec.checks.text import text_columns
+from kwk.spec.schema import normalize
+
+
+def target_classes(y: pd.Series) -> list:
+    """Sorted distinct non-missing values of a classification target."""
+    vals = pd.unique(y.dropna())
+    try:
+        return sorted(vals.tolist())
+    except TypeError:
+        return sorted(vals.tolist(), key=str)
+
+
+def infer_task(y: pd.Series, kind: str) -> tuple[str, str]:
+    """Decide the task from the target column. Returns ``(task, one-sentence reason)``."""
+    n_unique = int(y.nunique(dropna=True))
+    name = y.name
+    if kind == "boolean" or n_unique == 2:
+        a, b = target_classes(y)[:2]
+        return "binary", f"'{name}' has exactly two values ({a!s} and {b!s}), so this is a " \
+                         "two-class (binary) classification."
+    if kind == "numeric":
+        num = pd.to_numeric(y, errors="coerce").dropna()
+        whole = bool(len(num)) and bool((num == num.round()).all())
+        if whole and n_unique <= 10 and n_unique < 0.05 * max(len(num), 1) + 3:
+            return "multiclass", f"'{name}' holds only {n_unique} whole-number values, so they " \
+                                 "are treated as classes (choose regression if they are amounts)."
+        return "regression", f"'{name}' holds numbers with {n_unique} different values, so the " \
+                             "model predicts a number (regression)."
+    return "multiclass", f"'{name}' has {n_unique} different labels, so the model picks one of " \
+                         "them (multiclass classification)."
+
+
+def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -> tuple[dict, list[str]]:
+    """Check ``spec`` against ``df`` and return ``(resolved_spec, notes)``.
+
+    ``kinds`` are column kinds already known (the profile's); the spec's ``data.kinds`` win.
+    Resolved: ``data.features`` lists the columns used, ``data.task`` is decided, ``data.kinds``
+    holds the kind of every feature and of the target. Raises :class:`SpecError` (or
+    :class:`DataError` for an unusable target column) naming every problem of the first stage
+    that has any.
+    """
+    spec = normalize(spec)
+    ctx = Context(spec, df, {**(kinds or {}), **spec["data"]["kinds"]}, modality_of(spec["data"]))
+    for stage in ("columns", "target", "settings", "length"):
+        run_stage(stage, ctx)
+    _decide_task(ctx)
+    run_stage("task", ctx)
+    run_stage("rows", ctx)
+    _choose_features(ctx)
+    run_stage("features", ctx)
+    return _resolved(ctx), ctx.notes
+
+
+def _decide_task(ctx: Context) -> None:
+    """The task: the data.task chosen, or the one the target's values suggest (a forecast is
+    always a regression). Notes the reason, or that the choice differs from the guess."""
+    ctx.guess, why = infer_task(ctx.y, ctx.kind(ctx.target))
+    chosen = ctx.data["task"]
+    if chosen == "auto":
+        ctx.task = ctx.guess
+        if ctx.seq is not None and ctx.guess != "regression":
+            ctx.task, why = "regression", f"'{ctx.target}' is forecast as a number (regression)."
+        ctx.notes.append(why)
+        return
+    if chosen != ctx.guess:
+        ctx.notes.append(f"The task was set to {chosen} (KwK would have guessed {ctx.guess}).")
+    ctx.task = chosen
+
+
+def _choose_features(ctx: Context) -> None:
+    """The input columns of each modality (checked by the "features" stage afterwards)."""
+    if ctx.modality == "text":
+        ctx.features = text_columns(ctx)
+        return
+    if ctx.modality == "images":  # pixel columns, in order, all of them (constant ones too)
+        ctx.features = list(dict.fromkeys(pixel_columns(ctx)))
+        ctx.kinds.update({c: "numeric" for c in ctx.features})
+        return
+    seq = ctx.seq
+    if ctx.data["features"] is not None:
+        ctx.features = list(dict.fromkeys(ctx.data["features"]))
+        if seq is not None and ctx.target in ctx.features:  # its past values come first
+            ctx.features = [ctx.target, *[f for f in ctx.features if f != ctx.target]]
+        return
+    skip = {ctx.target} | ({seq["time"], seq["group"]} if seq is not None else set())
+    used = [c for c in ctx.cols if c not in skip]
+    ctx.features = [c for c in used if ctx.kind(c) in MODEL_KINDS]
+    left = [f"{c} ({ctx.kind(c)})" for c in used if ctx.kind(c) not in MODEL_KINDS]
+    if left:
+        ctx.notes.append(f"Left out: {', '.join(left[:10])}{'…' if len(left) > 10 else ''} — "
+                         "identifier, constant and free-text columns carry no usable signal for "
+                         "this model.")
+    if seq is not None:
+        ctx.features = [ctx.target, *ctx.features]  # the target's own past values are inputs too
+        ctx.notes.append(
+            f"Time series: each forecast sees the last {seq['window']} rows of its series"
+            + (f" ('{seq['group']}')" if seq["group"] else "") + f" — the target "
+            f"'{ctx.target}' and {len(ctx.features) - 1} other input column(s) — and predicts "
+            f"'{ctx.target}' {seq['horizon']} row(s) after the last one. The split is "
+            "chronological: the model is tested on the latest period, never trained on the "
+            "future.")
+
+
+def _resolved(ctx: Context) -> dict:
+    """The resolved spec: the checked data section, with the modality's settings and notes."""
+    spec, data = ctx.spec, ctx.data  # the checked section, replaced below
+    seq, text = data.get("sequence"), data.get("text")
+    column = ctx.validation == "column"
+    vcol = data.get("validation_column")
+    features = [f for f in ctx.features if f != vcol] if column else ctx.features
+    if ctx.modality == "text":
+        ctx.kinds[features[0]] = "text"
+    spec["data"] = {"target": ctx.target, "features": features, "task": ctx.task,
+                    "kinds": {c: ctx.kind(c) for c in [*features, ctx.target]},
+                    "validation_column": vcol if column else None}
+    if seq is not None:
+        spec["data"]["sequence"] = dict(seq)
+    if text is not None:
+        spec["data"]["text"] = dict(text)
+        ctx.notes.append(f"Text: the model reads the column '{features[0]}' itself, keeping the "
+                         f"{text['max_tokens']:,} most frequent words and the first "
+                         f"{text['sequence_length']} words of each text.")
+    shape = data.get("image_shape")
+    if shape is not None:
+        spec["data"]["image_shape"] = list(shape)
+        ctx.notes.append(f"The {len(features):,} pixel columns form {shape[0]}×{shape[1]} "
+                         f"{'grayscale' if shape[2] == 1 else 'colour'} images; the model "
+                         "reshapes each row into its picture.")
+    return spec
