@@ -25,6 +25,13 @@ def _title(name: str, done: bool) -> str:
     return f"{name} ✓" if done else name
 
 
+def _marks() -> tuple:
+    """What the sidebar's ✓ marks show: the steps done with the current data."""
+    return (ss.data is not None, bool(ss.target), bool(ss.build_ok), bool(ss.run_id),
+            bool(ss.evaluated), bool(ss.predicted))
+
+
+marks = _marks()
 pages = [
     st.Page("pages/1_data.py", title=_title("Data", ss.data is not None), icon="📂", default=True),
     st.Page("pages/2_target.py", title=_title("Target", bool(ss.target)), icon="🎯"),
@@ -49,3 +56,5 @@ except Exception as e:  # never show a traceback; Streamlit's rerun/stop are Bas
     st.error(f"Something unexpected went wrong on this page ({type(e).__name__}: {e}). "
              "Your data and saved runs are kept: go back a step, or try again. If it keeps "
              "happening, please report it with the file you used.", icon="⚠️")
+if _marks() != marks:  # the page changed a step (new data, a run...): redraw the sidebar
+    st.rerun()

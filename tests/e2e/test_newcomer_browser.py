@@ -1,0 +1,63 @@
+"""A newcomer's walk in Chromium: the Playground survives other pages, a sample trains in at
+most five clicks from the landing page, and the icons are drawn (an emoji font is installed)."""
+import shutil
+import subprocess
+
+import pytest
+from browser_util import shot, wait_idle
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def nav(page, name: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).first.click()
+    wait_idle(page)
+
+
+def no_error(page) -> None:
+    assert page.get_by_text("Something unexpected went wrong").count() == 0
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_playground_survives_a_tour_of_other_pages(page, app_url):
+    page.goto(app_url + "/playground")
+    wait_idle(page, 90)
+    layers = page.get_by_role("spinbutton", name="Hidden layers")
+    layers.fill("3")
+    layers.press("Tab")
+    wait_idle(page)
+    for name in ("Data", "Playground", "Build", "Playground"):
+        nav(page, name)
+        no_error(page)
+    assert page.get_by_role("spinbutton", name="Hidden layers").input_value() == "3"
+    assert page.get_by_text("Layer 3").count() >= 1
+    shot(page, "playground_after_tour")
+
+
+def test_a_sample_trains_in_five_clicks_from_the_landing_page(page, app_url):
+    page.goto(app_url)
+    wait_idle(page)
+    clicks = 0
+
+    def click(locator):
+        nonlocal clicks
+        locator.first.click()
+        clicks += 1
+        wait_idle(page)
+
+    click(page.get_by_role("button", name="Iris flowers"))
+    click(page.get_by_role("link", name="Next: Target"))
+    click(page.get_by_role("link", name="Next: build the network"))
+    click(page.get_by_role("link", name="Next: Train"))
+    click(page.get_by_role("button", name="Start training"))
+    page.get_by_text("The run is saved").wait_for(timeout=180_000)
+    assert clicks <= 5
+    no_error(page)
+    shot(page, "five_clicks_trained")
+
+
+def test_screenshots_have_an_emoji_font():
+    fc = shutil.which("fc-list")
+    assert fc, "fontconfig is missing"
+    fonts = subprocess.run([fc], capture_output=True, text=True).stdout.lower()
+    assert "emoji" in fonts, "install fonts-noto-color-emoji (see .ci/run)"
