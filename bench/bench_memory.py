@@ -17,7 +17,8 @@ def main() -> None:
     import streamlit  # noqa: F401  (the server has it loaded)
     from kwk.data.samples import SAMPLES
     from kwk.spec import default_spec
-    from kwk.training.job import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training.job import Job
     for key in ("churn", "gapminder", "breast_cancer"):
         spec = default_spec(SAMPLES[key].target)
         Job(prepare(SAMPLES[key].load(), spec)).run()

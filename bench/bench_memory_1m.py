@@ -22,7 +22,8 @@ def main(rows: int = 1_000_000) -> None:
     import keras  # noqa: F401  (the fixed cost is measured with TensorFlow loaded)
 
     from kwk.spec import normalize
-    from kwk.training.job import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training.job import Job
     df = synthetic(rows)
     data_mb = df.memory_usage(deep=True).sum() / 2**20
     base = _rss_mb()

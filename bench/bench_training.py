@@ -21,7 +21,9 @@ def main(rows: int = 200_000) -> None:
 
     from kwk.model.builder import steps_per_execution
     from kwk.spec import normalize
-    from kwk.training.job import Job, prepare, seed_everything
+    from kwk.prep.prepare import prepare
+    from kwk.training.core import seed_everything
+    from kwk.training.job import Job
     spec = normalize({"data": {"target": "y"},
                       "layers": [{"type": "Dense", "units": 64, "activation": "relu"},
                                  {"type": "Dense", "units": 32, "activation": "relu"}],

@@ -79,7 +79,7 @@ def _read_spec(path) -> dict:
 
 def cmd_profile(a) -> int:
     if a.stream:
-        from kwk.training.stream import ChunkReader, profile_streamed
+        from kwk.data.chunks import ChunkReader, profile_streamed
         reader = ChunkReader(_stream_path(a), a.chunk_rows)
         p = profile_streamed(reader, target=a.target)
         json.dump(p, sys.stdout, indent=2, ensure_ascii=False, default=str)
@@ -157,7 +157,7 @@ def _stream_path(a) -> str:
 
 def _train_streamed(a) -> int:
     from kwk.runs.bundle import save_bundle
-    from kwk.training.stream import ChunkReader, plan, train_streamed
+    from kwk.training.stream import ChunkReader, plan
     if a.distributed:
         raise KwkError("--stream and --distributed cannot be combined yet.",
                        "Train streamed data on one machine, or give each worker data that fits.")
@@ -165,12 +165,7 @@ def _train_streamed(a) -> int:
     p = plan(reader, _read_spec(a.spec))
     for n in p.notes:
         print(f"note: {n}", file=sys.stderr)
-
-    def on_epoch(e, n, logs):
-        if not a.quiet:
-            shown = " ".join(f"{k}={v:.4f}" for k, v in logs.items() if v is not None)
-            print(f"epoch {e}/{n} {shown}", file=sys.stderr, flush=True)
-    res = train_streamed(p, on_epoch)
+    res = _train_job(p, not a.quiet)  # the same progress bar and Ctrl-C stop as in memory
     res.prepared.notes.append("No training script was written: the generated script reads the "
                               "whole file into memory, which this data does not fit.")
     out = save_bundle(res, a.out, reader.name, reader.fingerprint(), None)

@@ -179,8 +179,8 @@ def test_cli_stream_errors_exit_2(tmp_path):
 
 
 def test_reservoir_keeps_aligned_uniform_samples():
-    from kwk.training.stream import _Reservoir
-    res = _Reservoir(1000, seed=0)
+    from kwk.prep.sampling import Reservoir
+    res = Reservoir(1000, seed=0)
     for start in range(0, 50_000, 3000):
         idx = np.arange(start, min(start + 3000, 50_000))
         res.add(rows=idx, twice=2 * idx)
@@ -188,7 +188,7 @@ def test_reservoir_keeps_aligned_uniform_samples():
     assert res.seen == 50_000 and len(rows) == 1000 and len(set(rows)) == 1000
     np.testing.assert_array_equal(twice, 2 * rows)  # the arrays stay aligned
     assert 20_000 < rows.mean() < 30_000  # drawn from the whole stream, not its start
-    small = _Reservoir(1000, seed=0)
+    small = Reservoir(1000, seed=0)
     small.add(rows=np.arange(10))
     assert small.get("rows").tolist() == list(range(10))
 
@@ -206,3 +206,18 @@ def test_streamed_chunks_are_read_as_the_first_rows_decided(tmp_path):
     chunks = list(reader.chunks())
     assert len(chunks) == 5 and all(list(c.columns) == ["price", "seg"] for c in chunks)
     assert np.allclose(pd.concat(chunks)["price"], v.round(2))
+
+
+def test_a_job_runs_a_streamed_plan_with_live_progress(tmp_path):
+    """The CLI's --stream path: the same Job (progress, stop) as data in memory."""
+    from kwk.training.job import Job
+    df = table(3000)
+    df.to_parquet(tmp_path / "d.parquet", row_group_size=1000)
+    p = plan(ChunkReader(tmp_path / "d.parquet", 1000), SPEC)
+    job = Job(p)
+    r = job.run()
+    s = job.snapshot()
+    assert s["status"] == "finished" and s["epoch"] == 3
+    assert s["batches"] == -(-p.counts["train"] // 128) and len(s["history"]["loss"]) == 3
+    assert r.message == "Finished all 3 epochs." and "test_ci" in r.metrics
+    assert r.prepared.streamed and r.prepared.counts == p.counts

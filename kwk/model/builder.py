@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from kwk.catalog.layers import CATALOG
 from kwk.catalog.params import constraint_args, penalty_args
-from kwk.spec import OPTIMIZERS, check_stack, loss_name, output_activation, output_units
+from kwk.spec import check_stack, loss_name, output_activation, output_units
 
 
 def layer_kwargs(layer: dict) -> dict:
@@ -43,7 +43,8 @@ def make_layer(layer: dict, name: str | None = None):
 
 def pixel_scale(pixels) -> tuple[float, float]:
     """Mean and spread of all training pixels (one number each), for the picture models'
-    Rescaling layer; the generated script computes the same two numbers."""
+    Rescaling layer. Copied verbatim into the generated script, which computes the same two
+    numbers."""
     import numpy as np
     return float(np.mean(pixels, dtype=np.float64)), float(np.std(pixels, dtype=np.float64)) or 1.0
 
@@ -92,24 +93,11 @@ def build_model(spec: dict, n_inputs: int, n_classes: int = 1, adapt=None):
 
 
 def make_optimizer(training: dict, steps_per_epoch: int):
-    import keras
-    lr = training["learning_rate"]
-    sched = training["lr_schedule"]
-    if sched == "exponential":
-        lr = keras.optimizers.schedules.ExponentialDecay(
-            lr, decay_steps=max(1, steps_per_epoch), decay_rate=training["lr_decay_rate"])
-    elif sched == "cosine":
-        lr = keras.optimizers.schedules.CosineDecay(
-            lr, decay_steps=max(1, steps_per_epoch * training["epochs"]), alpha=0.01)
-    kw = {"learning_rate": lr}
-    name = training["optimizer"]
-    if name in ("sgd", "rmsprop"):
-        kw["momentum"] = training["momentum"]
-    if name == "sgd":
-        kw["nesterov"] = training["nesterov"]
-    if training.get("weight_decay") is not None:
-        kw["weight_decay"] = training["weight_decay"]
-    return getattr(keras.optimizers, OPTIMIZERS[name])(**kw)
+    """The spec's optimizer (with its learning-rate schedule) for ``steps_per_epoch`` batches
+    per epoch, built from :func:`kwk.model.recipe.optimizer_recipe`, the description the
+    generated script is written from too."""
+    from kwk.model.recipe import build, optimizer_recipe
+    return build(optimizer_recipe(training, steps_per_epoch))
 
 
 def steps_per_execution(steps_per_epoch: int) -> int:

@@ -33,14 +33,15 @@ def as_labels(s: pd.Series) -> pd.Series:
     return s.map(one, na_action="ignore").astype(object)
 
 
-def to_number(s: pd.Series) -> pd.Series:
-    if ptypes.is_bool_dtype(s):
-        out = s.astype(float)
-    elif ptypes.is_numeric_dtype(s):
+def to_number(s: pd.Series, keep_inf: bool = False) -> pd.Series:
+    """The one way a column becomes numbers: numbers and booleans as floats, text read as
+    numbers (surrounding spaces ignored; text that is not a number, such as '?', becomes
+    missing). Infinite values become missing unless ``keep_inf`` (to count them)."""
+    if ptypes.is_bool_dtype(s) or ptypes.is_numeric_dtype(s):
         out = s.astype(float)
     else:
         out = pd.to_numeric(s.astype(str).str.strip(), errors="coerce").where(s.notna())
-    return out.replace([np.inf, -np.inf], np.nan)
+    return out if keep_inf else out.replace([np.inf, -np.inf], np.nan)
 
 
 def date_parts(s: pd.Series) -> pd.DataFrame:
@@ -133,46 +134,9 @@ class Preprocessor:
     # ---------------------------------------------------------------- fitting
     @classmethod
     def fit(cls, df: pd.DataFrame, spec: dict) -> "Preprocessor":
-        data = spec["data"]
-        cols = []
-        for c in data["features"]:
-            kind = data["kinds"][c]
-            s = df[c]
-            if kind == "numeric":
-                x = to_number(s)
-                st = _num_stats(x)
-                if data.get("image_shape"):  # pixels are scaled inside the model (Rescaling)
-                    st.update(mean=0.0, std=1.0)
-                cols.append({"name": c, "kind": kind, **st})
-            elif kind in ("categorical", "boolean"):
-                vc = as_labels(s).value_counts()
-                cats = sorted(vc.index, key=lambda v: (-vc[v], v))[:MAX_CATEGORIES]
-                cols.append({"name": c, "kind": kind, "categories": [str(v) for v in cats],
-                             "n_labels_seen": int(len(vc))})
-            elif kind == "datetime":
-                parts = date_parts(s)
-                cols.append({"name": c, "kind": kind,
-                             "parts": {p: _num_stats(parts[p]) for p in DATE_PARTS}})
-            elif kind == "text" and data.get("text"):
-                cols.append({"name": c, "kind": kind})
-            else:
-                raise DataError(f"Column '{c}' has kind '{kind}', which cannot be a model input.")
-        target = {"name": data["target"], "task": data["task"]}
-        y = df[data["target"]]
-        if data["task"] == "regression":
-            yn = to_number(y)
-            if yn.notna().sum() < 2:
-                raise DataError(f"The target '{data['target']}' has fewer than two numeric values.")
-            target.update(mean=float(yn.mean()), std=float(yn.std(ddof=0)) or 1.0)
-        else:
-            labels = as_labels(y).dropna()
-            classes = sorted(labels.unique().tolist())
-            target["classes"] = classes
-        state = {"columns": cols, "target": target}
-        for key in ("sequence", "text"):
-            if data.get(key):
-                state[key] = dict(data[key])
-        return cls(state)
+        """Fit on the training rows ``df`` of a resolved spec (every statistic exact)."""
+        from kwk.prep.stats import StateBuilder
+        return cls(StateBuilder(spec).add(df).state())
 
     @classmethod
     def from_state(cls, state: dict) -> "Preprocessor":
@@ -333,13 +297,6 @@ class Preprocessor:
     def decode_regression(self, pred: np.ndarray) -> np.ndarray:
         t = self.state["target"]
         return np.asarray(pred, dtype=float).reshape(-1) * t["std"] + t["mean"]
-
-
-def _num_stats(x: pd.Series) -> dict:
-    fill = float(x.median()) if x.notna().any() else 0.0
-    filled = x.fillna(fill)
-    std = float(filled.std(ddof=0))
-    return {"fill": fill, "mean": float(filled.mean()), "std": std if std > 0 else 1.0}
 
 
 def _scale(x: pd.Series, st: dict) -> np.ndarray:

@@ -65,12 +65,12 @@ def run_record(result, data_name: str, fingerprint: str) -> dict:
     spec = result.prepared.spec
     return {"created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "data": {"name": data_name, "fingerprint": fingerprint,
-                     "rows": {k: int(len(v)) for k, v in result.prepared.y.items()}},
+                     "rows": {k: int(n) for k, n in result.prepared.counts.items()}},
             "seed": spec["training"]["seed"], "status": result.status,
             "message": result.message, "epochs_run": result.epochs_run,
             "seconds": round(result.seconds, 3), "notes": result.prepared.notes,
             "stratified": result.prepared.stratified,
-            "n_inputs": int(result.prepared.X["train"].shape[1]),
+            "n_inputs": int(result.prepared.n_inputs),
             "parameters": int(sum(r["params"] for r in result.prepared.shapes)),
             "data_summary": data_summary(result.prepared),
             "versions": package_versions()}

@@ -1,1 +1,31 @@
-"""The training core and what plugs into it: in-memory, streamed and multi-worker feeders, the background job."""
+"""The training core and what plugs into it: in-memory, streamed and multi-worker feeders, the
+background job.
+
+- ``core``: :func:`train_once` (one model of a ``Prepared``: epochs, callbacks, class weights,
+  progress, stop, NaN, status texts) -> :class:`TrainResult`; the :class:`Feeder` protocol;
+- ``arrays`` / ``stream`` / ``distributed``: the feeders (arrays in memory, a file in chunks,
+  a multi-worker custom step) and the ``train_streamed`` / ``train_distributed`` entry points;
+- ``assess``: bootstrap intervals, k-fold folds and repeated seeds, each a call of the core;
+- ``job``: :class:`Job`, the core in a background thread with live progress and stop.
+"""
+from kwk.prep.prepare import Prepared, prepare
+from kwk.prep.streamed import plan
+from kwk.training.assess import assess, summarize
+from kwk.training.core import (
+    Feeder,
+    Tick,
+    TrainResult,
+    class_weights,
+    diagnose,
+    feeder_for,
+    seed_everything,
+    train_once,
+)
+from kwk.training.distributed import cluster, train_distributed
+from kwk.training.job import Job
+from kwk.training.stream import ChunkReader, profile_streamed, train_streamed
+
+__all__ = ["ChunkReader", "Feeder", "Job", "Prepared", "Tick", "TrainResult", "assess",
+           "class_weights", "cluster", "diagnose", "feeder_for", "plan", "prepare",
+           "profile_streamed", "seed_everything", "summarize", "train_distributed",
+           "train_once", "train_streamed"]

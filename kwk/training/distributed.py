@@ -7,7 +7,8 @@ configured from the ``TF_CONFIG`` environment variable (one worker when it is un
 ``strategy.experimental_distribute_dataset``, with the Keras model and optimizer created in
 ``strategy.scope()`` and the loss averaged with ``tf.nn.compute_average_loss`` over the global
 batch. Everything else — spec, preprocessing, evaluation, the bundle — is shared with the
-single-machine path (``kwk.training.job.Job``), which keeps ``model.fit``.
+single-machine path, and the epochs, callbacks, progress, NaN detection and status texts are the
+training core's (:func:`kwk.training.core.train_once`); only the step differs.
 
 Every worker reads the whole data file and prepares it the same way (the split is seeded), the
 dataset is sharded between workers by TensorFlow, and the weights stay in sync, so every worker
@@ -18,7 +19,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import time
 
 import numpy as np
 
@@ -52,90 +52,110 @@ def _per_example_loss(name: str):
     return fn
 
 
+class DistributedFeeder:
+    """The multi-worker step strategy: the model and its optimizer are created in
+    ``strategy.scope()``, each epoch runs ``strategy.run`` over the distributed dataset with
+    the loss averaged over the global batch, and the core's callbacks are called around it as
+    ``model.fit`` would call them."""
+
+    def __init__(self, p):
+        import tensorflow as tf
+        if p.spec["data"].get("text"):
+            raise TrainError("Distributed training does not support text models yet.",
+                             "Train text models without --distributed.")
+        self.strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        self.replicas = self.strategy.num_replicas_in_sync
+        self.global_batch = p.spec["training"]["batch_size"] * self.replicas
+        self.batches = max(1, math.ceil(len(p.X["train"]) / self.global_batch))
+        self.note = f" Trained on {self.replicas} worker(s)."
+
+    def build(self, p):
+        from kwk.model.builder import build_model, make_optimizer
+        with self.strategy.scope():
+            model = build_model(p.spec, p.n_inputs, p.n_classes, adapt=p.X["train"])
+            self.optimizer = make_optimizer(p.spec["training"], self.batches)
+        return model
+
+    def _targets(self, p, split: str):
+        y = p.y[split]
+        return y.reshape(-1, 1).astype("float32") if p.task != "multiclass" else y
+
+    def _dataset(self, p):
+        import tensorflow as tf
+        X, y = p.X["train"], self._targets(p, "train")
+        ds = tf.data.Dataset.from_tensor_slices((X, y)).shuffle(
+            len(X), seed=p.spec["training"]["seed"], reshuffle_each_iteration=True).batch(
+            self.global_batch)
+        opts = tf.data.Options()
+        opts.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        return self.strategy.experimental_distribute_dataset(ds.with_options(opts))
+
+    def _step(self, model, loss_fn):
+        import tensorflow as tf
+        strategy, global_batch, replicas = self.strategy, self.global_batch, self.replicas
+        optimizer = self.optimizer
+
+        @tf.function
+        def train_step(batch):
+            def replica_step(xb, yb):
+                with tf.GradientTape() as tape:
+                    pred = model(xb, training=True)
+                    loss = tf.nn.compute_average_loss(loss_fn(yb, pred),
+                                                      global_batch_size=global_batch)
+                    if model.losses:  # regularization penalties, split across replicas
+                        loss += tf.add_n(model.losses) / replicas
+                grads = tape.gradient(loss, model.trainable_variables)
+                optimizer.apply_gradients(zip(grads, model.trainable_variables))
+                return loss
+            per_replica = strategy.run(replica_step, args=batch)
+            return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+        return train_step
+
+    def fit(self, model, p, callbacks: list, class_weight: dict | None) -> None:
+        import keras
+
+        from kwk.spec import loss_name
+        loss_fn = _per_example_loss(loss_name(p.spec))
+        train_step, dist = self._step(model, loss_fn), self._dataset(p)
+        Xv, yv = p.X["validation"], self._targets(p, "validation")
+        # The callbacks read and set the learning rate through model.optimizer, as under
+        # model.fit; it is detached afterwards so the saved model is the same as before.
+        model.optimizer, model.stop_training = self.optimizer, False
+        cbs = keras.callbacks.CallbackList(callbacks, model=model)
+        try:
+            cbs.on_train_begin()
+            for epoch in range(p.spec["training"]["epochs"]):
+                cbs.on_epoch_begin(epoch)
+                total, n = 0.0, 0
+                for batch in dist:
+                    loss = float(train_step(batch))
+                    total, n = total + loss, n + 1
+                    cbs.on_train_batch_end(n - 1, {"loss": loss})
+                    if model.stop_training:
+                        break
+                vloss = float(np.mean(loss_fn(yv, model(Xv, training=False))))
+                cbs.on_epoch_end(epoch, {"loss": total / max(n, 1), "val_loss": vloss})
+                if model.stop_training:
+                    break
+            cbs.on_train_end()
+        finally:
+            del model.optimizer
+
+    def evaluate(self, model, p):
+        from kwk.evaluation.metrics import evaluate_prepared
+        metrics, details = evaluate_prepared(model, p)
+        metrics["distributed"] = {"workers": self.replicas, "global_batch_size": self.global_batch}
+        return metrics, details, p
+
+
 def train_distributed(p, on_epoch=None):
-    """Train ``p`` (a :class:`kwk.training.job.Prepared`) on every worker of the cluster; returns a
-    :class:`kwk.training.job.TrainResult` (the same on every worker)."""
-    import tensorflow as tf
+    """Train ``p`` (a :class:`kwk.prep.prepare.Prepared`) on every worker of the cluster
+    through the core; returns a :class:`kwk.training.core.TrainResult` (the same on every
+    worker). ``on_epoch(epoch, epochs, loss, val_loss)`` is called after each epoch."""
+    from kwk.training.core import seed_everything, train_once
+    seed_everything(p.spec["training"]["seed"])  # before the strategy starts, as the core does
 
-    from kwk.model.builder import build_model, make_optimizer
-    from kwk.evaluation.metrics import evaluate_prepared
-    from kwk.spec import loss_name
-    from kwk.training.job import TrainResult, seed_everything
-
-    tr = p.spec["training"]
-    if p.spec["data"].get("text"):
-        raise TrainError("Distributed training does not support text models yet.",
-                         "Train text models without --distributed.")
-    seed_everything(tr["seed"])
-    strategy = tf.distribute.MultiWorkerMirroredStrategy()
-    replicas = strategy.num_replicas_in_sync
-    global_batch = tr["batch_size"] * replicas
-    X, y = p.X["train"], p.y["train"]
-    y2 = y.reshape(-1, 1).astype("float32") if p.task != "multiclass" else y
-    steps = max(1, math.ceil(len(X) / global_batch))
-    with strategy.scope():
-        model = build_model(p.spec, X.shape[1], p.n_classes, adapt=X)
-        optimizer = make_optimizer(tr, steps)
-    loss_fn = _per_example_loss(loss_name(p.spec))
-    ds = tf.data.Dataset.from_tensor_slices((X, y2)).shuffle(
-        len(X), seed=tr["seed"], reshuffle_each_iteration=True).batch(global_batch)
-    opts = tf.data.Options()
-    opts.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    dist = strategy.experimental_distribute_dataset(ds.with_options(opts))
-
-    @tf.function
-    def train_step(batch):
-        def replica_step(xb, yb):
-            with tf.GradientTape() as tape:
-                pred = model(xb, training=True)
-                loss = tf.nn.compute_average_loss(loss_fn(yb, pred), global_batch_size=global_batch)
-                if model.losses:  # regularization penalties, split across replicas
-                    loss += tf.add_n(model.losses) / replicas
-            grads = tape.gradient(loss, model.trainable_variables)
-            optimizer.apply_gradients(zip(grads, model.trainable_variables))
-            return loss
-        per_replica = strategy.run(replica_step, args=batch)
-        return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
-
-    yv = p.y["validation"]
-    yv2 = yv.reshape(-1, 1).astype("float32") if p.task != "multiclass" else yv
-
-    def val_loss() -> float:
-        return float(np.mean(loss_fn(yv2, model(p.X["validation"], training=False))))
-
-    history: dict[str, list] = {"loss": [], "val_loss": []}
-    patience, best, best_weights, waited = tr["early_stopping_patience"], math.inf, None, 0
-    status, t0 = "finished", time.monotonic()
-    for epoch in range(tr["epochs"]):
-        total, n = 0.0, 0
-        for batch in dist:
-            total += float(train_step(batch))
-            n += 1
-        loss, vloss = total / max(n, 1), val_loss()
-        if not (math.isfinite(loss) and math.isfinite(vloss)):
-            raise TrainError(f"The loss became NaN (not a number) at epoch {epoch + 1}: training "
-                             "diverged.", f"Lower the learning rate (it is {tr['learning_rate']:g}).")
-        history["loss"].append(loss)
-        history["val_loss"].append(vloss)
-        if on_epoch is not None:
-            on_epoch(epoch + 1, tr["epochs"], loss, vloss)
-        if vloss < best:
-            best, waited = vloss, 0
-            if tr["restore_best_weights"]:
-                best_weights = model.get_weights()
-        else:
-            waited += 1
-            if patience and waited >= patience:
-                status = "early_stopped"
-                break
-    seconds = time.monotonic() - t0
-    if best_weights is not None and status == "early_stopped":
-        model.set_weights(best_weights)
-    epochs_run = len(history["loss"])
-    msg = (f"Stopped early after {epochs_run} epochs: validation loss had not improved for "
-           f"{patience} epochs." if status == "early_stopped" else
-           f"Finished all {epochs_run} epochs.") + f" Trained on {replicas} worker(s)."
-    metrics, details = evaluate_prepared(model, p)
-    metrics["distributed"] = {"workers": replicas, "global_batch_size": global_batch}
-    return TrainResult(model=model, prepared=p, history=history, metrics=metrics, details=details,
-                       status=status, message=msg, seconds=seconds, epochs_run=epochs_run)
+    def progress(t):
+        if on_epoch is not None and t.logs is not None:
+            on_epoch(t.epoch, t.epochs, t.logs["loss"], t.logs["val_loss"])
+    return train_once(p, DistributedFeeder(p), progress)

@@ -1,0 +1,145 @@
+"""A resolved spec -> the inputs of the script templates (a plain dict) -> code.
+
+:func:`script_inputs` gathers every choice the training script depends on; the template
+(``templates/train_script.py.jinja``) decides what to write for each. :func:`layer_code` and
+:func:`model_code` write the model lines (``templates/model.py.jinja``), which the Build page
+shows live.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+
+from kwk.catalog.layers import CATALOG
+from kwk.catalog.params import constraint_args, penalty_args
+from kwk.codegen.render import copy_source, lit, render
+from kwk.spec import loss_name, output_activation
+
+TASK_TEXT = {"binary": "Two-class classification", "multiclass": "Multiclass classification",
+             "regression": "Regression"}
+READERS = {"csv": "read_csv", "excel": "read_excel", "parquet": "read_parquet",
+           "jsonl": "read_json"}
+
+
+def layer_code(layer: dict) -> str:
+    """``layers.Dense(16, activation='relu')`` for one spec layer: positional arguments first,
+    then only the settings that differ from Keras's defaults."""
+    lt = CATALOG[layer["type"]]
+    wraps = lt.extra.get("wraps")
+    if wraps:  # layers.Bidirectional(layers.LSTM(32), merge_mode=...)
+        inner_type = layer.get(wraps, lt.defaults()[wraps])
+        inner = {"type": inner_type, **{k: v for k, v in layer.items()
+                                        if k not in ("type", wraps, *lt.extra.get("outer", ()))}}
+        outer = [f"{k}={lit(layer.get(k, lt.defaults()[k]))}" for k in lt.extra.get("outer", ())
+                 if layer.get(k, lt.defaults()[k]) != next(p for p in lt.params if p.name == k).default]
+        return f"layers.{lt.name}({', '.join([layer_code(inner), *outer])})"
+    args = []
+    for p in lt.params:
+        v = layer.get(p.name, p.default)
+        if p.name in lt.positional:
+            args.append(lit(v))
+            continue
+        if not p.differs_from_keras(v):
+            continue
+        if p.value_type == "regularizer":
+            kw = ", ".join(f"{k}={lit(x)}" for k, x in penalty_args(v).items())
+            args.append(f"{p.name}=keras.regularizers.{v['type']}({kw})")
+        elif p.value_type == "constraint":
+            kw = ", ".join(f"{k}={lit(x)}" for k, x in constraint_args(v).items())
+            args.append(f"{p.name}=keras.constraints.{v['type']}({kw})")
+        else:
+            args.append(f"{p.name}={lit(v)}")
+    return f"layers.{lt.name}({', '.join(args)})"
+
+
+def model_inputs(spec: dict, n_inputs: int | str, n_out: int | str) -> dict:
+    """The inputs of ``templates/model.py.jinja``. ``n_inputs``/``n_out``: numbers, or the
+    script's expressions for them (``"X_train.shape[1]"``)."""
+    d = spec["data"]
+    task = d["task"] if d["task"] != "auto" else "regression"
+    return {"text": d.get("text"), "window": (d.get("sequence") or {}).get("window"),
+            "image": d.get("image_shape"), "n_inputs": n_inputs, "n_out": n_out,
+            "layers": [layer_code(layer) for layer in spec["layers"]],
+            "activation": output_activation({**spec, "data": {**d, "task": task}})}
+
+
+def model_code(spec: dict, n_inputs: int | str = "N_INPUTS", n_out: int | str = "N_OUTPUTS") -> str:
+    """The model-building lines alone (shown live on the Build page)."""
+    return render("model.py.jinja", model=model_inputs(spec, n_inputs, n_out)).rstrip("\n")
+
+
+def _read_inputs(fmt: str, read_options: dict) -> dict:
+    """How the script reads the data: the format and its options."""
+    out = {"fmt": fmt, "zip_member": read_options.get("zip_member"),
+           "blank_tail_columns": read_options.get("blank_tail_columns", 0),
+           "formatted_numbers": dict(read_options.get("formatted_numbers") or {})}
+    if fmt == "images":
+        out.update(size=tuple(int(v) for v in read_options["size"]),
+                   color="grayscale" if read_options.get("color") == "grayscale" else "rgb")
+    elif fmt == "sql":
+        out.update(url=read_options.get("url", ""), query=read_options["query"])
+    else:
+        from kwk.data.loader import reader_options
+        out.update(function=READERS[fmt], options=reader_options(read_options))
+    return out
+
+
+def _helpers(relative: bool) -> dict[str, str]:
+    """The engine helpers the script copies, by the name the template uses for them."""
+    from kwk.data import images, loader, numbers
+    from kwk.model import builder
+    from kwk.prep import preprocess as pp
+    from kwk.prep import series, stats
+    return {
+        "image_members": copy_source(images.image_members),
+        "decode_image": copy_source(images.decode_image),
+        "parse_formatted": copy_source(numbers.parse_formatted),
+        "flatten_nested": copy_source(loader._flatten_nested),
+        "as_labels": copy_source(pp.as_labels), "to_number": copy_source(pp.to_number),
+        "parse_dates": copy_source(series.parse_dates), "date_parts": copy_source(pp.date_parts),
+        "split_indices": copy_source(pp.split_indices),
+        "number_stats": copy_source(stats.number_stats), "scale": copy_source(pp._scale),
+        "text_values": copy_source(pp.text_values),
+        "pixel_scale": copy_source(builder.pixel_scale),
+        "series": copy_source(series.time_values, series.series_labels, series.series_order,
+                              series.chronological_roles, series.series_ids,
+                              series.window_positions, series.make_windows,
+                              *((series.relative_to_last,) if relative else ())),
+    }
+
+
+def script_inputs(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
+                  read_options: dict | None = None, data_name: str | None = None) -> dict:
+    """Every input of ``templates/train_script.py.jinja`` for a *resolved* spec, as a plain
+    dict (values from the spec and the file are raw: the template writes them with ``lit``)."""
+    from kwk.model.recipe import callback_recipes, optimizer_recipe
+    from kwk.prep.preprocess import _ROLE_WORDS, MAX_CATEGORIES
+    d, tr = spec["data"], spec["training"]
+    seq, text = d.get("sequence"), d.get("text")
+    # Series forecasting the change; the target's past inputs relative to the last value
+    # when they are the first input (as kwk.prep.preprocess.Preprocessor.relative_target_input).
+    change = bool(seq) and seq.get("predict", "value") == "change"
+    relative = change and d["features"][:1] == [d["target"]]
+    return {
+        "date": _dt.date.today().isoformat(), "task_text": TASK_TEXT[d["task"]],
+        "data_name": data_name or data_path, "data_path": str(data_path),
+        "read": _read_inputs(fmt, read_options or {}),
+        "target": d["target"], "task": d["task"], "features": list(d["features"]),
+        "kinds": d["kinds"], "max_categories": MAX_CATEGORIES, "training": tr,
+        "loss": loss_name(spec),
+        "sequence": seq, "change": change, "relative": relative,
+        "split_column": d.get("validation_column") if tr["validation"] == "column" else None,
+        "roles": _ROLE_WORDS,
+        "text": {"column": d["features"][0], **text} if text else None,
+        "image": bool(d.get("image_shape")),
+        "model": model_inputs(spec, "X_train.shape[1]", "N_OUTPUTS"),
+        "optimizer": optimizer_recipe(tr), "callbacks": callback_recipes(tr),
+        "balanced": tr["class_weight"] == "balanced" and d["task"] != "regression",
+        "helpers": _helpers(relative),
+    }
+
+
+def generate_script(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
+                    read_options: dict | None = None, data_name: str | None = None) -> str:
+    """The full training script for a *resolved* spec (see ``kwk.spec.resolve``)."""
+    return render("train_script.py.jinja",
+                  **script_inputs(spec, data_path, fmt, read_options, data_name))
