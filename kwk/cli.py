@@ -60,11 +60,6 @@ def _load(a, **options):
     return load(a.data, sheet=a.sheet, **{**_image_options(a), **options})
 
 
-def _data_label(a, ld) -> str:
-    """What scripts and records say the data was: the path, or the URL without credentials."""
-    return ld.read_options.get("url", "") if ld.fmt == "sql" else str(a.data)
-
-
 def _read_spec(path) -> dict:
     from kwk.spec import loads
     try:
@@ -155,8 +150,10 @@ def _stream_path(a) -> str:
     return a.data
 
 
-def _train_streamed(a) -> int:
-    from kwk.runs.bundle import save_bundle
+def _train_streamed(a):
+    """A file larger than memory: planned and trained chunk by chunk; no script (it would
+    read the whole file). Returns ``(result, source)``."""
+    from kwk.runs.service import DataSource
     from kwk.training.stream import ChunkReader, plan
     if a.distributed:
         raise KwkError("--stream and --distributed cannot be combined yet.",
@@ -166,22 +163,15 @@ def _train_streamed(a) -> int:
     for n in p.notes:
         print(f"note: {n}", file=sys.stderr)
     res = _train_job(p, not a.quiet)  # the same progress bar and Ctrl-C stop as in memory
-    res.prepared.notes.append("No training script was written: the generated script reads the "
-                              "whole file into memory, which this data does not fit.")
-    out = save_bundle(res, a.out, reader.name, reader.fingerprint(), None)
-    from kwk.evaluation.metrics import headline
-    key, val = headline(res.metrics)
-    print(f"{res.message} Test {key}: {_r(val)} "
-          f"(baseline {_r(res.metrics['baseline'].get(key))}). Saved to {out}", file=sys.stderr)
-    return 0
+    return res, DataSource(name=reader.name, fmt=reader.fmt, fingerprint=reader.fingerprint(),
+                           path=str(a.data))
 
 
-def _train(a) -> int:
-    if a.stream:
-        return _train_streamed(a)
-    from kwk.runs.bundle import save_bundle
-    from kwk.codegen import generate_script
-    from kwk.training.job import prepare
+def _train_in_memory(a):
+    """Load, prepare and train (on this machine, or as one worker of a cluster). Returns
+    ``(result, source)``, or ``(None, None)`` on a worker that is not the chief."""
+    from kwk.runs.service import DataSource
+    from kwk.training import prepare
     ld = _load(a)
     for n in ld.notes:
         print(f"note: {n}", file=sys.stderr)
@@ -192,27 +182,33 @@ def _train(a) -> int:
     for n in prep.notes:
         print(f"note: {n}", file=sys.stderr)
     show = not a.quiet
-    if a.distributed:
-        from kwk.training.distributed import cluster, train_distributed
-        info = cluster()
+    if not a.distributed:
+        return _train_job(prep, show), DataSource.of(ld, path=a.data)
+    from kwk.training.distributed import cluster, train_distributed
+    info = cluster()
 
-        def on_epoch(e, n, loss, vloss):
-            if show:
-                print(f"\repoch {e}/{n} loss={loss:.4f} val_loss={vloss:.4f}   ", end="",
-                      file=sys.stderr, flush=True)
-        res = train_distributed(prep, on_epoch)
+    def on_epoch(e, n, loss, vloss):
         if show:
-            print(file=sys.stderr)
-        if not info["chief"]:
-            print(f"Worker {info['index']} finished: {res.message} The chief saves the model.",
-                  file=sys.stderr)
-            return 0
-    else:
-        res = _train_job(prep, show)
-    script = generate_script(prep.spec, data_path=_data_label(a, ld), fmt=ld.fmt,
-                             read_options=ld.read_options, data_name=ld.name)
-    out = save_bundle(res, a.out, ld.name, ld.fingerprint, script)
+            print(f"\repoch {e}/{n} loss={loss:.4f} val_loss={vloss:.4f}   ", end="",
+                  file=sys.stderr, flush=True)
+    res = train_distributed(prep, on_epoch)
+    if show:
+        print(file=sys.stderr)
+    if not info["chief"]:
+        print(f"Worker {info['index']} finished: {res.message} The chief saves the model.",
+              file=sys.stderr)
+        return None, None
+    return res, DataSource.of(ld, path=a.data)
+
+
+def _train(a) -> int:
+    """train -> script -> save through the run service, as the Train page does."""
     from kwk.evaluation.metrics import headline
+    from kwk.runs.service import save_run
+    res, source = _train_streamed(a) if a.stream else _train_in_memory(a)
+    if res is None:
+        return 0
+    out = save_run(res, source, out_dir=a.out, script=not a.stream)
     key, val = headline(res.metrics)
     print(f"{res.message} Test {key}: {_r(val)} "
           f"(baseline {_r(res.metrics['baseline'].get(key))}). Saved to {out}", file=sys.stderr)
@@ -237,13 +233,12 @@ def cmd_predict(a) -> int:
 
 
 def cmd_codegen(a) -> int:
-    from kwk.codegen import generate_script
+    from kwk.runs.service import DataSource, training_script
     from kwk.spec import resolve
     spec = _read_spec(a.spec)
     ld = _load(a)
     resolved, _ = resolve(spec, ld.df)
-    sys.stdout.write(generate_script(resolved, data_path=_data_label(a, ld), fmt=ld.fmt,
-                                     read_options=ld.read_options, data_name=ld.name))
+    sys.stdout.write(training_script(resolved, DataSource.of(ld, path=a.data)))
     return 0
 
 
