@@ -97,7 +97,7 @@ def _helpers(relative: bool) -> dict[str, str]:
         "as_labels": copy_source(pp.as_labels), "to_number": copy_source(pp.to_number),
         "parse_dates": copy_source(series.parse_dates), "date_parts": copy_source(pp.date_parts),
         "split_indices": copy_source(pp.split_indices),
-        "number_stats": copy_source(stats.number_stats), "scale": copy_source(pp._scale),
+        "number_stats": copy_source(stats.number_stats), "scale": copy_source(pp.scale),
         "text_values": copy_source(pp.text_values),
         "pixel_scale": copy_source(builder.pixel_scale),
         "series": copy_source(series.time_values, series.series_labels, series.series_order,
@@ -112,7 +112,7 @@ def script_inputs(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
     """Every input of ``templates/train_script.py.jinja`` for a *resolved* spec, as a plain
     dict (values from the spec and the file are raw: the template writes them with ``lit``)."""
     from kwk.model.recipe import callback_recipes, optimizer_recipe
-    from kwk.prep.preprocess import _ROLE_WORDS, MAX_CATEGORIES
+    from kwk.prep.preprocess import ROLE_WORDS, MAX_CATEGORIES
     d, tr = spec["data"], spec["training"]
     seq, text = d.get("sequence"), d.get("text")
     # Series forecasting the change; the target's past inputs relative to the last value
@@ -128,7 +128,7 @@ def script_inputs(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
         "loss": loss_name(spec),
         "sequence": seq, "change": change, "relative": relative,
         "split_column": d.get("validation_column") if tr["validation"] == "column" else None,
-        "roles": _ROLE_WORDS,
+        "roles": ROLE_WORDS,
         "text": {"column": d["features"][0], **text} if text else None,
         "image": bool(d.get("image_shape")),
         "model": model_inputs(spec, "X_train.shape[1]", "N_OUTPUTS"),

@@ -58,3 +58,15 @@ def formatted_number_columns(df: pd.DataFrame, decimal: str = ".") -> dict[str, 
                 out[str(c)] = mark
                 break
     return out
+
+
+def to_number(s: pd.Series, keep_inf: bool = False) -> pd.Series:
+    """The one way a column becomes numbers, everywhere (profile, spec checks, preprocessing,
+    the profiler and the generated script): numbers and booleans as floats, text read as
+    numbers (surrounding spaces ignored; text that is not a number, such as '?', becomes
+    missing). Infinite values become missing unless ``keep_inf`` (to count them)."""
+    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+        out = s.astype(float)
+    else:
+        out = pd.to_numeric(s.astype(str).str.strip(), errors="coerce").where(s.notna())
+    return out if keep_inf else out.replace([np.inf, -np.inf], np.nan)

@@ -15,6 +15,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from kwk.data.kinds import infer_kind
+from kwk.data.numbers import to_number
 
 CORR_SAMPLE = 100_000
 DIST_SAMPLE = 100_000  # quartiles and histograms of bigger columns come from a sample this size
@@ -52,11 +53,8 @@ def _jsonable(v):
 
 
 def _numeric_values(s: pd.Series) -> pd.Series:
-    if ptypes.is_bool_dtype(s):
-        return s.astype(float)
-    if ptypes.is_numeric_dtype(s):
-        return s
-    return pd.to_numeric(s.astype(str).str.strip(), errors="coerce")
+    """A column's numbers for profiling: infinite values kept, so they can be counted."""
+    return to_number(s, keep_inf=True)
 
 
 def _column(s: pd.Series, n_rows: int, kind_override: str | None) -> dict:

@@ -12,6 +12,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from kwk.data.numbers import to_number
+
 
 def threshold_metrics(y: np.ndarray, p1: np.ndarray, threshold: float) -> dict:
     """Binary decisions at ``threshold`` on the probability of class 1: the confusion counts
@@ -122,7 +124,7 @@ def profile_grid(values: pd.Series, kind: str, n_points: int = 30) -> list:
     """The values a profiler sweeps for one feature: evenly spaced between the 1st and 99th
     percentiles for numbers, the most frequent labels for categories."""
     if kind == "numeric":
-        v = pd.to_numeric(values, errors="coerce").replace([np.inf, -np.inf], np.nan).dropna()
+        v = to_number(values).dropna()
         if v.empty:
             return []
         lo, hi = np.percentile(v, [1, 99])
@@ -190,7 +192,7 @@ def default_base(df: pd.DataFrame, features: list[str], kinds: dict[str, str]) -
     for f in features:
         s = df[f]
         if kinds.get(f) == "numeric":
-            v = pd.to_numeric(s, errors="coerce").replace([np.inf, -np.inf], np.nan)
+            v = to_number(s)
             base[f] = float(v.median()) if v.notna().any() else 0.0
         else:
             vc = s.dropna().value_counts()

@@ -18,6 +18,7 @@ from pandas.api import types as ptypes
 
 from kwk.errors import DataError
 from kwk.prep.series import parse_dates
+from kwk.data.numbers import to_number  # noqa: F401  (the one number coercion)
 
 MAX_CATEGORIES = 50
 DATE_PARTS = ("days", "month", "dayofweek")
@@ -31,17 +32,6 @@ def as_labels(s: pd.Series) -> pd.Series:
             return str(int(v))
         return str(v).strip()
     return s.map(one, na_action="ignore").astype(object)
-
-
-def to_number(s: pd.Series, keep_inf: bool = False) -> pd.Series:
-    """The one way a column becomes numbers: numbers and booleans as floats, text read as
-    numbers (surrounding spaces ignored; text that is not a number, such as '?', becomes
-    missing). Infinite values become missing unless ``keep_inf`` (to count them)."""
-    if ptypes.is_bool_dtype(s) or ptypes.is_numeric_dtype(s):
-        out = s.astype(float)
-    else:
-        out = pd.to_numeric(s.astype(str).str.strip(), errors="coerce").where(s.notna())
-    return out if keep_inf else out.replace([np.inf, -np.inf], np.nan)
 
 
 def date_parts(s: pd.Series) -> pd.DataFrame:
@@ -72,16 +62,17 @@ def split_indices(y: pd.Series, task: str, validation_fraction: float, test_frac
         return train, val, test, False
 
 
-_ROLE_WORDS = {"train": "train", "training": "train", "0": "train",
-               "validation": "validation", "valid": "validation", "val": "validation", "1": "validation",
-               "test": "test", "testing": "test", "holdout": "test", "2": "test"}
+# The words a split column may use for each role (as in JMP): case-insensitive.
+ROLE_WORDS = {"train": "train", "training": "train", "0": "train",
+              "validation": "validation", "valid": "validation", "val": "validation", "1": "validation",
+              "test": "test", "testing": "test", "holdout": "test", "2": "test"}
 
 
 def split_from_column(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Row positions per role from a validation column (JMP style): train / validation / test,
     or 0 / 1 / 2. Raises DataError naming unknown values or a missing role."""
     labels = as_labels(values).str.lower()
-    roles = labels.map(_ROLE_WORDS)
+    roles = labels.map(ROLE_WORDS)
     bad = labels[roles.isna()]
     if len(bad):
         shown = ", ".join(repr(v) for v in pd.unique(bad.fillna("(missing)"))[:5])
@@ -273,12 +264,12 @@ class Preprocessor:
         for col in self.state["columns"]:
             s = df[col["name"]]
             if col["kind"] == "numeric":
-                out[:, j] = _scale(to_number(s), col)
+                out[:, j] = scale(to_number(s), col)
                 j += 1
             elif col["kind"] == "datetime":
                 parts = date_parts(s)
                 for p in DATE_PARTS:
-                    out[:, j] = _scale(parts[p], col["parts"][p])
+                    out[:, j] = scale(parts[p], col["parts"][p])
                     j += 1
             else:
                 labels = as_labels(s).to_numpy()
@@ -299,5 +290,7 @@ class Preprocessor:
         return np.asarray(pred, dtype=float).reshape(-1) * t["std"] + t["mean"]
 
 
-def _scale(x: pd.Series, st: dict) -> np.ndarray:
+def scale(x: pd.Series, st: dict) -> np.ndarray:
+    """A number column as the network sees it: missing values filled with the training median
+    (``st["fill"]``), then standardised with the training mean and spread -> float32 (n,)."""
     return ((x.fillna(st["fill"]).to_numpy(dtype=float) - st["mean"]) / st["std"]).astype(np.float32)

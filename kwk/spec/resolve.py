@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kwk.catalog.presets import modality as modality_of
+from kwk.data.numbers import to_number
 from kwk.data.kinds import MODEL_KINDS
 from kwk.spec.checks import Context, run_stage
 from kwk.spec.checks.images import pixel_columns
@@ -36,7 +37,7 @@ def infer_task(y: pd.Series, kind: str) -> tuple[str, str]:
         return "binary", f"'{name}' has exactly two values ({a!s} and {b!s}), so this is a " \
                          "two-class (binary) classification."
     if kind == "numeric":
-        num = pd.to_numeric(y, errors="coerce").dropna()
+        num = to_number(y).dropna()
         whole = bool(len(num)) and bool((num == num.round()).all())
         if whole and n_unique <= 10 and n_unique < 0.05 * max(len(num), 1) + 3:
             return "multiclass", f"'{name}' holds only {n_unique} whole-number values, so they " \
