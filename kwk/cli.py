@@ -222,13 +222,27 @@ def cmd_predict(a) -> int:
     ld = _load(a, min_columns=1,  # a text model's new rows may be the text column alone
                **({"image_size": tuple(shape[:2]),
                    "image_color": "grayscale" if shape[2] == 1 else "rgb"} if shape else {}))
-    pred = b.predict(ld.df)
+    binary = b.pre.task == "binary"
+    if a.threshold is not None and not (binary and 0.0 < a.threshold < 1.0):
+        raise KwkError(f"--threshold {a.threshold:g} cannot be used here.",
+                       "A decision threshold is a probability between 0 and 1, and only a "
+                       "two-class (binary) model has one.")
+    pred = b.predict(ld.df, a.threshold)
     from kwk.data.safety import csv_safe
+    from kwk.runs.bundle import unusual_summary
+    note = unusual_summary(pred["unusual"])
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     try:
         csv_safe(pred).to_csv(a.out, index=False)
     except OSError as e:
         raise KwkError(f"Cannot write {a.out}: {e.strerror or e}.")
-    print(f"Wrote {len(pred)} predictions to {a.out}", file=sys.stderr)
+    at = ""
+    if binary:
+        t = b.threshold if a.threshold is None else a.threshold
+        at = f", '{b.pre.classes[1]}' from a probability of {t:g} on" + \
+             (" (the run's decision threshold)" if a.threshold is None else "")
+    print(f"Wrote {len(pred)} predictions to {a.out}{at}", file=sys.stderr)
     return 0
 
 
@@ -322,6 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("model_dir"); s.add_argument("data", nargs="?")
     s.add_argument("--out", required=True); _sql_args(s)
     s.add_argument("--sheet"); s.set_defaults(fn=cmd_predict)
+    s.add_argument("--threshold", type=float, help="a binary model: predict the second class "
+                   "from this probability on (default: the run's decision threshold)")
     s = sub.add_parser("codegen", help="print the Keras training script for a spec")
     s.add_argument("spec"); s.add_argument("--data"); s.add_argument("--sheet"); _sql_args(s)
     s.set_defaults(fn=cmd_codegen)

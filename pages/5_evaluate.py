@@ -20,6 +20,7 @@ from kwk.evaluation.analysis import (
 from kwk.errors import KwkError
 from kwk.evaluation.curves import readable_loss
 from kwk.evaluation.metrics import paired_bootstrap
+from kwk.runs.service import set_threshold
 from kwk.prep.series import series_labels, time_axis
 from kwk.ui.images import misclassified_gallery
 from kwk.ui.runtime import ensure_navigation
@@ -171,8 +172,19 @@ if "Decision threshold" in tabs:
     with tabs["Decision threshold"]:
         st.caption(f"A row is predicted **{classes[1]}** when its probability is at least the "
                    "threshold. Move it to trade precision against recall.")
-        thr = st.slider("Threshold", 0.01, 0.99, 0.5, 0.01, key="threshold",
+        saved = store().threshold(run_id)
+        thr = st.slider("Threshold", 0.01, 0.99, saved, 0.01, key="threshold",
                         help="0.5 is the default; lower it to catch more positives.")
+        st.caption(f"This run labels **{classes[1]}** from a probability of **{saved:.2f}** on: "
+                   "Predict, `kwk predict`, the report and the run's script use it.")
+        if round(thr, 2) != round(saved, 2) and st.button(
+                f"✅ Use {thr:.2f} for this run's predictions", key="threshold_save",
+                help="Saves the threshold with the run."):
+            try:
+                set_threshold(run["dir"], thr)
+                st.rerun()
+            except KwkError as e:
+                show_error(e)
         tm = threshold_metrics(y, out[:, 1], thr)
         k = st.columns(4)
         for col, name in zip(k, ("accuracy", "precision", "recall", "f1")):

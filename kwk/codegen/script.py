@@ -108,7 +108,8 @@ def _helpers(relative: bool) -> dict[str, str]:
 
 
 def script_inputs(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
-                  read_options: dict | None = None, data_name: str | None = None) -> dict:
+                  read_options: dict | None = None, data_name: str | None = None,
+                  decision_threshold: float = 0.5) -> dict:
     """Every input of ``templates/train_script.py.jinja`` for a *resolved* spec, as a plain
     dict (values from the spec and the file are raw: the template writes them with ``lit``)."""
     from kwk.model.recipe import callback_recipes, optimizer_recipe
@@ -120,6 +121,7 @@ def script_inputs(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
     change = bool(seq) and seq.get("predict", "value") == "change"
     relative = change and d["features"][:1] == [d["target"]]
     return {
+        "decision_threshold": float(decision_threshold),
         "date": _dt.date.today().isoformat(), "task_text": TASK_TEXT[d["task"]],
         "data_name": data_name or data_path, "data_path": str(data_path),
         "read": _read_inputs(fmt, read_options or {}),
@@ -139,7 +141,10 @@ def script_inputs(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
 
 
 def generate_script(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
-                    read_options: dict | None = None, data_name: str | None = None) -> str:
-    """The full training script for a *resolved* spec (see ``kwk.spec.resolve``)."""
+                    read_options: dict | None = None, data_name: str | None = None,
+                    decision_threshold: float = 0.5) -> str:
+    """The full training script for a *resolved* spec (see ``kwk.spec.resolve``); a binary
+    model's script labels its test rows at ``decision_threshold``."""
     return render("train_script.py.jinja",
-                  **script_inputs(spec, data_path, fmt, read_options, data_name))
+                  **script_inputs(spec, data_path, fmt, read_options, data_name,
+                                  decision_threshold))

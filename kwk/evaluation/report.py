@@ -48,6 +48,23 @@ def _assessment_html(metrics: dict, names) -> str:
     return "".join(blocks)
 
 
+def _threshold_html(d: Path, task: str, ev: dict, metrics: dict) -> str:
+    """A binary run's decision threshold and what it gives on the test rows."""
+    if task != "binary" or "y" not in ev:
+        return ""
+    from kwk.evaluation.analysis import threshold_metrics
+    from kwk.runs.bundle import read_threshold
+    t = read_threshold(d)
+    classes = list(metrics["test"].get("per_class", {})) or ["0", "1"]
+    out = np.asarray(ev["out"], float)
+    p1 = out[:, 1] if out.ndim == 2 else out.reshape(-1)
+    tm = threshold_metrics(ev["y"], p1, t)
+    return (f"<h3>Decision threshold: {t:.2f}</h3><p>A row is predicted "
+            f"<b>{html.escape(str(classes[1]))}</b> when its probability is at least {t:.2f} "
+            "(predictions, <code>kwk predict</code> and the script use it).</p>"
+            + _table([{k: tm[k] for k in ("accuracy", "precision", "recall", "f1")}]))
+
+
 def build_report(run_dir) -> str:
     """The report of a run folder (as written by ``train``) as one HTML string."""
     from kwk import plots
@@ -108,7 +125,7 @@ def build_report(run_dir) -> str:
         "<h2>Network</h2>", _table(net),
         "<h2>Training settings</h2>",
         _table([{"setting": k, "value": v} for k, v in spec["training"].items()]),
-        "<h2>Test metrics</h2>", _table(mrows),
+        "<h2>Test metrics</h2>", _table(mrows), _threshold_html(d, task, ev, metrics),
         _assessment_html(metrics, names),
         "<h2>Charts</h2>", f"<div class=grid>{''.join(charts)}</div>",
         "<h2>Reproduce</h2>", f"<p class=muted>Versions: {html.escape(json.dumps(run.get('versions', {})))}</p>",

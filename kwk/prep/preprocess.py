@@ -278,6 +278,31 @@ class Preprocessor:
                 j += len(cats)
         return out
 
+    def unusual(self, df: pd.DataFrame) -> pd.Series:
+        """Per row, what the model could not read as in training (empty when nothing): a label
+        of a category column it never saw (or too rare to get its own input), text in a number
+        column, an unreadable date. Such values are scored as if missing or as "other", so the
+        prediction deserves a second look. Returns a string Series aligned with ``df``."""
+        notes = [[] for _ in range(len(df))]
+        for col in self.state["columns"]:
+            s, name, kind = df[col["name"]], col["name"], col["kind"]
+            if kind == "numeric":
+                bad = (s.notna() & to_number(s, keep_inf=True).isna()).to_numpy()
+                what = "is not a number"
+            elif kind == "datetime":
+                bad = (s.notna() & date_parts(s)["days"].isna()).to_numpy()
+                what = "is not a date"
+            elif kind in ("categorical", "boolean"):
+                labels = as_labels(s)
+                bad = (labels.notna() & ~labels.isin(col["categories"])).to_numpy()
+                rare = col.get("n_labels_seen", 0) > len(col["categories"])
+                what = "was rare or never seen in training" if rare else "was never seen in training"
+            else:
+                continue
+            for i in np.flatnonzero(bad):
+                notes[i].append(f"{name} = '{str(s.iloc[i])[:40]}' {what}")
+        return pd.Series(["; ".join(n) for n in notes], index=df.index, dtype=object)
+
     def encode_target(self, y: pd.Series) -> np.ndarray:
         t = self.state["target"]
         if t["task"] == "regression":

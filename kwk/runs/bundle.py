@@ -60,12 +60,15 @@ def _default(o):
     raise TypeError(type(o).__name__)
 
 
-def run_record(result, data_name: str, fingerprint: str) -> dict:
+def run_record(result, data_name: str, fingerprint: str, source: dict | None = None) -> dict:
+    """What ``run.json`` records: when, on what data (``source``: how the script reads it
+    again), the seed, how training ended, and the package versions."""
     import datetime as dt
     spec = result.prepared.spec
     return {"created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "data": {"name": data_name, "fingerprint": fingerprint,
-                     "rows": {k: int(n) for k, n in result.prepared.counts.items()}},
+                     "rows": {k: int(n) for k, n in result.prepared.counts.items()},
+                     **({"source": source} if source else {})},
             "seed": spec["training"]["seed"], "status": result.status,
             "message": result.message, "epochs_run": result.epochs_run,
             "seconds": round(result.seconds, 3), "notes": result.prepared.notes,
@@ -113,8 +116,9 @@ def ensure_writable(out_dir) -> Path:
     return out
 
 
-def save_bundle(result, out_dir, data_name: str, fingerprint: str, script: str | None) -> Path:
-    """Write every bundle file for a finished :class:`kwk.training.job.TrainResult`."""
+def save_bundle(result, out_dir, data_name: str, fingerprint: str, script: str | None,
+                source: dict | None = None) -> Path:
+    """Write every bundle file for a finished :class:`kwk.training.core.TrainResult`."""
     out = ensure_writable(out_dir)
     try:
         save_model(result.model, out / "model.keras")
@@ -122,7 +126,7 @@ def save_bundle(result, out_dir, data_name: str, fingerprint: str, script: str |
         _write_json(out / "spec.json", result.prepared.spec)
         _write_json(out / "metrics.json", result.metrics)
         _write_json(out / "history.json", result.history)
-        _write_json(out / "run.json", run_record(result, data_name, fingerprint))
+        _write_json(out / "run.json", run_record(result, data_name, fingerprint, source))
         if script is not None:
             (out / "train_script.py").write_text(script)
         for rp, rmodel in getattr(result, "extra_models", []):  # repeated runs, for bands
@@ -161,6 +165,7 @@ class Bundle:
     pre: Preprocessor
     spec: dict
     metrics: dict
+    threshold: float = 0.5  # a binary model's decision threshold (decision.json)
 
     def output(self, df: pd.DataFrame) -> np.ndarray:
         """Raw rows -> class probabilities ``(n, k)`` or predicted numbers ``(n,)``."""
@@ -168,29 +173,37 @@ class Bundle:
         raw = model_proba(self.model, self.pre.transform(df), self.pre.task)
         return self.pre.decode_regression(raw) if self.pre.task == "regression" else raw
 
-    def predict(self, df: pd.DataFrame) -> pd.DataFrame:
-        """Raw rows -> the rows plus ``prediction`` (and ``proba_<class>`` per class).
+    def predict(self, df: pd.DataFrame, threshold: float | None = None) -> pd.DataFrame:
+        """Raw rows -> the rows plus ``prediction`` (and ``proba_<class>`` per class) and
+        ``unusual``: what in the row the model never saw in training (empty when nothing).
 
+        A binary model predicts its second class when that class's probability is at least
+        ``threshold`` (default: the run's decision threshold, 0.5 unless chosen otherwise).
         Time series: each row with enough history (the look-back window ends on it) gets the
         forecast of the target ``horizon`` rows later; rows with less history get no value."""
         out = df.copy()
         self.pre.check_columns(df)
         if len(df) == 0:
             out["prediction"] = []
+            out["unusual"] = []
             return out
+        unusual = self.pre.unusual(df)
         if self.pre.sequence:
-            return self._forecast(df, out)
+            return self._forecast(df, out).assign(unusual=unusual)
         raw = self.output(df)
         if self.pre.task == "regression":
             out["prediction"] = raw
         else:
             classes = self.pre.classes
-            out["prediction"] = [classes[i] for i in raw.argmax(axis=1)]
+            t = self.threshold if threshold is None else float(threshold)
+            picked = raw.argmax(axis=1) if len(classes) != 2 else (raw[:, 1] >= t).astype(int)
+            out["prediction"] = [classes[i] for i in picked]
             for i, c in enumerate(classes):
                 name = f"proba_{c}"
                 while name in out.columns:
                     name = "_" + name
                 out[name] = raw[:, i]
+        out["unusual"] = unusual
         return out
 
 
@@ -267,4 +280,32 @@ def load_bundle(directory) -> Bundle:
                             "KwK never runs from a file.",
                             "Use a model trained by KwK, or rebuild it from layers only.")
         raise DataError(f"The model folder {d} is damaged: {e}.", "Train the model again.")
-    return Bundle(model=model, pre=Preprocessor.from_state(state), spec=spec, metrics=metrics)
+    return Bundle(model=model, pre=Preprocessor.from_state(state), spec=spec, metrics=metrics,
+                  threshold=read_threshold(d))
+
+
+DECISION = "decision.json"
+
+
+def read_threshold(directory) -> float:
+    """A run's decision threshold for its second class (0.5 when none was chosen)."""
+    p = Path(directory) / DECISION
+    try:
+        t = float(json.loads(p.read_text())["threshold"]) if p.exists() else 0.5
+    except (ValueError, KeyError, TypeError, OSError):
+        return 0.5
+    return t if 0.0 < t < 1.0 else 0.5
+
+
+def unusual_summary(unusual: pd.Series, limit: int = 4) -> str | None:
+    """One sentence over a ``predict`` output's ``unusual`` column, or None when every row was
+    ordinary: "3 of 120 rows have values the model never saw or could not read: …"."""
+    notes = unusual[unusual.astype(bool)] if len(unusual) else unusual
+    if not len(notes):
+        return None
+    counts = pd.Series([n for row in notes for n in row.split("; ")]).value_counts()
+    shown = "; ".join(f"{n} ({c} row{'s' if c > 1 else ''})" for n, c in counts[:limit].items())
+    more = f"; and {len(counts) - limit} more" if len(counts) > limit else ""
+    return (f"{len(notes):,} of {len(unusual):,} rows have values the model never saw or could "
+            f"not read: {shown}{more}. They are scored as if missing; check their predictions "
+            "(column 'unusual').")

@@ -29,11 +29,17 @@ class DataSource:
                    path=str(where), read_options=dict(loaded.read_options))
 
 
-def training_script(spec: dict, source: DataSource) -> str:
+    def record(self) -> dict:
+        """How the run's script reads the data again (kept in ``run.json``)."""
+        return {"fmt": self.fmt, "path": self.path, "read_options": self.read_options}
+
+
+def training_script(spec: dict, source: DataSource, decision_threshold: float = 0.5) -> str:
     """The standalone Keras script that reproduces a run trained on ``source``."""
     from kwk.codegen import generate_script
     return generate_script(spec, data_path=source.path, fmt=source.fmt,
-                           read_options=source.read_options, data_name=source.name)
+                           read_options=source.read_options, data_name=source.name,
+                           decision_threshold=decision_threshold)
 
 
 def save_run(result, source: DataSource, *, store=None, out_dir=None, owner: str = "",
@@ -50,9 +56,41 @@ def save_run(result, source: DataSource, *, store=None, out_dir=None, owner: str
                                      "reads the whole file into memory, which this data does "
                                      "not fit.")
     if store is not None:
-        return store.save(result, source.name, source.fingerprint, text, owner=owner)
+        return store.save(result, source.name, source.fingerprint, text, owner=owner,
+                          source=source.record())
     from kwk.runs.bundle import save_bundle
-    return save_bundle(result, Path(out_dir), source.name, source.fingerprint, text)
+    return save_bundle(result, Path(out_dir), source.name, source.fingerprint, text,
+                       source.record())
+
+
+def set_threshold(run_dir, threshold: float) -> None:
+    """Make ``threshold`` the run's decision threshold: Predict, ``kwk predict``, the report and
+    the run's script label its second class from this probability on. Only binary runs have one.
+    The script is written again with it when the run knows how to read its data."""
+    import json
+
+    from kwk.errors import KwkError
+    from kwk.runs.bundle import DECISION
+    d = Path(run_dir)
+    spec = json.loads((d / "spec.json").read_text())
+    if spec["data"]["task"] != "binary":
+        raise KwkError("Only a two-class (binary) model has a decision threshold.")
+    if not 0.0 < float(threshold) < 1.0:
+        raise KwkError(f"The threshold must lie between 0 and 1, not {threshold}.",
+                       "Use e.g. 0.35 to label more rows as the second class.")
+    classes = json.loads((d / "preprocess.json").read_text())["target"]["classes"]
+    try:
+        (d / DECISION).write_text(json.dumps({"threshold": float(threshold),
+                                              "positive_class": classes[1]}, indent=2))
+        run = json.loads((d / "run.json").read_text())
+        src = run.get("data", {}).get("source")
+        if src and (d / "train_script.py").exists():
+            source = DataSource(name=run["data"]["name"], fingerprint=run["data"]["fingerprint"],
+                                fmt=src["fmt"], path=src["path"], read_options=src["read_options"])
+            (d / "train_script.py").write_text(training_script(spec, source, float(threshold)))
+    except OSError as e:
+        raise KwkError(f"The threshold could not be saved with the run: {e.strerror or e}.",
+                       "Check the workspace folder's free space and permissions.")
 
 
 def run_in_background(prepared, source: DataSource, *, store, owner: str = "", gate=None,

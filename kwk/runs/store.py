@@ -58,7 +58,7 @@ class Store:
         return self.root / "runs" / run_id
 
     def save(self, result, data_name: str, fingerprint: str, script: str | None,
-             owner: str = "", name: str | None = None) -> str:
+             owner: str = "", name: str | None = None, source: dict | None = None) -> str:
         """Write the run's bundle and index it. Returns the run id. The index row is written
         last, so a failure leaves no half-indexed run."""
         from kwk.runs.bundle import run_record
@@ -66,8 +66,8 @@ class Store:
         run_id = uuid.uuid4().hex[:12]
         d = self.run_dir(run_id)
         try:
-            save_bundle(result, d, data_name, fingerprint, script)
-            rec = run_record(result, data_name, fingerprint)
+            save_bundle(result, d, data_name, fingerprint, script, source)
+            rec = run_record(result, data_name, fingerprint, source)
             key, val = headline(result.metrics)
             with closing(self._db()) as db, db:
                 db.execute("INSERT INTO runs (id, created, owner, name, data_name, fingerprint, "
@@ -105,6 +105,11 @@ class Store:
     def history(self, run_id: str) -> dict:
         p = self.run_dir(run_id) / "history.json"
         return json.loads(p.read_text()) if p.exists() else {}
+
+    def threshold(self, run_id: str) -> float:
+        """A binary run's decision threshold (0.5 unless chosen on Evaluate or Predict)."""
+        from kwk.runs.bundle import read_threshold
+        return read_threshold(self.run_dir(run_id))
 
     def target_state(self, run_id: str) -> dict:
         """The fitted target statistics of a run (classes, or mean and spread of a number),

@@ -82,6 +82,9 @@ class Session:
     predictions: Key[Any] = Key(None, "the last predictions (DataFrame)", TARGET)
     pred_source: Key[tuple | None] = Key(None, "(run id, upload id) the predictions came from",
                                          TARGET)
+    pred_rows: Key[Any] = Key(None, "the raw rows last given to Predict (DataFrame)", TARGET)
+    pred_made: Key[tuple | None] = Key(None, "(run id, upload id, threshold) of the predictions",
+                                       TARGET)
     importance: Key[dict] = Key(dict, "run id -> permutation importance computed on demand")
     comparisons: Key[dict] = Key(dict, "run id -> paired bootstraps of the network vs references")
     profiler: Key[dict] = Key(dict, "run id -> the profiler's starting values and grids")

@@ -276,3 +276,35 @@ def test_runs_page_names_runs_groups_comparisons_and_hides_server_paths():
     at.text_area(key=f"run_notes_{sel}").set_value("first try")
     at.button(key="save_run_notes").click().run()
     assert "baseline MLP" in at.dataframe[0].value["name"].tolist()
+
+
+@pytest.mark.slow
+def test_threshold_chosen_on_evaluate_is_used_by_predict_and_unusual_rows_are_flagged():
+    at = with_sample("churn")
+    goto(at, "4_train")
+    at.number_input(key="tr0_epochs").set_value(2)
+    at.button(key="FormSubmitter:training_form-▶️ Start training").click().run()
+    assert at.session_state.job.wait(120)
+    at.run()
+    at.run()
+    goto(at, "5_evaluate")
+    at.slider(key="threshold").set_value(0.3).run()
+    at.button(key="threshold_save").click().run()
+    no_crash(at)
+    run_id = at.session_state.run_id
+    from kwk.ui.state import store
+    assert store().threshold(run_id) == pytest.approx(0.3)
+    goto(at, "6_predict")
+    assert at.slider(key=f"pred_threshold_{run_id}").value == pytest.approx(0.3)
+    odd = at.session_state.data.df.head(20).copy()
+    odd.loc[odd.index[0], "plan"] = "Excellent"
+    at.file_uploader(key="pred_upload").set_value(
+        ("odd.csv", odd.to_csv(index=False).encode(), "text/csv")).run()
+    no_crash(at)
+    assert "Labelled at the decision threshold 0.30" in texts(at)
+    assert any("1 of 20 rows have values the model never saw" in w.value for w in at.warning)
+    pred = at.session_state.predictions
+    at.slider(key=f"pred_threshold_{run_id}").set_value(0.9).run()
+    assert store().threshold(run_id) == pytest.approx(0.9)
+    assert (at.session_state.predictions["prediction"] != pred["prediction"]).any() or \
+        "Labelled at the decision threshold 0.90" in texts(at)
