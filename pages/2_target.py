@@ -5,7 +5,7 @@ from kwk.data.profile import leakage_suspects, target_warnings
 from kwk.errors import KwkError
 from kwk.plots import target_distribution
 from kwk.spec import resolve
-from kwk.ui.modality import kind_preview, kind_settings
+from kwk.ui.modality import modality_preview, modality_settings
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
 from kwk.ui.state import need_data, profile_kinds, session_spec, show_error
@@ -24,8 +24,7 @@ idx = options.index(ss.target) if ss.target in options else 0
 target = st.selectbox("What should the model predict?", options, index=idx, key="target_select",
                       help="The column whose values the model learns to predict from the others.")
 if target != "—" and target != ss.target:
-    ss.new_target()  # the job shown, the current run and the ✓ marks belong to the old target
-    ss.target = target
+    ss.target = target  # resets the job shown, the current run and the ✓ marks (session.py)
     ss.roles.pop(target, None)
     ss.task = "auto"
     st.rerun()
@@ -34,7 +33,7 @@ if ss.target is None:
             "in advance: a diagnosis, a price, whether a customer leaves.", icon="🎯")
     st.stop()
 
-kind_settings()
+modality_settings()
 
 left, right = st.columns([2, 3], gap="large")
 with left:
@@ -63,7 +62,7 @@ with left:
     for w in leakage_suspects(df, ss.target, feats):
         st.warning(w, icon="🕵️")
 with right:
-    if not kind_preview(df, ss.target):
+    if not modality_preview(df, ss.target):
         st.plotly_chart(target_distribution(df[ss.target], task, ss.target), key="target_dist")
 
 st.page_link("pages/3_build.py", label="Next: build the network", icon="➡️")

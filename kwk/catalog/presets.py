@@ -56,13 +56,13 @@ TEMPLATES: dict[str, dict] = {
                      "layers": []},
 }
 
-# The starting stack per kind of data: tables, pictures, time series, text.
+# The starting stack per modality: tables, pictures, time series, text.
 DEFAULT_FOR_MODALITY = {"table": "Small MLP", "images": "Small CNN (images)",
                     "series": "LSTM (time series)", "text": "Embedding + GRU (text)"}
 
 
 def modality(data: dict) -> str:
-    """The kind of data a spec's ``data`` section describes."""
+    """The modality a spec's ``data`` section describes: table, images, series or text."""
     if data.get("image_shape"):
         return "images"
     if data.get("sequence"):
@@ -72,7 +72,7 @@ def modality(data: dict) -> str:
     return "table"
 
 
-def fits_modality(layers: list[dict], kind: str) -> bool:
+def fits_modality(layers: list[dict], modality: str) -> bool:
     """Whether a stack suits the kind of data (a CNN on pictures, an Embedding on text...)."""
     from kwk.catalog.layers import CATALOG
     cats = {CATALOG[layer["type"]].category for layer in layers if layer["type"] in CATALOG}
@@ -80,7 +80,7 @@ def fits_modality(layers: list[dict], kind: str) -> bool:
     has_text = "Text" in cats
     has_seq = "Sequences" in cats
     return {"images": has_image, "text": has_text, "series": has_seq and not has_text,
-            "table": not (has_image or has_text or has_seq)}[kind]
+            "table": not (has_image or has_text or has_seq)}[modality]
 
 
 # The layer groups (catalog categories) that suit each modality; the rest are behind "show all".

@@ -1,5 +1,5 @@
-"""The Target page's "kind of data" choice: a table, pictures in pixel columns, time series or
-text, with the settings each kind needs (image shape; time, series, window and horizon; text
+"""The Target page's modality choice ("what kind of data is it?"): a table, pictures in pixel columns, time series or
+text, with the settings each modality needs (image shape; time, series, window and horizon; text
 column, vocabulary and length)."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from kwk.catalog.presets import DEFAULT_FOR_MODALITY
 from kwk.ui.state import profile_kinds, set_modality
 from kwk.ui.session import session
 
-KIND_LABELS = {"table": "📋 Rows of a table", "images": "🖼️ Pictures (pixel columns)",
+MODALITY_LABELS = {"table": "📋 Rows of a table", "images": "🖼️ Pictures (pixel columns)",
                "series": "📈 Time series", "text": "📝 Text"}
 _HELP = {p.name: p.help for p in (*SEQUENCE_PARAMS, *TEXT_PARAMS)}
 
@@ -27,29 +27,29 @@ def _guess_shape(n: int) -> list[int]:
     return [1, n, 1]
 
 
-def kind_settings() -> None:
+def modality_settings() -> None:
     ss = session()
     df = ss.data.df
     cols = [str(c) for c in df.columns]
     kinds = profile_kinds()
-    kind = st.radio("What kind of data is it?", list(KIND_LABELS),
-                    index=list(KIND_LABELS).index(ss.modality), format_func=KIND_LABELS.get,
-                    horizontal=True, key="kind_radio",
+    chosen = st.radio("What chosen of data is it?", list(MODALITY_LABELS),
+                    index=list(MODALITY_LABELS).index(ss.modality), format_func=MODALITY_LABELS.get,
+                    horizontal=True, key="modality_radio",
                     help="Rows of a table are independent examples. Pictures: each row holds "
                          "the pixels of one image. Time series: rows are ordered in time and "
                          "the model forecasts from the recent past. Text: one column holds "
                          "text the model reads.")
-    if kind != ss.modality:
-        if set_modality(kind):
-            st.toast(f"The layers were replaced by the '{DEFAULT_FOR_MODALITY[kind]}' template, "
-                     "made for this kind of data.", icon="🧱")
+    if chosen != ss.modality:
+        if set_modality(chosen):
+            st.toast(f"The layers were replaced by the '{DEFAULT_FOR_MODALITY[chosen]}' template, "
+                     "made for this chosen of data.", icon="🧱")
         st.rerun()
     others = [c for c in cols if c != ss.target]
-    if kind == "images":
+    if chosen == "images":
         _image_settings(df, others)
-    elif kind == "series":
+    elif chosen == "series":
         _series_settings(others, kinds)
-    elif kind == "text":
+    elif chosen == "text":
         _text_settings(others, kinds)
 
 
@@ -150,7 +150,7 @@ def _series_figure(fingerprint: str, time: str, group: str | None, target: str, 
     return fig, (groups.nunique() if groups is not None else 1)
 
 
-def kind_preview(df: pd.DataFrame, target: str) -> bool:
+def modality_preview(df: pd.DataFrame, target: str) -> bool:
     """A picture of the data for its kind (the target over time; example texts). Returns False
     when the kind has none, so the page shows the target's distribution instead."""
     ss = session()

@@ -25,10 +25,13 @@ DATA, TARGET = "data", "target"  # what a key depends on: reset when that change
 
 class Key(Generic[T]):
     """One declared session value: its default, its meaning and what it depends on
-    (``DATA``: reset when new data is loaded; ``TARGET``: also when the target changes)."""
+    (``DATA``: reset when new data is loaded; ``TARGET``: also when the target changes).
+    ``resets``: assigning a *different* value resets what depends on that (the data, the
+    target), whichever page or widget assigns it."""
 
-    def __init__(self, default: T | Callable[[], T], doc: str, depends_on: str | None = None):
-        self.default, self.doc, self.depends_on = default, doc, depends_on
+    def __init__(self, default: T | Callable[[], T], doc: str, depends_on: str | None = None,
+                 resets: str | None = None):
+        self.default, self.doc, self.depends_on, self.resets = default, doc, depends_on, resets
         self.name = ""
 
     def __set_name__(self, owner, name: str) -> None:
@@ -58,10 +61,10 @@ class Session:
     """Every value the pages keep, with its meaning. See the module docstring."""
 
     # --- the data and what the user said about it
-    data: Key[Any] = Key(None, "the loaded data (kwk.data.LoadedData) or None")
+    data: Key[Any] = Key(None, "the loaded data (kwk.data.LoadedData) or None", resets=DATA)
     kinds: Key[dict] = Key(dict, "column -> kind chosen by the user (overrides)", DATA)
     roles: Key[dict] = Key(dict, "column -> feature | target | ignore chosen by the user", DATA)
-    target: Key[str | None] = Key(None, "the column to predict", DATA)
+    target: Key[str | None] = Key(None, "the column to predict", DATA, resets=TARGET)
     task: Key[str] = Key("auto", "auto | binary | multiclass | regression", DATA)
     modality: Key[str] = Key("table", "the kind of data: table | images | series | text", DATA)
     image_shape: Key[list | None] = Key(None, "[height, width, channels] of pixel columns", DATA)
@@ -103,8 +106,11 @@ class Session:
     pg_was_playing: Key[bool] = Key(False, "the Playground was training before a rerun")
 
     def __setattr__(self, name: str, value) -> None:
-        if not isinstance(getattr(type(self), name, None), Key):
+        key = getattr(type(self), name, None)
+        if not isinstance(key, Key):
             raise AttributeError(f"'{name}' is not a declared session key (kwk/ui/session.py)")
+        if key.resets and _differs(value, key.__get__(self)):
+            (self.new_data if key.resets == DATA else self.new_target)()
         super().__setattr__(name, value)
 
     @classmethod
@@ -132,6 +138,13 @@ class Session:
         """Another target: the model check, the job shown and the results start over."""
         self._reset((TARGET,))
         st.query_params.pop("job", None)
+
+
+def _differs(new, old) -> bool:
+    """Text and None by value; anything else (a LoadedData) by identity."""
+    if isinstance(new, (str, type(None))) and isinstance(old, (str, type(None))):
+        return new != old
+    return new is not old
 
 
 def session() -> Session:

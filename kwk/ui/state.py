@@ -68,46 +68,46 @@ def set_data(ld: LoadedData, target: str | None = None, sample_key: str | None =
     kinds, the job shown, the current run, the sidebar's ✓ marks); layers and training are kept
     unless they do not suit the new modality (pictures, time series, text, table)."""
     ss = session()
-    ss.new_data()
+    ss.new_data()  # also when the same file is read again: the user asked to start over
     ss.data = ld
     ss.target = target if target in ld.df.columns else None
     ss.image_shape = list(ld.image_shape) if ld.image_shape is not None else None
-    kind = "images" if ld.image_shape is not None else "table"
+    chosen = "images" if ld.image_shape is not None else "table"
     if sample_key is not None:
         from kwk.data.samples import SAMPLES
         smp = SAMPLES[sample_key]
         if smp.sequence:
-            kind, ss.sequence = "series", dict(smp.sequence)
+            chosen, ss.sequence = "series", dict(smp.sequence)
         elif smp.text:
-            kind, ss.text = "text", dict(smp.text)
-    set_modality(kind)
+            chosen, ss.text = "text", dict(smp.text)
+    set_modality(chosen)
 
 
 def restore_modality(data: dict) -> str:
-    """Take the kind of data and its settings from a spec's ``data`` section (a loaded spec or
-    a saved run). Returns the kind."""
+    """Take the modality and its settings from a spec's ``data`` section (a loaded spec or a
+    saved run). Returns the modality."""
     from kwk.catalog.presets import modality
     ss = session()
-    kind = modality(data)
-    if kind == "series":
+    chosen = modality(data)
+    if chosen == "series":
         ss.sequence = dict(data["sequence"])
-    elif kind == "text":
+    elif chosen == "text":
         ss.text = {**data["text"], "column": (data.get("features") or [None])[0]}
-    elif kind == "images":
+    elif chosen == "images":
         ss.image_shape = list(data["image_shape"])
-    ss.modality = kind
-    return kind
+    ss.modality = chosen
+    return chosen
 
 
-def set_modality(kind: str) -> bool:
-    """Declare the kind of data; the layer stack is replaced by the kind's template when the
+def set_modality(chosen: str) -> bool:
+    """Declare the modality; the layer stack is replaced by the modality's template when the
     current one does not suit it. Returns True when the stack was replaced."""
     from kwk.catalog.presets import DEFAULT_FOR_MODALITY, TEMPLATES, fits_modality
     ss = session()
-    ss.modality = kind
-    if fits_modality(ss.spec["layers"], kind) or (kind == "table" and not ss.spec["layers"]):
+    ss.modality = chosen
+    if fits_modality(ss.spec["layers"], chosen) or (chosen == "table" and not ss.spec["layers"]):
         return False
-    ss.spec["layers"] = copy.deepcopy(TEMPLATES[DEFAULT_FOR_MODALITY[kind]]["layers"])
+    ss.spec["layers"] = copy.deepcopy(TEMPLATES[DEFAULT_FOR_MODALITY[chosen]]["layers"])
     ss.spec_version = ss.spec_version + 1
     ss.selected_layer = 0
     return True

@@ -25,7 +25,7 @@ def test_store_sales_forecast_end_to_end():
     assert at.session_state.modality == "series"
     assert at.session_state.spec["layers"][0]["type"] == "LSTM"
     goto(at, "2_target")
-    assert at.radio(key="kind_radio").value == "series"
+    assert at.radio(key="modality_radio").value == "series"
     assert at.selectbox(key="seq_time").value == "date"
     assert at.selectbox(key="seq_group").value == "store"
     assert "chronological" in texts(at)
@@ -98,7 +98,7 @@ def test_declare_kinds_on_the_target_page():
                                               "text/csv")).run()
     at.session_state.target = "level"
     goto(at, "2_target")
-    at.radio(key="kind_radio").set_value("series").run()
+    at.radio(key="modality_radio").set_value("series").run()
     no_crash(at)
     assert at.session_state.spec["layers"][0]["type"] == "LSTM"  # replaced by the series template
     assert at.selectbox(key="seq_time").value == "day"
@@ -121,7 +121,7 @@ def test_declare_kinds_on_the_target_page():
     goto(at, "2_target")
     at.session_state.target = "flag"
     at.run()
-    at.radio(key="kind_radio").set_value("text").run()
+    at.radio(key="modality_radio").set_value("text").run()
     assert at.selectbox(key="text_column").value == "note"
     assert at.session_state.spec["layers"][0]["type"] == "Embedding"
     goto(at, "3_build")
@@ -142,7 +142,7 @@ def test_pixel_columns_declared_as_pictures():
                                               "text/csv")).run()
     at.session_state.target = "digit"
     goto(at, "2_target")
-    at.radio(key="kind_radio").set_value("images").run()
+    at.radio(key="modality_radio").set_value("images").run()
     no_crash(at)
     assert [at.number_input(key="img_h").value, at.number_input(key="img_w").value] == [8, 8]
     assert at.session_state.spec["layers"][0]["type"] == "Conv2D"

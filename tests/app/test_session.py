@@ -91,3 +91,35 @@ def test_landing_says_what_kwk_is_and_starts_a_sample_in_one_click():
     no_crash(at)
     assert at.session_state.data.name == "iris.csv" and at.session_state.target == "species"
     assert "without writing code" not in texts(at)  # the welcome gives way to the data
+
+
+def test_a_spec_with_another_target_loaded_on_build_resets_the_results():
+    import json
+
+    at = with_sample("tips")
+    _fake_finished_run(at)
+    at.run()
+    goto(at, "3_build")
+    spec = {"kwk_spec": 1, "data": {"target": "total_bill"},
+            "layers": [{"type": "Dense", "units": 4}], "training": {"epochs": 2}}
+    at.file_uploader(key="spec_upload").set_value(
+        ("s.json", json.dumps(spec).encode(), "application/json")).run()
+    no_crash(at)
+    ss = at.session_state
+    assert ss.target == "total_bill"
+    assert ss.run_id is None and not ss.evaluated and not ss.predicted
+
+
+def test_assigning_a_new_target_through_the_session_resets_what_depended_on_it():
+    from unittest import mock
+
+    from kwk.ui import session as sess
+    store = {"target": "a", "run_id": "r1", "build_ok": True, "evaluated": True}
+    with mock.patch.object(sess.st, "session_state", store), \
+            mock.patch.object(sess.st, "query_params", {}):
+        s = sess.Session()
+        s.target = "a"  # the same target: nothing resets
+        assert store["run_id"] == "r1"
+        s.target = "b"
+        assert store["target"] == "b" and store["run_id"] is None
+        assert store["build_ok"] is False and store["evaluated"] is False
