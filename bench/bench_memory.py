@@ -18,7 +18,7 @@ def main() -> None:
     from kwk.data.samples import SAMPLES
     from kwk.spec import default_spec
     from kwk.prep.prepare import prepare
-    from kwk.training.job import Job
+    from kwk.training import Job
     for key in ("churn", "gapminder", "breast_cancer"):
         spec = default_spec(SAMPLES[key].target)
         Job(prepare(SAMPLES[key].load(), spec)).run()

@@ -23,7 +23,7 @@ def main(rows: int = 1_000_000) -> None:
 
     from kwk.spec import normalize
     from kwk.prep.prepare import prepare
-    from kwk.training.job import Job
+    from kwk.training import Job
     df = synthetic(rows)
     data_mb = df.memory_usage(deep=True).sum() / 2**20
     base = _rss_mb()

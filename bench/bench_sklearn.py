@@ -19,7 +19,7 @@ def main(rows: int = 100_000) -> None:
 
     from kwk.model.builder import build_model, compile_model
     from kwk.spec import normalize
-    from kwk.training.job import prepare, seed_everything
+    from kwk.training import prepare, seed_everything
     spec = normalize({"data": {"target": "y"},
                       "layers": [{"type": "Dense", "units": 64, "activation": "relu"},
                                  {"type": "Dense", "units": 32, "activation": "relu"}],

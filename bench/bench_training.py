@@ -23,7 +23,7 @@ def main(rows: int = 200_000) -> None:
     from kwk.spec import normalize
     from kwk.prep.prepare import prepare
     from kwk.training.core import seed_everything
-    from kwk.training.job import Job
+    from kwk.training import Job
     spec = normalize({"data": {"target": "y"},
                       "layers": [{"type": "Dense", "units": 64, "activation": "relu"},
                                  {"type": "Dense", "units": 32, "activation": "relu"}],

@@ -127,7 +127,7 @@ def cmd_train(a) -> int:
 
 
 def _train_job(prep, show: bool):
-    from kwk.training.job import Job
+    from kwk.training import Job
     job = Job(prep, label="cli").start()
     try:
         while not job.wait(0.25):

@@ -6,7 +6,7 @@ from kwk.evaluation.curves import readable_loss
 from kwk.plots import learning_curves
 from kwk.runs.service import DataSource, run_in_background
 from kwk.spec import TRAINING_PARAMS
-from kwk.training.job import diagnose, prepare
+from kwk.training import diagnose, prepare
 from kwk.ui.forms import param_widget, params_form
 from kwk.ui.model_info import resolved_task
 from kwk.ui.runtime import ensure_navigation
@@ -102,11 +102,11 @@ def live():
     c[0].metric("Epoch", f"{s['epoch']} / {s['epochs']}")
     c[1].metric("Elapsed", f"{s['elapsed']:.0f} s")
     c[2].metric("Time left", "—" if not s.get("eta") or job.done else f"{s['eta']:.0f} s")
-    loss_label, curves = readable_loss(s["history"], job.prepared.spec,
-                                       job.prepared.pre.state["target"])
+    loss_name, loss_label, curves = readable_loss(s["history"], job.prepared.spec,
+                                                  job.prepared.pre.state["target"])
     h = {**s["history"], **curves}
     val = h.get("val_loss") or [None]
-    c[3].metric("Validation " + loss_label.split(" (")[0].split(" in ")[0],
+    c[3].metric(f"Validation {loss_name}",
                 "—" if val[-1] is None else f"{val[-1]:.4g}", help=f"The validation {loss_label}.")
     if s["status"] in ("running", "queued", "stopping"):
         if st.button("⏹️ Stop", key="stop", disabled=s["status"] == "stopping",

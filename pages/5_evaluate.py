@@ -113,7 +113,7 @@ if seq:
                    "value: the naive forecast a model has to beat. The test period comes after "
                    "every row the model was trained or tuned on.")
 
-loss_label, curves = readable_loss(hist, spec, store().target_state(run_id))
+_, loss_label, curves = readable_loss(hist, spec, store().target_state(run_id))
 loss_curves = {**hist, **curves}
 with tabs["Charts"]:
     if task == "regression":

@@ -22,7 +22,7 @@ from kwk.prep.series import (
     window_positions,
 )
 from kwk.spec import normalize, resolve
-from kwk.training.job import prepare
+from kwk.training import prepare
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -233,7 +233,7 @@ def test_series_importance_shuffles_whole_histories_of_a_column(tmp_path):
     than a column of noise."""
     from kwk.runs.bundle import load_bundle, save_bundle
     from kwk.evaluation.metrics import model_proba
-    from kwk.training.job import Job
+    from kwk.training import Job
     df = sales(n=120)
     df.loc[[7, 50], "y"] = np.nan  # rows without a target: left out of the windows, as in training
     spec = seq_spec(window=6)
@@ -286,7 +286,7 @@ def test_text_resolve_finds_the_text_column_or_explains():
 
 def test_text_model_trains_and_predicts_raw_strings(tmp_path):
     from kwk.runs.bundle import load_bundle, save_bundle
-    from kwk.training.job import Job
+    from kwk.training import Job
     df = reviews()
     df.loc[3, "review"] = None  # a missing text is an empty text
     spec = {"data": {"target": "label", "text": {"max_tokens": 50, "sequence_length": 6}},
@@ -377,7 +377,7 @@ def test_forecasting_the_change_follows_a_trend_beyond_the_training_range(tmp_pa
     that forecasts the value cannot reach it; one that forecasts the change beats the naive
     forecast, and its saved model forecasts the last value plus the change."""
     from kwk.runs.bundle import load_bundle, save_bundle
-    from kwk.training.job import Job
+    from kwk.training import Job
     rng = np.random.default_rng(0)
     t = np.arange(400)
     df = pd.DataFrame({"t": t, "y": 0.5 * t + 10 * np.sin(2 * np.pi * t / 12)
@@ -407,7 +407,7 @@ def test_rows_without_a_target_value_are_skipped_when_forecasting(tmp_path):
     are skipped, as in training: the windows run over the gap and every forecast starts from
     the latest known value, instead of from a made-up one or from nothing."""
     from kwk.runs.bundle import load_bundle, save_bundle
-    from kwk.training.job import Job
+    from kwk.training import Job
     df = sales()
     r = Job(prepare(df, seq_spec())).run()
     save_bundle(r, tmp_path / "m", "d.csv", "fp", None)
@@ -430,7 +430,7 @@ def test_rows_without_a_target_value_are_skipped_when_forecasting(tmp_path):
 def test_single_series_with_numeric_time_trains_and_its_script_reproduces(tmp_path):
     from kwk.runs.bundle import save_bundle
     from kwk.codegen import generate_script
-    from kwk.training.job import Job
+    from kwk.training import Job
     n = 300
     t = np.arange(n)
     df = pd.DataFrame({"step": t[::-1], "level": np.round(np.sin(t[::-1] / 6) * 10 + 50, 3)})

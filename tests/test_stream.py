@@ -210,7 +210,7 @@ def test_streamed_chunks_are_read_as_the_first_rows_decided(tmp_path):
 
 def test_a_job_runs_a_streamed_plan_with_live_progress(tmp_path):
     """The CLI's --stream path: the same Job (progress, stop) as data in memory."""
-    from kwk.training.job import Job
+    from kwk.training import Job
     df = table(3000)
     df.to_parquet(tmp_path / "d.parquet", row_group_size=1000)
     p = plan(ChunkReader(tmp_path / "d.parquet", 1000), SPEC)

@@ -8,7 +8,7 @@ import pytest
 from testutil import tiny_spec
 from kwk.errors import DataError, TrainError
 from kwk.data.samples import SAMPLES
-from kwk.training.job import Job, prepare
+from kwk.training import Job, prepare
 
 pytestmark = pytest.mark.slow
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 
 
-def readable_loss(history: dict, spec: dict, target_state: dict) -> tuple[str, dict]:
-    """``(label, {"loss": [...], "val_loss": [...]})``: the loss curves in readable units.
+def readable_loss(history: dict, spec: dict, target_state: dict) -> tuple[str, str, dict]:
+    """``(name, label, {"loss": [...], "val_loss": [...]})``: the loss curves in readable units,
+    with a short name ("RMSE") and a label that says the units ("RMSE in price's units").
 
     Regression with mean squared error becomes the RMSE in the target's units (square root of
     the loss times the training target's standard deviation); mean absolute error becomes the
@@ -23,17 +24,18 @@ def readable_loss(history: dict, spec: dict, target_state: dict) -> tuple[str, d
     curves = {k: list(history.get(k) or []) for k in ("loss", "val_loss")}
     if spec["data"]["task"] != "regression":
         name = "log loss" if "crossentropy" in loss else loss.replace("_", " ")
-        return f"{name} (lower is better)", curves
+        return name, f"{name} (lower is better)", curves
     std = float(target_state.get("std") or 1.0)
     if loss in ("mean_squared_error", "mse"):
         def to_units(v):
             return math.sqrt(max(v, 0.0)) * std
-        label = f"RMSE in {target}'s units"
+        name, label = "RMSE", f"RMSE in {target}'s units"
     elif loss in ("mean_absolute_error", "mae"):
         def to_units(v):
             return v * std
-        label = f"MAE in {target}'s units"
+        name, label = "MAE", f"MAE in {target}'s units"
     else:
-        return f"{loss.replace('_', ' ')} (on the standardised {target})", curves
-    return label, {k: [None if v is None else to_units(v) for v in vals]
+        name = loss.replace("_", " ")
+        return name, f"{name} (on the standardised {target})", curves
+    return name, label, {k: [None if v is None else to_units(v) for v in vals]
                    for k, vals in curves.items()}

@@ -1,6 +1,6 @@
 """The run service: train -> script -> save, one sequence for the CLI and the Train page.
 
-A finished :class:`kwk.training.job.TrainResult` becomes a run: the training script is generated
+A finished :class:`kwk.training.core.TrainResult` becomes a run: the training script is generated
 for the data it was trained on, and the bundle is written either into the workspace's store
 (the app: indexed, owned by the signed-in user) or into a folder (the CLI's ``--out``).
 """
@@ -97,7 +97,7 @@ def run_in_background(prepared, source: DataSource, *, store, owner: str = "", g
                       label: str = ""):
     """Start a background :class:`kwk.training.job.Job` whose run is saved into ``store`` by the
     training thread when it ends (so leaving the page does not lose it)."""
-    from kwk.training.job import Job
+    from kwk.training import Job
 
     def on_finish(result):
         return save_run(result, source, store=store, owner=owner)

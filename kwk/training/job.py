@@ -4,8 +4,6 @@ an optional gate that limits concurrent training, and an ``on_finish`` hook (e.g
 run) that can be retried. Nothing here touches Streamlit; the app polls ``Job.snapshot()``.
 
 In-memory and streamed data (a plan from :func:`kwk.prep.streamed.plan`) run the same way.
-``prepare``, ``diagnose``, ``seed_everything``, ``summarize`` and the result types are
-re-exported here for the pages and the CLI.
 """
 from __future__ import annotations
 
@@ -14,28 +12,9 @@ import time
 import traceback
 
 from kwk.errors import KwkError, TrainError
-from kwk.prep.prepare import (
-    MIN_ROWS,
-    Prepared,
-    check_numbers,
-    encode_split,
-    prepare,
-    prepare_series,
-)
-from kwk.training.assess import assess, summarize
-from kwk.training.core import (
-    Tick,
-    TrainResult,
-    class_weights,
-    diagnose,
-    feeder_for,
-    seed_everything,
-    train_once,
-)
-
-__all__ = ["Job", "MIN_ROWS", "Prepared", "TrainResult", "check_numbers", "class_weights",
-           "diagnose", "encode_split", "prepare", "prepare_series", "seed_everything",
-           "summarize"]
+from kwk.prep.prepare import Prepared
+from kwk.training.assess import assess
+from kwk.training.core import Tick, TrainResult, feeder_for, train_once
 
 
 class Job:
@@ -164,7 +143,8 @@ class Job:
             self.result = self._train()
             self.retry_finish()
             self._set(status="stopped" if self.result.status == "stopped" else "finished",
-                      message=self.result.message, elapsed=self.result.seconds, eta=0.0)
+                      message=self.result.message, eta=0.0,
+                      elapsed=time.monotonic() - self._t0)  # the whole job, as while it ran
         except KwkError as e:
             self.error = e
             self._set(status="failed", message=str(e))

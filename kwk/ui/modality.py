@@ -1,6 +1,6 @@
-"""The Target page's modality choice ("what kind of data is it?"): a table, pictures in pixel columns, time series or
-text, with the settings each modality needs (image shape; time, series, window and horizon; text
-column, vocabulary and length)."""
+"""The Target page's modality choice ("what kind of data is it?"): a table, pictures in pixel
+columns, time series or text, with the settings each modality needs (image shape; time, series,
+window and horizon; text column, vocabulary and length)."""
 from __future__ import annotations
 
 import math

@@ -39,16 +39,17 @@ def test_training_loss_is_said_in_the_targets_units():
     from kwk.evaluation.curves import readable_loss
     spec = {"data": {"task": "regression", "target": "price"},
             "training": {"loss": "auto"}}
-    label, c = readable_loss({"loss": [4.0, 1.0], "val_loss": [0.25, None]}, spec, {"std": 2.0})
-    assert label == "RMSE in price's units"
+    name, label, c = readable_loss({"loss": [4.0, 1.0], "val_loss": [0.25, None]}, spec,
+                                   {"std": 2.0})
+    assert (name, label) == ("RMSE", "RMSE in price's units")
     assert c == {"loss": [4.0, 2.0], "val_loss": [1.0, None]}
     spec["training"]["loss"] = "mean_absolute_error"
-    label, c = readable_loss({"loss": [0.5]}, spec, {"std": 3.0})
+    _, label, c = readable_loss({"loss": [0.5]}, spec, {"std": 3.0})
     assert label == "MAE in price's units" and c["loss"] == [1.5]
     spec["training"]["loss"] = "huber"
-    assert "standardised price" in readable_loss({"loss": [0.5]}, spec, {"std": 3.0})[0]
+    assert "standardised price" in readable_loss({"loss": [0.5]}, spec, {"std": 3.0})[1]
     spec = {"data": {"task": "binary", "target": "y"}, "training": {"loss": "auto"}}
-    assert readable_loss({"loss": [0.7]}, spec, {})[0].startswith("log loss")
+    assert readable_loss({"loss": [0.7]}, spec, {})[0] == "log loss"
 
 
 @pytest.mark.slow
@@ -308,3 +309,16 @@ def test_threshold_chosen_on_evaluate_is_used_by_predict_and_unusual_rows_are_fl
     assert store().threshold(run_id) == pytest.approx(0.9)
     assert (at.session_state.predictions["prediction"] != pred["prediction"]).any() or \
         "Labelled at the decision threshold 0.90" in texts(at)
+
+
+@pytest.mark.slow
+def test_elapsed_counts_the_whole_job_and_never_goes_back(iris_df):
+    from testutil import tiny_spec
+
+    from kwk.training import Job, prepare
+    job = Job(prepare(iris_df, tiny_spec("species", epochs=3))).start()
+    seen = []
+    while not job.wait(0.05):
+        seen.append(job.snapshot()["elapsed"])
+    final = job.snapshot()["elapsed"]
+    assert final >= max(seen, default=0.0) and final >= job.result.seconds
