@@ -18,12 +18,13 @@ from kwk.playground.engine import (
 )
 from kwk.playground.plots import loss_figure, network_figure, surface_figure
 from kwk.ui.runtime import ensure_navigation
-from kwk.ui.session import session
+from kwk.ui.session import playground_widgets, session
 from kwk.ui.state import parse, profile_kinds, set_data, show_error
 
 ensure_navigation()
 
-ss = st.session_state
+ss = session()            # the declared values (kwk/ui/session.py)
+widgets = st.session_state  # the controls' own keys (session.playground_widgets)
 LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 REG_RATES = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear", "elu", "selu", "gelu", "silu", "softplus",
@@ -39,34 +40,32 @@ hidden = {h.strip() for h in query.get("hide", "").split(",") if h.strip()}
 classroom = query.get("classroom", "0") in ("1", "true", "yes")
 if classroom:
     hidden |= {"share"}
-if session().pg_cfg is None:
+if ss.pg_cfg is None:
     cfg, problems = Config.from_query(query)
     ss.pg_cfg, ss.pg_url_problems = cfg, problems
 cfg: Config = ss.pg_cfg
 # The controls' widget keys are deleted by Streamlit whenever another page runs; the settings
 # live on in pg_cfg (a key no widget owns), so every missing control starts from them again.
 for _k, _v in cfg.as_dict().items():
-    ss.setdefault(f"pg_{_k}", _v)
-ss.setdefault("pg_n_layers", len(cfg.layers))
+    widgets.setdefault(f"pg_{_k}", _v)
+widgets.setdefault("pg_n_layers", len(cfg.layers))
 for _i, _n in enumerate(cfg.layers):
-    ss.setdefault(f"pg_layer_{_i}", _n)
-ss.setdefault("pg_source", "mine" if cfg.dataset == "user" else "playground")
+    widgets.setdefault(f"pg_layer_{_i}", _n)
+widgets.setdefault("pg_source", "mine" if cfg.dataset == "user" else "playground")
 # Widgets that are not drawn in a run (another data source, hidden controls) would lose their
 # value; re-assigning keeps every setting.
-_KEEP = [f"pg_{k}" for k in cfg.as_dict()] + ["pg_n_layers", "pg_source", "pg_u_x1", "pg_u_x2",
-                                             "pg_u_target", "pg_hide_pick"] + \
-        [f"pg_layer_{i}" for i in range(MAX_LAYERS)]
-for _k in _KEEP:
-    if _k in ss:
-        ss[_k] = ss[_k]
+for _k in playground_widgets(list(cfg.as_dict()), MAX_LAYERS):
+    if _k in widgets:
+        widgets[_k] = widgets[_k]
 
 st.title("🛝 Playground")
 st.caption("Watch a neural network learn, live: the colours show what the network predicts "
            "over the plane, the dots are the data. Tinker with the data, the input features "
            "and the network, then press ▶️.")
-for p in ss.pop("pg_url_problems", []):
+for p in ss.pg_url_problems:
     st.warning(f"The link's settings were not all usable: {p} Defaults were used instead.",
                icon="🔗")
+ss.pg_url_problems = []  # said once
 
 
 def _opt(options, value):
@@ -91,13 +90,13 @@ with left:
         if not classroom:
             st.radio("Source", list(sources), format_func=sources.get, key="pg_source",
                      horizontal=False, label_visibility="collapsed")
-        source = ss.get("pg_source", "playground")
+        source = widgets.get("pg_source", "playground")
         if source == "playground":
             st.radio("Problem type", ["classification", "regression"], key="pg_problem",
                      horizontal=True)
-            names = CLASS_DATASETS if ss.pg_problem == "classification" else REG_DATASETS
-            if ss.get("pg_dataset") not in names:
-                ss.pg_dataset = next(iter(names))
+            names = CLASS_DATASETS if widgets.pg_problem == "classification" else REG_DATASETS
+            if widgets.get("pg_dataset") not in names:
+                widgets.pg_dataset = next(iter(names))
             st.selectbox("Dataset", list(names), format_func=DATASETS.get, key="pg_dataset")
             st.slider("Noise", 0, 50, key="pg_noise", help="Percent of random jitter.")
             st.slider("Points", 50, 2000, step=50, key="pg_points")
@@ -144,7 +143,7 @@ with left:
         st.slider("Training data (%)", 10, 90, step=10, key="pg_train_ratio")
         st.slider("Batch size", 1, 30, key="pg_batch_size")
         if st.button("🎲 Regenerate", key="pg_regen", help="New random data (a new seed)."):
-            ss.pg_seed = int(ss.pg_seed) + 1
+            widgets.pg_seed = int(widgets.pg_seed) + 1
 
 with left:
     if "features" not in hidden:
@@ -156,40 +155,40 @@ with left:
         st.markdown("##### Network")
         st.number_input("Hidden layers", 0, MAX_LAYERS, key="pg_n_layers",
                         help=f"Up to {MAX_LAYERS} (the original Playground stops at 6).")
-        if ss.pg_n_layers:
-            per = st.columns(min(int(ss.pg_n_layers), 3))
-            for i in range(int(ss.pg_n_layers)):
-                ss.setdefault(f"pg_layer_{i}", 4)
+        if widgets.pg_n_layers:
+            per = st.columns(min(int(widgets.pg_n_layers), 3))
+            for i in range(int(widgets.pg_n_layers)):
+                widgets.setdefault(f"pg_layer_{i}", 4)
                 per[i % len(per)].number_input(f"Layer {i + 1}", 1, MAX_NEURONS,
                                                key=f"pg_layer_{i}",
                                                help=f"Neurons, 1–{MAX_NEURONS}.")
     if "training" not in hidden:
         st.markdown("##### Training")
         t1, t2 = st.columns(2)
-        t1.select_slider("Learning rate", _opt(LEARNING_RATES, ss.pg_learning_rate),
+        t1.select_slider("Learning rate", _opt(LEARNING_RATES, widgets.pg_learning_rate),
                          key="pg_learning_rate")
-        t2.selectbox("Activation", _opt(ACTIVATIONS, ss.pg_activation), key="pg_activation")
+        t2.selectbox("Activation", _opt(ACTIVATIONS, widgets.pg_activation), key="pg_activation")
         t3, t4 = st.columns(2)
         t3.selectbox("Optimizer", OPTIMIZERS, key="pg_optimizer",
                      help="'sgd' is what the original Playground uses.")
         t4.slider("Dropout", 0.0, 0.8, step=0.05, key="pg_dropout")
         t5, t6 = st.columns(2)
         t5.selectbox("Regularization", ["none", "L1", "L2"], key="pg_regularization")
-        t6.select_slider("Regularization rate", _opt(REG_RATES, ss.pg_reg_rate), key="pg_reg_rate")
+        t6.select_slider("Regularization rate", _opt(REG_RATES, widgets.pg_reg_rate), key="pg_reg_rate")
 
 # ---------------------------------------------------------------- the settings -> a network
-source = ss.get("pg_source", "playground")
+source = widgets.get("pg_source", "playground")
 new = Config(
-    dataset=ss.pg_dataset if source == "playground" else "user",
-    noise=int(ss.pg_noise), train_ratio=int(ss.pg_train_ratio), batch_size=int(ss.pg_batch_size),
-    points=int(ss.pg_points), features=list(ss.pg_features or []),
-    layers=[int(ss.get(f"pg_layer_{i}", 4)) for i in range(int(ss.pg_n_layers))],
-    activation=ss.pg_activation, learning_rate=float(ss.pg_learning_rate),
-    regularization=ss.pg_regularization, reg_rate=float(ss.pg_reg_rate),
+    dataset=widgets.pg_dataset if source == "playground" else "user",
+    noise=int(widgets.pg_noise), train_ratio=int(widgets.pg_train_ratio), batch_size=int(widgets.pg_batch_size),
+    points=int(widgets.pg_points), features=list(widgets.pg_features or []),
+    layers=[int(widgets.get(f"pg_layer_{i}", 4)) for i in range(int(widgets.pg_n_layers))],
+    activation=widgets.pg_activation, learning_rate=float(widgets.pg_learning_rate),
+    regularization=widgets.pg_regularization, reg_rate=float(widgets.pg_reg_rate),
     problem=(user_data[2] if user_data else "classification") if source != "playground"
-    else ss.pg_problem,
-    optimizer=ss.pg_optimizer, dropout=float(ss.pg_dropout), seed=int(ss.pg_seed),
-    show_test=bool(ss.pg_show_test), discretize=bool(ss.pg_discretize))
+    else widgets.pg_problem,
+    optimizer=widgets.pg_optimizer, dropout=float(widgets.pg_dropout), seed=int(widgets.pg_seed),
+    show_test=bool(widgets.pg_show_test), discretize=bool(widgets.pg_discretize))
 
 if source != "playground" and user_data is None:
     with top:  # keep the layout: say what is missing where the picture would be
@@ -202,8 +201,8 @@ view_only = {"show_test", "discretize"}
 changed = {k for k, v in new.as_dict().items() if v != cfg.as_dict()[k]}
 data_key = (source, None if user_data is None else
             hash(user_data[0].tobytes() + user_data[1].tobytes()))
-pg: Playground | None = ss.get("pg")
-if pg is None or changed - view_only or ss.get("pg_data_key") != data_key and user_data is not None:
+pg: Playground | None = ss.pg
+if pg is None or changed - view_only or ss.pg_data_key != data_key and user_data is not None:
     was_playing = pg is not None and pg.playing
     if pg is not None:
         pg.close()
@@ -264,7 +263,7 @@ def live():
                        key="pg_surface", config={"displayModeBar": False}, theme=None)
     c_out.plotly_chart(loss_figure(snap["history"]), key="pg_curve",
                        config={"displayModeBar": False})
-    if ss.get("pg_was_playing") and not snap["playing"]:
+    if ss.pg_was_playing and not snap["playing"]:
         ss.pg_was_playing = False
         st.rerun(scope="app")  # it paused by itself: stop polling, show ▶️
     ss.pg_was_playing = snap["playing"]
@@ -301,7 +300,7 @@ if "share" not in hidden:
                      "label")
             spec = new.to_spec()
             ss.spec = {k: spec[k] for k in ("kwk_spec", "name", "layers", "output", "training")}
-            ss.spec_version = ss.get("spec_version", 0) + 1
+            ss.spec_version = ss.spec_version + 1
             ss.task = spec["data"]["task"]
             pg.pause()
             st.switch_page("pages/3_build.py")

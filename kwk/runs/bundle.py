@@ -297,6 +297,31 @@ def read_threshold(directory) -> float:
     return t if 0.0 < t < 1.0 else 0.5
 
 
+def write_threshold(directory, threshold: float) -> dict:
+    """Save a binary run's decision threshold (``decision.json``) and return the run's spec
+    and ``run.json`` record, which the caller may need next. Refuses other tasks and values
+    outside (0, 1) with a message."""
+    d = Path(directory)
+    try:
+        spec = json.loads((d / "spec.json").read_text())
+        state = json.loads((d / "preprocess.json").read_text())
+        record = json.loads((d / "run.json").read_text()) if (d / "run.json").exists() else {}
+    except (OSError, json.JSONDecodeError) as e:
+        raise DataError(f"The run folder {d} is damaged: {e}.", "Train the model again.")
+    if spec["data"]["task"] != "binary":
+        raise KwkError("Only a two-class (binary) model has a decision threshold.")
+    if not 0.0 < float(threshold) < 1.0:
+        raise KwkError(f"The threshold must lie between 0 and 1, not {threshold}.",
+                       "Use e.g. 0.35 to label more rows as the second class.")
+    try:
+        _write_json(d / DECISION, {"threshold": float(threshold),
+                                   "positive_class": state["target"]["classes"][1]})
+    except OSError as e:
+        raise KwkError(f"The threshold could not be saved with the run: {e.strerror or e}.",
+                       "Check the workspace folder's free space and permissions.")
+    return {"spec": spec, "run": record}
+
+
 def unusual_summary(unusual: pd.Series, limit: int = 4) -> str | None:
     """One sentence over a ``predict`` output's ``unusual`` column, or None when every row was
     ordinary: "3 of 120 rows have values the model never saw or could not read: …"."""

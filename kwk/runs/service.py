@@ -29,6 +29,13 @@ class DataSource:
                    path=str(where), read_options=dict(loaded.read_options))
 
 
+    @classmethod
+    def from_record(cls, data: dict) -> "DataSource":
+        """Back from ``run.json``'s ``data`` section (name, fingerprint and ``source``)."""
+        src = data["source"]
+        return cls(name=data["name"], fingerprint=data["fingerprint"], fmt=src["fmt"],
+                   path=src["path"], read_options=dict(src.get("read_options") or {}))
+
     def record(self) -> dict:
         """How the run's script reads the data again (kept in ``run.json``)."""
         return {"fmt": self.fmt, "path": self.path, "read_options": self.read_options}
@@ -66,30 +73,19 @@ def save_run(result, source: DataSource, *, store=None, out_dir=None, owner: str
 def set_threshold(run_dir, threshold: float) -> None:
     """Make ``threshold`` the run's decision threshold: Predict, ``kwk predict``, the report and
     the run's script label its second class from this probability on. Only binary runs have one.
-    The script is written again with it when the run knows how to read its data."""
-    import json
-
+    The script is written again with it when the run recorded how it read its data."""
     from kwk.errors import KwkError
-    from kwk.runs.bundle import DECISION
+    from kwk.runs.bundle import write_threshold
     d = Path(run_dir)
-    spec = json.loads((d / "spec.json").read_text())
-    if spec["data"]["task"] != "binary":
-        raise KwkError("Only a two-class (binary) model has a decision threshold.")
-    if not 0.0 < float(threshold) < 1.0:
-        raise KwkError(f"The threshold must lie between 0 and 1, not {threshold}.",
-                       "Use e.g. 0.35 to label more rows as the second class.")
-    classes = json.loads((d / "preprocess.json").read_text())["target"]["classes"]
+    saved = write_threshold(d, threshold)
+    data = saved["run"].get("data", {})
+    if "source" not in data or not (d / "train_script.py").exists():
+        return
     try:
-        (d / DECISION).write_text(json.dumps({"threshold": float(threshold),
-                                              "positive_class": classes[1]}, indent=2))
-        run = json.loads((d / "run.json").read_text())
-        src = run.get("data", {}).get("source")
-        if src and (d / "train_script.py").exists():
-            source = DataSource(name=run["data"]["name"], fingerprint=run["data"]["fingerprint"],
-                                fmt=src["fmt"], path=src["path"], read_options=src["read_options"])
-            (d / "train_script.py").write_text(training_script(spec, source, float(threshold)))
+        (d / "train_script.py").write_text(
+            training_script(saved["spec"], DataSource.from_record(data), float(threshold)))
     except OSError as e:
-        raise KwkError(f"The threshold could not be saved with the run: {e.strerror or e}.",
+        raise KwkError(f"The run's script could not be written again: {e.strerror or e}.",
                        "Check the workspace folder's free space and permissions.")
 
 

@@ -140,6 +140,15 @@ class Session:
         st.query_params.pop("job", None)
 
 
+def playground_widgets(settings: list[str], max_layers: int) -> list[str]:
+    """The Playground's own widget keys: one per setting of its Config (``pg_<setting>``), the
+    depth and the width of each layer, the data source and the columns of "my data". Streamlit
+    owns and deletes them when another page runs; the page restores them from ``pg_cfg``."""
+    return ([f"pg_{k}" for k in settings] + ["pg_n_layers", "pg_source", "pg_u_x1", "pg_u_x2",
+                                               "pg_u_target", "pg_hide_pick"]
+            + [f"pg_layer_{i}" for i in range(max_layers)])
+
+
 def _differs(new, old) -> bool:
     """Text and None by value; anything else (a LoadedData) by identity."""
     if isinstance(new, (str, type(None))) and isinstance(old, (str, type(None))):

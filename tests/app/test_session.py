@@ -123,3 +123,26 @@ def test_assigning_a_new_target_through_the_session_resets_what_depended_on_it()
         s.target = "b"
         assert store["target"] == "b" and store["run_id"] is None
         assert store["build_ok"] is False and store["evaluated"] is False
+
+
+def test_pages_use_only_declared_session_values():
+    """Every ``ss.<name>`` a page or a shared widget reads or writes is declared in
+    kwk/ui/session.py, and the Playground's own widget keys are the declared ones."""
+    import re
+    from pathlib import Path
+
+    from kwk.playground.engine import MAX_LAYERS, Config
+    from kwk.ui.session import Session, playground_widgets
+    root = Path(__file__).resolve().parents[2]
+    declared = set(Session.keys()) | {"new_data", "new_target", "init", "keys"}
+    used = {}
+    for f in [*root.glob("pages/*.py"), *root.glob("kwk/ui/*.py"), root / "kwk_app.py"]:
+        for name in re.findall(r"\bss\.([a-z_]+)\b", f.read_text()):
+            used.setdefault(name, f.name)
+    undeclared = {n: f for n, f in used.items() if n not in declared}
+    assert not undeclared, undeclared
+    page = (root / "pages" / "8_playground.py").read_text()
+    own = set(playground_widgets(list(Config().as_dict()), MAX_LAYERS))
+    for name in re.findall(r"\bwidgets\.([a-z_0-9]+)\b", page):
+        if name not in ("get", "setdefault"):
+            assert name in own, name
