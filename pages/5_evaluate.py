@@ -5,7 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from kwk import plots
+from kwk.catalog.presets import modality
 from kwk.evaluation.analysis import (
+    analyses_for,
     calibration,
     default_base,
     gains_lift,
@@ -13,6 +15,7 @@ from kwk.evaluation.analysis import (
     misclassified,
     permutation_importance,
     profile_grid,
+    profiler_bands,
     profiler_curves,
     shared_range,
     threshold_metrics,
@@ -75,10 +78,8 @@ if not ev:
     st.stop()
 y, out = ev["y"], np.asarray(ev["out"])
 seq, text = spec["data"].get("sequence"), spec["data"].get("text")
-per_column = not (seq or text)  # the profiler changes one column of one row
-names = ["Charts"] + (["Forecast"] if seq else []) + \
-    (["Decision threshold"] if task == "binary" else []) + \
-    (["Importance"] if not text else []) + (["Profiler"] if per_column else []) + ["Report"]
+names = analyses_for(task, modality(spec["data"]))
+per_column = "Profiler" in names  # the profiler changes one column of one row
 tabs = dict(zip(names, st.tabs(names)))
 if not per_column:
     st.caption("The profiler is for tables and pictures: a "
@@ -282,11 +283,7 @@ with tabs.get("Profiler", st.empty()):
             if others:
                 st.caption(f"Shaded: the range of the curves of all {len(others) + 1} seeds "
                            "(repeated runs).")
-            bands = {}
-            for f, curve in curves.items():
-                if others:
-                    stack = np.vstack([curve["prediction"]] + [o[f]["prediction"] for o in others])
-                    bands[f] = (stack.min(axis=0), stack.max(axis=0))
+            bands = profiler_bands(curves, others)
             y_range = y_range or shared_range(curves, [b for pair in bands.values() for b in pair])
             st.caption("All panels share one vertical scale, so steep means a large change.")
             cols = st.columns(3)

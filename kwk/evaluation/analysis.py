@@ -149,6 +149,28 @@ def _natural_key(label: str):
         return (1, 0.0, label.casefold())
 
 
+def analyses_for(task: str, modality: str) -> list[str]:
+    """The Evaluate tabs that mean something for a run: a forecast for a series, the decision
+    threshold for two classes, column importance unless the input is text, the profiler only
+    where one column of one row can be changed (tables and pictures)."""
+    per_column = modality in ("table", "images")
+    return (["Charts"] + (["Forecast"] if modality == "series" else [])
+            + (["Decision threshold"] if task == "binary" else [])
+            + (["Importance"] if modality != "text" else [])
+            + (["Profiler"] if per_column else []) + ["Report"])
+
+
+def profiler_bands(curves: dict, others: list[dict]) -> dict:
+    """Per feature, the (low, high) range of the profiler curves of several models (repeated
+    seeds) around ``curves``; empty without other models."""
+    bands = {}
+    for f, curve in curves.items():
+        if others:
+            stack = np.vstack([curve["prediction"]] + [o[f]["prediction"] for o in others])
+            bands[f] = (stack.min(axis=0), stack.max(axis=0))
+    return bands
+
+
 def shared_range(curves: dict, bands: list | None = None, pad: float = 0.05) -> list[float] | None:
     """One y range for every profiler panel (as JMP's profiler): a 0.4 change must not look
     as steep as a 10-unit one. ``curves``: feature -> frame with ``prediction``."""

@@ -322,3 +322,17 @@ def test_elapsed_counts_the_whole_job_and_never_goes_back(iris_df):
         seen.append(job.snapshot()["elapsed"])
     final = job.snapshot()["elapsed"]
     assert final >= max(seen, default=0.0) and final >= job.result.seconds
+
+
+def test_evaluate_offers_the_analyses_that_mean_something():
+    from kwk.evaluation.analysis import analyses_for, profiler_bands
+    assert analyses_for("binary", "table") == ["Charts", "Decision threshold", "Importance",
+                                                "Profiler", "Report"]
+    assert analyses_for("regression", "series") == ["Charts", "Forecast", "Importance", "Report"]
+    assert analyses_for("multiclass", "text") == ["Charts", "Report"]
+    assert "Profiler" in analyses_for("multiclass", "images")
+    curves = {"a": pd.DataFrame({"prediction": [1.0, 2.0]})}
+    others = [{"a": pd.DataFrame({"prediction": [0.5, 3.0]})}]
+    lo, hi = profiler_bands(curves, others)["a"]
+    assert list(lo) == [0.5, 2.0] and list(hi) == [1.0, 3.0]
+    assert profiler_bands(curves, []) == {}
