@@ -120,20 +120,24 @@ with left:
             if new != layer:
                 layers[sel] = new
                 st.rerun()
-            b1, b2, b3, b4 = st.columns(4)
-            if b1.button("⬆️ Up", key="up", disabled=sel == 0):
+            b1, b2 = st.columns(2)  # two rows of two: each label fits its button
+            b3, b4 = st.columns(2)
+            if b1.button("⬆️ Up", key="up", disabled=sel == 0, width="stretch",
+                         help="Move this layer one place towards the input."):
                 layers[sel - 1], layers[sel] = layers[sel], layers[sel - 1]
                 ss.selected_layer = sel - 1
                 st.rerun()
-            if b2.button("⬇️ Down", key="down", disabled=sel == len(layers) - 1):
+            if b2.button("⬇️ Down", key="down", disabled=sel == len(layers) - 1, width="stretch",
+                         help="Move this layer one place towards the output."):
                 layers[sel + 1], layers[sel] = layers[sel], layers[sel + 1]
                 ss.selected_layer = sel + 1
                 st.rerun()
-            if b3.button("⧉ Copy", key="dup", help="Duplicate this layer just below it."):
+            if b3.button("📄 Copy", key="dup", width="stretch",
+                         help="Duplicate this layer just below it."):
                 layers.insert(sel + 1, copy.deepcopy(layer))
                 ss.selected_layer = sel + 1
                 st.rerun()
-            if b4.button("🗑️ Delete", key="delete"):
+            if b4.button("🗑️ Delete", key="delete", width="stretch", help="Remove this layer."):
                 layers.pop(sel)
                 ss.selected_layer = max(0, sel - 1)
                 st.rerun()
