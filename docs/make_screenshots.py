@@ -66,6 +66,8 @@ def main() -> None:
             idle(page)
             nav(page, "Build", "🧱 Build the network")
             page.get_by_text("Next: Train").first.wait_for()
+            page.frame_locator("iframe[title*='sortables']").first.locator(
+                ".sortable-item").first.wait_for(timeout=60_000)  # the drag-and-drop stack
             page.screenshot(path=str(OUT / "build.png"))
             nav(page, "Train", "🏋️ Train")
             epochs = page.get_by_label("epochs", exact=True)

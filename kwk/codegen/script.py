@@ -89,7 +89,9 @@ def _helpers(relative: bool) -> dict[str, str]:
     from kwk.model import builder
     from kwk.prep import preprocess as pp
     from kwk.prep import series, stats
+    from kwk.training import core
     return {
+        "class_weights": copy_source(core.class_weights_from_counts, core.class_weights),
         "image_members": copy_source(images.image_members),
         "decode_image": copy_source(images.decode_image),
         "parse_formatted": copy_source(numbers.parse_formatted),

@@ -80,9 +80,11 @@ def test_six_sessions_train_at_once(browser, tmp_path):
         for key, page in pages:  # each session evaluates its own run on its own data
             wait_idle(page, 120)
             nav(page, "Evaluate")
+            page.get_by_text("test rows never seen in training").first.wait_for()  # its caption
+            wait_idle(page, 120)
             body = page.locator("body").inner_text()
-            assert f"Target {targets[key]} ·" in body, (key, body[:800])
-            assert not any(f"Target {t} ·" in body for k, t in targets.items() if k != key)
+            assert f"target {targets[key]} ·" in body, (key, body[:800])
+            assert not any(f"target {t} ·" in body for k, t in targets.items() if k != key)
         shot(pages[0][1], "load_evaluate_iris")
     finally:
         stop.set()
