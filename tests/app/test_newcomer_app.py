@@ -6,6 +6,16 @@ import pytest
 from tests.app.test_pages import app, goto, no_crash, texts, with_sample
 
 
+def train(at, epochs: int) -> None:
+    """Train the current data from the Train page and wait for the run to be recorded."""
+    goto(at, "4_train")
+    at.number_input(key="tr0_epochs").set_value(epochs)
+    at.button(key="FormSubmitter:training_form-▶️ Start training").click().run()
+    assert at.session_state.job.wait(120)
+    at.run()
+    at.run()
+
+
 def test_sizes_read_at_a_glance():
     from kwk.ui.tables import size_text
     assert size_text(512) == "512 bytes"
@@ -104,12 +114,7 @@ def test_simple_model_warning_only_outside_the_noise():
 @pytest.mark.slow
 def test_evaluate_page_compares_on_the_same_rows():
     at = with_sample("iris")
-    goto(at, "4_train")
-    at.number_input(key="tr0_epochs").set_value(3)
-    at.button(key="FormSubmitter:training_form-▶️ Start training").click().run()
-    assert at.session_state.job.wait(120)
-    at.run()
-    at.run()
+    train(at, 3)
     goto(at, "5_evaluate")
     table = at.dataframe[0].value
     assert {"network vs baseline", "network vs simple model"} <= set(table.columns)
@@ -256,12 +261,7 @@ def test_runs_page_names_runs_groups_comparisons_and_hides_server_paths():
     for target, epochs in (("species", 2), ("sepal length (cm)", 2), ("species", 3)):
         goto(at, "2_target")
         at.selectbox(key="target_select").set_value(target).run()
-        goto(at, "4_train")
-        at.number_input(key="tr0_epochs").set_value(epochs)
-        at.button(key="FormSubmitter:training_form-▶️ Start training").click().run()
-        assert at.session_state.job.wait(120)
-        at.run()
-        at.run()
+        train(at, epochs)
     goto(at, "7_runs")
     assert "Saved on the server" in texts(at)
     assert str(at.session_state.data.name) and "kwk_workspace" not in texts(at)
@@ -282,12 +282,7 @@ def test_runs_page_names_runs_groups_comparisons_and_hides_server_paths():
 @pytest.mark.slow
 def test_threshold_chosen_on_evaluate_is_used_by_predict_and_unusual_rows_are_flagged():
     at = with_sample("churn")
-    goto(at, "4_train")
-    at.number_input(key="tr0_epochs").set_value(2)
-    at.button(key="FormSubmitter:training_form-▶️ Start training").click().run()
-    assert at.session_state.job.wait(120)
-    at.run()
-    at.run()
+    train(at, 2)
     goto(at, "5_evaluate")
     at.slider(key="threshold").set_value(0.3).run()
     at.button(key="threshold_save").click().run()
