@@ -19,6 +19,15 @@ def nav(page, name: str) -> None:
     wait_idle(page)
 
 
+def upload(page, path) -> None:
+    """Upload a file on the Data page and wait until the page shows it."""
+    with page.expect_file_chooser() as fc:
+        page.locator("section[data-testid=stFileUploaderDropzone] button:visible").first.click()
+    fc.value.set_files(str(path))
+    wait_idle(page)
+    page.get_by_text(path.name).first.wait_for()
+
+
 def train_flow(page, app_url, tmp_path, csv_path, target, tag, check, fresh=True):
     """Upload -> target -> build -> train -> evaluate -> script. ``fresh=False`` goes on in the
     same browser session (a second file after a first one)."""
@@ -27,11 +36,7 @@ def train_flow(page, app_url, tmp_path, csv_path, target, tag, check, fresh=True
         wait_idle(page)
     else:
         nav(page, "Data")
-    with page.expect_file_chooser() as fc:
-        page.locator("section[data-testid=stFileUploaderDropzone] button:visible").first.click()
-    fc.value.set_files(str(csv_path))
-    wait_idle(page)
-    page.get_by_text(csv_path.name).first.wait_for()
+    upload(page, csv_path)
     shot(page, f"{tag}_1_data")
     nav(page, "Target")
     choose(page, "What should the model predict?", target)
@@ -123,11 +128,7 @@ def test_two_files_in_one_session(page, app_url, tmp_path):
                check_classification)
     assert "Train ✓" in sidebar(page) and "Evaluate ✓" in sidebar(page)
     nav(page, "Data")
-    with page.expect_file_chooser() as fc:
-        page.locator("section[data-testid=stFileUploaderDropzone] button:visible").first.click()
-    fc.value.set_files(str(tips))
-    wait_idle(page)
-    page.get_by_text(tips.name).first.wait_for()
+    upload(page, tips)
     assert "Train ✓" not in sidebar(page) and "Evaluate ✓" not in sidebar(page)
     nav(page, "Train")
     assert page.get_by_text("The run is saved").count() == 0
