@@ -348,7 +348,20 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("report", help="write a self-contained HTML report of a run folder")
     s.add_argument("run_dir"); s.add_argument("--out", required=True)
     s.set_defaults(fn=cmd_report)
+    for module in _command_modules():  # tune, explain, export, serve, notebook, ...
+        module.add(sub)
     return p
+
+
+def _command_modules():
+    """The commands that live in ``kwk/commands/<name>.py``: each has ``add(sub)``, which adds
+    its parser and sets ``fn``. Their modules import nothing heavy at the top."""
+    import importlib
+    import pkgutil
+
+    import kwk.commands
+    names = sorted(m.name for m in pkgutil.iter_modules(kwk.commands.__path__))
+    return [importlib.import_module(f"kwk.commands.{n}") for n in names if not n.startswith("_")]
 
 
 def main(argv=None) -> int:
