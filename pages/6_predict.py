@@ -111,3 +111,5 @@ if pred is not None and ss.pred_source and ss.pred_source[0] == run_id:
                        csv_safe(pred).to_csv(index=False).encode("utf-8"),
                        file_name="predictions.csv", mime="text/csv", key="dl_pred",
                        on_click="ignore")
+
+# --- Why this prediction (explanations): below this line belongs to the explanations work ---
