@@ -312,3 +312,5 @@ with tabs["Report"]:
                            key="dl_report", on_click="ignore")
 
 st.page_link("pages/6_predict.py", label="Next: predict new rows and export", icon="➡️")
+
+# --- Layer inspector: below this line belongs to the layer-inspector work ---
