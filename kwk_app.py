@@ -37,6 +37,7 @@ pages = [
     st.Page("pages/2_target.py", title=_title("Target", bool(ss.target)), icon="🎯"),
     st.Page("pages/3_build.py", title=_title("Build", bool(ss.build_ok)), icon="🧱"),
     st.Page("pages/4_train.py", title=_title("Train", bool(ss.run_id)), icon="🏋️"),
+    st.Page("pages/9_tune.py", title="Tune", icon="🎛️", url_path="tune"),
     st.Page("pages/5_evaluate.py", title=_title("Evaluate", bool(ss.evaluated)), icon="📊"),
     st.Page("pages/6_predict.py", title=_title("Predict & export", bool(ss.predicted)),
             icon="📦"),

@@ -39,8 +39,9 @@ class ShapeError(ValueError):
 
 
 def _act(default="relu", help_="How each unit transforms its sum: 'relu' is a good default; "
-         "'tanh'/'sigmoid' squash values; 'linear' leaves them as they are."):
-    return Param("activation", "choice", default, help_, choices=ACTIVATIONS, keras_default=None)
+         "'tanh'/'sigmoid' squash values; 'linear' leaves them as they are.", tune=None):
+    return Param("activation", "choice", default, help_, choices=ACTIVATIONS, keras_default=None,
+                 tune=tune or {})
 
 
 def _reg(name, what):
@@ -56,7 +57,7 @@ def _con(name, what):
 
 _RATE = Param("rate", "float", 0.2, "Fraction of the inputs randomly switched off during "
               "training, so the network cannot rely on any one of them. 0.1–0.5 is typical.",
-              min=0.0, max=1.0, max_exclusive=True)
+              min=0.0, max=1.0, max_exclusive=True, tune={"low": 0.0, "high": 0.5})
 _EPS = Param("epsilon", "float", 0.001, "A tiny number added to avoid dividing by zero.",
              min=0.0, max=1.0, min_exclusive=True, advanced=True)
 _CENTER = Param("center", "bool", True, "Learn an offset added after normalising.", advanced=True)
@@ -106,8 +107,9 @@ def register(lt: LayerType) -> LayerType:
 register(LayerType(
     "Dense", "Core", "A fully connected layer: every unit looks at every input.",
     (Param("units", "int", 16, "How many units (neurons) the layer has. More units can learn "
-           "more complex patterns but over-fit more easily.", min=1, max=MAX_UNITS),
-     _act(),
+           "more complex patterns but over-fit more easily.", min=1, max=MAX_UNITS,
+           tune={"low": 4, "high": 512, "log": True}),
+     _act(tune={"choices": ["relu", "gelu", "tanh", "selu"]}),
      Param("use_bias", "bool", True, "Give each unit a learnable offset (almost always on).",
            advanced=True),
      Param("kernel_initializer", "choice", "glorot_uniform", "How the weights are set before "
@@ -235,7 +237,7 @@ def _reshape_shape(s, c):
 
 _FILTERS = Param("filters", "int", 32, "How many patterns (feature maps) the layer learns. "
                  "16–64 is typical for a first layer; deeper layers often use more.",
-                 min=1, max=4096)
+                 min=1, max=4096, tune={"low": 8, "high": 256, "log": True})
 _KERNEL = Param("kernel_size", "int", 3, "The size of the square window each filter looks at "
                 "(3 means 3×3 pixels).", min=1, max=31)
 _STRIDES = Param("strides", "int", 1, "How many pixels the window moves each step; 2 halves "
@@ -385,7 +387,8 @@ def _global1d_shape(name):
 
 def _rnn_core(default_units=32):
     return (Param("units", "int", default_units, "How many units the layer has: the size of "
-                  "its memory. 16–128 is typical.", min=1, max=4096),
+                  "its memory. 16–128 is typical.", min=1, max=4096,
+                  tune={"low": 8, "high": 256, "log": True}),
             Param("activation", "choice", "tanh", "How each unit transforms its state; 'tanh' "
                   "is the standard for recurrent layers.", choices=ACTIVATIONS),
             Param("return_sequences", "bool", False, "Output one vector per time step (needed "
@@ -453,7 +456,8 @@ register(LayerType(
            "vocabulary size (words beyond it count as unknown).", min=2, max=1_000_000,
            nullable=True, advanced=True),
      Param("output_dim", "int", 32, "How many numbers describe each word. 16–128 is typical; "
-           "larger vocabularies deserve more.", min=1, max=4096),
+           "larger vocabularies deserve more.", min=1, max=4096,
+           tune={"low": 8, "high": 256, "log": True}),
      Param("mask_zero", "bool", False, "Tell the following layers to skip the padding at the "
            "end of short texts (recurrent and average-pooling layers honour it).",
            advanced=True)),

@@ -28,6 +28,9 @@ class Param:
     nullable: bool = False
     advanced: bool = False  # shown folded in forms
     keras_default: Any = "__same__"  # Keras's own default, when it differs from ours
+    # Where a search looks by default (see kwk.tune.space): {"low", "high", "log"} for a
+    # number, {"choices": [...]} for a choice; empty when the setting is not searched.
+    tune: dict = field(default_factory=dict)
 
     def differs_from_keras(self, value) -> bool:
         """True when generated code must spell this value out."""

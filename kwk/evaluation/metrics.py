@@ -141,6 +141,44 @@ def fit_simple_model(task: str, X_train, y_train, k: int, seed: int = 0):
         return predict, "logistic regression" + suffix
 
 
+REFERENCE_ROWS = 20_000  # gradient boosting learns from at most this many training rows
+
+
+def fit_reference_model(task: str, X_train, y_train, k: int, seed: int = 0):
+    """Gradient boosting (scikit-learn's HistGradientBoostingClassifier/Regressor) on the same
+    inputs: the strong reference a network should come close to on tables. Fitted on at most
+    :data:`REFERENCE_ROWS` training rows (a seeded sample). Returns ``(predict(X) -> output,
+    name)``, or None for texts (gradient boosting reads numbers)."""
+    import warnings
+
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    if isinstance(X_train, np.ndarray) and X_train.dtype == object:
+        return None
+    X_train, y_train = np.asarray(X_train), np.asarray(y_train)
+    name = "gradient boosting"
+    if len(X_train) > REFERENCE_ROWS:
+        pick = np.random.default_rng(seed).choice(len(X_train), REFERENCE_ROWS, replace=False)
+        X_train, y_train = X_train[pick], y_train[pick]
+        name += f" (fitted on {REFERENCE_ROWS:,} training rows)"
+    if task != "regression" and len(np.unique(y_train)) < 2:
+        return _constant_model(task, y_train, k)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = (HistGradientBoostingRegressor if task == "regression" else
+               HistGradientBoostingClassifier)(max_iter=200, early_stopping=len(X_train) >= 200,
+                                               random_state=seed)
+        m = est.fit(X_train, y_train)
+    if task == "regression":
+        return (lambda X: m.predict(X)), name
+    known = m.classes_.astype(int)
+
+    def predict(X):
+        proba = np.zeros((len(X), k))
+        proba[:, known] = m.predict_proba(X)
+        return proba
+    return predict, name
+
+
 def simple_model_output(task: str, X_train, y_train, X_test, k: int, seed: int = 0):
     """The simple model's output on ``X_test`` and its name (see :func:`fit_simple_model`)."""
     predict, name = fit_simple_model(task, X_train, y_train, k, seed)
@@ -185,6 +223,12 @@ def evaluate_prepared(model, prep) -> tuple[dict, dict]:
         else "mean of training target" if task == "regression" else "majority class"
     details = {"y": y_te, "out": out, "baseline_out": base, "simple_out": simple,
                "classes": classes}
+    ref = fit_reference_model(task, X_tr, y_fit, k, prep.spec["training"]["seed"])
+    if ref is not None:
+        reference = ref[0](X_te) + shift["test"]
+        name = ref[1] + (" of the change" if change else "")
+        metrics["reference"] = {"name": name, **metrics_for(task, y_te, reference, classes)}
+        details["reference_out"] = reference
     return metrics, details
 
 

@@ -31,7 +31,7 @@ TRAINING_PARAMS: tuple[Param, ...] = (
           choices=tuple(OPTIMIZERS)),
     Param("learning_rate", "float", 0.001, "How big each weight update is. Too high: the loss "
           "jumps around or explodes; too low: training crawls.", min=0.0, max=10.0,
-          min_exclusive=True),
+          min_exclusive=True, tune={"low": 1e-5, "high": 0.3, "log": True}),
     Param("momentum", "float", 0.0, "SGD and RMSprop only: how much of the previous update "
           "carries over (0.9 is common for SGD).", min=0.0, max=1.0, max_exclusive=True,
           advanced=True),
@@ -64,7 +64,8 @@ TRAINING_PARAMS: tuple[Param, ...] = (
     Param("epochs", "int", 50, "How many passes over the training data at most.", min=1,
           max=10_000),
     Param("batch_size", "int", 32, "How many rows are used for each weight update. Larger is "
-          "faster per epoch but can generalise worse.", min=1, max=65_536),
+          "faster per epoch but can generalise worse.", min=1, max=65_536,
+          tune={"choices": [16, 32, 64, 128, 256, 512]}),
     Param("validation_fraction", "float", 0.15, "Share of rows held out to watch over-fitting "
           "during training.", min=0.0, max=0.5, min_exclusive=True),
     Param("test_fraction", "float", 0.15, "Share of rows kept aside, never seen in training, "
@@ -88,7 +89,7 @@ OUTPUT_PARAMS: tuple[Param, ...] = (
           "(two classes), softmax (several classes) or linear (numbers).",
           choices=OUTPUT_ACTIVATIONS),
 )
-TOP_KEYS = ("kwk_spec", "name", "data", "layers", "output", "training")
+TOP_KEYS = ("kwk_spec", "name", "data", "layers", "output", "training", "tune")
 DATA_KEYS = ("target", "features", "task", "kinds", "validation_column", "image_shape",
              "sequence", "text")
 MAX_IMAGE_VALUES = 1_000_000
@@ -170,6 +171,9 @@ def normalize(d) -> dict:
     problems += check_all(OUTPUT_PARAMS, output, "output")
     out["output"] = {p.name: output.get(p.name, p.default) for p in OUTPUT_PARAMS}
     out["training"] = _normalize_training(d.get("training") or {}, problems)
+    if d.get("tune") is not None:  # optional: how `kwk tune` searches (kwk.tune.space)
+        from kwk.tune.space import normalize_tune
+        out["tune"] = normalize_tune(d["tune"], out["layers"], problems)
     if problems:
         raise SpecError(problems)
     return out

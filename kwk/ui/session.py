@@ -79,6 +79,11 @@ class Session:
     build_ok: Key[bool] = Key(False, "the stack fits the data (sidebar ✓)", TARGET)
     # --- training and results of the current data
     job: Key[Any] = Key(None, "the training Job shown on the Train page", TARGET)
+    tune_job: Key[Any] = Key(None, "the search (kwk.tune.job.TuneJob) shown on the Tune page",
+                             TARGET)
+    tune_done_seen: Key[Any] = Key(None, "the search whose end was already handled")
+    tune_space: Key[Any] = Key(None, "(spec key, rows) of the Tune page's search-space table",
+                               TARGET)
     run_id: Key[str | None] = Key(None, "the run being looked at (Evaluate, Predict, Runs)", TARGET)
     evaluated: Key[bool] = Key(False, "the Evaluate page was seen (sidebar ✓)", TARGET)
     predicted: Key[bool] = Key(False, "predictions were made (sidebar ✓)", TARGET)

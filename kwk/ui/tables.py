@@ -21,20 +21,24 @@ def _point_verdict(n: str, net, other) -> str:
 def metrics_table(metrics: dict, comparisons: dict | None = None) -> pd.DataFrame:
     """Rows: metrics. Columns: the network with its 95% interval, then each reference model
     followed by the network's verdict against *that* model. ``comparisons`` (from
-    :func:`kwk.evaluation.metrics.paired_bootstrap`, keyed ``baseline`` / ``simple_model``)
-    makes a verdict say "better" or "worse" only outside the noise."""
+    :func:`kwk.evaluation.metrics.paired_bootstrap`, keyed ``baseline`` / ``simple_model`` /
+    ``reference``) makes a verdict say "better" or "worse" only outside the noise."""
     names = REGRESSION_METRICS if metrics["task"] == "regression" else CLASS_METRICS
     comparisons = comparisons or {}
     simple_name = metrics.get("simple_model", {}).get("name", "simple model")
+    parts = [("baseline", f"baseline: {metrics.get('baseline', {}).get('name', '')}",
+              "network vs baseline"),
+             ("simple_model", simple_name, "network vs simple model")]
+    if "reference" in metrics:  # gradient boosting: how close a network comes to it
+        parts.append(("reference", metrics["reference"].get("name", "gradient boosting"),
+                      "network vs gradient boosting"))
     rows = []
     for n in names:
         net = metrics["test"].get(n)
         ci = metrics.get("test_ci", {}).get(n)
         row = {"metric": NICE[n], "network": net,
                "95% CI": f"{ci[0]:.3f} – {ci[1]:.3f}" if ci else ""}
-        for part, label, vs in (("baseline", f"baseline: {metrics.get('baseline', {}).get('name', '')}",
-                                 "network vs baseline"),
-                                ("simple_model", simple_name, "network vs simple model")):
+        for part, label, vs in parts:
             other = metrics.get(part, {}).get(n)
             row[label] = other
             verdict = ""

@@ -1,0 +1,167 @@
+"""A search in a background thread for the app: the trials (through the same gate as training),
+then the best network and the user's own trained again on the same split and scored on the test
+rows with bootstrap intervals, so the page can set them side by side. Nothing here touches
+Streamlit; the page polls :meth:`TuneJob.snapshot`.
+
+Studies live in the workspace (``studies/<owner>/<study>.db`` with a ``.json`` summary the Runs
+page lists), so a search interrupted by a restart resumes with its finished trials.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import traceback
+from pathlib import Path
+
+from kwk.errors import KwkError, TrainError
+
+
+def studies_dir(root: Path, owner: str = "") -> Path:
+    """Where one user's studies live inside the workspace ``root``."""
+    who = hashlib.sha256(owner.encode()).hexdigest()[:12] if owner else "local"
+    d = Path(root) / "studies" / who
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def list_studies(root: Path, owner: str = "") -> list[dict]:
+    """The user's studies (their summaries), the newest first."""
+    out = []
+    for f in studies_dir(root, owner).glob("*.json"):
+        try:
+            out.append(json.loads(f.read_text()))
+        except (OSError, ValueError):
+            continue
+    return sorted(out, key=lambda s: s.get("updated", ""), reverse=True)
+
+
+class TuneJob:
+    """Runs a search of ``prepared`` (``trials`` more trials, at most ``minutes``) and then the
+    final comparison. ``snapshot()`` returns the live state for the page."""
+
+    def __init__(self, prepared, source, root: Path, owner: str = "", tune: dict | None = None,
+                 trials: int = 20, minutes: float | None = 5.0, gate=None):
+        self.source, self.owner, self.gate = source, owner, gate
+        self.trials, self.minutes = int(trials), minutes
+        from kwk.tune.search import Search, metric_for, space_of, study_name
+        folder = studies_dir(root, owner)
+        tune_full = {**(prepared.spec.get("tune") or {}), **(tune or {})}
+        metric, _ = metric_for(prepared, tune_full.get("metric", "auto"))
+        name = study_name(prepared, source.fingerprint, space_of(prepared, tune_full), metric)
+        self.summary_path = folder / f"{name}.json"
+        self.search = Search(prepared, source.fingerprint, f"sqlite:///{folder / (name + '.db')}",
+                             name, tune=tune_full)
+        self._stop, self._stop_final = threading.Event(), threading.Event()
+        self._lock = threading.Lock()
+        self._state = {"status": "queued", "phase": "", "message": "", "ran": 0}
+        self.best_result = self.own_result = None
+        self.error: KwkError | None = None
+        self.run_id: str | None = None
+        self._t0 = time.monotonic()
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ control
+    def start(self) -> "TuneJob":
+        self._thread = threading.Thread(target=self._run, name="kwk-tune", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """First call: no new trials, the running one ends now (finished trials are kept) and
+        the best is trained; a second call also stops that."""
+        if self._stop.is_set():
+            self._stop_final.set()
+        self._stop.set()
+        self._set(status="stopping" if self._state["status"] == "running" else
+                  self._state["status"])
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    @property
+    def done(self) -> bool:
+        return self._state["status"] in ("finished", "stopped", "failed")
+
+    def _set(self, **kw) -> None:
+        with self._lock:
+            self._state.update(kw)
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            s = dict(self._state)
+        live = self.search.live
+        s.update(elapsed=time.monotonic() - self._t0, trial=live.trial, epoch=live.epoch,
+                 epochs=live.epochs, fold=live.fold, wanted=self.trials,
+                 queue_position=self.gate.position(self) if self.gate is not None else 0)
+        return s
+
+    # ------------------------------------------------------------------ the work
+    def _run(self) -> None:
+        if self.gate is not None and not self.gate.acquire(self, self._stop):
+            self._set(status="stopped", message="Cancelled while waiting in the queue.")
+            return
+        try:
+            self._work()
+        except KwkError as e:
+            self.error = e
+            self._set(status="failed", message=str(e), phase="")
+        except Exception as e:  # an unexpected failure still reaches the user as text
+            self.error = TrainError(f"The search failed: {type(e).__name__}: {e}",
+                                    "Try fewer settings or a smaller range; if it persists, "
+                                    "report it with the spec.")
+            self._set(status="failed", message=str(self.error), phase="",
+                      trace=traceback.format_exc(limit=5))
+        finally:
+            self._write_summary()
+            if self.gate is not None:
+                self.gate.release(self)
+
+    def _work(self) -> None:
+        from kwk.training.assess import assess
+        from kwk.training.core import train_once
+        from kwk.tune.best import best_prepared, own_prepared
+        self._set(status="running", phase="Searching")
+        timeout = self.minutes * 60 if self.minutes else None
+
+        def on_trial(row):
+            self._set(ran=self._state["ran"] + 1)
+            self._write_summary()
+
+        self.search.run(self.trials, timeout, self._stop, on_trial)
+        if self.search.best() is None:
+            raise TrainError("No trial finished, so there is no better network to show.",
+                             "Give the search more time or trials, or look at the failed "
+                             "trials' messages in the table.")
+        self._set(phase="Training the best network again and scoring it on the test rows")
+        self.best_result = train_once(best_prepared(self.search), stop=self._stop_final)
+        assess(self.best_result, self._stop_final)
+        self._set(phase="Training your own network on the same split, to compare")
+        self.own_result = train_once(own_prepared(self.search), stop=self._stop_final)
+        assess(self.own_result, self._stop_final)
+        stopped = self._stop.is_set()
+        self._set(status="stopped" if stopped else "finished", phase="",
+                  message=("Stopped by you; " if stopped else "") + self.search.note())
+
+    def _write_summary(self) -> None:
+        try:
+            s = self.search.summary()
+            s.update(data_name=self.source.name, target=self.search.p.spec["data"]["target"],
+                     updated=time.strftime("%Y-%m-%d %H:%M:%S"), run_id=self.run_id)
+            self.summary_path.write_text(json.dumps(s, default=str, ensure_ascii=False))
+        except Exception:  # a summary is a convenience; never fail the search for it
+            pass
+
+    def save_best(self, store) -> str:
+        """Save the best network as a run in ``store``; returns its id (once)."""
+        from kwk.runs.service import save_run
+        if self.best_result is None:
+            raise KwkError("The best network is not trained yet.")
+        if self.run_id is None:
+            self.run_id = save_run(self.best_result, self.source, store=store, owner=self.owner)
+            self._write_summary()
+        return self.run_id
