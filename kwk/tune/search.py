@@ -203,8 +203,7 @@ class Search:
         if storage.startswith("sqlite"):
             kw = {"connect_args": {"timeout": 60}}
         try:
-            st = optuna.storages.RDBStorage(storage, engine_kwargs=kw, heartbeat_interval=30,
-                                            grace_period=120)
+            st = _storage(storage, kw)
             study = optuna.create_study(storage=st, study_name=self.name, sampler=sampler,
                                         pruner=pruner, direction=self.direction,
                                         load_if_exists=True)
@@ -404,6 +403,21 @@ class Search:
                 f"{c['pruned']} pruned, {c['failed']} failed) on the {self.summary()['split']}: "
                 f"{self.metric} {b['value']:.4g}{vs}. The test rows were never seen by the "
                 "search; the metrics below are this network's only test score.")
+
+
+def _storage(url: str, engine_kwargs: dict):
+    """Optuna's RDB storage. Processes that start together may race to create its tables
+    (one of them then sees a duplicate row): wait a moment and open it again."""
+    import optuna
+    from sqlalchemy.exc import IntegrityError, OperationalError
+    for attempt in range(8):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs,
+                                              heartbeat_interval=30, grace_period=120)
+        except (IntegrityError, OperationalError):
+            if attempt == 7:
+                raise
+            time.sleep(0.25 * (attempt + 1))
 
 
 def _suggest(trial, path: str, rng: dict, layers: list):
