@@ -1,10 +1,11 @@
 """Target: choose what to predict; the task is inferred, explained and overridable."""
 import streamlit as st
 
-from kwk.data.profile import leakage_suspects, target_warnings
+from kwk.data.profile import target_warnings
 from kwk.errors import KwkError
 from kwk.plots import target_distribution
 from kwk.spec import resolve
+from kwk.ui.inspect import leak_warnings, screening, screening_chart
 from kwk.ui.modality import modality_preview, modality_settings
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
@@ -59,10 +60,15 @@ with left:
                 + ("…" if len(feats) > 25 else ""))
     for w in target_warnings(df[ss.target], resolved["data"]["kinds"][ss.target]):
         st.warning(w, icon="⚖️")
-    for w in leakage_suspects(df, ss.target, feats):
-        st.warning(w, icon="🕵️")
+    # each input alone against the target (cached per data, target and inputs); pixels skipped
+    screened = None if ss.modality == "images" else screening(
+        df, ss.data.fingerprint, ss.target, feats, task, resolved["data"]["kinds"])
+    if screened is not None:
+        leak_warnings(screened)
 with right:
     if not modality_preview(df, ss.target):
         st.plotly_chart(target_distribution(df[ss.target], task, ss.target), key="target_dist")
+if screened is not None:
+    screening_chart(screened)
 
 st.page_link("pages/3_build.py", label="Next: build the network", icon="➡️")

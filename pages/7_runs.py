@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from kwk.tune.job import list_studies
 from kwk.ui.runtime import ensure_navigation, on_this_computer
 from kwk.ui.session import session
 from kwk.ui.state import owner, restore_modality, store
@@ -22,6 +23,23 @@ st.title("🗂️ Runs")
 runs = store().list(owner())
 where = f"Saved in `{store().root}`" if on_this_computer() else "Saved on the server"
 st.caption(where + (f" for {owner()}" if owner() else " (shared workspace)"))
+studies = list_studies(store().root, owner())
+if studies:  # a search is one study of many trials, not hundreds of runs
+    st.subheader("Searches")
+    st.dataframe(pd.DataFrame([{
+        "updated": s.get("updated", ""), "data": s.get("data_name", ""),
+        "target": s.get("target", ""), "scored by": s["metric"],
+        "trials": s["trials"], "complete": s["counts"].get("complete", 0),
+        "pruned": s["counts"].get("pruned", 0), "failed": s["counts"].get("failed", 0),
+        "best (validation)": (s.get("best") or {}).get("value"),
+        "your network (validation)": (s.get("own") or {}).get("value"),
+        "saved as run": (s.get("run_id") or "")[:6]} for s in studies]),
+        hide_index=True, width="stretch",
+        column_config={c: st.column_config.NumberColumn(format="%.4f")
+                       for c in ("best (validation)", "your network (validation)")})
+    st.caption("Each search (the **Tune** page) is one study: its trials stay in the study; "
+               "only the network you save becomes a run below.")
+    st.subheader("Runs")
 if not runs:
     st.info("No runs yet: every training you start is saved here automatically.", icon="🗂️")
     st.stop()

@@ -237,34 +237,25 @@ def profile(df: pd.DataFrame, kinds: dict[str, str] | None = None, target: str |
             "columns_info": cols, "warnings": warnings, "correlations": corr}
 
 
+def add_screening(prof: dict, df: pd.DataFrame, target: str, task: str | None = None) -> dict:
+    """Add predictor screening to a profile made with ``target``: ``prof["screening"]`` (each
+    column alone against the target, best first, :func:`kwk.data.screening.screen`),
+    ``prof["screening_info"]`` (task, metric, rows, skipped columns, note) and a leakage
+    warning per column that alone predicts the target almost perfectly. Returns ``prof``."""
+    from kwk.data.screening import leakage_warnings, screen
+    kinds = {c["name"]: c["kind"] for c in prof["columns_info"]}
+    res = screen(df, target, task=task, kinds=kinds)
+    prof["screening"] = res["columns"]
+    prof["screening_info"] = {k: v for k, v in res.items() if k != "columns"}
+    prof["warnings"].extend(leakage_warnings(res))
+    return prof
+
+
 def leakage_suspects(df: pd.DataFrame, target: str, features: list[str],
-                     threshold: float = 0.98) -> list[str]:
-    """Features that are (almost) a copy of the target: |correlation| ≥ threshold for numbers,
-    or a category that determines the target on ≥ threshold of rows. Messages, one per feature."""
-    out = []
-    y = df[target]
-    y_num = _numeric_values(y) if ptypes.is_numeric_dtype(y) or ptypes.is_bool_dtype(y) else None
-    sample = df if len(df) <= CORR_SAMPLE else df.sample(CORR_SAMPLE, random_state=0)
-    for c in features:
-        if c == target:
-            continue
-        x = sample[c]
-        try:
-            if y_num is not None and (ptypes.is_numeric_dtype(x) or ptypes.is_bool_dtype(x)):
-                r = pd.concat([_numeric_values(x), _numeric_values(sample[target])], axis=1).corr().iloc[0, 1]
-                if pd.notna(r) and abs(r) >= threshold:
-                    out.append(f"'{c}' is almost identical to the target (correlation {r:.3f}): "
-                               "it may leak the answer. Remove it unless it is known before "
-                               "the target.")
-                    continue
-            if x.nunique(dropna=True) < max(2, 0.5 * len(sample)):
-                pair = pd.DataFrame({"x": x.astype(str), "y": sample[target].astype(str)}).dropna()
-                top = pair.groupby("x")["y"].agg(lambda v: v.value_counts().iloc[0]).sum()
-                purity = top / max(len(pair), 1)
-                y_base = pair["y"].value_counts().iloc[0] / max(len(pair), 1)
-                if purity >= threshold and y_base < threshold and x.nunique() < len(pair) / 5:
-                    out.append(f"'{c}' predicts the target almost perfectly ({purity:.1%} of rows): "
-                               "check it is not derived from the target.")
-        except (TypeError, ValueError):
-            continue
-    return out
+                     task: str | None = None, kinds: dict[str, str] | None = None) -> list[str]:
+    """Features that alone predict the target almost perfectly, whatever their form: a copy, a
+    monotone transform, a threshold or sign that gives the class, a category that determines
+    it (:mod:`kwk.data.screening`). Messages, one per feature, naming it and the reason."""
+    from kwk.data.screening import leak_message, screen
+    res = screen(df, target, features=features, task=task, kinds=kinds)
+    return [leak_message(r) for r in res["columns"] if r["leak"]]

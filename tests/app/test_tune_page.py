@@ -41,3 +41,7 @@ def test_tune_page_finds_compares_and_saves():
     assert "Chosen by a search of" in json.dumps(record)
     assert run["spec"]["layers"] == job.best_result.prepared.spec["layers"]
     del spec_epochs
+    # the Runs page lists the search as one study, with the saved run
+    goto(at, "7_runs")
+    studies = at.dataframe[0].value
+    assert list(studies["trials"]) == [3] and studies["saved as run"][0] == run_id[:6]

@@ -1,0 +1,290 @@
+"""Looking inside: predictor screening and leakage on the Target page, the layer inspector on
+the Evaluate page. Widgets and figures only; the numbers come from
+:mod:`kwk.data.screening` and :mod:`kwk.evaluation.inspect`."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from kwk.plots import ACCENT, GREY, SECOND
+from kwk.ui.session import session
+
+_LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), font=dict(size=12))
+
+
+# ------------------------------------------------------------------ predictor screening
+
+@st.cache_data(show_spinner="Screening each column against the target…", max_entries=16)
+def cached_screening(fingerprint: str, target: str, features: tuple, task: str,
+                     kinds_json: str, _df) -> dict:
+    """One screening per (data, target, inputs, task, kinds); reruns reuse it."""
+    from kwk.data.screening import screen
+    return screen(_df, target, features=list(features), task=task, kinds=json.loads(kinds_json))
+
+
+def screening(df, fingerprint: str, target: str, features: list[str], task: str,
+              kinds: dict) -> dict:
+    return cached_screening(fingerprint, target, tuple(features), task,
+                            json.dumps(kinds, sort_keys=True), df)
+
+
+def screening_figure(res: dict, max_columns: int = 30) -> go.Figure:
+    """Horizontal bars, best column on top; suspected leaks in orange."""
+    rows = res["columns"][:max_columns]
+    f = go.Figure()
+    f.add_bar(x=[r["score"] for r in rows], y=[r["column"] for r in rows], orientation="h",
+              marker_color=[SECOND if r["leak"] else ACCENT for r in rows],
+              customdata=[r["value"] for r in rows],
+              hovertemplate="%{y}: score %{x:.3f} (" + res["metric"]
+              + " %{customdata:.3f})<extra></extra>")
+    title = "Each column alone against the target"
+    if len(res["columns"]) > max_columns:
+        title += f" (the best {max_columns} of {len(res['columns'])})"
+    f.update_layout(title=title, height=max(220, 24 * len(rows) + 90), **_LAYOUT,
+                    xaxis=dict(range=[0, 1.02], title="score (0 = guessing, 1 = perfect)"),
+                    yaxis=dict(autorange="reversed"))
+    return f
+
+
+def leak_warnings(res: dict, key: str = "leak") -> None:
+    """One warning per suspected leak, each with a button that leaves the column out (its role
+    becomes *ignore*, as on the Data page)."""
+    from kwk.data.screening import leak_message
+    ss = session()
+    for r in res["columns"]:
+        if not r["leak"]:
+            continue
+        st.warning(leak_message(r), icon="🕵️")
+        if st.button(f"Leave '{r['column']}' out", key=f"{key}_drop_{r['column']}",
+                     help="Sets its role to 'ignore' (change it back on the Data page)."):
+            ss.roles[r["column"]] = "ignore"
+            st.rerun()
+
+
+def screening_chart(res: dict) -> None:
+    from kwk.data.screening import HOW_TO_READ
+    if not res["columns"]:
+        if res.get("note"):
+            st.caption(f"Predictor screening: {res['note']}.")
+        return
+    st.markdown("#### Which columns predict the target on their own")
+    st.plotly_chart(screening_figure(res), key="screening_chart")
+    score = ("R² (below 0 shown as 0)" if res["metric"] == "R²" else
+             "balanced accuracy rescaled so that guessing is 0")
+    extra = (f" Score: {score}, on {res['rows']:,} rows" + (" (a sample)" if res["sampled"]
+                                                             else "")
+             + ". Orange: suspected leak.")
+    st.caption(HOW_TO_READ + extra)
+    if res.get("note"):
+        st.caption(res["note"].capitalize() + ".")
+
+
+# ------------------------------------------------------------------ the layer inspector
+
+GRAD_ROWS = 256   # training rows for the gradient norms
+DEAD_ROWS = 512   # rows over which a ReLU unit must stay at 0 to count as dead
+MAX_BARS = 128    # a layer output drawn as bars shows at most this many values
+MAX_MAPS = 8      # feature maps drawn per convolution
+
+
+@st.cache_data(show_spinner="Looking inside the network…", max_entries=32)
+def _outputs(run_dir: str, fingerprint: str, row: int, _df) -> list[dict]:
+    from kwk.evaluation.inspect import inspect_inputs, layer_outputs
+    from kwk.ui.state import cached_bundle
+    b = cached_bundle(run_dir)
+    x = inspect_inputs(b.pre, _df, [row])
+    if len(x) == 0:
+        return []
+    return layer_outputs(b.model, x[:1])
+
+
+@st.cache_data(show_spinner="Measuring weights, dead units and gradients…", max_entries=8)
+def _network(run_dir: str, fingerprint: str, _df, _test_rows) -> dict:
+    from kwk.evaluation.inspect import (dead_units, gradient_norms, inspect_inputs,
+                                        training_batch, training_sample, weight_histograms)
+    from kwk.spec.stack import loss_name
+    from kwk.ui.state import cached_bundle
+    b = cached_bundle(run_dir)
+    out = {"weights": weight_histograms(b.model), "dead": [], "grads": [], "grad_rows": 0,
+           "dead_rows": 0, "grad_note": None}
+    X = inspect_inputs(b.pre, _df, training_sample(len(_df), _test_rows, size=DEAD_ROWS))
+    out["dead"], out["dead_rows"] = dead_units(b.model, X), len(X)
+    X, y = training_batch(b.pre, _df, _test_rows, size=GRAD_ROWS)
+    if len(y) == 0:
+        out["grad_note"] = "No training row has a usable target value: no gradient norms."
+        return out
+    out["grads"] = gradient_norms(b.model, X, y, loss_name(b.spec), b.pre.task)
+    out["grad_rows"] = int(len(y))
+    return out
+
+
+def _answer(o: dict, pre) -> str:
+    """What the output layer's numbers mean, in the user's terms."""
+    v = np.asarray(o["values"], dtype=float).reshape(-1)
+    if pre.task == "regression":
+        pred = float(pre.decode_regression(v[:1])[0])
+        what = "change from the window's last value" if pre.forecasts_change else \
+            pre.state["target"]["name"]
+        return (f"the network's answer, in standard units: {v[0]:.3g}, i.e. {pred:.4g} "
+                f"({what}) once scaled back.")
+    classes = pre.classes
+    if pre.task == "binary" and len(v) == 1:
+        return f"the probability that the row is '{classes[1]}': {v[0]:.1%}."
+    best = int(v.argmax())
+    return (f"one probability per class ({', '.join(map(str, classes[:6]))}"
+            f"{'…' if len(classes) > 6 else ''}); the highest, '{classes[best]}' at "
+            f"{v[best]:.1%}, is the prediction.")
+
+
+def _output_figure(o: dict, names: list[str] | None = None) -> tuple[go.Figure, str]:
+    v = o["values"]
+    f = go.Figure()
+    if o["kind"] == "maps":
+        from plotly.subplots import make_subplots
+        n = min(MAX_MAPS, v.shape[-1])
+        f = make_subplots(rows=1, cols=n, horizontal_spacing=0.01,
+                          subplot_titles=[f"map {i + 1}" for i in range(n)])
+        for i in range(n):
+            f.add_heatmap(z=v[:, :, i], row=1, col=i + 1, colorscale="Viridis", showscale=False,
+                          hovertemplate="%{z:.3g}<extra></extra>")
+        f.update_yaxes(autorange="reversed", showticklabels=False)
+        f.update_xaxes(showticklabels=False)
+        more = f" (the first {n} of {v.shape[-1]})" if v.shape[-1] > n else ""
+        what = (f"{v.shape[-1]} feature maps{more}: each is where in the picture one filter "
+                "found its pattern (bright = strong).")
+        height = 200
+    elif o["kind"] == "matrix":
+        f.add_heatmap(z=v.T, colorscale="RdBu", zmid=0, hovertemplate="%{z:.3g}<extra></extra>")
+        what = (f"a {v.shape[0]} × {v.shape[1]} grid of values (e.g. one row per step or "
+                "word, one column per unit); red high, blue low.")
+        height = 220
+    elif o["kind"] == "vector":
+        shown = v[:MAX_BARS]
+        labels = names[:len(shown)] if names is not None and len(names) == len(v) else \
+            list(range(1, len(shown) + 1))
+        f.add_bar(x=labels, y=shown,
+                  marker_color=[ACCENT if x > 0 else GREY for x in shown],
+                  hovertemplate="%{x}: %{y:.3g}<extra></extra>")
+        more = f" (the first {MAX_BARS} of {len(v)})" if len(v) > MAX_BARS else ""
+        if o["layer"] == "input":
+            what = (f"the row as the network receives it, {len(v)} numbers{more}: each number "
+                    "column scaled (0 = its training average), one 0/1 input per category.")
+        else:
+            what = f"the {len(v)} values this layer passes on{more}, one bar per unit" + (
+                "; a gap is a unit switched off (0) for this row." if o["relu"] else
+                "; grey bars are 0 or below.")
+        height = 200
+    else:
+        return None, f"an output of shape {o['shape']} (not drawn)."
+    f.update_layout(title=f"{o['layer']} ({o['type']})", height=height, showlegend=False,
+                    **_LAYOUT)
+    return f, what
+
+
+def _hist_figure(w: dict) -> go.Figure:
+    f = go.Figure()
+    for part, color in (("kernel", ACCENT), ("bias", SECOND)):
+        h = w[part]
+        if h is None:
+            continue
+        e = np.asarray(h["edges"])
+        f.add_bar(x=(e[:-1] + e[1:]) / 2, y=h["counts"], width=np.diff(e), marker_color=color,
+                  name="weights" if part == "kernel" else "biases", opacity=0.8,
+                  hovertemplate="%{x:.3g}: %{y}<extra></extra>")
+    f.update_layout(title=f"{w['layer']} ({w['type']}, {w['n_weights']:,} numbers)",
+                    height=220, barmode="overlay", **_LAYOUT,
+                    legend=dict(orientation="h", y=-0.2))
+    return f
+
+
+def layer_inspector(run: dict, ev: dict, df) -> None:
+    """The Evaluate page's layer inspector for one run: a chosen test row's path through the
+    layers, the weight and bias histograms, dead ReLU units and gradient norms."""
+    from kwk.errors import KwkError
+    from kwk.ui.state import show_error
+    st.markdown("### 🔬 Inside the network")
+    st.caption("The Playground's neuron view grown up: what each layer of this trained network "
+               "computes.")
+    if not st.toggle("Show the layer inspector", key="insp_on",
+                     help="Loads the model and runs a few hundred rows through it."):
+        return
+    if df is None or "test_rows" not in ev:
+        st.info("Load the data this run was trained on (same file) on the **Data** page to "
+                "inspect the layers: it needs the original rows.", icon="📂")
+        return
+    test_rows = np.asarray(ev["test_rows"], dtype=int)
+    if len(test_rows) == 0:
+        st.info("This run has no test rows to inspect.")
+        return
+    i = st.columns([1, 3])[0].number_input(
+        f"Test row (1 to {len(test_rows)})", 1, len(test_rows), 1, key="insp_row",
+        help="Which test row (or picture) to follow through the network.")
+    row = int(test_rows[int(i) - 1])
+    try:
+        outs = _outputs(run["dir"], run["fingerprint"], row, df)
+        net = _network(run["dir"], run["fingerprint"], df, test_rows)
+    except KwkError as e:
+        show_error(e)
+        return
+    st.markdown(f"#### What each layer outputs for row {row + 1} of the file")
+    if not outs:
+        st.info("This row has no complete look-back window, so it has no forecast to follow.")
+    from kwk.ui.state import cached_bundle
+    pre = cached_bundle(run["dir"]).pre
+    cols = st.columns(2)
+    for k, o in enumerate(outs):
+        fig, what = _output_figure(o, pre.input_names if o["layer"] == "input" else None)
+        if k == len(outs) - 1 and o["kind"] == "vector":
+            what = _answer(o, pre)
+        with cols[k % 2]:
+            if fig is not None:
+                st.plotly_chart(fig, key=f"insp_out_{k}")
+            st.caption(f"**{o['layer']}**: {what}")
+
+    st.markdown("#### Weights and biases per layer")
+    st.caption("Each chart counts the layer's numbers by value: weights (blue) multiply the "
+               "inputs, biases (orange) are added. A healthy layer's weights spread around 0; "
+               "all near 0 means the layer barely does anything, huge values that training ran "
+               "away.")
+    cols = st.columns(2)
+    for k, w in enumerate(net["weights"]):
+        with cols[k % 2]:
+            st.plotly_chart(_hist_figure(w), key=f"insp_w_{k}")
+
+    if net["dead"]:
+        st.markdown("#### Dead ReLU units")
+        f = go.Figure()
+        f.add_bar(x=[d["layer"] for d in net["dead"]], y=[d["share"] for d in net["dead"]],
+                  text=[f"{d['dead']} of {d['units']}" for d in net["dead"]],
+                  textposition="outside",
+                  marker_color=SECOND, customdata=[[d["dead"], d["units"]] for d in net["dead"]],
+                  hovertemplate="%{x}: %{customdata[0]} of %{customdata[1]} units dead"
+                                "<extra></extra>")
+        f.update_layout(height=240, yaxis=dict(range=[0, 1], tickformat=".0%",
+                                               title="share of units"), **_LAYOUT)
+        st.plotly_chart(f, key="insp_dead")
+        st.caption(f"The share of each ReLU layer's units that output 0 on all "
+                   f"{net['dead_rows']} training rows sampled (outside the test set): a dead "
+                   "unit never passes anything on and never learns. A high share wastes the "
+                   "layer; try a smaller learning rate or a leaky ReLU.")
+    if net["grads"]:
+        st.markdown("#### Gradient norms per layer")
+        f = go.Figure()
+        norms = [g["norm"] for g in net["grads"]]
+        f.add_bar(x=[g["layer"] for g in net["grads"]], y=norms, marker_color=ACCENT,
+                  text=[f"{v:.2g}" for v in norms], textposition="outside",
+                  hovertemplate="%{x}: %{y:.3g}<extra></extra>")
+        spread = max(norms) / max(min(norms), 1e-30) if max(norms) > 0 else 1.0
+        f.update_layout(height=260, yaxis=dict(type="log" if spread > 100 else "linear",
+                                               title="gradient norm"), **_LAYOUT)
+        st.plotly_chart(f, key="insp_grads")
+        st.caption(f"How strongly the loss pushes each layer's weights, computed at the end of "
+                   f"training: with the final model on {net['grad_rows']} training rows (rows "
+                   "outside the test set, as the network was fed them). Much "
+                   "smaller bars in the first layers than near the output mean the first layers "
+                   "barely learn (vanishing gradients); huge bars, unstable training.")
+    elif net["grad_note"]:
+        st.caption(net["grad_note"])
