@@ -341,3 +341,70 @@ def forecast_chart(times, actual, predicted, naive=None, title: str = "Forecast 
                       name="naive (last value)", line=dict(color=GREY, width=1, dash="dot"))
     f.update_layout(legend=dict(orientation="h", y=-0.15))
     return f
+
+
+def contribution_waterfall(w: dict, title: str = "Why this prediction",
+                           x_title: str = "prediction") -> go.Figure:
+    """A waterfall from the average prediction through each column's contribution to the row's
+    prediction (``w`` from :func:`kwk.evaluation.explain.steps`); red pushes down, green up.
+    The axis spans the path from the average to the prediction, so small steps show."""
+    labels = ["average prediction"] + [s[0] for s in w["steps"]] + ["this prediction"]
+    values = [w["base"]] + [s[1] for s in w["steps"]] + [w["prediction"]]
+    measure = ["absolute"] + ["relative"] * len(w["steps"]) + ["total"]
+    text = [f"{w['base']:.4g}"] + [f"{v:+.3g}" for v in values[1:-1]] + [f"{w['prediction']:.4g}"]
+    f = _fig(title, height=max(300, 30 * len(labels) + 90), showlegend=False)
+    f.add_trace(go.Waterfall(orientation="h", y=labels, x=values, measure=measure, text=text,
+                             textposition="outside", connector=dict(line=dict(color=GREY)),
+                             increasing=dict(marker=dict(color="#16A34A")),
+                             decreasing=dict(marker=dict(color="#DC2626")),
+                             totals=dict(marker=dict(color=ACCENT))))
+    f.update_yaxes(autorange="reversed")
+    path = np.cumsum([w["base"]] + [s[1] for s in w["steps"]])
+    lo, hi = float(min(path.min(), w["prediction"])), float(max(path.max(), w["prediction"]))
+    pad = 0.25 * (hi - lo) or 0.05 * (abs(hi) or 1.0)
+    f.update_xaxes(title=x_title, range=[lo - pad, hi + pad])
+    return f
+
+
+def contribution_bars(importance: list[dict], axis_title: str, top: int = 15) -> go.Figure:
+    """Mean |contribution| per column (records ``{"feature", "mean_abs"}``), largest on top."""
+    rows = importance[:top][::-1]
+    f = _fig("Average size of each column's contribution", height=max(260, 26 * len(rows) + 100),
+             showlegend=False)
+    f.add_bar(x=[r["mean_abs"] for r in rows], y=[r["feature"] for r in rows], orientation="h",
+              marker_color=ACCENT)
+    f.update_xaxes(title=axis_title)
+    return f
+
+
+def beeswarm(swarm: list[dict], axis_title: str, seed: int = 0) -> go.Figure:
+    """One row of dots per column (the most important on top): each dot is one explained row,
+    placed at its contribution and coloured by the column's value (blue low, red high; grey for
+    labels and missing values)."""
+    rng = np.random.default_rng(seed)
+    f = _fig("Each row's contributions", height=max(300, 34 * len(swarm) + 110),
+             showlegend=False)
+    names = [s["feature"] for s in swarm][::-1]
+    scale_shown = False
+    for pos, s in enumerate(swarm[::-1]):
+        x = np.asarray(s["contribution"], dtype=float)
+        shade = np.array([np.nan if v is None else v for v in s["shade"]], dtype=float)
+        y = pos + rng.uniform(-0.28, 0.28, len(x))
+        known = ~np.isnan(shade)
+        hover = [f"{s['feature']} = {v}<br>contribution {c:+.3g}" for v, c in zip(s["value"], x)]
+        if (~known).any():
+            f.add_scatter(x=x[~known], y=y[~known], mode="markers", hoverinfo="text",
+                          hovertext=[h for h, k in zip(hover, known) if not k],
+                          marker=dict(size=6, color=GREY, opacity=0.7))
+        if known.any():
+            f.add_scatter(x=x[known], y=y[known], mode="markers", hoverinfo="text",
+                          hovertext=[h for h, k in zip(hover, known) if k],
+                          marker=dict(size=6, color=shade[known], cmin=0, cmax=1,
+                                      colorscale="RdBu_r", opacity=0.8,
+                                      showscale=not scale_shown, colorbar=dict(
+                                          title="value", tickvals=[0, 1],
+                                          ticktext=["low", "high"], thickness=10)))
+            scale_shown = True
+    f.update_yaxes(tickvals=list(range(len(names))), ticktext=names)
+    f.update_xaxes(title=axis_title, zeroline=True, zerolinecolor=GREY)
+    return f

@@ -4,7 +4,7 @@ import os
 import pandas as pd
 import streamlit as st
 
-from kwk.data import KINDS
+from kwk.data import KINDS, SUPPORTED_EXTENSIONS
 from kwk.data.sources import data_dirs
 from kwk.errors import KwkError
 from kwk.data.samples import SAMPLES
@@ -42,13 +42,14 @@ limit_mb = st.get_option("server.maxUploadSize")
 
 src_upload, src_sample = st.columns([3, 2], gap="large")
 with src_upload:
-    up = st.file_uploader(f"Upload a table (CSV, TSV, Excel, Parquet, JSON lines) or a .zip of "
-                          f"image folders — up to {limit_mb} MB",
-                          type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "pq", "jsonl",
-                                "ndjson", "json", "zip", "gz"], key="upload",
+    up = st.file_uploader(f"Upload a table (CSV, TSV, Excel, OpenDocument, Parquet, Feather, "
+                          f"JSON lines, SPSS, Stata, SAS) or a .zip of image folders — up to "
+                          f"{limit_mb} MB",
+                          type=[e.lstrip(".") for e in SUPPORTED_EXTENSIONS], key="upload",
                           help="Tables: the first row must hold the column names; delimiter and "
-                          "text encoding are detected, and for Excel you can pick the sheet; a "
-                          "CSV may come packed in .gz or .zip. "
+                          "text encoding are detected, and for a workbook (.xlsx, .xls, .ods) "
+                          "you can pick the sheet; a CSV may come packed in .gz or .zip. SPSS "
+                          "(.sav) and Stata (.dta) files keep their value labels as categories. "
                           "Images: a .zip with one folder of pictures per class "
                           "(cats/1.png, dogs/7.jpg, …).")
 with src_sample:

@@ -25,6 +25,7 @@ from kwk.evaluation.curves import readable_loss
 from kwk.evaluation.metrics import paired_bootstrap
 from kwk.runs.service import set_threshold
 from kwk.prep.series import series_labels, time_axis
+from kwk.ui.explain import global_view, picture_heatmaps, text_words
 from kwk.ui.images import misclassified_gallery
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
@@ -168,6 +169,10 @@ if (image or spec["data"].get("text")) and task != "regression":
                                                              "probability"]],
                     hide_index=True, width="stretch", column_config={
                         "probability": st.column_config.NumberColumn(format="%.3f")})
+            if image:  # where the model looked, and which words pushed it
+                picture_heatmaps(run, df_ex, ev["test_rows"], wrong, tuple(image), classes)
+            else:
+                text_words(run, df_ex[spec["data"]["features"][0]].iloc[rows].tolist())
 
 if "Decision threshold" in tabs:
     with tabs["Decision threshold"]:
@@ -237,6 +242,8 @@ with tabs.get("Importance", st.empty()):
                 st.caption("A bar below zero: shuffling that column made the predictions slightly "
                            "*better* on these rows, so the model does not rely on it — the "
                            "difference is noise (compare it with its error bar).")
+        if not seq:
+            global_view(run, run_id, df, ev)
 
 with tabs.get("Profiler", st.empty()):
     if not per_column:
@@ -314,3 +321,6 @@ with tabs["Report"]:
 st.page_link("pages/6_predict.py", label="Next: predict new rows and export", icon="➡️")
 
 # --- Layer inspector: below this line belongs to the layer-inspector work ---
+from kwk.ui.inspect import layer_inspector  # noqa: E402
+
+layer_inspector(run, ev, run_data(run))

@@ -10,6 +10,7 @@ from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
 from kwk.ui.state import job_services, need_target, owner, profile_kinds, session_spec, \
     show_error, store
+from kwk.ui.tables import NICE
 from kwk.ui.tune import comparison_table, leaderboard_table, study_figures
 
 ensure_navigation()
@@ -105,7 +106,8 @@ def live():
     if s["phase"] and s["phase"] != "Searching":
         st.caption(f"⏳ {s['phase']}…")
     c = st.columns(3)
-    c[0].metric(f"Best {search.metric} (validation)", "—" if best is None else
+    label = NICE.get(search.metric, search.metric)
+    c[0].metric(f"Best {label} (validation)", "—" if best is None else
                 f"{best['value']:.4f}", help="The best trial's score on the validation rows.")
     own = search.own()
     c[1].metric("Your network (validation)", "—" if not own or own["value"] is None

@@ -20,25 +20,28 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from kwk.data import formats
 from kwk.errors import DataError
 
 SUPPORTED_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq", ".jsonl",
-                        ".ndjson", ".json", ".zip", ".gz")
+                        ".ndjson", ".json", ".zip", ".gz") + formats.EXTENSIONS
 MAX_COLUMNS = int(os.environ.get("KWK_MAX_COLUMNS", "5000"))
 MAX_CELL_CHARS = 100_000
 _ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 _DELIMS = ",;\t|"
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kwk-fingerprint")
 _HEAD = 1 << 20  # bytes looked at to detect encoding and delimiter
-_SUPPORTED_HINT = ("Supported files: CSV or TSV text, Excel (.xlsx), Parquet, JSON lines (.jsonl), "
-                   "a CSV or JSON table packed in .gz or .zip, or a .zip of image folders "
-                   "(one folder per class).")
+_SUPPORTED_HINT = ("Supported files: CSV or TSV text, Excel (.xlsx, .xls), OpenDocument (.ods), "
+                   "Parquet, Feather / Arrow, JSON lines (.jsonl), SPSS (.sav), Stata (.dta), "
+                   "SAS (.sas7bdat, .xpt), a CSV or JSON table packed in .gz or .zip, or a .zip "
+                   "of image folders (one folder per class).")
 
 
 @dataclass
 class LoadedData:
     """A DataFrame and how it was read. ``read_options`` are keyword arguments of the pandas
-    reader named by ``fmt`` (``csv``, ``excel``, ``parquet``, ``jsonl``)."""
+    reader named by ``fmt`` (``csv``, ``excel``, ``parquet``, ``jsonl``, ``spss``, ``stata``,
+    ``sas``, ``feather``; an ``.ods`` or ``.xls`` sheet is ``excel`` with its ``engine``)."""
     df: pd.DataFrame
     name: str
     fmt: str
@@ -54,10 +57,15 @@ def _fmt_from_name(name: str) -> str | None:
     ext = os.path.splitext(name.lower())[1]
     return {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "excel", ".xlsm": "excel",
             ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl",
-            ".json": "jsonl", ".zip": "images"}.get(ext)
+            ".json": "jsonl", ".zip": "images", ".ods": "excel", ".xls": "excel"}.get(ext) \
+        or formats.format_of_name(name)
 
 
 def _sniff_fmt(data: bytes) -> str:
+    found = formats.sniff(data)
+    if found:
+        return {"sas7bdat": "sas", "xport": "sas", "ods": "excel", "xls": "excel",
+                "encrypted": "excel"}.get(found, found)
     if data[:4] == b"PAR1":
         return "parquet"
     if data[:2] == b"PK":
@@ -102,27 +110,61 @@ def _decode(data: bytes) -> tuple[str, str]:
                     "Save it again as UTF-8 (in Excel: File > Save As > CSV UTF-8).")
 
 
-def _sniff_delimiter(text: str, name: str) -> str:
+def _records(text: str, sep: str, limit: int = 51, truncated: bool = False) -> list[list[str]]:
+    """The first ``limit`` records of ``text`` split by ``sep`` with the csv module, quotes
+    respected (a quoted field may hold the delimiter, quotes and line breaks); blank lines are
+    left out, as pandas does. A record the parser cannot finish (a cell over the csv module's
+    size limit) ends the list; so does the last record of a ``truncated`` head."""
+    out: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    try:
+        for r in reader:
+            if r:
+                out.append(r)
+            if len(out) >= limit:
+                return out
+    except csv.Error:
+        return out
+    if truncated and out:
+        out.pop()  # the head of a larger file ends inside this record
+    return out
+
+
+def _sniff_delimiter(text: str, name: str, truncated: bool = False) -> str:
+    """The delimiter among ``, ; tab |`` whose quote-aware split gives the header at least two
+    fields and the most data records (of the first 50) the header's field count (or one more,
+    empty: a delimiter at the end of every data row). Ties go to the wider split, then to the
+    order above. ``text`` has its newlines normalised to ``\\n``."""
     if name.lower().endswith(".tsv"):
         return "\t"
+    best, best_key = None, None
+    for i, d in enumerate(_DELIMS):
+        recs = _records(text, d, truncated=truncated)
+        if not recs or len(recs[0]) < 2:
+            continue
+        h, rows = len(recs[0]), recs[1:]
+        fits = sum(1 for r in rows if len(r) == h or (len(r) == h + 1 and not r[-1].strip()))
+        key = ((fits + 1) / (len(rows) + 1), h, -i)
+        if best_key is None or key > best_key:
+            best, best_key = d, key
+    if best is not None:
+        return best
+    return _sniff_delimiter_by_counts(text)
+
+
+def _sniff_delimiter_by_counts(text: str) -> str:
+    """No delimiter splits the header: the csv module's sniffer over the first lines, else the
+    delimiter seen most in the first line (a one-column file is refused later, with a hint)."""
     lines = [ln for ln in text[:65536].splitlines()[:50] if ln.strip()]
     if not lines:
         return ","
-    sample = "\n".join(lines)
     try:
-        d = csv.Sniffer().sniff(sample, delimiters=_DELIMS).delimiter
+        d = csv.Sniffer().sniff("\n".join(lines), delimiters=_DELIMS).delimiter
     except csv.Error:
         d = None
-    if d is None or d not in _DELIMS:
-        # Fall back to the delimiter that appears most consistently in the header row.
-        counts = {c: lines[0].count(c) for c in _DELIMS}
+    counts = {c: lines[0].count(c) for c in _DELIMS}
+    if d is None or d not in _DELIMS or lines[0].count(d) == 0:
         d = max(counts, key=counts.get) if max(counts.values()) > 0 else ","
-    # The sniffer can be fooled by commas inside values: prefer the header's most common one
-    # when it splits the header and the sniffed one does not.
-    if lines[0].count(d) == 0:
-        counts = {c: lines[0].count(c) for c in _DELIMS}
-        if max(counts.values()) > 0:
-            d = max(counts, key=counts.get)
     return d
 
 
@@ -146,7 +188,8 @@ def _leading_lines(lines: list[str]) -> tuple[int, str | None]:
             sep, meaningful = m.group(1), True
         elif ln.startswith("#"):
             meaningful = True
-        elif " " in ln and not any(d in ln for d in _DELIMS) and _table_follows(lines[skip + 1:]):
+        elif (" " in ln and not any(d in ln for d in _DELIMS) and '"' not in ln
+              and _table_follows(lines[skip + 1:])):
             meaningful = True  # a title such as "Sales report 2024" above the table
         elif ln:
             break
@@ -155,9 +198,10 @@ def _leading_lines(lines: list[str]) -> tuple[int, str | None]:
 
 
 def _header_cells(text: str, sep: str) -> list[str]:
-    """The names in the first non-blank line, read by us: pandas silently renames duplicates."""
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    return [c.strip() for c in next(csv.reader(io.StringIO(first_line), delimiter=sep), [])]
+    """The names in the first record, read by us (quotes respected; a quoted name may span
+    lines): pandas silently renames duplicates."""
+    recs = _records(text, sep, limit=1)
+    return [c.strip() for c in recs[0]] if recs else []
 
 
 def _table_follows(lines: list[str]) -> bool:
@@ -176,9 +220,10 @@ def _table_follows(lines: list[str]) -> bool:
     return False
 
 
-def _decimal_comma(text: str, sep: str) -> bool:
-    """True when the values use a decimal comma (and never a decimal point)."""
-    cells = [c.strip().strip('"') for ln in text.splitlines()[1:200] for c in ln.split(sep)]
+def _decimal_comma(rows: list[list[str]]) -> bool:
+    """True when the values of the data records ``rows`` use a decimal comma (and never a
+    decimal point)."""
+    cells = [c.strip() for r in rows for c in r]
     commas = sum(1 for c in cells if _DEC_COMMA.match(c))
     points = sum(1 for c in cells if _DEC_POINT.match(c))
     return commas > 0 and points == 0
@@ -224,16 +269,20 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
     text, enc = _decode(head)
     if not text.strip():
         raise DataError(f"'{name}' is empty.", "Upload a file with a header row and data rows.")
-    lines = text.lstrip("\ufeff").split("\n")
+    truncated = len(head) >= _HEAD  # the head of a larger file: its last record may be cut
+    # Universal newlines for every look at the text (old Mac and instrument exports end their
+    # lines with a lone CR); pandas itself reads all three styles.
+    cr_only = "\r" in text[:65536] and "\n" not in text[:65536]
+    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     skip, sep = _leading_lines(lines)
     text = "\n".join(lines[skip:])
-    sep = sep or _sniff_delimiter(text, name)
+    sep = sep or _sniff_delimiter(text, name, truncated)
     # Read the header ourselves: pandas silently renames duplicates ("a", "a.1").
     first = _header_cells(text, sep)
     if skip:
         hashed = [i for i in range(skip) if lines[i].lstrip().startswith("#")]
         for i in hashed:  # "#,Name,Type" is a header whose first column is called "#"
-            cells = [c.strip() for c in lines[i].rstrip("\r").split(sep)]
+            cells = [c.strip() for c in lines[i].split(sep)]
             below_is_data = any(_NUMBER.match(c) for c in first) and \
                 not any(_NUMBER.match(c) for c in cells)  # "# of items,price" above "3,4.5"
             if len(cells) == len(first) >= 2 and (re.fullmatch(r"#\w*", cells[0])
@@ -246,15 +295,14 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
         if any(first) else 0  # header cells left empty at the end (a trailing delimiter)
     _check_header(first[:len(first) - blank_tail], -1)
     extra = {}
-    if skip:
+    if skip and cr_only:  # pandas counts the skipped blank lines of a CR file its own way;
+        extra["header"] = sum(1 for ln in lines[:skip] if ln.strip())  # header= skips them all
+    elif skip:
         extra["skiprows"] = skip  # comment lines, or Excel's "sep=;" line, above the header
-    if sep in ";\t" and _decimal_comma(text, sep):
+    records = _records(text, sep, limit=200, truncated=truncated)
+    if sep in ";\t" and _decimal_comma(records[1:]):
         extra["decimal"] = ","  # European exports: 1,5 means one and a half
-    try:
-        rows = [r for r in csv.reader(io.StringIO("\n".join(text.lstrip("\r\n").split("\n")[1:51])),
-                                      delimiter=sep) if r]
-    except csv.Error:  # e.g. a cell longer than the csv module reads: pandas decides below
-        rows = []
+    rows = records[1:51]
     if rows and not blank_tail and all(len(r) == len(first) + 1 and not r[-1].strip() for r in rows):
         extra["index_col"] = False  # a delimiter at the end of every data row, not of the header
     for attempt in ((enc,) if enc == "utf-16" else (enc, "cp1252", "latin-1")):
@@ -292,8 +340,22 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
                     "columns (ragged rows).",
                     "Check that row for an extra delimiter or an unquoted comma inside a value; "
                     "quote such values or fix the row, then upload again.")
+            m = re.search(r"EOF inside string starting at row (\d+)", str(e))
+            if m:
+                raise DataError(
+                    f"A quote (\") opened on line {int(m.group(1)) + 1 + skip} "
+                    f"of '{name}' is never closed, so the rest of the file would be one value.",
+                    "Close that quote (a quote inside a value is written twice: \"\"), or remove "
+                    "it, then upload again.")
             raise DataError(f"'{name}' could not be read as a table: {str(e).strip()[:200]}",
                             "Check that it is a well-formed CSV file.")
+        except DataError:
+            raise
+        except Exception as e:  # anything else the parser raises is still the file's problem
+            raise DataError(f"'{name}' could not be read as a table ({type(e).__name__}: "
+                            f"{str(e).strip()[:200]})",
+                            "Check that it is a well-formed CSV file: every row with the same "
+                            "number of values, quotes closed, one delimiter throughout.")
     opts = {"sep": sep, "encoding": enc, **extra}
     if blank_tail and df.shape[1] > blank_tail:
         if df.iloc[:, -blank_tail:].isna().all().all():  # nothing in them: drop them, as the
@@ -306,23 +368,50 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
     return df, opts
 
 
-def _read_other(data: bytes, fmt: str, name: str, sheet) -> tuple[pd.DataFrame, dict, list]:
+def _excel_engine(name: str, data: bytes) -> str:
+    """openpyxl for .xlsx/.xlsm, odf for OpenDocument, xlrd for Excel 97-2003 (by extension,
+    else by the file's first bytes)."""
+    ext = os.path.splitext(name.lower())[1]
+    if ext in formats.SHEET_ENGINES:
+        return formats.SHEET_ENGINES[ext][0]
+    if ext in (".xlsx", ".xlsm"):
+        return "openpyxl"
+    return {"ods": "odf", "xls": "xlrd"}.get(formats.sniff(data[:_HEAD]), "openpyxl")
+
+
+def _read_sheet(data: bytes, engine: str, sheet, name: str) -> tuple[pd.DataFrame, dict, list]:
+    """One sheet of a workbook (the first unless ``sheet`` names one), below any title rows."""
+    xl = pd.ExcelFile(io.BytesIO(data), engine=engine)
+    sheets = list(xl.sheet_names)
+    if sheet is None:
+        sheet = sheets[0]
+    if isinstance(sheet, str) and sheet not in sheets:
+        raise DataError(f"The workbook has no sheet named '{sheet}'.",
+                        f"Choose one of: {', '.join(sheets)}.")
+    opts = {"sheet_name": sheet}
+    if engine != "openpyxl":
+        opts["engine"] = engine  # .ods (odfpy) or .xls (xlrd)
+    k = _excel_header_row(xl.parse(sheet, header=None, nrows=30))
+    if k:
+        opts["header"] = k  # a title (and blank rows) above the table
+    df = xl.parse(sheet, header=k)
+    return df, opts, sheets
+
+
+def _read_other(data: bytes | None, fmt: str, name: str, sheet,
+                path=None) -> tuple[pd.DataFrame, dict, list]:
+    """A table of a binary format: from ``data``, or for SPSS, Stata, SAS and Feather files
+    from ``path`` when the file is on disk."""
     sheets: list[str] = []
+    if fmt in formats.STAT_FORMATS:
+        df, opts = formats.read_stat(data, path, fmt, name)
+        return df, opts, sheets
+    engine = _excel_engine(name, data) if fmt == "excel" else None
     try:
         if fmt == "excel":
-            xl = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
-            sheets = list(xl.sheet_names)
-            if sheet is None:
-                sheet = sheets[0]
-            if isinstance(sheet, str) and sheet not in sheets:
-                raise DataError(f"The workbook has no sheet named '{sheet}'.",
-                                f"Choose one of: {', '.join(sheets)}.")
-            opts = {"sheet_name": sheet}
-            k = _excel_header_row(xl.parse(sheet, header=None, nrows=30))
-            if k:
-                opts["header"] = k  # a title (and blank rows) above the table
-            df = xl.parse(sheet, header=k)
-            return df, opts, sheets
+            with warnings.catch_warnings():  # pandas 3.1 announces xlrd's retirement
+                warnings.filterwarnings("ignore", message=".*xlrd engine is deprecated")
+                return _read_sheet(data, engine, sheet, name)
         if fmt == "parquet":
             return pd.read_parquet(io.BytesIO(data)), {}, sheets
         if fmt == "jsonl":
@@ -332,12 +421,10 @@ def _read_other(data: bytes, fmt: str, name: str, sheet) -> tuple[pd.DataFrame, 
             return pd.read_json(io.StringIO(text), lines=lines), ({"lines": True} if lines else {}), sheets
     except DataError:
         raise
+    except ImportError as e:
+        raise _missing_engine(e, name, engine, fmt)
     except Exception as e:  # the readers raise many exception types for corrupt files
-        kind = {"excel": "an Excel workbook", "parquet": "a Parquet file",
-                "jsonl": "JSON lines"}[fmt]
-        raise DataError(f"'{name}' could not be read as {kind} ({type(e).__name__}: "
-                        f"{str(e).strip()[:160]}).",
-                        f"Check the file is not damaged or renamed. {_SUPPORTED_HINT}")
+        raise _workbook_error(e, name, engine, fmt)
     raise DataError(f"Unsupported format for '{name}'.", _SUPPORTED_HINT)
 
 
@@ -414,12 +501,46 @@ def list_sheets(source, name: str | None = None) -> list[str]:
     data, name = _bytes_of(source, name)
     if (_fmt_from_name(name) or _sniff_fmt(data)) != "excel":
         return []
+    formats.check_signature(data, name, _workbook_kind(name, data))
+    engine = _excel_engine(name, data)
     try:
-        return list(pd.ExcelFile(io.BytesIO(data), engine="openpyxl").sheet_names)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*xlrd engine is deprecated")
+            return list(pd.ExcelFile(io.BytesIO(data), engine=engine).sheet_names)
+    except ImportError as e:
+        raise _missing_engine(e, name, engine)
     except Exception as e:
-        raise DataError(f"'{name}' could not be read as an Excel workbook ({type(e).__name__}: "
-                        f"{str(e).strip()[:160]}).",
-                        f"Check the file is not damaged or renamed. {_SUPPORTED_HINT}")
+        raise _workbook_error(e, name, engine)
+
+
+def _workbook_kind(name: str, data: bytes) -> str:
+    """What a workbook should be (``xlsx``, ``ods``, ``xls``): by extension, else by its bytes."""
+    ext = os.path.splitext(name.lower())[1]
+    return ({".ods": "ods", ".xls": "xls", ".xlsx": "xlsx", ".xlsm": "xlsx"}.get(ext)
+            or {"ods": "ods", "xls": "xls"}.get(formats.sniff(data[:_HEAD]), "xlsx"))
+
+
+def _missing_engine(e: ImportError, name: str, engine: str | None, fmt: str = "excel") -> DataError:
+    pkg = {"odf": "odfpy", "xlrd": "xlrd"}.get(engine or "",
+                                               "pyarrow" if fmt == "parquet" else "openpyxl")
+    return DataError(f"Reading '{name}' needs the {pkg} package, which is not installed "
+                     f"({str(e).strip()[:120]}).",
+                     f"Install it (pip install {pkg}) or export the data as CSV.")
+
+
+def _workbook_error(e: Exception, name: str, engine: str | None, fmt: str = "excel") -> DataError:
+    """The DataError for a reader's exception on a workbook (or Parquet / JSON lines) file."""
+    if engine == "xlrd" and "encrypted" in str(e).lower():
+        return DataError(f"'{name}' is protected with a password (an encrypted Excel 97-2003 "
+                         "workbook).",
+                         "Open it in Excel or LibreOffice with its password, save it without "
+                         "one (or as .xlsx or CSV) and upload that file.")
+    kind = {"excel": {"odf": "an OpenDocument spreadsheet", "xlrd": "an Excel 97-2003 workbook"}
+            .get(engine or "", "an Excel workbook"), "parquet": "a Parquet file",
+            "jsonl": "JSON lines"}[fmt]
+    return DataError(f"'{name}' could not be read as {kind} ({type(e).__name__}: "
+                     f"{str(e).strip()[:160]}).",
+                     f"Check the file is not damaged or renamed. {_SUPPORTED_HINT}")
 
 
 def _bytes_of(source, name):
@@ -618,6 +739,18 @@ def load(source, name: str | None = None, sheet=None, image_size=None,
         raise DataError(f"'{name}' is named like a CSV file but is binary (a zip, Excel or "
                         "Parquet file renamed?).",
                         "Upload it with its real extension (.xlsx, .parquet) or export it as CSV.")
+    elif fmt == "csv" and formats.sniff(head) not in (None, "encrypted"):
+        really = formats.sniff(head)
+        raise DataError(f"'{name}' is named like a CSV file but is "
+                        f"{formats.DESCRIPTIONS[really]}.",
+                        f"Upload it with its real extension ({formats.EXTENSION_OF[really]}), "
+                        "or export the data as CSV.")
+    if fmt in formats.STAT_FORMATS:
+        formats.check_signature(head, name, fmt)  # a server file is read from its path
+    elif fmt == "excel":
+        if data is None:
+            data = reader_src.read_bytes()
+        formats.check_signature(data, name, _workbook_kind(name, data))
     sheets: list[str] = []
     if fmt == "images":
         from kwk.data.images import read_image_zip
@@ -627,15 +760,18 @@ def load(source, name: str | None = None, sheet=None, image_size=None,
     if fmt == "csv":
         df, opts = _read_csv(reader_src if reader_src is not None else io.BytesIO(data), head, name)
     else:
-        if data is None:
+        if data is None and fmt not in formats.STAT_FORMATS:
             data = reader_src.read_bytes()
-        df, opts, sheets = _read_other(data, fmt, name, sheet)
+        df, opts, sheets = _read_other(data, fmt, name, sheet, reader_src)
     df.columns = [str(c).strip() for c in df.columns]
     _check_header(list(df.columns), len(df))
     _flatten_nested(df)
     if packed:
         opts.update({"compression": "gzip"} if packed[0] == "gzip" else {"zip_member": packed[1]})
     notes = _read_formatted_numbers(df, opts)
+    if opts.get("convert_categoricals") is False:
+        notes.append("Some value labels of this Stata file stand for several codes, so pandas "
+                     "cannot turn them into categories: the columns hold the codes instead.")
     if df.shape[1] == 0:
         raise DataError(f"'{name}' has no columns.", "Upload a file with a header row and data rows.")
     if len(df) == 0:
@@ -657,7 +793,7 @@ def load(source, name: str | None = None, sheet=None, image_size=None,
                 "A model needs at least one input column besides the target.")
         raise DataError(f"'{name}' has only one column ('{col[:60]}').", hint)
     _check_size(df, name)
-    if fmt == "excel":
+    if fmt == "excel" and "engine" not in opts:  # openpyxl's workbooks only
         _check_formulas(df, data, opts["sheet_name"], name, opts.get("header", 0))
     fp = fp_future.result()
     return LoadedData(df=df, name=name, fmt=fmt, read_options=opts,

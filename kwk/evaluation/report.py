@@ -65,6 +65,33 @@ def _threshold_html(d: Path, task: str, ev: dict, metrics: dict) -> str:
             + _table([{k: tm[k] for k in ("accuracy", "precision", "recall", "f1")}]))
 
 
+def _explain_html(d: Path, task: str, target: str, include_js: bool) -> str:
+    """The global view of column contributions, when it was computed (Evaluate page)."""
+    from kwk import plots
+    from kwk.evaluation.explain import bars_axis, contribution_axis, load_global
+    g = load_global(d)
+    if not g or not g.get("importance"):
+        return ""
+    figs = [plots.contribution_bars(g["importance"], bars_axis(task, target, g)),
+            plots.beeswarm(g["beeswarm"], contribution_axis(task, target, g.get("class")))]
+    charts = []
+    for fig in figs:
+        fig.update_layout(template=plots.REPORT_TEMPLATE)
+        charts.append(f"<div>{fig.to_html(full_html=False, include_plotlyjs=include_js)}</div>")
+        include_js = False
+    top = ", ".join(f"<code>{html.escape(str(r['feature']))}</code>"
+                    for r in g["importance"][:3])
+    return ("<h2>Which columns matter (SHAP)</h2>"
+            f"<p>Shapley contributions of each column over {g['rows']} test rows, against "
+            f"{g.get('background_rows', '?')} training rows. The columns that move the "
+            f"predictions most: {top}.</p>"
+            f"<div class=grid>{''.join(charts)}</div>"
+            "<p class=muted>How to read it: a bar is the average size of a column's "
+            "contribution to a prediction, in either direction. Each dot is one test row: right "
+            "of zero the column's value raised the prediction, left of it lowered it; red dots "
+            "are high values, blue low, grey labels.</p>")
+
+
 def build_report(run_dir) -> str:
     """The report of a run folder (as written by ``train``) as one HTML string."""
     from kwk import plots
@@ -128,6 +155,7 @@ def build_report(run_dir) -> str:
         "<h2>Test metrics</h2>", _table(mrows), _threshold_html(d, task, ev, metrics),
         _assessment_html(metrics, names),
         "<h2>Charts</h2>", f"<div class=grid>{''.join(charts)}</div>",
+        _explain_html(d, task, dd["target"], include_js=not charts),
         "<h2>Reproduce</h2>", f"<p class=muted>Versions: {html.escape(json.dumps(run.get('versions', {})))}</p>",
         f"<pre>{html.escape(script)}</pre>",
     ]

@@ -97,6 +97,8 @@ class Session:
     comparisons: Key[dict] = Key(dict, "run id -> paired bootstraps of the network vs references")
     profiler: Key[dict] = Key(dict, "run id -> the profiler's starting values and grids")
     reports: Key[dict] = Key(dict, "run id -> HTML report bytes built on demand")
+    explanations: Key[dict] = Key(dict, "(run id, what) -> a background explanation "
+                                  "(kwk.ui.explain: Predict's row, Evaluate's global view)")
     # --- what an upload widget last delivered (so a rerun does not load it twice)
     image_opts: Key[tuple | None] = Key(None, "(upload id, (height, width, colour)) for pictures")
     upload_seen: Key[tuple | None] = Key(None, "(upload id, sheet, picture options) last loaded")

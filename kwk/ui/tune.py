@@ -27,7 +27,7 @@ def leaderboard_table(rows: list[dict], search) -> pd.DataFrame:
             state += f" · same as {r['duplicate_of']}"
         if r.get("stopped"):
             state = "stopped"
-        line = {"trial": r["number"], search.metric: r["value"] if r["state"] == "complete"
+        line = {"trial": r["number"], NICE.get(search.metric, search.metric): r["value"] if r["state"] == "complete"
                 else None, "state": state, "epochs": r.get("epochs"),
                 "seconds": None if r["seconds"] is None else round(r["seconds"], 1)}
         for k, v in r["params"].items():

@@ -90,6 +90,9 @@ def main():
     write("spec_list.json", "[1, 2, 3]")
     write("ok_table.csv", t.to_csv(index=False))
     write("predict_missing_columns.csv", t[["x1"]].assign(other=1).to_csv(index=False))
+    _csv_dialects(t)
+    _statistics_files(t)
+    _spreadsheets(t)
 
 
 def _excel_formulas():
@@ -150,6 +153,67 @@ def _zip_one_class():
         for i in range(5):
             z.writestr(f"photos/{i}.png", png_bytes())
     write("zip_one_class.zip", buf.getvalue())
+
+
+def _csv_dialects(t):
+    """Valid files KwK once got wrong (read, exit 0), and a broken one every parser sees."""
+    import csv
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf)  # RFC 4180, as Python's csv module writes it
+    w.writerow(['weight "kg"; (raw)', 'size (cm); "h"', 'label; "a" (b)'])
+    w.writerows(t.itertuples(index=False))
+    write("quoted_header_names.csv", buf.getvalue())
+    write("cr_line_endings.csv", t.to_csv(index=False, lineterminator="\r"))  # old Mac export
+    write("unclosed_quote.csv", 'a,b,label\r1,2,"yes\r3,4,no\r5,6,yes\r')
+
+
+def _statistics_files(t):
+    """Mislabelled and damaged SPSS, Stata, SAS and Feather files."""
+    write("sav_really_csv.sav", t.to_csv(index=False))
+    buf = io.BytesIO()
+    t.to_stata(buf, write_index=False, version=118)
+    dta = buf.getvalue()
+    write("truncated.dta", dta[:len(dta) // 2])  # an interrupted download
+    sas_magic = (b"\x00" * 12 + b"\xc2\xea\x81\x60\xb3\x14\x11\xcf\xbd\x92\x08\x00"
+                 b"\x09\xc7\x31\x8c\x18\x1f\x10\x11")
+    write("damaged.sas7bdat", sas_magic + bytes(rng.integers(0, 255, 600, dtype=np.uint8)))
+    write("pdf_renamed.xpt", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
+    buf = io.BytesIO()
+    t.to_feather(buf)
+    write("truncated.feather", buf.getvalue()[:300])
+
+
+def _spreadsheets(t):
+    """A password-protected .xlsx (encrypted with msoffcrypto-tool, only needed here), an
+    Excel 97-2003 workbook with a password (xlwt's workbook with the FILEPASS record that marks
+    an encrypted one), a damaged .xls and an .ods without its content."""
+    import xlwt
+    from msoffcrypto.format.ooxml import OOXMLFile
+    plain = io.BytesIO()
+    t.to_excel(plain, index=False)
+    plain.seek(0)
+    enc = io.BytesIO()
+    OOXMLFile(plain).encrypt("secret", enc)
+    write("password.xlsx", enc.getvalue())
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("Data")
+    for j, c in enumerate(t.columns):
+        ws.write(0, j, c)
+    for i, row in enumerate(t.itertuples(index=False), start=1):
+        for j, v in enumerate(row):
+            ws.write(i, j, v)
+    xls = io.BytesIO()
+    wb.save(xls)
+    data = bytearray(xls.getvalue())
+    at = data.find(struct.pack("<HH", 0x5C, 112))  # WRITEACCESS: becomes FILEPASS (RC4)
+    data[at:at + 8] = struct.pack("<HHHH", 0x2F, 112, 1, 1)
+    write("password.xls", bytes(data))
+    write("damaged.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(rng.integers(0, 255, 2000, dtype=np.uint8)))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("META-INF/manifest.xml", "<manifest/>")
+    write("no_content.ods", buf.getvalue())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,315 @@
+"""Explanations on screen: why one row got its prediction (Predict), which columns matter over
+the test rows (Evaluate), where a picture model looked and which words pushed a text model.
+
+The Shapley work runs in a background :class:`kwk.evaluation.explain.Task`, kept in the session
+(``explanations``) and polled by a fragment; the thread never calls Streamlit."""
+from __future__ import annotations
+
+import html
+import time
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from kwk import plots
+from kwk.errors import KwkError
+from kwk.ui.session import session
+from kwk.ui.state import cached_bundle, run_data, show_error, store
+
+POLL_S = 1.0
+
+
+def _tabular(spec: dict) -> bool:
+    d = spec["data"]
+    return not (d.get("sequence") or d.get("text") or d.get("image_shape"))
+
+
+def _start(key: tuple, label: str, fn) -> None:
+    from kwk.evaluation.explain import Task
+    old = session().explanations.get(key)
+    if old is not None and not old["task"].done:
+        old["task"].stop()
+    session().explanations[key] = {"label": label, "task": Task(fn, label).start(),
+                                   "seen": False}
+
+
+def _progress_or_error(entry: dict, stop_key: str) -> bool:
+    """Draw a running task's progress (True) or its error (True); False when it has a result."""
+    task = entry["task"]
+    if not task.done:
+        st.progress(task.fraction, text=f"Explaining {entry['label']}… "
+                    f"{time.time() - task.started:.0f} s")
+        if st.button("⏹️ Stop", key=stop_key):
+            task.stop()
+        return True
+    if not entry["seen"]:  # once: rerun the whole page so the polling stops
+        entry["seen"] = True
+        st.rerun(scope="app")
+    if task.error is not None:
+        if isinstance(task.error, KwkError):
+            show_error(task.error)
+        else:
+            st.error(f"The explanation failed: {type(task.error).__name__}: {task.error}",
+                     icon="⚠️")
+        return True
+    return False
+
+
+def _poll(fn, key: tuple):
+    entry = session().explanations.get(key)
+    running = entry is not None and not entry["task"].done
+    st.fragment(fn, run_every=POLL_S if running else None)()
+
+
+def _background(run: dict, run_id: str, fallback: pd.DataFrame | None, seed: int):
+    """The training side of the run's data when it is loaded, else a sample of ``fallback``
+    (the rows being predicted), with a sentence saying which."""
+    from kwk.evaluation.explain import BACKGROUND_ROWS, background_for, sample_rows
+    df = run_data(run)
+    ev = store().evaluation(run_id)
+    if df is not None and "test_rows" in ev:
+        bg = background_for(df, ev["test_rows"], BACKGROUND_ROWS, seed)
+        return bg, (f"The average prediction is over {len(bg)} training rows (outside the test "
+                    "split).")
+    if fallback is not None and len(fallback) >= 10:
+        bg = sample_rows(fallback, BACKGROUND_ROWS, seed=seed)
+        return bg, (f"The average prediction is over {len(bg)} of the rows being predicted; load "
+                    "the training data on the Data page to compare with training rows instead.")
+    raise KwkError("An explanation compares the row with typical rows, and none are at hand.",
+                   "Load the data this run was trained on (Data page), or predict at least 10 "
+                   "rows.")
+
+
+# --------------------------------------------------------------------------- Predict: one row
+def why_this_prediction(run: dict, run_id: str, rows: pd.DataFrame | None) -> None:
+    """Predict page: pick a predicted row (or the profiler's values) and see a waterfall from
+    the average prediction through each column's contribution to the row's prediction."""
+    spec = run["spec"]
+    st.subheader("🔍 Why this prediction?")
+    if not _tabular(spec):
+        st.caption("Column contributions are for tables. For pictures and texts, the Evaluate "
+                   "page shows where the model looked and which words pushed its predictions.")
+        return
+    ss = session()
+    prof = ss.profiler.get(run_id)
+    choices = (["a predicted row"] if rows is not None and len(rows) else []) + \
+        (["the profiler's values"] if prof else [])
+    if not choices:
+        st.caption("Predict some rows above (or set values in the Evaluate page's profiler), "
+                   "then pick one to see how each of its columns moved the prediction.")
+        return
+    src = st.radio("Explain", choices, horizontal=True, key="why_source") \
+        if len(choices) > 1 else choices[0]
+    if src == "a predicted row":
+        zero = rows.index.equals(pd.RangeIndex(len(rows)))  # the table above counts from 0
+        first = 0 if zero else 1
+        i = int(st.number_input(f"Row, as numbered in the table above ({first} to "
+                                f"{len(rows) - 1 + first:,})", first, len(rows) - 1 + first,
+                                first, key=f"why_row_{run_id}"))
+        row, label = rows.iloc[[i - first]], f"row {i}"
+    else:
+        row, label = pd.DataFrame([prof["base"]]), "the profiler's values"
+    key = (run_id, "row")
+    if st.button("🔍 Explain this row", key="why_go", type="primary",
+                 help="Shapley contributions: each column's share of the difference between "
+                 "this prediction and the average one (a few seconds)."):
+        try:
+            b = cached_bundle(run["dir"])
+            bg, note = _background(run, run_id, rows, spec["training"]["seed"])
+            seed = spec["training"]["seed"]
+
+            def work(progress, stop):
+                from kwk.evaluation.explain import explain_bundle
+                e = explain_bundle(b, row, bg, seed=seed, progress=progress, stop=stop)
+                e.notes.append(note)
+                return e
+            _start(key, label, work)
+        except KwkError as e:
+            show_error(e)
+    _poll(lambda: _show_row(run, key), key)
+
+
+def _show_row(run: dict, key: tuple) -> None:
+    from kwk.evaluation.explain import describe, steps
+    entry = session().explanations.get(key)
+    if entry is None or _progress_or_error(entry, "why_stop"):
+        return
+    e = entry["task"].result
+    if not e.n:
+        st.info("Stopped before the row was explained.")
+        return
+    target = run["spec"]["data"]["target"]
+    cls = None
+    if e.classes is not None:
+        cls = st.selectbox("Show the probability of", e.classes,
+                           index=e.classes.index(e.predicted[0]), key="why_class",
+                           help="The class the model predicts is preselected.")
+    w = steps(e, 0, cls)
+    title = f"Why {entry['label']} gets " + (f"{w['prediction']:.4g} ({target})" if cls is None
+                                             else f"P({cls}) = {w['prediction']:.3f}")
+    axis = f"predicted {target}" if cls is None else f"probability of '{cls}'"
+    st.plotly_chart(plots.contribution_waterfall(w, title, axis), key="why_waterfall")
+    st.markdown(describe(w))
+    st.caption("How to read it: the first bar is the model's average prediction over typical "
+               "rows; each next bar is how much this row's value of one column moved it "
+               "(green up, red down); the last bar is this row's prediction. The steps add up "
+               "exactly. " + " ".join(e.notes))
+
+
+# --------------------------------------------------------------------------- Evaluate: global
+def global_view(run: dict, run_id: str, df: pd.DataFrame | None, ev: dict) -> None:
+    """Evaluate page: mean |contribution| bars and a beeswarm over a sample of test rows,
+    computed in the background; saved with the run for the HTML report."""
+    spec = run["spec"]
+    if not _tabular(spec):
+        return
+    st.markdown("**Contributions of each column (SHAP)**")
+    if df is None or "test_rows" not in ev:
+        st.info("Load the data this run was trained on (same file) on the **Data** page to "
+                "compute this: it needs the original rows.", icon="📂")
+        return
+    from kwk.evaluation.explain import GLOBAL_ROWS
+    test_rows = np.asarray(ev["test_rows"])
+    if not len(test_rows):
+        return
+    most = min(500, len(test_rows))
+    c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
+    n = c1.slider("Test rows to explain", 1, most, min(GLOBAL_ROWS, most), key="shap_rows",
+                  help="Each row takes a fraction of a second; more rows give a steadier "
+                  "picture.") if most > 1 else most
+    key = (run_id, "global")
+    if c2.button("Compute contributions", key="shap_go", type="primary"):
+        b = cached_bundle(run["dir"])
+        seed = spec["training"]["seed"]
+        pick = np.sort(np.random.default_rng(seed).choice(test_rows, n, replace=False))
+        rows = df.iloc[pick]
+        from kwk.evaluation.explain import BACKGROUND_ROWS, background_for
+        bg = background_for(df, test_rows, BACKGROUND_ROWS, seed)
+        run_dir = run["dir"]
+
+        def work(progress, stop):
+            from kwk.evaluation.explain import explain_bundle, global_summary, save_global
+            e = explain_bundle(b, rows, bg, seed=seed, progress=progress, stop=stop)
+            if e.n:
+                save_global(run_dir, global_summary(e))
+            return e
+        _start(key, f"{n} test rows", work)
+    _poll(lambda: _show_global(run, key), key)
+
+
+def _show_global(run: dict, key: tuple) -> None:
+    from kwk.evaluation.explain import bars_axis, contribution_axis, global_summary
+    entry = session().explanations.get(key)
+    if entry is None or _progress_or_error(entry, "shap_stop"):
+        return
+    e = entry["task"].result
+    if not e.n:
+        st.info("Stopped before any row was explained.")
+        return
+    cls = None
+    if e.classes is not None and len(e.classes) > 2:
+        cls = st.selectbox("Rows' contributions to the probability of", e.classes,
+                           key="shap_class")
+    g = global_summary(e, cls)
+    task, target = run["spec"]["data"]["task"], run["spec"]["data"]["target"]
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(plots.contribution_bars(g["importance"], bars_axis(task, target, g)),
+                    key="shap_bars")
+    c2.plotly_chart(plots.beeswarm(g["beeswarm"], contribution_axis(task, target, g["class"])),
+                    key="shap_swarm")
+    c1.caption("How to read it: the longer the bar, the more that column moves this model's "
+               "predictions on average, in either direction (unlike permutation importance, "
+               "which measures how much worse the predictions get without it).")
+    c2.caption("How to read it: each dot is one test row; right of zero the column's value "
+               "raised the prediction, left of it lowered it. Red dots are high values, blue "
+               "low (grey: labels), so red on the right means 'the higher this value, the "
+               "higher the prediction'.")
+    st.caption(f"{e.n} test rows explained in {entry['task'].seconds:.0f} s, against "
+               f"{e.background_rows} training rows; saved with the run for its report.")
+
+
+# --------------------------------------------------------------------------- pictures, texts
+def picture_heatmaps(run: dict, df: pd.DataFrame, test_rows, wrong: pd.DataFrame,
+                     shape: tuple, classes: list[str], limit: int = 8) -> None:
+    """Evaluate page: where the model looked, over the most confident mistakes and any test
+    picture the user picks (integrated gradients of the predicted class)."""
+    from kwk.evaluation.explain import overlay, saliency_maps
+    from kwk.ui.images import pixels_to_images
+    st.markdown("**Where the model looked** (red: the pixels that pushed it to its answer)")
+    test_rows = np.asarray(test_rows)
+    if not len(test_rows):
+        return
+    feats = run["spec"]["data"]["features"]
+    picks = wrong.sort_values("probability", ascending=False).head(limit)
+    chosen = st.number_input(f"…and test picture number (1 to {len(test_rows):,})", 1,
+                             len(test_rows), 1, key="sal_pick")
+    positions = [*test_rows[picks["position"].to_numpy()], test_rows[int(chosen) - 1]]
+    key = (run["dir"], tuple(int(p) for p in positions))
+    cache = session().explanations.setdefault((run["dir"], "saliency"), {})
+    try:
+        if key not in cache:
+            b = cached_bundle(run["dir"])
+            rows = df.iloc[positions]
+            ref = df.iloc[np.setdiff1d(np.arange(len(df)), test_rows)[:200]]
+            with st.spinner("Following the gradients…"):
+                maps, cls = saliency_maps(b, rows, reference=ref)
+            cache.clear()
+            cache[key] = (maps, cls)
+        maps, cls = cache[key]
+    except KwkError as e:
+        show_error(e)
+        return
+    imgs = pixels_to_images(df.iloc[positions][feats].to_numpy(dtype=float), shape)
+    captions = [f"true **{a}**, said **{p}**" for a, p in zip(picks["actual"], picks["predicted"])]
+    truth = df.iloc[positions[-1]][run["spec"]["data"]["target"]]
+    captions.append(f"test picture {int(chosen)}: true **{truth}**, said **{classes[cls[-1]]}**")
+    per_row = 9
+    for start in range(0, len(positions), per_row):
+        cols = st.columns(per_row)
+        for slot, img, heat, cap in zip(cols, imgs[start:start + per_row],
+                                        maps[start:start + per_row],
+                                        captions[start:start + per_row]):
+            slot.image(overlay(img, heat), width=72)
+            slot.caption(cap)
+    st.caption("How to read it: the redder a pixel, the more it moved the model towards the class "
+               "it answered (integrated gradients from an average training picture). Mistakes "
+               "often look at the wrong place — a border, a smudge — rather than the shape.")
+
+
+def _highlight(effects: list[tuple[str, float]]) -> str:
+    top = max((abs(v) for _, v in effects), default=0.0) or 1.0
+    out = []
+    for w, v in effects:
+        a = min(1.0, abs(v) / top) * 0.75
+        color = f"rgba(22,163,74,{a:.2f})" if v > 0 else f"rgba(220,38,38,{a:.2f})"
+        out.append(f"<span title='{v:+.3f}' style='background:{color};padding:1px 3px;"
+                   f"border-radius:3px'>{html.escape(w)}</span>")
+    return "<div style='line-height:2'>" + " ".join(out) + "</div>"
+
+
+def text_words(run: dict, texts: list[str], label: str = "A misclassified text") -> None:
+    """Evaluate page: the words that pushed a text model's prediction, highlighted (occlusion:
+    the prediction with and without each word)."""
+    from kwk.evaluation.explain import word_effects
+    st.markdown("**Which words pushed the prediction**")
+    options = [t for t in texts if isinstance(t, str) and t.strip()][:50]
+    choice = st.selectbox(label, options, key="words_pick") if options else None
+    typed = st.text_input("…or type a text", key="words_typed",
+                          placeholder="e.g. the delivery was late and the box broken")
+    text = typed.strip() or choice
+    if not text:
+        return
+    try:
+        b = cached_bundle(run["dir"])
+        effects, k, p = word_effects(b, text)
+    except KwkError as e:
+        show_error(e)
+        return
+    what = f"'{b.pre.classes[k]}' ({p:.0%})" if k >= 0 else f"{p:.4g}"
+    st.markdown(f"Predicted {what}:")
+    st.html(_highlight(effects))
+    st.caption("How to read it: green words pushed the prediction towards "
+               + (f"'{b.pre.classes[k]}'" if k >= 0 else "a higher value") + ", red words away "
+               "from it; the stronger the colour, the more the prediction changes when that word "
+               "is left out (hover a word for the exact change).")
