@@ -30,7 +30,8 @@ from kwk.ui.images import misclassified_gallery
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
 from kwk.ui.state import cached_bundle, owner, run_data, run_picker, show_error, store
-from kwk.ui.tables import assessment_table, metrics_table, number_columns, simple_model_notice
+from kwk.ui.tables import (assessment_table, metrics_table, number_columns, reference_notice,
+                           simple_model_notice)
 
 ensure_navigation()
 
@@ -55,16 +56,20 @@ if ev and run_id not in ss.comparisons:  # the network vs each reference, on the
         ss.comparisons[run_id] = {
             part: paired_bootstrap(task, ev["y"], ev["out"], ev[f"{part}_out"],
                                    max(len(classes), 1), n_boot=300, seed=spec["training"]["seed"])
-            for part in ("baseline", "simple") if f"{part}_out" in ev}
+            for part in ("baseline", "simple", "reference") if f"{part}_out" in ev}
 paired = ss.comparisons.get(run_id, {})
 table = metrics_table(m, {"baseline": paired.get("baseline", {}),
-                          "simple_model": paired.get("simple", {})} if paired else None)
+                          "simple_model": paired.get("simple", {}),
+                          "reference": paired.get("reference", {})} if paired else None)
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.4f")
                             for c in number_columns(table)})
 st.caption("Each *network vs …* column compares the network with the model just left of it, on "
            "the same test rows: *better* or *worse* only when the difference is larger than the "
            "noise (paired bootstrap, 95%), else *about the same*.")
+ref_note = reference_notice(m, paired.get("reference"))
+if ref_note:
+    st.info(ref_note, icon="🌲")
 notice = simple_model_notice(m, paired.get("simple"))
 if notice and "does better" in notice:
     st.warning(notice, icon="⚠️")

@@ -198,3 +198,44 @@ def test_tune_user_errors_exit_2(tmp_path, samples_dir):
     r = run_cli("tune", samples_dir / "iris.csv", "--spec", tmp_path / "spec.json", "--out",
                 tmp_path / "o", "--storage", "nosuchdb://x")
     assert r.returncode == 2 and "cannot be opened" in r.stderr
+
+
+def test_kfold_trials_score_the_mean_over_folds_without_the_test_rows(tmp_path, iris_df):
+    from kwk.training import prepare
+    from kwk.tune.search import Search, search_folds
+    spec = default_spec("species")
+    spec["training"].update(epochs=3, early_stopping_patience=0, validation="kfold", folds=3)
+    spec["tune"] = {"trials": 2, "pruner": "none",
+                    "space": {"layers[0].units": {"low": 4, "high": 16, "log": True}}}
+    p = prepare(iris_df, spec)
+    folds = search_folds(p, 3)
+    test_rows = set(p.rows["test"])
+    for f in folds:  # every fold's rows come from training and validation only
+        assert not test_rows & (set(f.rows["train"]) | set(f.rows["validation"]) | set(f.rows["test"]))
+    held = sorted(r for f in folds for r in f.rows["test"])
+    assert held == sorted([*p.rows["train"], *p.rows["validation"]])  # each row held out once
+    s = Search(p, "fp", f"sqlite:///{tmp_path / 's.db'}")
+    assert s.kfold and s.summary()["split"].startswith("k-fold mean")
+    s.run(2)
+    best = s.study.best_trial
+    assert len(best.user_attrs["fold_scores"]) == 3
+    assert best.value == pytest.approx(sum(best.user_attrs["fold_scores"]) / 3)
+
+
+def test_a_stopped_search_keeps_its_finished_trials(tmp_path, iris_df):
+    import threading
+
+    from kwk.training import prepare
+    from kwk.tune.search import Search
+    spec = default_spec("species")
+    spec["training"].update(epochs=3, early_stopping_patience=0)
+    p = prepare(iris_df, spec)
+    s = Search(p, "fp", f"sqlite:///{tmp_path / 's.db'}")
+    stop = threading.Event()
+    seen = []
+
+    def after(row):
+        seen.append(row)
+        stop.set()  # the user presses Stop after the first trial
+    assert s.run(10, stop=stop, on_trial=after) == 1
+    assert s.counts()["complete"] == 1 and s.best()["number"] == 0 and seen[0].get("own")

@@ -115,3 +115,24 @@ def size_text(n_bytes: float) -> str:
         n_bytes /= 1000
         if n_bytes < 1000 or unit == "GB":
             return f"{n_bytes:.1f} {unit}"
+
+
+def reference_notice(metrics: dict, comparison: dict | None = None) -> str | None:
+    """A sentence when gradient boosting does better than the network (outside the noise with
+    ``comparison``, the paired bootstrap against it), pointing to the Tune page."""
+    ref = metrics.get("reference")
+    if not ref:
+        return None
+    names = REGRESSION_METRICS if metrics["task"] == "regression" else CLASS_METRICS
+    if comparison:
+        worse = [NICE[n] for n in names if comparison.get(n, {}).get("verdict") == "worse"]
+    else:
+        worse = [NICE[n] for n in names
+                 if metrics["test"].get(n) is not None and ref.get(n) is not None
+                 and (ref[n] > metrics["test"][n] if HIGHER_IS_BETTER[n]
+                      else ref[n] < metrics["test"][n])]
+    if not worse:
+        return None
+    return (f"Gradient boosting does better than this network on {', '.join(worse)}"
+            + (" (outside the noise)" if comparison else "") + ". On tables it is a strong "
+            "reference: the **Tune** page searches for a network that comes closer.")
