@@ -1,4 +1,7 @@
-"""Predict & export: predictions for new rows; download model, spec, script, metrics."""
+"""Predict & export: predictions for new rows; downloads: the model with its preprocessing inside
+(.keras, SavedModel, LiteRT, ONNX), the run folder, the script, spec and metrics."""
+
+from pathlib import Path
 
 import streamlit as st
 
@@ -22,9 +25,9 @@ spec = run["spec"]
 
 
 st.subheader("Downloads")
-d = st.columns(4)
-files = [("model.keras", "🧠 Model (.keras)", "application/octet-stream"),
-         ("train_script.py", "🐍 Training script", "text/x-python"),
+seq = spec["data"].get("sequence")
+d = st.columns(3)
+files = [("train_script.py", "🐍 Training script", "text/x-python"),
          ("spec.json", "📄 Spec (JSON)", "application/json"),
          ("metrics.json", "📊 Metrics (JSON)", "application/json")]
 for col, (name, label, mime) in zip(d, files):
@@ -32,14 +35,60 @@ for col, (name, label, mime) in zip(d, files):
     if data is not None:
         col.download_button(label, data, file_name=name, mime=mime, key=f"dl_{name}",
                             on_click="ignore")
-seq, text = spec["data"].get("sequence"), spec["data"].get("text")
-if text:
-    st.caption("The model takes raw text: `keras.saving.load_model('model.keras')` then "
-               "`model.predict(tf.constant([['some text']]))` gives the class probabilities.")
+
+
+@st.cache_data(max_entries=8, show_spinner="Building the download…")
+def _built(run_dir: str, what: str, changed: float) -> tuple[str, bytes, str]:
+    """An export (or the run folder as a zip), built once per run, format and change of the
+    run's files (``changed``: the latest time one was written, e.g. a new threshold)."""
+    if what == "run":
+        from kwk.runs.bundle import zip_run
+        return "kwk_run.zip", zip_run(run_dir), "The whole run folder: model, preprocessing, " \
+            "spec, metrics, history, script."
+    from kwk.export import export_bytes
+    return export_bytes(run_dir, what)
+
+
+EXPORTS = {"keras": ("🧠 Model (.keras)", "takes the original columns by name, the training "
+                      "preprocessing inside"),
+           "savedmodel": ("🗄️ SavedModel (zip)", "for TF Serving: signature 'serving_default'"),
+           "tflite": ("📱 LiteRT (.tflite)", "for phones and small devices"),
+           "onnx": ("🔷 ONNX", "for onnxruntime and other ONNX tools"),
+           "run": ("🗂️ Run folder (zip)", "everything KwK saved for this run")}
+if seq:  # forecasts need windows of rows, built outside the network
+    del EXPORTS["keras"], EXPORTS["savedmodel"], EXPORTS["tflite"], EXPORTS["onnx"]
+# A selection (not a button): it survives the reruns that redraw the sidebar, and each
+# download is built once per run and format.
+picked = st.pills("Build a download", list(EXPORTS), format_func=lambda k: EXPORTS[k][0],
+                  selection_mode="multi", key=f"export_pick_{run_id}",
+                  default=None if seq else ["keras"],
+                  help="Pick a format: KwK builds it (a few seconds) and offers the file.")
+for what in picked or []:
+    try:
+        changed = max((p.stat().st_mtime for p in Path(run["dir"]).iterdir()), default=0.0)
+        name, data, message = _built(run["dir"], what, changed)
+    except KwkError as e:
+        show_error(e)
+        continue
+    st.download_button(f"⬇️ {name}", data, file_name=name, mime="application/octet-stream",
+                       key=f"dl_built_{what}", on_click="ignore",
+                       help=EXPORTS[what][1])
+    st.caption(message)
+if seq:
+    st.caption("A time-series model forecasts from windows of several rows, built outside the "
+               "network, so it is not exported as a stand-alone model: the run folder holds "
+               "`model.keras` (it takes the windows) and `preprocess.json`; forecast with "
+               "`python -m kwk predict RUN DATA` or the predictions below.")
 else:
-    st.caption("The model's input is the encoded feature matrix; `preprocess.json` in the run "
-               "folder and the training script hold the preprocessing. Predictions below apply "
-               "it for you.")
+    st.caption("The downloaded model takes the **original columns by name** (numbers as "
+               "float32; categories, dates and text as strings) and gives "
+               + ("the predicted values in the target's units" if spec["data"]["task"] ==
+                  "regression" else "the class probabilities (class names in its metadata)")
+               + ": the preprocessing fitted in training is inside it. "
+               "`keras.saving.load_model('model.keras')`, then `model.predict({input: values})` "
+               "with one input per column, named after it ('home city' → `home_city`). "
+               "LiteRT and ONNX cannot carry string preprocessing: a model with category, date "
+               "or text inputs comes with `preprocess.json`, which says how to encode them.")
 with st.expander("Preview the training script"):
     st.code((store().file_bytes(run_id, "train_script.py") or b"").decode(), language="python",
             wrap_lines=True)
@@ -113,3 +162,7 @@ if pred is not None and ss.pred_source and ss.pred_source[0] == run_id:
                        on_click="ignore")
 
 # --- Why this prediction (explanations): below this line belongs to the explanations work ---
+from kwk.ui.explain import why_this_prediction  # noqa: E402
+
+why_this_prediction(run, run_id, ss.pred_rows if pred is not None and ss.pred_source
+                    and ss.pred_source[0] == run_id else None)

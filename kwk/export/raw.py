@@ -1,0 +1,225 @@
+"""A run's model with its preprocessing inside: raw columns in, answers in the user's terms out.
+
+:func:`raw_model` wraps the bundle's network (which takes the encoded matrix) in Keras
+preprocessing that reproduces :class:`kwk.prep.preprocess.Preprocessor` exactly:
+
+- numbers (float32, NaN or ±inf for missing): filled with the training median, then a
+  ``Normalization`` layer with the training mean and variance;
+- categories and yes/no columns (strings, KwK's label text: ``1.0`` is ``"1"``, ``True`` is
+  ``"True"``; ``""`` for missing): a ``StringLookup`` with one 0/1 output per training label;
+  unseen or missing labels give all zeros, as in training;
+- dates (ISO strings, ``"2024-03-01"`` or ``"2024-03-01 13:45:00"``, UTC; ``""`` for missing):
+  :class:`kwk.export.layers.DateParts` (days since 1970, month, day of week, filled and
+  standardised);
+- texts: the run's own ``TextVectorization`` (already the network's first layer);
+- pictures: one input ``pixels`` with the pixel columns in order (missing pixels filled), then
+  the network's own ``Rescaling``.
+
+Outputs: ``probabilities`` ``(n, classes)`` in the order of ``metadata["classes"]``, or
+``prediction`` ``(n, 1)`` in the target's units (the network's standardised output turned
+back). :func:`raw_inputs` turns a DataFrame of raw rows into the inputs the model takes, the
+way a caller outside KwK should. :func:`core_model` is the numeric part alone (encoded matrix
+or token ids in, the same outputs), for converters that cannot carry string preprocessing.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kwk.errors import KwkError
+from kwk.prep.preprocess import as_labels, text_values, to_number
+from kwk.prep.series import parse_dates
+
+DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+# What the DateParts layer reads: a date, optionally a time (seconds and fractions optional),
+# in UTC.
+ISO_DATE = (r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d*)?)?)?"
+            r"(Z| ?UTC|[+-]00:?00)?")
+
+
+def refuse_unsupported(pre) -> None:
+    """Time-series models forecast from look-back windows built across rows, which a
+    row-by-row model cannot hold: they are refused with a message."""
+    if pre.sequence:
+        raise KwkError("A time-series model cannot be exported as a stand-alone model yet: its "
+                       "forecasts need look-back windows built from several rows (ordered by "
+                       "time, per series), which happens outside the network.",
+                       "Use 'python -m kwk predict RUN DATA' or the bundle (kwk.runs.bundle."
+                       "load_bundle(RUN).predict(rows)) to forecast.")
+
+
+def _safe_name(column: str, used: set) -> str:
+    """A column's name as an input name every format accepts (letters, digits, _; starting
+    with a letter), unique in ``used`` (case-insensitively): 'home city' -> 'home_city'."""
+    name = "".join(ch if ch.isascii() and (ch.isalnum() or ch == "_") else "_"
+                   for ch in str(column)).strip("_") or "column"
+    if not name[0].isalpha():
+        name = "c_" + name
+    base, k = name, 2
+    while name.lower() in used:
+        name, k = f"{base}_{k}", k + 1
+    used.add(name.lower())
+    return name
+
+
+def input_specs(pre, spec: dict) -> list[dict]:
+    """The exported model's inputs, in order: ``name`` (the input's name, the column's name
+    made safe for every format), ``columns`` (the original column names it reads), ``kind``,
+    ``dtype`` and ``missing`` (how a missing value is given)."""
+    if spec["data"].get("image_shape"):
+        return [{"name": "pixels", "columns": pre.features, "kind": "pixels",
+                 "dtype": "float32", "shape": [len(pre.features)], "missing": "NaN",
+                 "image_shape": list(spec["data"]["image_shape"])}]
+    used, out = set(), []
+    for col in pre.state["columns"]:
+        kind = col["kind"]
+        item = {"name": _safe_name(col["name"], used), "columns": [col["name"]], "kind": kind,
+                "shape": [1]}
+        if kind == "numeric":
+            item.update(dtype="float32", missing="NaN")
+        elif kind == "datetime":
+            item.update(dtype="string", missing="",
+                        format="ISO 8601 in UTC: YYYY-MM-DD or YYYY-MM-DD HH:MM:SS")
+        elif kind == "text":
+            item.update(dtype="string", missing="")
+        else:
+            item.update(dtype="string", missing="", categories=list(col["categories"]),
+                        note="KwK's label text (1.0 is '1', True is 'True'); a label not "
+                             "listed counts as missing")
+        out.append(item)
+    return out
+
+
+def outputs_spec(pre) -> dict:
+    if pre.task == "regression":
+        return {"prediction": {"shape": [1], "units": f"the target '{pre.state['target']['name']}'"
+                               " in its own units"}}
+    return {"probabilities": {"shape": [len(pre.classes)], "classes": list(pre.classes)}}
+
+
+def metadata(pre, spec: dict, inside: bool = True) -> dict:
+    """What an exported artifact carries beside its weights (JSON)."""
+    t = pre.state["target"]
+    return {"kwk_export": 1, "target": t["name"], "task": pre.task,
+            "classes": list(pre.classes), "inputs": input_specs(pre, spec),
+            "outputs": outputs_spec(pre), "preprocessing_inside": inside}
+
+
+def raw_inputs(pre, spec: dict, df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Raw rows (original column names) -> ``{input name: array (n, 1)}`` (pictures: one
+    ``(n, pixels)`` array) as the exported model takes them: numbers float32 with NaN for
+    missing, everything else strings (object arrays)."""
+    pre.check_columns(df)
+    out = {}
+    for item in input_specs(pre, spec):
+        kind, cols = item["kind"], item["columns"]
+        if kind == "pixels":
+            out[item["name"]] = np.column_stack(
+                [to_number(df[c]).to_numpy(dtype=np.float32) for c in cols]).astype(np.float32)
+            continue
+        s = df[cols[0]]
+        if kind == "numeric":
+            v = to_number(s).to_numpy(dtype=np.float64).astype(np.float32)
+        elif kind == "datetime":
+            # parsed as KwK parses dates (one format per column, UTC), then written in ISO
+            v = parse_dates(s).dt.strftime(DATE_FORMAT).fillna("").to_numpy(dtype=object)
+        elif kind == "text":
+            v = text_values(s).reshape(-1)
+        else:
+            v = as_labels(s).fillna("").to_numpy(dtype=object)
+        out[item["name"]] = v.reshape(-1, 1)
+    return out
+
+
+def _finite_or(x, fill):
+    """``x`` where it is a finite number, else ``fill``, with built-in operations only. ``x - x``
+    is NaN exactly for NaN and ±inf, and ``d != d`` is true exactly for NaN: written this way,
+    the ONNX converter keeps a true ``Where`` (it would otherwise turn the selection into
+    multiplications, and ``NaN * 0`` is NaN) and LiteRT needs no extra operations."""
+    from keras import ops
+    d = ops.subtract(x, x)
+    return ops.where(ops.not_equal(d, d), fill, x)
+
+
+def _head(keras, pre, x):
+    """The network's output -> the user's terms (named outputs)."""
+    from keras import ops
+    if pre.task == "regression":
+        t = pre.state["target"]
+        return {"prediction": keras.layers.Rescaling(float(t["std"]), offset=float(t["mean"]),
+                                                     name="prediction")(x)}
+    if pre.task == "binary":  # one sigmoid unit -> both classes' probabilities
+        return {"probabilities": keras.layers.Concatenate(name="probabilities")(
+            [ops.subtract(1.0, x), x])}
+    return {"probabilities": keras.layers.Identity(name="probabilities")(x)}
+
+
+def raw_model(bundle, onnx: bool = False):
+    """The raw-input Keras model of a loaded bundle (see the module's docstring). ``onnx``:
+    numbers are standardised with plain operations instead of a ``Normalization`` layer (the
+    ONNX converter turns that layer's statistics into unfed graph inputs); same results."""
+    import keras
+    from keras import ops
+
+    from kwk.export.layers import DateParts
+    pre, spec, net = bundle.pre, bundle.spec, bundle.model
+    refuse_unsupported(pre)
+    inputs, parts = {}, []
+    for item in input_specs(pre, spec):
+        name, kind = item["name"], item["kind"]
+        if kind == "pixels":
+            inp = keras.Input(shape=(len(item["columns"]),), name=name, dtype="float32")
+            fills = np.array([c["fill"] for c in pre.state["columns"]], dtype=np.float32)
+            parts.append(_finite_or(inp, fills))
+        elif kind == "numeric":
+            col = next(c for c in pre.state["columns"] if c["name"] == item["columns"][0])
+            inp = keras.Input(shape=(1,), name=name, dtype="float32")
+            x = _finite_or(inp, float(col["fill"]))
+            if onnx:  # (x - mean) / std as constants: the converter loses the layer's statistics
+                parts.append(ops.divide(ops.subtract(x, float(col["mean"])), float(col["std"])))
+            else:
+                parts.append(keras.layers.Normalization(mean=[col["mean"]],
+                                                        variance=[float(col["std"]) ** 2],
+                                                        name=f"{name}_scaled")(x))
+        elif kind == "datetime":
+            col = next(c for c in pre.state["columns"] if c["name"] == item["columns"][0])
+            inp = keras.Input(shape=(1,), name=name, dtype="string")
+            parts.append(DateParts(col["parts"], name=f"{name}_dateparts")(inp))
+        elif kind == "text":
+            inp = keras.Input(shape=(1,), name=name, dtype="string")
+            parts.append(inp)
+        else:
+            inp = keras.Input(shape=(1,), name=name, dtype="string")
+            onehot = keras.layers.StringLookup(vocabulary=item["categories"], num_oov_indices=1,
+                                               output_mode="one_hot", name=f"{name}_lookup")(inp)
+            parts.append(onehot[:, 1:])  # drop the 'unseen' slot: unseen labels are all zeros
+        inputs[name] = inp
+    x = parts[0] if len(parts) == 1 else keras.layers.Concatenate(name="encoded")(parts)
+    return keras.Model(inputs, _head(keras, pre, net(x)), name="kwk_raw_input_model")
+
+
+def text_vectorizer(bundle):
+    """A text model's TextVectorization layer (its vocabulary and settings)."""
+    return bundle.model.get_layer("0_vectorize")
+
+
+def core_model(bundle):
+    """The network without its string preprocessing, with the outputs of :func:`raw_model`:
+    the encoded matrix (``Preprocessor.encode_rows``) in, or for a text model the token ids
+    that its TextVectorization gives. Built by applying the trained layers to a new input, so
+    the weights are the run's."""
+    import keras
+    pre, net = bundle.pre, bundle.model
+    refuse_unsupported(pre)
+    if not pre.text:
+        inp = keras.Input(shape=net.input_shape[1:], name="encoded", dtype="float32")
+        return keras.Model({"encoded": inp}, _head(keras, pre, net(inp)), name="kwk_core_model")
+    vec = text_vectorizer(bundle)
+    length = int(vec.get_config()["output_sequence_length"])
+    inp = keras.Input(shape=(length,), name="token_ids", dtype="int64")
+    x, after = inp, False
+    for layer in net.layers:
+        if after:
+            x = layer(x)
+        after = after or layer is vec
+    return keras.Model({"token_ids": inp}, _head(keras, pre, x), name="kwk_core_model")
