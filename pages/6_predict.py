@@ -45,6 +45,10 @@ def _built(run_dir: str, what: str, changed: float) -> tuple[str, bytes, str]:
         from kwk.runs.bundle import zip_run
         return "kwk_run.zip", zip_run(run_dir), "The whole run folder: model, preprocessing, " \
             "spec, metrics, history, script."
+    if what == "notebook":
+        from kwk.codegen.notebook import notebook_bytes
+        return "train.ipynb", notebook_bytes(run_dir), "The training script as a Jupyter " \
+            "notebook, in sections: run it next to the data file to train this model again."
     from kwk.export import export_bytes
     return export_bytes(run_dir, what)
 
@@ -54,7 +58,8 @@ EXPORTS = {"keras": ("🧠 Model (.keras)", "takes the original columns by name,
            "savedmodel": ("🗄️ SavedModel (zip)", "for TF Serving: signature 'serving_default'"),
            "tflite": ("📱 LiteRT (.tflite)", "for phones and small devices"),
            "onnx": ("🔷 ONNX", "for onnxruntime and other ONNX tools"),
-           "run": ("🗂️ Run folder (zip)", "everything KwK saved for this run")}
+           "run": ("🗂️ Run folder (zip)", "everything KwK saved for this run"),
+           "notebook": ("📓 Notebook (.ipynb)", "the training script as a notebook")}
 if seq:  # forecasts need windows of rows, built outside the network
     del EXPORTS["keras"], EXPORTS["savedmodel"], EXPORTS["tflite"], EXPORTS["onnx"]
 # A selection (not a button): it survives the reruns that redraw the sidebar, and each

@@ -67,9 +67,9 @@ def test_the_model_download_takes_raw_columns_and_other_formats_build_when_picke
     assert meta["classes"] == ["big", "small"]
     assert [i["name"] for i in meta["inputs"]] == ["size", "colour"]
     pick = at.pills[0]
-    pick.set_value(["keras", "onnx", "run"]).run()
+    pick.set_value(["keras", "onnx", "run", "notebook"]).run()
     no_crash(at)
-    assert {"⬇️ model.onnx.zip", "⬇️ kwk_run.zip"} <= set(_download_labels(at))
+    assert {"⬇️ model.onnx.zip", "⬇️ kwk_run.zip", "⬇️ train.ipynb"} <= set(_download_labels(at))
     assert "cannot carry the string preprocessing" in texts(at)  # categories: core + recipe
     names = zipfile.ZipFile(io.BytesIO(built["run"][1])).namelist()
     assert {n.split("/", 1)[1] for n in names} >= {"model.keras", "preprocess.json", "spec.json"}
@@ -84,6 +84,8 @@ def test_a_time_series_run_explains_that_only_the_run_folder_is_offered(built):
             "layers": [{"type": "Flatten"}], "training": {"epochs": 1}}
     _save_run(df, spec)
     at = goto(app(), "6_predict")
-    assert [o.content for o in at.pills[0].proto.options] == ["Run folder (zip)"]
+    # no stand-alone model: the run folder and the notebook only
+    assert [o.content for o in at.pills[0].proto.options] == ["Run folder (zip)",
+                                                              "Notebook (.ipynb)"]
     assert "not exported as a stand-alone model" in texts(at)
     assert not [b for b in _download_labels(at) if b.startswith("⬇️")]
