@@ -112,6 +112,7 @@ def test_tune_cli_writes_the_leaderboard_the_study_and_the_best_run(churn_tuned)
     assert "Chosen by a search of 6 trial(s)" in record
     m = json.loads((run / "metrics.json").read_text())
     assert "test" in m and "reference" in m  # gradient boosting beside the network
+    assert m["tuning"]["trials"] == 6 and m["tuning"]["best_trial"] == best["number"]
     p = run_cli("predict", run, d / "data.csv", "--out", d / "pred.csv")
     assert p.returncode == 0, p.stderr
     assert "prediction" in (d / "pred.csv").read_text().splitlines()[0]

@@ -49,7 +49,7 @@ def run(a) -> int:
     from kwk.runs.bundle import ensure_writable
     from kwk.runs.service import DataSource, save_run
     from kwk.training import prepare
-    from kwk.tune.best import best_prepared
+    from kwk.tune.best import best_prepared, tuning_record
     from kwk.tune.search import Search
 
     if not a.out and not a.best_out:
@@ -123,6 +123,7 @@ def run(a) -> int:
         print(f"training the best network (trial {b['number']}, {search.metric} "
               f"{b['value']:.4f}) again and scoring it on the test rows…", file=sys.stderr)
     result = _train_job(best_prepared(search), show)
+    result.metrics["tuning"] = tuning_record(search)
     saved = save_run(result, source, out_dir=target)
     if a.best_out:
         _write(Path(a.best_out) / "study.json", search.summary())

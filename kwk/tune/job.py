@@ -124,7 +124,7 @@ class TuneJob:
     def _work(self) -> None:
         from kwk.training.assess import assess
         from kwk.training.core import train_once
-        from kwk.tune.best import best_prepared, own_prepared
+        from kwk.tune.best import best_prepared, own_prepared, tuning_record
         self._set(status="running", phase="Searching")
         timeout = self.minutes * 60 if self.minutes else None
 
@@ -140,6 +140,7 @@ class TuneJob:
         self._set(phase="Training the best network again and scoring it on the test rows")
         self.best_result = train_once(best_prepared(self.search), stop=self._stop_final)
         assess(self.best_result, self._stop_final)
+        self.best_result.metrics["tuning"] = tuning_record(self.search)
         self._set(phase="Training your own network on the same split, to compare")
         self.own_result = train_once(own_prepared(self.search), stop=self._stop_final)
         assess(self.own_result, self._stop_final)
