@@ -69,6 +69,9 @@ def tables(draw):
 @settings(max_examples=400, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(tables())
+# found by this test in CI-like runs: a quote opened by the wrong delimiter (";") swallowed the
+# following lines, so its single record "fitted" best
+@example((b'a,",;a;"\r\n0,0\r\n', ",", (1, 2)))
 def test_kwk_reads_what_pandas_reads_with_the_true_delimiter(table):
     data, delim, shape = table
     try:

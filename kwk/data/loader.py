@@ -138,13 +138,18 @@ def _sniff_delimiter(text: str, name: str, truncated: bool = False) -> str:
     if name.lower().endswith(".tsv"):
         return "\t"
     best, best_key = None, None
+    split = {d: _records(text, d, truncated=truncated) for d in _DELIMS}
+    # A wrong delimiter can open a quote mid-way that swallows the following lines into one
+    # field: its few records then fit "perfectly". Count fits against the most records any
+    # delimiter found, so such a split loses to one that reads every line.
+    most = max((len(r) for r in split.values()), default=1)
     for i, d in enumerate(_DELIMS):
-        recs = _records(text, d, truncated=truncated)
+        recs = split[d]
         if not recs or len(recs[0]) < 2:
             continue
         h, rows = len(recs[0]), recs[1:]
         fits = sum(1 for r in rows if len(r) == h or (len(r) == h + 1 and not r[-1].strip()))
-        key = ((fits + 1) / (len(rows) + 1), h, -i)
+        key = ((fits + 1) / max(most, 1), h, -i)
         if best_key is None or key > best_key:
             best, best_key = d, key
     if best is not None:
