@@ -17,7 +17,7 @@ import csv
 import io
 
 import pandas as pd
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from kwk.data.loader import load
