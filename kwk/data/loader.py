@@ -130,6 +130,16 @@ def _records(text: str, sep: str, limit: int = 51, truncated: bool = False) -> l
     return out
 
 
+def _unclosed_quote(text: str, sep: str) -> bool:
+    """True when splitting ``text`` by ``sep`` ends inside a quoted field that never closes."""
+    try:
+        for _ in csv.reader(io.StringIO(text[:262_144], newline=""), delimiter=sep, strict=True):
+            pass
+    except csv.Error as e:
+        return "unexpected end of data" in str(e)
+    return False
+
+
 def _sniff_delimiter(text: str, name: str, truncated: bool = False) -> str:
     """The delimiter among ``, ; tab |`` whose quote-aware split gives the header at least two
     fields and the most data records (of the first 50) the header's field count (or one more,
@@ -138,18 +148,16 @@ def _sniff_delimiter(text: str, name: str, truncated: bool = False) -> str:
     if name.lower().endswith(".tsv"):
         return "\t"
     best, best_key = None, None
-    split = {d: _records(text, d, truncated=truncated) for d in _DELIMS}
-    # A wrong delimiter can open a quote mid-way that swallows the following lines into one
-    # field: its few records then fit "perfectly". Count fits against the most records any
-    # delimiter found, so such a split loses to one that reads every line.
-    most = max((len(r) for r in split.values()), default=1)
     for i, d in enumerate(_DELIMS):
-        recs = split[d]
+        recs = _records(text, d, truncated=truncated)
         if not recs or len(recs[0]) < 2:
             continue
         h, rows = len(recs[0]), recs[1:]
         fits = sum(1 for r in rows if len(r) == h or (len(r) == h + 1 and not r[-1].strip()))
-        key = ((fits + 1) / max(most, 1), h, -i)
+        # A wrong delimiter can open a quote mid-way that is never closed and swallows the
+        # following lines into one field (its few records then "fit"): such a split comes last.
+        closed = truncated or not _unclosed_quote(text, d)
+        key = (closed, (fits + 1) / (len(rows) + 1), h, -i)
         if best_key is None or key > best_key:
             best, best_key = d, key
     if best is not None:
