@@ -568,7 +568,10 @@ def _check_path(source) -> Path:
     if not p.exists():
         raise DataError(f"File not found: {p}.", "Check the path and try again.")
     if p.is_dir():
-        raise DataError(f"{p} is a folder, not a data file.", "Give the path of a file.")
+        raise DataError(f"{p} is a folder, not a data file.",
+                        "Give the path of a file; a folder of Parquet or CSV files (or a glob "
+                        "such as 'data/*.parquet') trains with --stream, and profile and "
+                        "predict read it as one table.")
     return p
 
 
