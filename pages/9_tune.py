@@ -57,7 +57,9 @@ if ss.data is not None and ss.target and not running:
     last = job.trials if job is not None else (spec.get("tune") or {}).get("trials", 20)
     trials = c[0].number_input("Trials", 1, 1000, int(last),
                                help="How many networks to try at most.", key="tune_trials")
-    minutes = c[1].number_input("Minutes at most", 0.5, 600.0, 5.0, step=0.5, key="tune_minutes",
+    minutes = c[1].number_input("Minutes at most", 0.5, 600.0,
+                                float(job.minutes) if job is not None and job.minutes else 5.0,
+                                step=0.5, key="tune_minutes",
                                 help="The search stops after this time (the best so far is "
                                 "kept), then trains the chosen network once more.")
     metric = c[2].selectbox("Score by", metrics, key="tune_metric", help="auto: balanced "
@@ -108,7 +110,8 @@ def live():
         st.caption(f"⏳ {s['phase']}…")
     c = st.columns(3)
     label = NICE.get(search.metric, search.metric)
-    c[0].metric(f"Best {label.lower()} (validation)", "—" if best is None else
+    label = label if label[:2] in ("R²", "RM", "MA", "RO", "F1") else label[0].lower() + label[1:]
+    c[0].metric(f"Best {label} (validation)", "—" if best is None else
                 f"{best['value']:.4f}", help="The best trial's score on the validation rows.")
     own = search.own()
     c[1].metric("Your network (validation)", "—" if not own or own["value"] is None
