@@ -240,3 +240,17 @@ def test_a_stopped_search_keeps_its_finished_trials(tmp_path, iris_df):
         stop.set()  # the user presses Stop after the first trial
     assert s.run(10, stop=stop, on_trial=after) == 1
     assert s.counts()["complete"] == 1 and s.best()["number"] == 0 and seen[0].get("own")
+
+
+def test_a_search_stops_when_its_time_is_up(tmp_path, iris_df):
+    from kwk.training import prepare
+    from kwk.tune.search import Search
+    spec = default_spec("species")
+    spec["training"].update(epochs=200, early_stopping_patience=0)
+    s = Search(prepare(iris_df, spec), "fp", f"sqlite:///{tmp_path / 's.db'}")
+    s.run(50, timeout=3)
+    assert s.timed_out and s.finished() < 50
+    # the trial the clock stopped is kept as pruned (stopped), not as a complete score
+    rows = s.leaderboard()
+    assert any(r.get("stopped") for r in rows)
+    assert all(r["state"] == "pruned" for r in rows if r.get("stopped"))

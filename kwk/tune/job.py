@@ -144,9 +144,11 @@ class TuneJob:
         self._set(phase="Training your own network on the same split, to compare")
         self.own_result = train_once(own_prepared(self.search), stop=self._stop_final)
         assess(self.own_result, self._stop_final)
-        stopped = self._stop.is_set()
+        stopped = self._stop.is_set() and not self.search.timed_out
+        why = "Stopped by you. " if stopped else \
+            f"The {self.minutes:g} minute(s) were used up. " if self.search.timed_out else ""
         self._set(status="stopped" if stopped else "finished", phase="",
-                  message=("Stopped by you; " if stopped else "") + self.search.note())
+                  message=why + self.search.note())
 
     def _write_summary(self) -> None:
         try:

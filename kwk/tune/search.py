@@ -181,6 +181,7 @@ class Search:
         self.name = name or study_name(prepared, fingerprint, self.space, self.metric)
         self.storage_url = storage
         self.live = Live()
+        self.timed_out = False  # the last run() ended because its time was up
         self._folds: list[Prepared] | None = None
         self._lock = threading.Lock()
         seed = tr["seed"] + (os.getpid() if shared else 0)  # processes must not draw alike
@@ -244,8 +245,12 @@ class Search:
         import optuna
         stop = stop or threading.Event()
         timer = None
+        self.timed_out = False
         if timeout:
-            timer = threading.Timer(timeout, stop.set)
+            def out_of_time():
+                self.timed_out = True
+                stop.set()
+            timer = threading.Timer(timeout, out_of_time)
             timer.daemon = True
             timer.start()
         own = current_values(self.p.spec, self.space)
