@@ -8,6 +8,14 @@
     python -m kwk codegen SPEC --data DATA                  the training script on stdout
     python -m kwk report DIR --out report.html              a self-contained HTML report
     python -m kwk sample [NAME] [--out FILE.csv --spec S]   list / write a bundled sample
+    python -m kwk tune DATA --spec SPEC --out DIR           search for a better network (Optuna)
+        [--trials N] [--timeout S] [--storage URL --study NAME] [--best-out DIR]
+    python -m kwk explain RUN DATA --out explain.json       per-row contributions (SHAP)
+    python -m kwk export RUN --format F --out PATH          keras, savedmodel, tflite or onnx
+    python -m kwk serve RUN [--host H] [--port P]           a REST service (FastAPI)
+    python -m kwk notebook RUN --out train.ipynb            the training script as a notebook
+
+The commands after ``sample`` live in ``kwk/commands/`` (one module each).
 
 Instead of DATA, any command reading data takes ``--sql QUERY`` with ``--db URL`` (or the
 ``KWK_DB_URL`` variable), e.g. ``--db sqlite:////data/sales.db --sql "SELECT * FROM sales"``.
@@ -60,6 +68,16 @@ def _load(a, **options):
     return load(a.data, sheet=a.sheet, **{**_image_options(a), **options})
 
 
+def _load_data(a, **options):
+    """As :func:`_load`, and a folder of Parquet files or a glob of CSV / Parquet files
+    (``data/part-*.parquet``) loads as one table."""
+    if a.data and not getattr(a, "sql", None):
+        from kwk.data.dataset import is_many, load_many
+        if is_many(a.data):
+            return load_many(a.data, min_columns=options.get("min_columns", 2))
+    return _load(a, **options)
+
+
 def _read_spec(path) -> dict:
     from kwk.spec import loads
     try:
@@ -81,11 +99,14 @@ def cmd_profile(a) -> int:
         sys.stdout.write("\n")
         return 0
     from kwk.data import profile
-    ld = _load(a)
+    ld = _load_data(a)
     if a.target and a.target not in ld.df.columns:
         raise KwkError(f"The target column '{a.target}' is not in the data.",
                        f"Columns: {', '.join(map(str, ld.df.columns[:30]))}.")
     p = profile(ld.df, target=a.target, name=ld.name)
+    if a.target:  # each column alone against the target, and the leakage flags built on it
+        from kwk.data.profile import add_screening
+        add_screening(p, ld.df, a.target)
     p["source"] = {"format": ld.fmt, "read_options": ld.read_options,
                    "fingerprint": ld.fingerprint, "bytes": ld.n_bytes, "sheets": ld.sheets}
     json.dump(p, sys.stdout, indent=2, ensure_ascii=False, default=str)
@@ -94,6 +115,8 @@ def cmd_profile(a) -> int:
 
 
 def _bar(s: dict, width: int = 28) -> str:
+    """One progress line: the bar, the epoch, the last metrics, the time; after the epochs,
+    what runs now (``s["phase"]``: scoring, the comparison models, intervals, saving)."""
     frac = 0.0
     if s["epochs"]:
         frac = min(1.0, (s["epoch"] + s["batch"] / max(s["batches"], 1)) / s["epochs"])
@@ -104,8 +127,12 @@ def _bar(s: dict, width: int = 28) -> str:
         if h.get(k) and h[k][-1] is not None:
             last += f" {k}={h[k][-1]:.4f}"
     eta = f" eta {s['eta']:.0f}s" if s.get("eta") else ""
-    return (f"\r[{'#' * filled}{'.' * (width - filled)}] epoch {min(s['epoch'] + 1, s['epochs'])}"
-            f"/{s['epochs']}{last} {s['elapsed']:.0f}s{eta}   ")
+    epoch = f"epoch {min(s['epoch'] + 1, s['epochs'])}/{s['epochs']}"
+    if s.get("phase"):  # the epochs are done: say what runs, not a frozen last epoch
+        line = f"[{'#' * width}] {epoch} · {s['phase']}… {s['elapsed']:.0f}s"
+    else:
+        line = f"[{'#' * filled}{'.' * (width - filled)}] {epoch}{last} {s['elapsed']:.0f}s{eta}"
+    return "\r" + line.ljust(100)
 
 
 def cmd_train(a) -> int:
@@ -146,25 +173,61 @@ def _train_job(prep, show: bool):
 
 def _stream_path(a) -> str:
     if getattr(a, "sql", None) or not a.data:
-        raise KwkError("--stream reads a CSV or Parquet file.", "Give the file's path.")
+        raise KwkError("--stream reads a CSV or Parquet file, a folder of Parquet files or a "
+                       "glob of them.", "Give the data's path.")
     return a.data
 
 
 def _train_streamed(a):
-    """A file larger than memory: planned and trained chunk by chunk; no script (it would
-    read the whole file). Returns ``(result, source)``."""
+    """Data larger than memory: planned and trained chunk by chunk (with ``--distributed``,
+    each worker streams its own share); no script (it would read the whole file). Returns
+    ``(result, source)``, or ``(None, None)`` on a worker that is not the chief."""
     from kwk.runs.service import DataSource
     from kwk.training.stream import ChunkReader, plan
-    if a.distributed:
-        raise KwkError("--stream and --distributed cannot be combined yet.",
-                       "Train streamed data on one machine, or give each worker data that fits.")
     reader = ChunkReader(_stream_path(a), a.chunk_rows)
-    p = plan(reader, _read_spec(a.spec))
-    for n in p.notes:
-        print(f"note: {n}", file=sys.stderr)
-    res = _train_job(p, not a.quiet)  # the same progress bar and Ctrl-C stop as in memory
+    spec = _read_spec(a.spec)
+    if a.distributed:
+        res = _train_sharded(a, reader, spec)
+        if res is None:
+            return None, None
+    else:
+        p = plan(reader, spec)
+        for n in p.notes:
+            print(f"note: {n}", file=sys.stderr)
+        res = _train_job(p, not a.quiet)  # the same progress bar and Ctrl-C stop as in memory
     return res, DataSource(name=reader.name, fmt=reader.fmt, fingerprint=reader.fingerprint(),
                            path=str(a.data))
+
+
+def _train_sharded(a, reader, spec):
+    """``--stream --distributed``: join the cluster, plan over all the workers' shares (one
+    shared pass), train, score; the chief returns the result, the others None."""
+    from kwk.training.assess import assess
+    from kwk.training.distributed import cluster, connect, reporting_lost_workers, train_sharded
+    from kwk.training.stream import plan
+    info, show = cluster(), not a.quiet
+    strategy, exchange = connect()
+    shard = reader.shard(exchange.index, exchange.workers)
+    with reporting_lost_workers():
+        p = plan(shard, spec, exchange=exchange.allgather if exchange.workers > 1 else None)
+    if info["chief"]:
+        for n in p.notes:
+            print(f"note: {n}", file=sys.stderr)
+
+    def on_epoch(e, n, loss, vloss):
+        if show:
+            print(f"\repoch {e}/{n} loss={loss:.4f} val_loss={vloss:.4f}   ", end="",
+                  file=sys.stderr, flush=True)
+    res = train_sharded(p, strategy, exchange, on_epoch)
+    if show:
+        print(file=sys.stderr)
+    if not info["chief"]:
+        rows = p.extra["shard_counts"][exchange.index]["train"]
+        print(f"Worker {info['index']} finished its share ({rows:,} training rows): "
+              f"{res.message} The chief saves the model.", file=sys.stderr)
+        return None
+    assess(res)  # bootstrap intervals on the merged test sample
+    return res
 
 
 def _train_in_memory(a):
@@ -205,13 +268,19 @@ def _train(a) -> int:
     """train -> script -> save through the run service, as the Train page does."""
     from kwk.evaluation.metrics import headline
     from kwk.runs.service import save_run
+    if not a.quiet:  # nothing moves until the first epoch otherwise
+        print("Reading the data and preparing it (splits, preprocessing)…", file=sys.stderr,
+              flush=True)
     res, source = _train_streamed(a) if a.stream else _train_in_memory(a)
     if res is None:
         return 0
+    if not a.quiet:
+        print("Saving the run…", file=sys.stderr, flush=True)
     out = save_run(res, source, out_dir=a.out, script=not a.stream)
     key, val = headline(res.metrics)
     print(f"{res.message} Test {key}: {_r(val)} "
-          f"(baseline {_r(res.metrics['baseline'].get(key))}). Saved to {out}", file=sys.stderr)
+          f"(baseline {_r(res.metrics['baseline'].get(key))}). Trained on {res.device}. "
+          f"Saved to {out}", file=sys.stderr)
     return 0
 
 
@@ -219,7 +288,7 @@ def cmd_predict(a) -> int:
     from kwk.runs.bundle import load_bundle
     b = load_bundle(a.model_dir)
     shape = b.spec["data"].get("image_shape")  # a zip of pictures is read at the model's size
-    ld = _load(a, min_columns=1,  # a text model's new rows may be the text column alone
+    ld = _load_data(a, min_columns=1,  # a text model's new rows may be the text column alone
                **({"image_size": tuple(shape[:2]),
                    "image_color": "grayscale" if shape[2] == 1 else "rgb"} if shape else {}))
     binary = b.pre.task == "binary"

@@ -35,6 +35,16 @@ if ss.job is None and not need_target():
 
 job = ss.job
 running = job is not None and not job.done
+if job is not None and job.done and ss.job_done_seen is not job:
+    # The job ended since the page last ran in full (it may have waited in the queue, trained
+    # and been saved between two reruns): record its run here, in a full run. kwk_app.py
+    # redraws the sidebar's marks when this changes them.
+    ss.job_done_seen = job
+    if job.finish_value:
+        ss.run_id = job.finish_value
+# Poll until a full run has seen the job's end: queued, running, stopping, and ended but not
+# yet recorded. The fragment then asks for that full run on every tick until it happens.
+polling = job is not None and ss.job_done_seen is not job
 start = False
 if ss.data is None or not ss.target:  # reloaded mid-training: the job is shown below
     st.info("Training continues below. To start a new one, load the data again on the **Data** "
@@ -95,9 +105,11 @@ def live():
     frac = 0.0 if not s["epochs"] else min(1.0, (s["epoch"] + s["batch"] / max(s["batches"], 1)) / s["epochs"])
     if s["status"] in ("finished", "stopped"):
         frac = 1.0
-    st.progress(frac, text=f"{s['status'].capitalize()} — epoch {s['epoch']} of {s['epochs']}")
-    if s.get("phase"):
-        st.caption(f"⏳ {s['phase']} (the main model is trained; this measures how stable it is)")
+    phase = s.get("phase")  # after the epochs: scoring, comparison models, intervals, saving
+    st.progress(frac, text=f"{s['status'].capitalize()} — epoch {s['epoch']} of {s['epochs']}"
+                + (f" · {phase}…" if phase else ""))
+    if phase:
+        st.caption(f"⏳ {phase}… (the main model is trained; this is the work that follows)")
     c = st.columns(4)
     c[0].metric("Epoch", f"{s['epoch']} / {s['epochs']}")
     c[1].metric("Elapsed", f"{s['elapsed']:.0f} s")
@@ -134,13 +146,13 @@ def live():
             show_error(job.finish_error)
     elif job.done:
         st.success(s["message"] + " The run is saved.", icon="✅")
+        if job.result is not None:
+            st.caption(f"Trained on {job.result.device}.")
         st.page_link("pages/5_evaluate.py", label="Next: Evaluate the model", icon="➡️")
     if job.done and ss.job_done_seen is not job:
-        # once per job: record the run and rerun the whole app (stops polling, ticks the sidebar)
-        ss.job_done_seen = job
-        if job.finish_value:
-            ss.run_id = job.finish_value
+        # the job ended during this poll: rerun the whole app, which records the run, stops
+        # polling and ticks the sidebar (asked again on the next tick if it did not happen)
         st.rerun(scope="app")
 
 
-st.fragment(live, run_every=1.0 if running else None)()
+st.fragment(live, run_every=1.0 if polling else None)()

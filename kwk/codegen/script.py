@@ -17,7 +17,8 @@ from kwk.spec import loss_name, output_activation
 TASK_TEXT = {"binary": "Two-class classification", "multiclass": "Multiclass classification",
              "regression": "Regression"}
 READERS = {"csv": "read_csv", "excel": "read_excel", "parquet": "read_parquet",
-           "jsonl": "read_json"}
+           "jsonl": "read_json", "spss": "read_spss", "stata": "read_stata", "sas": "read_sas",
+           "feather": "read_feather"}  # .ods and .xls are "excel" with their engine
 
 
 def layer_code(layer: dict) -> str:
@@ -83,9 +84,11 @@ def _read_inputs(fmt: str, read_options: dict) -> dict:
     return out
 
 
-def _helpers(relative: bool) -> dict[str, str]:
-    """The engine helpers the script copies, by the name the template uses for them."""
+def _helpers(relative: bool, dates: bool = False) -> dict[str, str]:
+    """The engine helpers the script copies, by the name the template uses for them (the
+    DateParts layer, which imports Keras, only for a script with date inputs)."""
     from kwk.data import images, loader, numbers
+    from kwk.export import raw as export_raw
     from kwk.model import builder
     from kwk.prep import preprocess as pp
     from kwk.prep import series, stats
@@ -102,11 +105,18 @@ def _helpers(relative: bool) -> dict[str, str]:
         "number_stats": copy_source(stats.number_stats), "scale": copy_source(pp.scale),
         "text_values": copy_source(pp.text_values),
         "pixel_scale": copy_source(builder.pixel_scale),
+        "safe_name": copy_source(export_raw._safe_name),
+        "date_layer": _date_layer() if dates else "",
         "series": copy_source(series.time_values, series.series_labels, series.series_order,
                               series.chronological_roles, series.series_ids,
                               series.window_positions, series.make_windows,
                               *((series.relative_to_last,) if relative else ())),
     }
+
+
+def _date_layer() -> str:
+    from kwk.export.layers import DateParts
+    return copy_source(DateParts)
 
 
 def script_inputs(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
@@ -115,13 +125,15 @@ def script_inputs(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
     """Every input of ``templates/train_script.py.jinja`` for a *resolved* spec, as a plain
     dict (values from the spec and the file are raw: the template writes them with ``lit``)."""
     from kwk.model.recipe import callback_recipes, optimizer_recipe
-    from kwk.prep.preprocess import ROLE_WORDS, MAX_CATEGORIES
+    from kwk.export.raw import ISO_DATE
+    from kwk.prep.preprocess import DATE_PARTS, MAX_CATEGORIES, ROLE_WORDS
     d, tr = spec["data"], spec["training"]
     seq, text = d.get("sequence"), d.get("text")
     # Series forecasting the change; the target's past inputs relative to the last value
     # when they are the first input (as kwk.prep.preprocess.Preprocessor.relative_target_input).
     change = bool(seq) and seq.get("predict", "value") == "change"
     relative = change and d["features"][:1] == [d["target"]]
+    dates = not seq and any(d["kinds"].get(c) == "datetime" for c in d["features"])
     return {
         "decision_threshold": float(decision_threshold),
         "date": _dt.date.today().isoformat(), "task_text": TASK_TEXT[d["task"]],
@@ -138,7 +150,9 @@ def script_inputs(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
         "model": model_inputs(spec, "X_train.shape[1]", "N_OUTPUTS"),
         "optimizer": optimizer_recipe(tr), "callbacks": callback_recipes(tr),
         "balanced": tr["class_weight"] == "balanced" and d["task"] != "regression",
-        "helpers": _helpers(relative),
+        "helpers": _helpers(relative, dates),
+        # the raw-input model at the script's end: dates need the DateParts layer
+        "dates": dates, "date_parts": DATE_PARTS, "iso_date": ISO_DATE,
     }
 
 

@@ -6,7 +6,9 @@ units (regression); ``proba`` is an ``(n, n_classes)`` matrix.
 """
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 
 import numpy as np
 
@@ -185,12 +187,42 @@ def simple_model_output(task: str, X_train, y_train, X_test, k: int, seed: int =
     return predict(X_test), name
 
 
-def evaluate_prepared(model, prep) -> tuple[dict, dict]:
-    """Test-split metrics for the network, the baseline and the simple model.
+SIMPLE_ROWS = 50_000  # the simple model learns from at most this many training rows
+_OPENMP_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def one_openmp_thread():
+    """Run scikit-learn's OpenMP code (gradient boosting) on one thread, one job at a time.
+    Its threads spin-wait at every barrier: beside TensorFlow or other users' training (a
+    shared server, 2 cores) two threads took 10-40 s for what one does in under a second, with
+    the same result (bench/RESULTS.md). BLAS (the logistic regression) is left alone. The lock
+    keeps two jobs from restoring each other's limit in the wrong order."""
+    from threadpoolctl import threadpool_limits
+    with _OPENMP_LOCK, threadpool_limits(limits=1, user_api="openmp"):
+        yield
+
+
+def _sample_rows(X, y, limit: int, seed: int):
+    """At most ``limit`` rows of ``(X, y)`` (a seeded sample, in their order) and whether it
+    is a sample. Inputs that are not one array (several model inputs) are kept whole."""
+    if not isinstance(X, np.ndarray) or len(X) <= limit:
+        return X, y, False
+    pick = np.sort(np.random.default_rng(seed).choice(len(X), limit, replace=False))
+    return X[pick], np.asarray(y)[pick], True
+
+
+def evaluate_prepared(model, prep, phase=None) -> tuple[dict, dict]:
+    """Test-split metrics for the network, the baseline, the simple model and the reference.
 
     Returns ``(metrics, details)``: ``metrics`` is what ``metrics.json`` holds; ``details`` has
-    the arrays the charts need (``y``, ``out``, ``baseline_out``, ``simple_out``).
+    the arrays the charts need (``y``, ``out``, ``baseline_out``, ``simple_out``). ``phase``,
+    when given, receives what runs: "Scoring the test rows", then "Fitting the comparison
+    models" (the simple model on at most :data:`SIMPLE_ROWS` training rows, the reference on
+    at most :data:`REFERENCE_ROWS`).
     """
+    phase = phase or (lambda text: None)
+    phase("Scoring the test rows")
     task, classes = prep.task, prep.pre.classes
     k = max(len(classes), 1)
     X_tr, X_te = prep.X["train"], prep.X["test"]
@@ -212,7 +244,12 @@ def evaluate_prepared(model, prep) -> tuple[dict, dict]:
         out = model_proba(model, X_te, task)
     base = np.asarray(naive["test"], dtype=float) if naive is not None else \
         baseline_output(task, y_tr, len(y_te), k)
-    simple, simple_name = simple_model_output(task, X_tr, y_fit, X_te, k, prep.spec["training"]["seed"])
+    phase("Fitting the comparison models")
+    seed = prep.spec["training"]["seed"]
+    X_s, y_s, sampled = _sample_rows(X_tr, y_fit, SIMPLE_ROWS, seed)
+    simple, simple_name = simple_model_output(task, X_s, y_s, X_te, k, seed)
+    if sampled:
+        simple_name += f" (fitted on {SIMPLE_ROWS:,} training rows)"
     if change:
         simple, simple_name = simple + shift["test"], simple_name + " of the change"
     metrics = {"task": task, "n_test": int(len(y_te)),
@@ -223,9 +260,10 @@ def evaluate_prepared(model, prep) -> tuple[dict, dict]:
         else "mean of training target" if task == "regression" else "majority class"
     details = {"y": y_te, "out": out, "baseline_out": base, "simple_out": simple,
                "classes": classes}
-    ref = fit_reference_model(task, X_tr, y_fit, k, prep.spec["training"]["seed"])
+    with one_openmp_thread():
+        ref = fit_reference_model(task, X_tr, y_fit, k, seed)
+        reference = None if ref is None else ref[0](X_te) + shift["test"]
     if ref is not None:
-        reference = ref[0](X_te) + shift["test"]
         name = ref[1] + (" of the change" if change else "")
         metrics["reference"] = {"name": name, **metrics_for(task, y_te, reference, classes)}
         details["reference_out"] = reference

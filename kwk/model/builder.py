@@ -28,17 +28,58 @@ def layer_kwargs(layer: dict) -> dict:
     return kw
 
 
-def make_layer(layer: dict, name: str | None = None):
-    """The Keras layer for one spec layer; wrappers (Bidirectional) build their inner layer."""
+def make_layer(layer: dict, name: str | None = None, dtype: str | None = None):
+    """The Keras layer for one spec layer; wrappers (Bidirectional) build their inner layer.
+    ``dtype`` is a dtype policy for this layer alone (e.g. "mixed_float16"), None for Keras's
+    default."""
     import keras
     lt = CATALOG[layer["type"]]
     kw = layer_kwargs(layer)
+    policy = {} if dtype is None else {"dtype": dtype}
     wraps = lt.extra.get("wraps")
     if wraps:
         outer = {k: kw.pop(k) for k in lt.extra.get("outer", ())}
-        inner = getattr(keras.layers, kw.pop(wraps))(**kw)
-        return getattr(keras.layers, lt.name)(inner, **outer, name=name)
-    return getattr(keras.layers, lt.name)(**kw, name=name)
+        inner = getattr(keras.layers, kw.pop(wraps))(**kw, **policy)
+        return getattr(keras.layers, lt.name)(inner, **outer, name=name, **policy)
+    return getattr(keras.layers, lt.name)(**kw, name=name, **policy)
+
+
+def gpus() -> list[dict]:
+    """The GPUs TensorFlow sees: ``[{"name", "compute_capability"}]`` (empty on a CPU-only
+    machine or a CPU-only TensorFlow)."""
+    import tensorflow as tf
+    out = []
+    for g in tf.config.list_physical_devices("GPU"):
+        try:
+            details = tf.config.experimental.get_device_details(g) or {}
+        except (RuntimeError, ValueError):  # a device TensorFlow cannot describe
+            details = {}
+        out.append({"name": details.get("device_name") or g.name,
+                    "compute_capability": tuple(details.get("compute_capability") or (0, 0))})
+    return out
+
+
+def training_device() -> str:
+    """Which device trains: "CPU", or "GPU: <name>" (TensorFlow places the model on the first
+    GPU; "(+N more)" when there are others)."""
+    found = gpus()
+    if not found:
+        return "CPU"
+    more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
+    return f"GPU: {found[0]['name']}{more}"
+
+
+def mixed_precision_policy(training: dict) -> str | None:
+    """"mixed_float16" when the spec asks for mixed precision and the GPU supports it
+    (compute capability 7.0 or newer: tensor cores), else None (float32 everywhere)."""
+    if not training.get("mixed_precision"):
+        return None
+    found = gpus()
+    return "mixed_float16" if found and found[0]["compute_capability"] >= (7, 0) else None
+
+
+MIXED_PRECISION_NOTE = ("Mixed precision needs a GPU with compute capability 7.0 or newer; "
+                        "none was found, so the model trained in float32.")
 
 
 def pixel_scale(pixels) -> tuple[float, float]:
@@ -84,12 +125,23 @@ def build_model(spec: dict, n_inputs: int, n_classes: int = 1, adapt=None):
         x = keras.layers.Rescaling(1.0 / std, offset=-mean / std, name="0_rescale")(x)
     # Explicit names: Keras's automatic names come from per-thread counters, which collide when
     # models are built in a fresh training thread of a long-lived server ("dense" used twice).
+    # Mixed precision is set per layer (a global policy would reach every model of the
+    # server's process); the output layer stays float32 so probabilities and the loss are
+    # computed accurately.
+    policy = mixed_precision_policy(spec["training"])
     for i, layer in enumerate(spec["layers"], start=1):
-        x = make_layer(layer, name=f"{i}_{layer['type'].lower()}")(x)
+        x = make_layer(layer, name=f"{i}_{layer['type'].lower()}", dtype=policy)(x)
     task = spec["data"]["task"]
     outputs = keras.layers.Dense(output_units(task, n_classes),
-                                 activation=output_activation(spec), name="output")(x)
+                                 activation=output_activation(spec), name="output",
+                                 **({"dtype": "float32"} if policy else {}))(x)
     return keras.Model(inputs, outputs, name="kwk_model")
+
+
+def uses_mixed_precision(model) -> bool:
+    """Whether any layer of ``model`` computes in float16 (see :func:`build_model`)."""
+    return any(getattr(getattr(layer, "dtype_policy", None), "name", "") == "mixed_float16"
+               for layer in model.layers)
 
 
 def make_optimizer(training: dict, steps_per_epoch: int):
@@ -113,6 +165,10 @@ def compile_model(model, spec: dict, steps_per_epoch: int, fused: bool = False) 
     several steps per call (see :func:`steps_per_execution`); leave it off for
     ``train_on_batch``."""
     metrics = ["accuracy"] if spec["data"]["task"] != "regression" else []
-    model.compile(optimizer=make_optimizer(spec["training"], steps_per_epoch),
+    optimizer = make_optimizer(spec["training"], steps_per_epoch)
+    if uses_mixed_precision(model):  # float16 gradients underflow without loss scaling
+        import keras
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    model.compile(optimizer=optimizer,
                   loss=loss_name(spec), metrics=metrics,
                   steps_per_execution=steps_per_execution(steps_per_epoch) if fused else 1)

@@ -94,6 +94,10 @@ def prepare(df: pd.DataFrame, spec: dict, kinds: dict | None = None) -> Prepared
     split. Raises SpecError/DataError with clear text."""
     spec, notes = resolve(spec, df, kinds)
     d, tr = spec["data"], spec["training"]
+    if tr.get("mixed_precision"):  # asked for, but only a GPU with tensor cores has it
+        from kwk.model.builder import MIXED_PRECISION_NOTE, mixed_precision_policy
+        if mixed_precision_policy(tr) is None:
+            notes.append(MIXED_PRECISION_NOTE)
     y = df[d["target"]]
     keep = y.notna()
     if d["task"] == "regression":

@@ -25,13 +25,62 @@ DATE_PARTS = ("days", "month", "dayofweek")
 
 
 def as_labels(s: pd.Series) -> pd.Series:
-    """Canonical text labels: 1.0 -> '1', True -> 'True', missing stays missing. The same value
-    gives the same label whether its column was read as numbers, booleans or text."""
+    """Canonical text labels: 1.0 -> '1', True -> 'True', text stripped, missing stays missing.
+    The same value gives the same label whether its column was read as numbers, booleans or
+    text. Vectorised: a typed column is labelled once per distinct value; of an object column,
+    the text values are stripped at once and only the other values labelled one by one."""
     def one(v):
         if isinstance(v, (float, np.floating)) and float(v).is_integer():
             return str(int(v))
         return str(v).strip()
-    return s.map(one, na_action="ignore").astype(object)
+
+    def distinct(u):  # the labels of a typed column's distinct values (none missing)
+        if pd.api.types.is_object_dtype(u.dtype):  # a category of mixed values
+            return as_labels(pd.Series(u, dtype=object)).to_numpy(dtype=object)
+        if pd.api.types.is_bool_dtype(u.dtype):
+            return np.where(np.asarray(u, dtype=bool), "True", "False").astype(object)
+        if pd.api.types.is_integer_dtype(u.dtype):
+            return np.array(list(map(str, np.asarray(u).tolist())), dtype=object)
+        if pd.api.types.is_float_dtype(u.dtype):
+            x = np.asarray(u, dtype=np.float64)
+            whole = np.isfinite(x) & (np.modf(x)[0] == 0)
+            text = np.empty(len(x), dtype=object)
+            text[~whole] = list(map(str, x[~whole].tolist()))
+            text[whole] = list(map(str, map(int, x[whole].tolist())))
+            return text
+        if pd.api.types.is_string_dtype(u.dtype):
+            return pd.Series(u).str.strip().to_numpy(dtype=object)
+        return np.array([one(v) for v in u], dtype=object)
+
+    dtype = s.dtype
+    missing = s.isna().to_numpy()
+    keep = ~missing
+    if getattr(dtype, "kind", None) in ("m", "M") or isinstance(dtype, pd.PeriodDtype):
+        empty = pd.NaT  # the missing marker the column had, as before
+    elif isinstance(dtype, pd.StringDtype) and dtype.na_value is pd.NA:
+        empty = pd.NA
+    else:
+        empty = np.nan
+    out = np.full(len(s), empty, dtype=object)
+    if not keep.any():
+        pass
+    elif pd.api.types.is_object_dtype(dtype):
+        values = s.to_numpy(dtype=object)
+        out[missing] = values[missing]  # None stays None, NaN stays NaN
+        if pd.api.types.infer_dtype(values[keep], skipna=False) == "string":
+            text = keep
+        else:  # mixed (1, 1.0 and True are equal keys, so no grouping): text at once
+            text = np.fromiter((isinstance(v, str) for v in values), bool, len(values))
+            out[keep & ~text] = [one(v) for v in values[keep & ~text]]
+        codes, uniques = pd.factorize(values[text])
+        out[text] = pd.Series(uniques, dtype=object).str.strip().to_numpy(dtype=object)[codes]
+    else:
+        if isinstance(dtype, pd.CategoricalDtype):
+            codes, uniques = s.cat.codes.to_numpy(), dtype.categories
+        else:
+            codes, uniques = pd.factorize(s)
+        out[keep] = distinct(uniques)[codes[keep]]
+    return pd.Series(out, index=s.index, name=s.name, dtype=object)
 
 
 def date_parts(s: pd.Series) -> pd.DataFrame:

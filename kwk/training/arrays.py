@@ -28,7 +28,7 @@ class ArrayFeeder:
                   epochs=tr["epochs"], batch_size=tr["batch_size"], class_weight=class_weight,
                   callbacks=callbacks, verbose=0, shuffle=True)
 
-    def evaluate(self, model, p: Prepared) -> tuple[dict, dict, Prepared]:
+    def evaluate(self, model, p: Prepared, phase=None) -> tuple[dict, dict, Prepared]:
         from kwk.evaluation.metrics import evaluate_prepared
-        metrics, details = evaluate_prepared(model, p)
+        metrics, details = evaluate_prepared(model, p, phase)
         return metrics, details, p

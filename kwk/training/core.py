@@ -43,6 +43,7 @@ class TrainResult:
     seconds: float       # wall-clock seconds of the epochs
     epochs_run: int
     extra_models: list = field(default_factory=list)  # (Prepared, model) per extra seed
+    device: str = "CPU"  # what trained: "CPU" or "GPU: <name>" (model.builder.training_device)
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Tick:
 
 
 Progress = Callable[[Tick], None]
+Phase = Callable[[str], None]  # receives what runs now after the epochs; "" when it is done
 
 
 class Feeder(Protocol):
@@ -74,9 +76,11 @@ class Feeder(Protocol):
         """Run the spec's epochs, calling the Keras ``callbacks`` as ``model.fit`` does
         (epoch begin/end with logs, train batch end) and honouring ``model.stop_training``."""
 
-    def evaluate(self, model, p: Prepared) -> tuple[dict, dict, Prepared]:
+    def evaluate(self, model, p: Prepared, phase: Phase | None = None
+                 ) -> tuple[dict, dict, Prepared]:
         """``(metrics, details, prepared)`` of the test split; ``prepared`` is what the result
-        keeps (``p``, or a copy with the scored test rows)."""
+        keeps (``p``, or a copy with the scored test rows). ``phase``, when given, receives a
+        line per long step ("Scoring the test rows", "Fitting the comparison models")."""
 
 
 def feeder_for(p: Prepared) -> Feeder:
@@ -89,12 +93,13 @@ def feeder_for(p: Prepared) -> Feeder:
 
 
 def train_once(p: Prepared, feeder: Feeder | None = None, progress: Progress | None = None,
-               stop: threading.Event | None = None) -> TrainResult:
+               stop: threading.Event | None = None, phase: Phase | None = None) -> TrainResult:
     """Train one model of ``p`` and score it on the test split.
 
     ``feeder`` defaults to :func:`feeder_for`. ``progress`` receives a :class:`Tick` at each
-    epoch begin, batch end and epoch end (from the training thread). Setting ``stop`` ends the
-    training after the current batch; the model so far is kept and scored. Raises
+    epoch begin, batch end and epoch end (from the training thread); ``phase`` receives a line
+    for each long step after the epochs (scoring, the comparison models), then "". Setting
+    ``stop`` ends the training after the current batch; the model so far is kept and scored. Raises
     :class:`TrainError` when the loss becomes NaN or nothing was trained before a stop."""
     import keras
 
@@ -108,6 +113,8 @@ def train_once(p: Prepared, feeder: Feeder | None = None, progress: Progress | N
     monitor = _monitor(tr["epochs"], feeder.batches, progress, stop)
     cw = class_weights_from_counts(p.class_counts) \
         if tr["class_weight"] == "balanced" and p.task != "regression" else None
+    from kwk.model.builder import training_device
+    device = training_device()
     t0 = time.monotonic()
     monitor.t0 = t0
     feeder.fit(model, p, [monitor, *own], cw)
@@ -120,10 +127,14 @@ def train_once(p: Prepared, feeder: Feeder | None = None, progress: Progress | N
                          "no model to keep.", "Start again and let it run at least one epoch.")
     status, message = outcome(epochs_run, tr, stopped=stop is not None and stop.is_set(),
                               early=es is not None and es.stopped_epoch > 0)
-    metrics, details, prepared = feeder.evaluate(model, p)
+    if phase is None:  # a feeder written before phases (e.g. a tuning trial's) still works
+        metrics, details, prepared = feeder.evaluate(model, p)
+    else:
+        metrics, details, prepared = feeder.evaluate(model, p, phase=phase)
+        phase("")
     return TrainResult(model=model, prepared=prepared, history=monitor.history, metrics=metrics,
                        details=details, status=status, message=message + feeder.note,
-                       seconds=seconds, epochs_run=epochs_run)
+                       seconds=seconds, epochs_run=epochs_run, device=device)
 
 
 # ---------------------------------------------------------------------- the status texts

@@ -22,7 +22,9 @@ class Job:
 
     ``snapshot()`` returns a consistent copy of the live state: ``status`` (queued, running,
     stopping, finished, stopped, failed), ``epoch``, ``epochs``, ``batch``, ``batches``,
-    ``elapsed``, ``eta`` (seconds), ``history`` (lists per metric), ``phase`` and ``message``.
+    ``elapsed``, ``eta`` (seconds), ``history`` (lists per metric), ``phase`` (what runs after
+    the epochs: "Scoring the test rows", "Fitting the comparison models", "Bootstrap
+    intervals", cross-validation folds, "Saving the run"; "" otherwise) and ``message``.
     """
 
     def __init__(self, prepared: Prepared, label: str = "", on_finish=None, gate=None):
@@ -42,7 +44,7 @@ class Job:
         batches = max(1, -(-prepared.counts["train"] // tr["batch_size"]))
         self._state = {"status": "queued", "epoch": 0, "epochs": tr["epochs"], "batch": 0,
                        "batches": batches, "elapsed": 0.0, "eta": None, "history": {},
-                       "message": ""}
+                       "phase": "", "message": ""}
         self.result: TrainResult | None = None
         self.error: KwkError | None = None
         self._t0 = None
@@ -141,24 +143,30 @@ class Job:
         self._set(status="running")
         try:
             self.result = self._train()
+            if self.on_finish is not None:
+                self._set(phase="Saving the run")
             self.retry_finish()
             self._set(status="stopped" if self.result.status == "stopped" else "finished",
-                      message=self.result.message, eta=0.0,
+                      message=self.result.message, eta=0.0, phase="",
                       elapsed=time.monotonic() - self._t0)  # the whole job, as while it ran
         except KwkError as e:
             self.error = e
-            self._set(status="failed", message=str(e))
+            self._set(status="failed", message=str(e), phase="")
         except Exception as e:  # an unexpected failure must still reach the user as text
             self.error = TrainError(f"Training failed: {type(e).__name__}: {e}",
                                     "Try a smaller learning rate or a simpler network; if it "
                                     "persists, report it with the spec.")
             self.error.__cause__ = e
-            self._set(status="failed", message=str(self.error),
+            self._set(status="failed", message=str(self.error), phase="",
                       trace=traceback.format_exc(limit=5))
 
     def _train(self) -> TrainResult:
         """One call of the core with live progress, then the spec's extra assessment."""
         p = self.prepared
-        result = train_once(p, feeder_for(p), self._progress, self._stop)
-        assess(result, self._stop, lambda text: self._set(phase=text))
+
+        def phase(text: str) -> None:
+            self._set(phase=text)
+        result = train_once(p, feeder_for(p), self._progress, self._stop, phase)
+        phase("Bootstrap intervals")  # then assess names its own steps (folds, seeds)
+        assess(result, self._stop, phase)
         return result

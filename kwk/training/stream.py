@@ -23,7 +23,7 @@ from kwk.prep.streamed import plan, split_roles, target_rows
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "PROFILE_SAMPLE", "RESERVOIR", "EVAL_ROWS", "ChunkReader",
            "StreamFeeder", "batches", "dataset", "eval_rows", "plan", "profile_streamed",
-           "split_roles", "train_streamed"]
+           "score_test", "split_roles", "train_streamed"]
 
 EVAL_ROWS = 200_000  # test rows kept (a random sample) for metrics, intervals and charts
 
@@ -41,14 +41,14 @@ def batches(p: Prepared, role: int, batch_size: int, shuffle_seed: int | None = 
     """Yield encoded ``(X, y)`` batches of one split, one chunk at a time (shuffled within
     each chunk when ``shuffle_seed`` is given). With ``with_rows``: ``(X, y, row_numbers)``."""
     d, tr = p.spec["data"], p.spec["training"]
-    offset = 0
-    for i, chunk in enumerate(p.disk.reader.chunks()):
-        n0 = len(chunk)
+    reader = p.disk.reader
+    starts = reader.file_starts() or [0] * len(reader.files)
+    for f, i, chunk in reader.keyed_chunks():
         keep = target_rows(chunk, d["target"], d["task"])
-        rows = offset + np.flatnonzero(keep)
-        offset += n0
+        rows = starts[f] + i * reader.chunk_rows + np.flatnonzero(keep)  # place in the data
         chunk = chunk[keep]
-        roles = split_roles(len(chunk), i, tr["seed"], tr["validation_fraction"], tr["test_fraction"])
+        roles = split_roles(len(chunk), i, tr["seed"], tr["validation_fraction"],
+                            tr["test_fraction"], f)
         part = chunk[roles == role]
         if not len(part):
             continue
@@ -59,7 +59,8 @@ def batches(p: Prepared, role: int, batch_size: int, shuffle_seed: int | None = 
             ok = y >= 0  # a class never seen in training cannot be learned or scored
             X, y, r = X[ok], y[ok], r[ok]
         del part, chunk
-        order = np.random.default_rng([shuffle_seed, i]).permutation(len(y)) \
+        key = [shuffle_seed, i] if f == 0 else [shuffle_seed, f, i]
+        order = np.random.default_rng(key).permutation(len(y)) \
             if shuffle_seed is not None else np.arange(len(y))
         for s in range(0, len(order), batch_size):
             idx = order[s:s + batch_size]
@@ -106,45 +107,66 @@ class StreamFeeder:
                       validation_data=dataset(p, 1, 4096, False), epochs=tr["epochs"],
                       class_weight=class_weight, callbacks=callbacks, verbose=0, shuffle=False)
 
-    def evaluate(self, model, p: Prepared) -> tuple[dict, dict, Prepared]:
-        from kwk.evaluation.metrics import fit_simple_model, metrics_for, model_proba
-        tr, task, classes = p.spec["training"], p.task, p.pre.classes
-        s_rows = p.disk.sample_rows
-        X_s = p.pre.transform(s_rows)
-        y_s = p.pre.encode_target(s_rows[p.spec["data"]["target"]])
+    def evaluate(self, model, p: Prepared, phase=None) -> tuple[dict, dict, Prepared]:
+        return score_test(model, p, phase)
+
+
+def score_test(model, p: Prepared, phase=None, keep=None, proba=None, combine=None):
+    """Score the test split of a streamed plan chunk by chunk beside the baseline and a simple
+    model fitted on the first training rows: ``(metrics, details, prepared)``.
+
+    A seeded random sample of at most :func:`eval_rows` test rows is kept (``keep``, a
+    :class:`Reservoir` fed aligned ``y``, ``out``, ``simple`` and ``rows``) for the metrics,
+    intervals and charts. One worker of many passes ``proba(model, X, task)`` (a local
+    prediction) and ``combine(keep) -> (sample dict, rows seen, sampled?)``, which merges the
+    workers' samples."""
+    from kwk.evaluation.metrics import fit_simple_model, metrics_for, model_proba
+    phase = phase or (lambda text: None)
+    proba = proba or model_proba
+    phase("Fitting the comparison model")
+    tr, task, classes = p.spec["training"], p.task, p.pre.classes
+    s_rows = p.disk.sample_rows
+    X_s = p.pre.transform(s_rows)
+    y_s = p.pre.encode_target(s_rows[p.spec["data"]["target"]])
+    if task == "regression":
+        y_s = p.pre.decode_regression(y_s)
+    predict_simple, name = fit_simple_model(task, X_s, y_s, p.n_classes, tr["seed"])
+    # Test rows are scored chunk by chunk; a seeded random sample of at most eval_rows()
+    # of them is kept for the metrics, intervals and charts, so memory does not grow.
+    keep = keep if keep is not None else Reservoir(eval_rows(), [tr["seed"], 7])
+    phase("Scoring the test rows")
+    for X, y, r in batches(p, 2, 65_536, with_rows=True):
+        out_b = proba(model, X, task)
         if task == "regression":
-            y_s = p.pre.decode_regression(y_s)
-        predict_simple, name = fit_simple_model(task, X_s, y_s, p.n_classes, tr["seed"])
-        # Test rows are scored chunk by chunk; a seeded random sample of at most eval_rows()
-        # of them is kept for the metrics, intervals and charts, so memory does not grow.
-        keep = Reservoir(eval_rows(), [tr["seed"], 7])
-        for X, y, r in batches(p, 2, 65_536, with_rows=True):
-            out_b = model_proba(model, X, task)
-            if task == "regression":
-                y, out_b = p.pre.decode_regression(y), p.pre.decode_regression(out_b)
-            keep.add(y=y, out=out_b, simple=predict_simple(X), rows=r)
-        order = np.argsort(keep.get("rows"), kind="stable")  # in file order, as in memory
-        y_te, out, simple, test_rows = (keep.get(c)[order] for c in ("y", "out", "simple", "rows"))
-        notes = list(p.notes)
-        if keep.full:
-            notes.append(f"Test metrics are computed on a random sample of {keep.size:,} of the "
-                         f"{keep.seen:,} test rows (enough for three-decimal accuracy).")
-        if task == "regression":
-            base = np.full(len(y_te), p.pre.state["target"]["mean"])
-        else:
-            freq = np.asarray(p.class_counts, float)
-            base = np.tile(freq / freq.sum(), (len(y_te), 1))
-        metrics = {"task": task, "n_test": int(len(y_te)), "n_test_total": int(keep.seen),
-                   "test": metrics_for(task, y_te, out, classes),
-                   "baseline": {"name": "mean of training target" if task == "regression"
-                                else "majority class", **metrics_for(task, y_te, base, classes)},
-                   "simple_model": {"name": f"{name} (fitted on the first {len(X_s):,} "
-                                            "training rows)",
-                                    **metrics_for(task, y_te, simple, classes)},
-                   "streamed": {"chunk_rows": p.disk.reader.chunk_rows, "rows": p.counts}}
-        details = {"y": y_te, "out": out, "baseline_out": base, "simple_out": simple,
-                   "classes": classes}
-        return metrics, details, dataclasses.replace(p, notes=notes, rows={"test": test_rows})
+            y, out_b = p.pre.decode_regression(y), p.pre.decode_regression(out_b)
+        keep.add(y=y, out=out_b, simple=predict_simple(X), rows=r)
+    if combine is not None:
+        sample, seen, sampled = combine(keep)
+    else:
+        sample = {c: keep.get(c) for c in ("y", "out", "simple", "rows")}
+        seen, sampled = keep.seen, keep.full
+    order = np.argsort(sample["rows"], kind="stable")  # in file order, as in memory
+    y_te, out, simple, test_rows = (sample[c][order] for c in ("y", "out", "simple", "rows"))
+    notes = list(p.notes)
+    if sampled:
+        notes.append(f"Test metrics are computed on a random sample of {len(y_te):,} of the "
+                     f"{seen:,} test rows (enough for three-decimal accuracy).")
+    if task == "regression":
+        base = np.full(len(y_te), p.pre.state["target"]["mean"])
+    else:
+        freq = np.asarray(p.class_counts, float)
+        base = np.tile(freq / freq.sum(), (len(y_te), 1))
+    metrics = {"task": task, "n_test": int(len(y_te)), "n_test_total": int(seen),
+               "test": metrics_for(task, y_te, out, classes),
+               "baseline": {"name": "mean of training target" if task == "regression"
+                            else "majority class", **metrics_for(task, y_te, base, classes)},
+               "simple_model": {"name": f"{name} (fitted on the first {len(X_s):,} "
+                                        "training rows)",
+                                **metrics_for(task, y_te, simple, classes)},
+               "streamed": {"chunk_rows": p.disk.reader.chunk_rows, "rows": p.counts}}
+    details = {"y": y_te, "out": out, "baseline_out": base, "simple_out": simple,
+               "classes": classes}
+    return metrics, details, dataclasses.replace(p, notes=notes, rows={"test": test_rows})
 
 
 def train_streamed(p: Prepared, on_epoch=None, stop=None):

@@ -6,8 +6,7 @@ import threading
 import time
 
 import pytest
-from browser_util import ARTIFACTS, shot, start_app, wait_idle
-from test_browser import choose, nav
+from browser_util import ARTIFACTS, shot, start_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -27,6 +26,14 @@ def _rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def settled(page, timeout_s: float = 300) -> None:
+    """Wait, on the page's own signals, until its script run has ended: no running-status
+    widget and no stale (faded, left from the previous run) element on screen."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && !document.querySelector('[data-stale=\"true\"]')", timeout=timeout_s * 1000)
 
 
 @pytest.mark.timeout(1200)  # six trainings on two cores; slower when the machine is busy
@@ -50,13 +57,21 @@ def test_six_sessions_train_at_once(browser, tmp_path):
             page.set_default_timeout(120_000)  # two trainings share the CPUs with the server
             t_open = time.time()
             page.goto(url)
-            wait_idle(page, 120)
+            page.get_by_text("pick a sample dataset").first.wait_for()
+            settled(page)
             open_s.append(round(time.time() - t_open, 1))
-            choose(page, "pick a sample dataset", title)
+            samples = page.get_by_test_id("stSelectbox").filter(has_text="pick a sample dataset")
+            samples.first.click()
+            page.get_by_role("option", name=title, exact=True).first.click()
+            page.get_by_role("button", name="Use this sample").wait_for()
+            settled(page)
             page.get_by_role("button", name="Use this sample").click()
             page.get_by_role("heading", name=f"{key}.csv").wait_for(timeout=60_000)
-            wait_idle(page)
-            nav(page, "Train")
+            settled(page)
+            page.get_by_test_id("stSidebarNav").get_by_role("link", name="Train").first.click()
+            page.get_by_role("heading", name="Train").first.wait_for()
+            page.get_by_role("button", name="Start training").wait_for()
+            settled(page)
             shot(page, f"load_train_{key}")
             # The first two hold the two slots until the test stops them (no early stop, the
             # most epochs), so the queue does not depend on how fast the machine trains.
@@ -78,10 +93,14 @@ def test_six_sessions_train_at_once(browser, tmp_path):
         elapsed = time.time() - t0
         targets = {key: target for key, _, target in SESSIONS}
         for key, page in pages:  # each session evaluates its own run on its own data
-            wait_idle(page, 120)
-            nav(page, "Evaluate")
+            settled(page)
+            page.get_by_test_id("stSidebarNav").get_by_role("link", name="Evaluate").first.click()
+            # the page's own signals, not time: Evaluate's title and caption are drawn, the
+            # Train page's text is gone and nothing left on screen is from an earlier run
+            page.get_by_role("heading", name="Evaluate").first.wait_for()
+            page.get_by_text("The run is saved").wait_for(state="detached")
             page.get_by_text("test rows never seen in training").first.wait_for()  # its caption
-            wait_idle(page, 120)
+            settled(page)
             body = page.locator("body").inner_text()
             assert f"target {targets[key]} ·" in body, (key, body[:800])
             assert not any(f"target {t} ·" in body for k, t in targets.items() if k != key)
