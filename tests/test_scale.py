@@ -322,8 +322,9 @@ def test_two_and_three_workers_stream_their_shares_with_bounded_memory(heavy):
     print("peak KB: small", small, "large", peaks, "extra rows in pandas (KB):", round(extra))
     for n, got in peaks.items():
         for kb in got:  # holding its share of the extra rows would add at least extra / n;
-            # a worker's peak varies by about 20 MB from run to run (TensorFlow, gRPC threads)
-            assert kb - max(small[n]) < 0.5 * extra / n, (n, got, small[n], extra)
+            # a worker's peak varies by about 20-30 MB from run to run (TensorFlow, gRPC
+            # threads; more on a busy machine), so the margin below that share is 20%
+            assert kb - max(small[n]) < 0.8 * extra / n, (n, got, small[n], extra)
             assert kb / max(small[n]) < 1.05, (n, got, small[n])
     ref = json.loads((root / "one" / "metrics.json").read_text())
     pre = json.loads((root / "one" / "preprocess.json").read_text())
