@@ -11,11 +11,13 @@ from kwk.catalog.presets import TEMPLATES, layers_for, templates_for
 from kwk.errors import SpecError
 from kwk.plots import network_diagram
 from kwk.spec import check_stack, dumps, loads, output_units
+from kwk.spec.history import MODEL_KEYS
 from kwk.ui.forms import params_form
 from kwk.ui.model_info import try_stack_info
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
 from kwk.ui.state import need_target, restore_modality, session_spec, show_error
+from kwk.ui.transfer import base_section, reuse_note
 
 ensure_navigation()
 
@@ -24,6 +26,10 @@ st.title("🧱 Build the network")
 if not need_target():
     st.stop()
 
+# Every edit, wherever it was made (here, Train's options, a search's best network), is
+# recorded when this page runs; undo/redo restore the model part of the spec.
+ss.history.observe(ss.spec, label=ss.history_label)
+ss.history_label = None
 layers = ss.spec["layers"]
 
 
@@ -37,7 +43,9 @@ def label(i: int, layer: dict) -> str:
             "TimeDistributed": lambda l: f"Dense {l.get('units')}"}.get(
         lt, lambda l: ", ".join("auto" if l.get(p) is None else str(l.get(p)) for p in positional)
         if positional else f"{l['rate']}" if "rate" in l else "")(layer)
-    return f"{i + 1} · {lt}({main})"
+    marks = ("♻️" if layer.get("weights") else "") + ("🔒" if layer.get("trainable") is False
+                                                      else "")
+    return f"{i + 1} · {lt}({main})" + (f" {marks}" if marks else "")
 
 
 MODALITY_WORDS = {"table": "rows of a table", "images": "pictures", "series": "a time series",
@@ -49,11 +57,70 @@ def apply_template(name: str) -> None:
     ss.spec["layers"] = copy.deepcopy(TEMPLATES[name]["layers"])
     ss.spec = normalize({**ss.spec, "data": {}})
     ss.selected_layer, ss.pending_template = 0, None
+    ss.history_label = f"applied the template '{name}'"
     st.rerun()
+
+
+def restore(state: dict) -> None:
+    """Put a state from the history back (undo, redo, a jump): the model part of the spec is
+    replaced and every form takes fresh keys."""
+    ss.spec = {**{k: v for k, v in ss.spec.items() if k not in MODEL_KEYS}, **state}
+    ss.spec_version = ss.spec_version + 1
+    ss.selected_layer = min(ss.selected_layer, max(0, len(state.get("layers", [])) - 1))
+    ss.pending_template = ss.pending_import = None
+    st.rerun()
+
+
+def apply_import(loaded: dict) -> None:
+    """Use an uploaded spec: its model, and its data choices where they fit this data."""
+    ss.spec = {k: loaded[k] for k in ("kwk_spec", "name", "layers", "output", "training")}
+    if loaded.get("tune"):
+        ss.spec["tune"] = loaded["tune"]
+    ss.spec_version = ss.spec_version + 1
+    ss.pending_import = None
+    d = loaded["data"]
+    cols = set(map(str, ss.data.df.columns))
+    if d["target"] in cols:
+        ss.target, ss.task = d["target"], d["task"]
+    ss.kinds = {c: k for c, k in d["kinds"].items() if c in cols}
+    kind = restore_modality(d)
+    if d["features"] is not None and kind in ("table", "series"):
+        ss.roles = {c: ("feature" if c in d["features"] else "ignore")
+                    for c in cols if c != ss.target}
+    ss.history_label = f"loaded the spec '{loaded.get('name') or 'spec.json'}'"
+    st.rerun()
+
+
+def history_bar() -> None:
+    """Undo, redo and the list of edits."""
+    h = ss.history
+    u, r, n = st.columns([1, 1, 2])
+    if u.button("↩️ Undo", key="undo", disabled=not h.can_undo, width="stretch",
+                help=f"Undo: {h.next_undo}" if h.can_undo else "Nothing to undo yet."):
+        restore(h.undo())
+    if r.button("↪️ Redo", key="redo", disabled=not h.can_redo, width="stretch",
+                help=f"Redo: {h.next_redo}" if h.can_redo else "Nothing to redo."):
+        restore(h.redo())
+    edits = len(h.entries) - 1
+    with n.popover(f"🕘 History ({edits} edit{'' if edits == 1 else 's'})", width="stretch"):
+        if not edits:
+            st.caption("Every change to the network or its training is listed here, and can be "
+                       "undone and redone.")
+        else:
+            st.dataframe(pd.DataFrame(h.rows()), hide_index=True, width="stretch",
+                         column_config={"step": st.column_config.NumberColumn("#", width="small"),
+                                        "change": "what changed", "state": ""})
+            steps = [row["step"] for row in h.rows()]
+            go = st.selectbox("Go back (or forward) to", steps, index=steps.index(h.cursor),
+                              format_func=lambda i: f"{i} · {h.entries[i].label}",
+                              key=f"history_go_{len(h.entries)}_{h.cursor}")
+            if go != h.cursor and st.button("Go to this step", key="history_jump"):
+                restore(h.go(go))
 
 
 left, right = st.columns([5, 6], gap="large")
 with left:
+    history_bar()
     modality = ss.modality
     show_all = st.toggle("Show every template and layer", key="build_show_all",
                          help=f"By default only what suits {MODALITY_WORDS[modality]} is offered.")
@@ -69,8 +136,8 @@ with left:
         else:
             apply_template(tpl)
     if ss.pending_template:
-        st.warning(f"**{ss.pending_template}** replaces your {len(layers)} layer(s). Download "
-                   "the spec below first if you want to keep them.", icon="⚠️")
+        st.warning(f"**{ss.pending_template}** replaces your {len(layers)} layer(s). You can "
+                   "undo it afterwards.", icon="⚠️")
         y, n = st.columns(2)
         if y.button("Replace my layers", key="confirm_template", type="primary"):
             apply_template(ss.pending_template)
@@ -115,8 +182,11 @@ with left:
             # The key follows the layer's content: a layer replaced by a template, a reorder or a
             # loaded spec gets fresh widgets instead of inheriting stale widget state.
             ident = abs(hash(json.dumps(layer, sort_keys=True)))
+            if reuse_note(layer):
+                st.rerun()
             values = params_form(lt.params, layer, key_prefix=f"layer{sel}_{ident}")
-            new = {"type": layer["type"], **{k: v for k, v in values.items() if k != "type"}}
+            new = {"type": layer["type"], **{k: v for k, v in values.items() if k != "type"},
+                   **{k: layer[k] for k in ("weights", "trainable") if k in layer}}
             if new != layer:
                 layers[sel] = new
                 st.rerun()
@@ -142,6 +212,7 @@ with left:
                 ss.selected_layer = max(0, sel - 1)
                 st.rerun()
 
+    base_section(layers)
     with st.expander("Save or load the spec (JSON)"):
         spec_now = session_spec()
         st.download_button("⬇️ Download spec.json", dumps(spec_now), "spec.json",
@@ -151,21 +222,23 @@ with left:
             try:
                 loaded = loads(up.getvalue().decode("utf-8", errors="replace"))
                 ss.spec_loaded = up.file_id
-                ss.spec = {k: loaded[k] for k in ("kwk_spec", "name", "layers", "output", "training")}
-                ss.spec_version = ss.spec_version + 1
-                d = loaded["data"]
-                cols = set(map(str, ss.data.df.columns))
-                if d["target"] in cols:
-                    ss.target, ss.task = d["target"], d["task"]
-                ss.kinds = {c: k for c, k in d["kinds"].items() if c in cols}
-                kind = restore_modality(d)
-                if d["features"] is not None and kind in ("table", "series"):
-                    ss.roles = {c: ("feature" if c in d["features"] else "ignore")
-                                for c in cols if c != ss.target}
-                st.success("Spec loaded.")
-                st.rerun()
+                mine = {k: ss.spec.get(k) for k in ("layers", "output", "training")}
+                if layers and mine != {k: loaded[k] for k in mine}:
+                    ss.pending_import = loaded  # it replaces the user's model: ask first
+                    st.rerun()
+                apply_import(loaded)
             except SpecError as e:
                 show_error(e)
+    if ss.pending_import:
+        name = ss.pending_import.get("name") or "spec.json"
+        st.warning(f"The spec **{name}** replaces your {len(layers)} layer(s) and training "
+                   "settings. You can undo it afterwards.", icon="⚠️")
+        y, n = st.columns(2)
+        if y.button("Replace my model", key="confirm_import", type="primary"):
+            apply_import(ss.pending_import)
+        if n.button("Keep my model", key="cancel_import"):
+            ss.pending_import = None
+            st.rerun()
 
 with right:
     info, err = try_stack_info(session_spec())

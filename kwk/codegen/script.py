@@ -21,9 +21,15 @@ READERS = {"csv": "read_csv", "excel": "read_excel", "parquet": "read_parquet",
            "feather": "read_feather"}  # .ods and .xls are "excel" with their engine
 
 
-def layer_code(layer: dict) -> str:
+def layer_code(layer: dict, name: str | None = None) -> str:
     """``layers.Dense(16, activation='relu')`` for one spec layer: positional arguments first,
-    then only the settings that differ from Keras's defaults."""
+    then only the settings that differ from Keras's defaults; ``name=`` when given (a layer
+    whose weights are reused) and ``trainable=False`` for a frozen layer."""
+    own = ([f"name={lit(name)}"] if name else []) + \
+        (["trainable=False"] if layer.get("trainable") is False else [])
+    if own:
+        bare = layer_code({k: v for k, v in layer.items() if k not in ("weights", "trainable")})
+        return bare[:-1] + (", " if not bare.endswith("()") else "") + ", ".join(own) + ")"
     lt = CATALOG[layer["type"]]
     wraps = lt.extra.get("wraps")
     if wraps:  # layers.Bidirectional(layers.LSTM(32), merge_mode=...)
@@ -59,8 +65,26 @@ def model_inputs(spec: dict, n_inputs: int | str, n_out: int | str) -> dict:
     task = d["task"] if d["task"] != "auto" else "regression"
     return {"text": d.get("text"), "window": (d.get("sequence") or {}).get("window"),
             "image": d.get("image_shape"), "n_inputs": n_inputs, "n_out": n_out,
-            "layers": [layer_code(layer) for layer in spec["layers"]],
+            "layers": [layer_code(layer, f"reused_{i}" if layer.get("weights") else None)
+                       for i, layer in enumerate(spec["layers"], start=1)],
+            "reuse": reuse_inputs(spec["layers"]),
             "activation": output_activation({**spec, "data": {**d, "task": task}})}
+
+
+def reuse_inputs(layers: list[dict]) -> list[dict]:
+    """The saved models whose weights the script copies: ``[{"var", "file", "note", "layers":
+    [(name in the script, name in the file)]}]``, one entry per file."""
+    files: dict[str, dict] = {}
+    for i, layer in enumerate(layers, start=1):
+        ref = layer.get("weights")
+        if not ref:
+            continue
+        f = files.setdefault(ref["file"], {
+            "var": f"base_{len(files) + 1}", "file": ref["file"], "layers": [],
+            "note": (f"run {ref['run']}" if ref.get("run") else "an uploaded model")
+            + (f", sha256 {ref['sha256'][:12]}" if ref.get("sha256") else "")})
+        f["layers"].append((f"reused_{i}", ref["layer"]))
+    return list(files.values())
 
 
 def model_code(spec: dict, n_inputs: int | str = "N_INPUTS", n_out: int | str = "N_OUTPUTS") -> str:

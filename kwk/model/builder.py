@@ -36,6 +36,8 @@ def make_layer(layer: dict, name: str | None = None, dtype: str | None = None):
     lt = CATALOG[layer["type"]]
     kw = layer_kwargs(layer)
     policy = {} if dtype is None else {"dtype": dtype}
+    if layer.get("trainable") is False:  # frozen: its (reused) weights stay as they are
+        policy["trainable"] = False
     wraps = lt.extra.get("wraps")
     if wraps:
         outer = {k: kw.pop(k) for k in lt.extra.get("outer", ())}
@@ -135,7 +137,11 @@ def build_model(spec: dict, n_inputs: int, n_classes: int = 1, adapt=None):
     outputs = keras.layers.Dense(output_units(task, n_classes),
                                  activation=output_activation(spec), name="output",
                                  **({"dtype": "float32"} if policy else {}))(x)
-    return keras.Model(inputs, outputs, name="kwk_model")
+    model = keras.Model(inputs, outputs, name="kwk_model")
+    if any(layer.get("weights") for layer in spec["layers"]):  # start from a trained model
+        from kwk.model.transfer import copy_weights
+        copy_weights(model, spec)
+    return model
 
 
 def uses_mixed_precision(model) -> bool:

@@ -269,9 +269,11 @@ def _normalize_layers(layers, text: dict | None, problems: list[str]) -> list[di
                             f"{', '.join(CATALOG)}.")
             continue
         lt = CATALOG[t]
-        cfg = {k: v for k, v in layer.items() if k != "type"}
+        cfg = {k: v for k, v in layer.items() if k not in ("type", "weights", "trainable")}
         problems += check_all(lt.params, cfg, where)
-        out.append({"type": t, **{**lt.defaults(), **cfg}})
+        from kwk.model.transfer import normalize_reuse  # reused weights, frozen layers
+        out.append({"type": t, **{**lt.defaults(), **cfg},
+                    **normalize_reuse(layer, where, problems)})
     for layer in out:  # an empty vocabulary size is the text settings' one
         if layer["type"] == "Embedding" and layer.get("input_dim") is None and text:
             layer["input_dim"] = text["max_tokens"]

@@ -73,6 +73,8 @@ def check_stack(spec: dict, n_inputs: int, n_classes: int = 1) -> list[dict]:
     for i, (layer, r) in enumerate(zip(layers + [out_layer], rows), start=1):
         label = f"{i} · {layer['type']}" if i <= len(layers) else "Output · Dense"
         table.append({"name": label, **r})
+    from kwk.model.transfer import check_reuse
+    check_reuse(layers, table)  # layers that reuse trained weights must still fit them
     total = sum(r["params"] for r in table)
     if total > MAX_PARAMS:
         big = max(table, key=lambda r: r["params"])

@@ -57,6 +57,11 @@ def _default_spec() -> dict:
     return default_spec()
 
 
+def _history():
+    from kwk.spec.history import History
+    return History()
+
+
 class Session:
     """Every value the pages keep, with its meaning. See the module docstring."""
 
@@ -76,6 +81,13 @@ class Session:
     spec_version: Key[int] = Key(0, "bumped when the spec is replaced: forms take new keys")
     selected_layer: Key[int] = Key(0, "the layer selected on the Build page")
     pending_template: Key[str | None] = Key(None, "a template waiting for 'replace my layers?'")
+    history: Key[Any] = Key(_history, "undo/redo of the model (kwk.spec.history.History)")
+    history_label: Key[str | None] = Key(None, "what the next recorded edit is called, if not "
+                                         "described from the change (a template, an import)")
+    base: Key[Any] = Key(None, "a trained model read for reuse on Build "
+                         "(kwk.model.transfer.Base)")
+    pending_base: Key[list | None] = Key(None, "reused layers waiting for 'replace mine?'")
+    pending_import: Key[dict | None] = Key(None, "an uploaded spec waiting for 'replace mine?'")
     build_ok: Key[bool] = Key(False, "the stack fits the data (sidebar ✓)", TARGET)
     # --- training and results of the current data
     job: Key[Any] = Key(None, "the training Job shown on the Train page", TARGET)

@@ -170,9 +170,71 @@ def test_build_page_spec_import(tmp_path):
             "layers": [{"type": "Dense", "units": 5, "activation": "tanh"}],
             "training": {"epochs": 3}}
     at.file_uploader(key="spec_upload").set_value(("s.json", json.dumps(spec).encode(), "application/json")).run()
+    before = at.session_state.spec["layers"]  # it would replace the user's stack: asked first
+    assert len(before) == 2 and "replaces your 2 layer(s)" in at.warning[0].value
+    at.button(key="confirm_import").click().run()
     assert at.session_state.spec["layers"] == [{"type": "Dense", **{**__import__("kwk.catalog.layers").catalog.layers.CATALOG["Dense"].defaults(), "units": 5, "activation": "tanh"}}]
     at.file_uploader(key="spec_upload").set_value(("bad.json", b'{"layers": [{"type": "Dense", "units": -3}]}', "application/json")).run()
     assert "'units' is -3" in at.error[0].value
+
+
+def test_build_page_undo_redo_covers_every_edit(tmp_path):
+    import json
+    at = with_sample("iris")
+    goto(at, "3_build")
+    start = [dict(layer) for layer in at.session_state.spec["layers"]]
+    assert at.button(key="undo").disabled and at.button(key="redo").disabled
+    at.selectbox(key="palette").set_value("Dropout").run()
+    at.button(key="add_layer").click().run()  # add
+    at.selectbox(key=next(s.key for s in at.selectbox if s.key.startswith("edit_sel_"))
+                 ).set_value(0).run()
+    units = next(w for w in at.number_input if w.key.startswith("layer0_")
+                 and w.key.endswith("_units"))
+    old_units = units.value
+    units.set_value(64).run()  # a setting
+    at.button(key="down").click().run()  # a move
+    at.selectbox(key="template_table").set_value("Deep & regularized").run()
+    at.button(key="apply_template").click().run()
+    at.button(key="confirm_template").click().run()  # a template
+    spec = {"kwk_spec": 1, "data": {"target": "species"},
+            "layers": [{"type": "Dense", "units": 5, "activation": "tanh"}],
+            "training": {"epochs": 3}}
+    at.file_uploader(key="spec_upload").set_value(
+        ("s.json", json.dumps(spec).encode(), "application/json")).run()
+    at.button(key="cancel_import").click().run()  # kept: nothing recorded
+    assert len(at.session_state.spec["layers"]) == 8
+    at.file_uploader(key="spec_upload").set_value(
+        ("t.json", json.dumps({**spec, "name": "five"}).encode(), "application/json")).run()
+    at.button(key="confirm_import").click().run()  # an import
+    no_crash(at)
+    labels = [e.label for e in at.session_state.history.entries]
+    assert labels[1:] == [
+        f"added Dropout {len(start) + 1}",
+        f"changed units of Dense 1 from {old_units} to 64",
+        f"moved Dense from place 1 to 2",
+        labels[4], labels[5]], labels
+    assert labels[4].startswith("applied the template 'Deep & regularized' (replaced the stack")
+    assert labels[5].startswith("loaded the spec 'five'") and "epochs from" in labels[5]
+    # undo everything, one step at a time, back to the start; then redo it all
+    states = [e.state["layers"] for e in at.session_state.history.entries]
+    for i in range(len(states) - 2, -1, -1):
+        at.button(key="undo").click().run()
+        no_crash(at)
+        assert at.session_state.spec["layers"] == states[i]
+    assert at.session_state.spec["layers"] == start and at.button(key="undo").disabled
+    assert at.session_state.spec["training"]["epochs"] != 3
+    for i in range(1, len(states)):
+        at.button(key="redo").click().run()
+        assert at.session_state.spec["layers"] == states[i]
+    assert at.session_state.spec["training"]["epochs"] == 3 and at.button(key="redo").disabled
+    # an edit after an undo drops what was undone; the forms show the restored values
+    at.button(key="undo").click().run()
+    at.button(key="undo").click().run()
+    assert len(at.session_state.spec["layers"]) == 3
+    at.button(key="delete").click().run()
+    assert at.button(key="redo").disabled
+    assert at.session_state.history.entries[-1].label.startswith("removed")
+    assert at.session_state.build_ok
 
 
 @pytest.mark.slow

@@ -36,6 +36,41 @@ def settled(page, timeout_s: float = 300) -> None:
         " && !document.querySelector('[data-stale=\"true\"]')", timeout=timeout_s * 1000)
 
 
+STATE = ("() => ({running: !!document.querySelector('[data-testid=\"stStatusWidget\"]'),"
+         " stale: Array.from(document.querySelectorAll('[data-stale=\"true\"]')).map("
+         "e => (e.getAttribute('data-testid') || e.tagName) + ': ' + e.innerText.slice(0, 60))})")
+
+
+def dump(pages) -> dict:
+    """Screenshot and text of every session's page, with what `settled` waits on."""
+    texts = {}
+    for k, p in pages:
+        try:
+            shot(p, f"load_stuck_{k}")
+            texts[k] = {"url": p.url, "state": p.evaluate(STATE),
+                        "text": p.locator("body").inner_text(timeout=10_000)[:1500]}
+        except Exception as e:  # a page that cannot answer is reported as such
+            texts[k] = {"error": repr(e)[:300]}
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "load_stuck.json").write_text(json.dumps(texts, indent=1))
+    return texts
+
+
+def ended(page, key: str, pages) -> None:
+    """Wait for the Train page's own end state: the run saved, or an error shown. On failure,
+    every session's page is kept (screenshot and text) so the report says which one and why."""
+    try:
+        page.wait_for_function(
+            "() => document.body.innerText.includes('The run is saved')"
+            " || document.querySelector('[data-testid=\"stAlertContentError\"]')"
+            " || document.body.innerText.includes('could not be saved')", timeout=900_000)
+    except Exception:
+        texts = dump(pages)
+        pytest.fail(f"the Train page of {key} never reached its end state:\n{texts[key]}")
+    body = page.locator("body").inner_text()
+    assert "The run is saved" in body, (key, body[:1500])
+
+
 @pytest.mark.timeout(1200)  # six trainings on two cores; slower when the machine is busy
 def test_six_sessions_train_at_once(browser, tmp_path):
     proc, url = start_app(tmp_path / "ws", KWK_MAX_JOBS="2")
@@ -89,7 +124,7 @@ def test_six_sessions_train_at_once(browser, tmp_path):
         for _, page in pages[:2]:  # free the slots: stopped runs keep their model and are saved
             page.get_by_role("button", name="⏹️ Stop", exact=True).click()
         for key, page in pages:
-            page.get_by_text("The run is saved").wait_for(timeout=900_000)
+            ended(page, key, pages)
         elapsed = time.time() - t0
         targets = {key: target for key, _, target in SESSIONS}
         for key, page in pages:  # each session evaluates its own run on its own data
@@ -105,6 +140,9 @@ def test_six_sessions_train_at_once(browser, tmp_path):
             assert f"target {targets[key]} ·" in body, (key, body[:800])
             assert not any(f"target {t} ·" in body for k, t in targets.items() if k != key)
         shot(pages[0][1], "load_evaluate_iris")
+    except Exception:  # keep every session's page, so the report says which one and why
+        dump(pages + [("current", page)] if "page" in locals() else pages)
+        raise
     finally:
         stop.set()
         watcher.join()
