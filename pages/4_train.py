@@ -121,10 +121,10 @@ def live():
     c[3].metric(f"Validation {loss_name}",
                 "—" if val[-1] is None else f"{val[-1]:.4g}", help=f"The validation {loss_label}.")
     if s["status"] in ("running", "queued", "stopping"):
-        if st.button("⏹️ Stop", key="stop", disabled=s["status"] == "stopping",
-                     help="Stops after the current batch and keeps the model so far."):
-            job.stop()
-            st.rerun()
+        # A callback: it runs first thing in the rerun the click asks for, before any part of
+        # the page is drawn, even when the click lands while the progress is being redrawn.
+        st.button("⏹️ Stop", key="stop", disabled=s["status"] == "stopping", on_click=job.stop,
+                  help="Stops after the current batch and keeps the model so far.")
     if h.get("loss"):
         g1, g2 = st.columns(2)
         g1.plotly_chart(learning_curves(h, "loss", "Loss", loss_label), key="live_loss")

@@ -52,7 +52,11 @@ def base_section(layers: list[dict]) -> None:
                        key="base_from")
         path = run = None
         if src == "One of my runs":
-            runs = _runs()
+            try:
+                runs = _runs()
+            except KwkError as e:  # an unusable workspace: the rest of the page still works
+                show_error(e)
+                return
             if not runs:
                 st.info("No trained model yet: train one first, or upload a .keras file.",
                         icon="📊")
@@ -68,7 +72,11 @@ def base_section(layers: list[dict]) -> None:
                                   help="Loaded in safe mode: files with custom code or Lambda "
                                   "layers are refused.")
             if up is not None:
-                path = _saved_upload(up.getvalue())
+                try:
+                    path = _saved_upload(up.getvalue())
+                except (KwkError, OSError) as e:
+                    st.error(f"The file could not be kept in the workspace: {e}", icon="⚠️")
+                    return
         if path and st.button("🔍 Read its layers", key="base_read",
                               disabled=ss.base is not None and ss.base.file == path):
             try:

@@ -38,7 +38,9 @@ def start_app(workspace, **env_extra):
     env = {**os.environ, "KWK_WORKSPACE": str(workspace), "PYTHONPATH": str(ROOT), **env_extra}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "kwk_app.py"),
                              "--server.port", str(port), "--server.headless", "true",
-                             "--server.address", "127.0.0.1"],
+                             "--server.address", "127.0.0.1",
+                             # a test's server never reruns because a source file changed
+                             "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60

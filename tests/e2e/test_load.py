@@ -56,6 +56,20 @@ def dump(pages) -> dict:
     return texts
 
 
+def stop_job(page) -> int:
+    """Press Stop and wait for the page to say it is stopping (or has stopped). A click the
+    page did not take is pressed again, as a user would; returns how many presses it took."""
+    ack = ("() => /Stopping|Stopped|The run is saved/.test(document.body.innerText)")
+    for presses in range(1, 4):
+        page.get_by_role("button", name="⏹️ Stop", exact=True).click()
+        try:
+            page.wait_for_function(ack, timeout=60_000)
+            return presses
+        except Exception:
+            continue
+    pytest.fail("the Train page never acknowledged Stop:\n" + page.locator("body").inner_text()[:1500])
+
+
 def ended(page, key: str, pages) -> None:
     """Wait for the Train page's own end state: the run saved, or an error shown. On failure,
     every session's page is kept (screenshot and text) so the report says which one and why."""
@@ -121,8 +135,8 @@ def test_six_sessions_train_at_once(browser, tmp_path):
             if len(pages) == 3:  # two jobs hold the two slots: the third waits, and says so
                 page.get_by_text("number 1 in the queue").wait_for(timeout=60_000)
                 shot(page, f"load_queued_{key}")
-        for _, page in pages[:2]:  # free the slots: stopped runs keep their model and are saved
-            page.get_by_role("button", name="⏹️ Stop", exact=True).click()
+        clicks = [stop_job(page) for _, page in pages[:2]]  # free the slots: stopped runs
+        # keep their model and are saved
         for key, page in pages:
             ended(page, key, pages)
         elapsed = time.time() - t0
@@ -151,5 +165,6 @@ def test_six_sessions_train_at_once(browser, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "load.json").write_text(json.dumps(
         {"sessions": len(SESSIONS), "max_jobs": 2, "peak_rss_mb": round(peak[0]),
-         "seconds": round(elapsed), "page_open_seconds": open_s}, indent=1))
+         "seconds": round(elapsed), "page_open_seconds": open_s, "stop_presses": clicks},
+        indent=1))
     assert peak[0] < MEMORY_BOUND_MB, f"server peak RSS {peak[0]:.0f} MB"
