@@ -8,7 +8,7 @@ from kwk.catalog.presets import modality
 from kwk.errors import DataError, SpecError
 from kwk.spec import normalize, resolve
 from kwk.spec.checks import (STAGES, Context, Problem, _REGISTRY, checks_for, common, images,
-                             problems, raise_problems, series, text)
+                             mixed, problems, raise_problems, series, text)
 
 COLS = "x, c, id, k, y, num, two, empty"
 USABLE = "numeric, categorical, boolean, datetime"
@@ -48,6 +48,14 @@ def context(data, df=None, training=None, output=None, kinds=None, **state) -> C
     for k, v in state.items():
         setattr(ctx, k, v)
     return ctx
+
+
+def mixed_context(data, df, branches) -> Context:
+    """The Context of a mixed-input model (``branches``: the branch names it has)."""
+    layers = {"table": [{"type": "Dense"}], "text": [{"type": "Embedding"}, {"type": "GRU"}],
+              "image": [{"type": "Flatten"}]}
+    spec = normalize({"data": data, "branches": {b: layers[b] for b in branches}})
+    return Context(spec, df, dict(spec["data"]["kinds"]), "mixed")
 
 
 SEQ = {"time": "day", "group": "shop", "window": 3}
@@ -204,6 +212,35 @@ CASES = [
      "The column 'stars' holds numbers, not text: a text model reads words.",
      "Set data.features to the column that holds the text (e.g. [\"review\"]), or train a "
      "table model (without data.text) for numbers.", SpecError),
+    # mixed inputs
+    (mixed.branch_columns_exist,
+     lambda: mixed_context({"target": "label", "text": {"column": "ghost"}}, reviews(),
+                           ["table", "text"]),
+     "The text branch reads column(s) not in the data: ghost.",
+     "Columns: review, note, stars, label.", SpecError),
+    (mixed.text_branch_reads_words,
+     lambda: mixed_context({"target": "label", "text": {"column": "stars"}}, reviews(),
+                           ["table", "text"]),
+     "The column 'stars' holds numbers, not text: the text branch reads words.",
+     "Set data.text.column to the column that holds the text, or leave this column to the "
+     "table branch.", SpecError),
+    (mixed.image_branch_reads_pixels,
+     lambda: mixed_context({"target": "label", "image_shape": [2, 2, 1]},
+                           pictures().assign(x=1.0), ["table", "image"]),
+     "Pixel column 'px_1' is not numeric.", "Every pixel column must hold numbers (e.g. 0–255).",
+     SpecError),
+    (mixed.image_branch_reads_pixels,
+     lambda: mixed_context({"target": "label", "image_shape": [3, 3, 1]},
+                           pictures().assign(x=1.0), ["table", "image"]),
+     "data.image_shape [3, 3, 1] needs 9 pixel columns but none were found.",
+     "Name them px_0, px_1, … (or pixel1, pixel2, …), or list them in data.inputs.image, row "
+     "by row.", SpecError),
+    (mixed.table_branch_has_columns,
+     lambda: mixed_context({"target": "label", "text": {"column": "review"}},
+                           reviews()[["review", "label"]], ["table", "text"]),
+     "The table branch has no usable column left besides the target, the text and the pixels.",
+     "Remove the table branch, or give it columns (numeric, categorical, boolean or datetime).",
+     SpecError),
 ]
 
 

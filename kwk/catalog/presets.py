@@ -62,7 +62,10 @@ DEFAULT_FOR_MODALITY = {"table": "Small MLP", "images": "Small CNN (images)",
 
 
 def modality(data: dict) -> str:
-    """The modality a spec's ``data`` section describes: table, images, series or text."""
+    """The modality a spec's ``data`` section describes: table, images, series or text; a
+    resolved mixed-input model (``data.inputs``) is "mixed"."""
+    if data.get("inputs"):
+        return "mixed"
     if data.get("image_shape"):
         return "images"
     if data.get("sequence"):

@@ -8,6 +8,7 @@ shows live.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 
 from kwk.catalog.layers import CATALOG
 from kwk.catalog.params import constraint_args, penalty_args
@@ -63,12 +64,41 @@ def model_inputs(spec: dict, n_inputs: int | str, n_out: int | str) -> dict:
     script's expressions for them (``"X_train.shape[1]"``)."""
     d = spec["data"]
     task = d["task"] if d["task"] != "auto" else "regression"
-    return {"text": d.get("text"), "window": (d.get("sequence") or {}).get("window"),
+    branches = None
+    if spec.get("branches"):  # a mixed-input model: each branch's columns and layers
+        branches = [{"name": name, **where,
+                     "layers": [layer_code(layer) for layer in spec["branches"][name]]}
+                    for name, where in _slice_code(spec, n_inputs).items()]
+    return {"branches": branches,
+            "text": None if branches else d.get("text"),
+            "window": (d.get("sequence") or {}).get("window"),
             "image": d.get("image_shape"), "n_inputs": n_inputs, "n_out": n_out,
             "layers": [layer_code(layer, f"reused_{i}" if layer.get("weights") else None)
                        for i, layer in enumerate(spec["layers"], start=1)],
             "reuse": reuse_inputs(spec["layers"]),
             "activation": output_activation({**spec, "data": {**d, "task": task}})}
+
+
+def _slice_code(spec: dict, n_inputs: int | str) -> dict[str, dict]:
+    """Each branch's columns of the encoded row as code: ``left`` (columns cropped before it),
+    ``right`` (after it) and ``width``. The text's word numbers and the pixels have widths
+    fixed by the spec and come after the table, which takes the rest: so only the table's
+    width (and where the others start) depends on ``n_inputs`` when it is an expression."""
+    d = spec["data"]
+    fixed = {"text": (d.get("text") or {}).get("sequence_length", 0),
+             "image": math.prod(d["image_shape"]) if d.get("image_shape") else 0}
+    order = [b for b in ("table", "text", "image") if b in spec["branches"]]
+    out = {}
+    for i, b in enumerate(order):
+        after = sum(fixed[o] for o in order[i + 1:])
+        if b == "table":
+            width = n_inputs - after if isinstance(n_inputs, int) else f"{n_inputs} - {after}"
+            out[b] = {"left": 0, "right": after, "width": width}
+            continue
+        left = (n_inputs - after - fixed[b] if isinstance(n_inputs, int)
+                else f"{n_inputs} - {after + fixed[b]}")
+        out[b] = {"left": left, "right": after, "width": fixed[b]}
+    return out
 
 
 def reuse_inputs(layers: list[dict]) -> list[dict]:
@@ -115,7 +145,7 @@ def _helpers(relative: bool, dates: bool = False) -> dict[str, str]:
     from kwk.export import raw as export_raw
     from kwk.model import builder
     from kwk.prep import preprocess as pp
-    from kwk.prep import series, stats
+    from kwk.prep import series, stats, text
     from kwk.training import core
     return {
         "class_weights": copy_source(core.class_weights_from_counts, core.class_weights),
@@ -128,6 +158,9 @@ def _helpers(relative: bool, dates: bool = False) -> dict[str, str]:
         "split_indices": copy_source(pp.split_indices),
         "number_stats": copy_source(stats.number_stats), "scale": copy_source(pp.scale),
         "text_values": copy_source(pp.text_values),
+        "text_words": copy_source(text.text_words),
+        "fit_vocabulary": copy_source(text.fit_vocabulary),
+        "word_numbers": copy_source(text.word_numbers),
         "pixel_scale": copy_source(builder.pixel_scale),
         "safe_name": copy_source(export_raw._safe_name),
         "date_layer": _date_layer() if dates else "",
@@ -158,6 +191,7 @@ def script_inputs(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
     change = bool(seq) and seq.get("predict", "value") == "change"
     relative = change and d["features"][:1] == [d["target"]]
     dates = not seq and any(d["kinds"].get(c) == "datetime" for c in d["features"])
+    mixed = d.get("inputs")
     return {
         "decision_threshold": float(decision_threshold),
         "date": _dt.date.today().isoformat(), "task_text": TASK_TEXT[d["task"]],
@@ -169,8 +203,10 @@ def script_inputs(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
         "sequence": seq, "change": change, "relative": relative,
         "split_column": d.get("validation_column") if tr["validation"] == "column" else None,
         "roles": ROLE_WORDS,
-        "text": {"column": d["features"][0], **text} if text else None,
+        "text": {"column": d["features"][0], **text} if text and not mixed else None,
         "image": bool(d.get("image_shape")),
+        # a mixed-input model: each branch's columns, and the text branch's settings
+        "inputs": mixed, "words": text if mixed and "text" in mixed else None,
         "model": model_inputs(spec, "X_train.shape[1]", "N_OUTPUTS"),
         "optimizer": optimizer_recipe(tr), "callbacks": callback_recipes(tr),
         "balanced": tr["class_weight"] == "balanced" and d["task"] != "regression",

@@ -11,7 +11,9 @@ preprocessing that reproduces :class:`kwk.prep.preprocess.Preprocessor` exactly:
 - dates (ISO strings, ``"2024-03-01"`` or ``"2024-03-01 13:45:00"``, UTC; ``""`` for missing):
   :class:`kwk.export.layers.DateParts` (days since 1970, month, day of week, filled and
   standardised);
-- texts: the run's own ``TextVectorization`` (already the network's first layer);
+- texts: the run's own ``TextVectorization`` (already the network's first layer); the text of a
+  mixed-input model: a ``TextVectorization`` with the run's vocabulary, whose word numbers are
+  those :func:`kwk.prep.text.word_numbers` gives;
 - pictures: one input ``pixels`` with the pixel columns in order (missing pixels filled), then
   the network's own ``Rescaling``.
 
@@ -66,7 +68,7 @@ def input_specs(pre, spec: dict) -> list[dict]:
     """The exported model's inputs, in order: ``name`` (the input's name, the column's name
     made safe for every format), ``columns`` (the original column names it reads), ``kind``,
     ``dtype`` and ``missing`` (how a missing value is given)."""
-    if spec["data"].get("image_shape"):
+    if spec["data"].get("image_shape") and not spec["data"].get("inputs"):
         return [{"name": "pixels", "columns": pre.features, "kind": "pixels",
                  "dtype": "float32", "shape": [len(pre.features)], "missing": "NaN",
                  "image_shape": list(spec["data"]["image_shape"])}]
@@ -187,7 +189,14 @@ def raw_model(bundle, onnx: bool = False):
             parts.append(DateParts(col["parts"], name=f"{name}_dateparts")(inp))
         elif kind == "text":
             inp = keras.Input(shape=(1,), name=name, dtype="string")
-            parts.append(inp)
+            col = next(c for c in pre.state["columns"] if c["name"] == item["columns"][0])
+            if "vocabulary" in col:  # a text branch: its word numbers, read as KwK reads them
+                words = keras.layers.TextVectorization(
+                    vocabulary=col["vocabulary"], output_sequence_length=col["length"],
+                    name=f"{name}_words")(inp)
+                parts.append(ops.cast(words, "float32"))
+            else:  # a text model: its own TextVectorization is the network's first layer
+                parts.append(inp)
         else:
             inp = keras.Input(shape=(1,), name=name, dtype="string")
             onehot = keras.layers.StringLookup(vocabulary=item["categories"], num_oov_indices=1,

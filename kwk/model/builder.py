@@ -100,7 +100,10 @@ def build_model(spec: dict, n_inputs: int, n_classes: int = 1, adapt=None):
     shapes = check_stack(spec, n_inputs, n_classes)
     import keras
     d = spec["data"]
-    if d.get("text"):  # raw strings in: the model itself turns them into word numbers
+    if spec.get("branches"):
+        inputs = keras.Input(shape=(n_inputs,), name="features")
+        x = _branches(spec, inputs, n_inputs, adapt)
+    elif d.get("text"):  # raw strings in: the model itself turns them into word numbers
         if adapt is None:
             raise ValueError("a text model needs its training texts to learn the vocabulary")
         inputs = keras.Input(shape=(1,), dtype="string", name="text")
@@ -113,12 +116,14 @@ def build_model(spec: dict, n_inputs: int, n_classes: int = 1, adapt=None):
     else:
         inputs = keras.Input(shape=(n_inputs,), name="features")
         x = inputs
-    if d.get("image_shape") or d.get("sequence"):
+    if spec.get("branches"):
+        pass  # each branch shaped its own input above
+    elif d.get("image_shape") or d.get("sequence"):
         # pixel columns -> pictures, window rows -> (steps, columns): inside the model, so it
         # takes the rows as they are
         name = "0_image" if d.get("image_shape") else "0_window"
         x = keras.layers.Reshape(tuple(shapes[0]["shape"]), name=name)(x)
-    if d.get("image_shape"):
+    if d.get("image_shape") and not spec.get("branches"):
         # Pictures are scaled inside the model, with the training pixels' mean and spread:
         # the saved model takes raw pixel values (0-255, or whatever the pixel columns hold).
         if adapt is None:
@@ -142,6 +147,39 @@ def build_model(spec: dict, n_inputs: int, n_classes: int = 1, adapt=None):
         from kwk.model.transfer import copy_weights
         copy_weights(model, spec)
     return model
+
+
+def columns(x, start: int, stop: int, total: int, name: str):
+    """Columns ``start:stop`` of a batch of rows ``x`` (width ``total``), with Keras's own
+    layers only (a saved model loads in safe mode, without custom code): the row as a
+    sequence of single values, cropped at both ends, flattened back."""
+    import keras
+    if (start, stop) == (0, total):
+        return x
+    x = keras.layers.Reshape((total, 1), name=f"{name}_as_sequence")(x)
+    x = keras.layers.Cropping1D((start, total - stop), name=f"{name}_columns")(x)
+    return keras.layers.Reshape((stop - start,), name=f"{name}_values")(x)
+
+
+def _branches(spec: dict, inputs, n_inputs: int, adapt):
+    """A mixed-input model: each branch takes its columns of the encoded row and runs its own
+    layers (pictures reshaped and scaled first); the branches' outputs are joined."""
+    import keras
+    from kwk.spec.stack import branch_slices
+    policy = mixed_precision_policy(spec["training"])
+    outs = []
+    for b, (a, z) in branch_slices(spec, n_inputs).items():
+        x = columns(inputs, a, z, n_inputs, f"0_{b}")
+        if b == "image":
+            if adapt is None:
+                raise ValueError("a picture branch needs its training pixels to set its scale")
+            mean, std = pixel_scale(adapt[:, a:z])
+            x = keras.layers.Reshape(tuple(spec["data"]["image_shape"]), name="0_image")(x)
+            x = keras.layers.Rescaling(1.0 / std, offset=-mean / std, name="0_rescale")(x)
+        for i, layer in enumerate(spec["branches"][b], start=1):
+            x = make_layer(layer, name=f"{b}_{i}_{layer['type'].lower()}", dtype=policy)(x)
+        outs.append(x)
+    return keras.layers.Concatenate(name="0_merge")(outs)
 
 
 def uses_mixed_precision(model) -> bool:

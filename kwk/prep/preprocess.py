@@ -188,7 +188,9 @@ class Preprocessor:
         """Names of the encoded inputs, in order (e.g. 'age', 'sex=female', 'date.month')."""
         out = []
         for col in self.state["columns"]:
-            if col["kind"] in ("numeric", "text"):
+            if "vocabulary" in col:  # a text branch: one word number per place
+                out += [f"{col['name']}#{i + 1}" for i in range(col["length"])]
+            elif col["kind"] in ("numeric", "text"):
                 out.append(col["name"])
             elif col["kind"] == "datetime":
                 out += [f"{col['name']}.{p}" for p in DATE_PARTS]
@@ -224,6 +226,17 @@ class Preprocessor:
         inputs are taken relative to each window's last value (see series.relative_to_last)."""
         cols = self.state["columns"]
         return self.forecasts_change and bool(cols) and cols[0]["name"] == self.state["target"]["name"]
+
+    @property
+    def inputs(self) -> dict | None:
+        """A mixed-input model: the columns of each branch (table, text, image), else None."""
+        return self.state.get("inputs")
+
+    def branch_groups(self) -> dict[str, list[int]]:
+        """A mixed-input model: the positions of each branch's encoded values in a row (what a
+        permutation importance per input shuffles together); empty otherwise."""
+        groups = self.input_groups()
+        return {b: [i for c in cols for i in groups[c]] for b, cols in (self.inputs or {}).items()}
 
     @property
     def text(self) -> dict | None:
@@ -297,7 +310,8 @@ class Preprocessor:
         groups, j = {}, 0
         for col in self.state["columns"]:
             width = (len(DATE_PARTS) if col["kind"] == "datetime" else len(col["categories"])
-                     if col["kind"] in ("categorical", "boolean") else 1)
+                     if col["kind"] in ("categorical", "boolean") else col["length"]
+                     if "vocabulary" in col else 1)
             groups[col["name"]] = list(range(j, j + width))
             j += width
         n, steps = j, (self.sequence or {}).get("window", 1)
@@ -320,6 +334,11 @@ class Preprocessor:
                 for p in DATE_PARTS:
                     out[:, j] = scale(parts[p], col["parts"][p])
                     j += 1
+            elif "vocabulary" in col:  # a text branch: the first words as word numbers
+                from kwk.prep.text import word_numbers
+                out[:, j:j + col["length"]] = word_numbers(s.to_numpy(dtype=object),
+                                                           col["vocabulary"], col["length"])
+                j += col["length"]
             else:
                 labels = as_labels(s).to_numpy()
                 cats = np.array(col["categories"], dtype=object)

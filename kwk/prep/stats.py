@@ -114,6 +114,23 @@ class Labels:
         return [str(v) for v in sorted(vc, key=lambda v: (-vc[v], v))[:n]]
 
 
+class Words:
+    """How often each word of a text column was seen (a mixed-input model's text branch)."""
+
+    def __init__(self):
+        self.counts: Counter = Counter()
+
+    def add(self, s: pd.Series) -> None:
+        from kwk.prep.text import text_words
+        for t in s:
+            self.counts.update(text_words(t))
+
+    def vocabulary(self, max_tokens: int) -> list[str]:
+        """As :func:`kwk.prep.text.fit_vocabulary`: most frequent first, ties alphabetical."""
+        vc = self.counts
+        return sorted(vc, key=lambda w: (-vc[w], w))[:max(0, max_tokens - 2)]
+
+
 class StateBuilder:
     """The preprocessing state of a resolved spec, accumulated over training rows fed with
     :meth:`add` (one DataFrame, or many chunks). ``sample_seed`` None keeps every number
@@ -133,6 +150,8 @@ class StateBuilder:
                 self.columns[c] = Labels()
             elif kind == "datetime":
                 self.columns[c] = {p: numbers() for p in DATE_PARTS}
+            elif kind == "text" and c in (data.get("inputs") or {}).get("text", ()):
+                self.columns[c] = Words()  # a text branch: its words become numbers
             elif kind == "text" and data.get("text"):
                 self.columns[c] = None
             else:
@@ -146,7 +165,7 @@ class StateBuilder:
                 parts = date_parts(rows[c])
                 for p in DATE_PARTS:
                     acc[p].add(parts[p])
-            elif isinstance(acc, Labels):
+            elif isinstance(acc, (Labels, Words)):
                 acc.add(rows[c])
             elif acc is not None:
                 acc.add(to_number(rows[c]))
@@ -170,14 +189,20 @@ class StateBuilder:
     def state(self) -> dict:
         """The JSON-serialisable state :class:`kwk.prep.preprocess.Preprocessor` reads."""
         data = self.data
+        inputs = data.get("inputs") or {}
+        pixels = set(inputs.get("image", ())) if inputs else None
         cols = []
         for c, acc in self.columns.items():
             kind = data["kinds"][c]
             if kind == "numeric":
                 st = acc.state()
-                if data.get("image_shape"):  # pixels are scaled inside the model (Rescaling)
-                    st.update(mean=0.0, std=1.0)
+                if data.get("image_shape") and (pixels is None or c in pixels):
+                    st.update(mean=0.0, std=1.0)  # pixels are scaled inside the model
                 cols.append({"name": c, "kind": kind, **st})
+            elif isinstance(acc, Words):
+                cols.append({"name": c, "kind": kind,
+                             "vocabulary": acc.vocabulary(data["text"]["max_tokens"]),
+                             "length": data["text"]["sequence_length"]})
             elif isinstance(acc, Labels):
                 cols.append({"name": c, "kind": kind, "categories": acc.top(MAX_CATEGORIES),
                              "n_labels_seen": len(acc.counts)})
@@ -196,6 +221,8 @@ class StateBuilder:
             target["classes"] = sorted(self.target.counts)
         state = {"columns": cols, "target": target}
         for key in ("sequence", "text"):
-            if data.get(key):
+            if data.get(key) and not inputs:  # a text branch is not a text model
                 state[key] = dict(data[key])
+        if inputs:
+            state["inputs"] = {k: list(v) for k, v in inputs.items()}
         return state

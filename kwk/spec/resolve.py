@@ -15,6 +15,7 @@ from kwk.data.numbers import to_number
 from kwk.data.kinds import MODEL_KINDS
 from kwk.spec.checks import Context, run_stage
 from kwk.spec.checks.images import pixel_columns
+from kwk.spec.checks.mixed import branch_columns
 from kwk.spec.checks.text import text_columns
 from kwk.spec.schema import normalize
 
@@ -58,7 +59,8 @@ def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -
     that has any.
     """
     spec = normalize(spec)
-    ctx = Context(spec, df, {**(kinds or {}), **spec["data"]["kinds"]}, modality_of(spec["data"]))
+    ctx = Context(spec, df, {**(kinds or {}), **spec["data"]["kinds"]},
+                  "mixed" if spec.get("branches") else modality_of(spec["data"]))
     for stage in ("columns", "target", "settings", "length"):
         run_stage(stage, ctx)
     _decide_task(ctx)
@@ -87,6 +89,9 @@ def _decide_task(ctx: Context) -> None:
 
 def _choose_features(ctx: Context) -> None:
     """The input columns of each modality (checked by the "features" stage afterwards)."""
+    if ctx.modality == "mixed":  # each branch's columns, in branch order
+        ctx.features = [c for cols in branch_columns(ctx).values() for c in cols]
+        return
     if ctx.modality == "text":
         ctx.features = text_columns(ctx)
         return
@@ -128,6 +133,8 @@ def _resolved(ctx: Context) -> dict:
     features = [f for f in ctx.features if f != vcol] if column else ctx.features
     if ctx.modality == "text":
         ctx.kinds[features[0]] = "text"
+    if ctx.modality == "mixed":
+        return _resolved_mixed(ctx, features)
     spec["data"] = {"target": ctx.target, "features": features, "task": ctx.task,
                     "kinds": {c: ctx.kind(c) for c in [*features, ctx.target]},
                     "validation_column": vcol if column else None}
@@ -144,4 +151,37 @@ def _resolved(ctx: Context) -> dict:
         ctx.notes.append(f"The {len(features):,} pixel columns form {shape[0]}×{shape[1]} "
                          f"{'grayscale' if shape[2] == 1 else 'colour'} images; the model "
                          "reshapes each row into its picture.")
+    return spec
+
+
+def _resolved_mixed(ctx: Context, features: list[str]) -> dict:
+    """A mixed-input model: data.inputs lists each branch's columns (table, then text, then
+    pixels: the order of the encoded row)."""
+    spec, data = ctx.spec, ctx.data
+    inputs = {k: [c for c in v if c in features] for k, v in branch_columns(ctx).items()}
+    for c in inputs.get("text", []):
+        ctx.kinds[c] = "text"
+    for c in inputs.get("image", []):
+        ctx.kinds[c] = "numeric"
+    vcol = data.get("validation_column") if ctx.validation == "column" else None
+    spec["data"] = {"target": ctx.target, "features": features, "task": ctx.task,
+                    "kinds": {c: ctx.kind(c) for c in [*features, ctx.target]},
+                    "validation_column": vcol, "inputs": inputs}
+    parts = []
+    if "table" in inputs:
+        parts.append(f"the table branch reads {len(inputs['table'])} column(s)")
+    if "text" in inputs:
+        spec["data"]["text"] = dict(data["text"])
+        parts.append(f"the text branch reads '{inputs['text'][0]}' (the "
+                     f"{data['text']['max_tokens']:,} most frequent words, the first "
+                     f"{data['text']['sequence_length']} of each text)")
+    if "image" in inputs:
+        shape = data["image_shape"]
+        spec["data"]["image_shape"] = list(shape)
+        parts.append(f"the image branch reads {len(inputs['image']):,} pixel columns as "
+                     f"{shape[0]}×{shape[1]} {'grayscale' if shape[2] == 1 else 'colour'} "
+                     "pictures")
+    ctx.notes.append("Several inputs: " + "; ".join(parts) + ". Each branch's layers read its "
+                     "own input; their outputs are joined and the layers after the merge read "
+                     "them together.")
     return spec

@@ -92,9 +92,13 @@ OUTPUT_PARAMS: tuple[Param, ...] = (
           "(two classes), softmax (several classes) or linear (numbers).",
           choices=OUTPUT_ACTIVATIONS),
 )
-TOP_KEYS = ("kwk_spec", "name", "data", "layers", "output", "training", "tune")
+TOP_KEYS = ("kwk_spec", "name", "data", "branches", "layers", "output", "training", "tune")
 DATA_KEYS = ("target", "features", "task", "kinds", "validation_column", "image_shape",
-             "sequence", "text")
+             "sequence", "text", "inputs")
+# A mixed-input model ("branches"): one stack of layers per input, merged into the head
+# ("layers"). "table" reads the feature columns, "text" the column data.text.column, "image"
+# the pixel columns of data.image_shape. data.inputs lists each branch's columns (resolved).
+BRANCHES = ("table", "text", "image")
 MAX_IMAGE_VALUES = 1_000_000
 # data.sequence: the rows are time series; each example is a look-back window of rows.
 SEQUENCE_PARAMS: tuple[Param, ...] = (
@@ -116,6 +120,8 @@ TEXT_PARAMS: tuple[Param, ...] = (
           "count as 'unknown').", min=10, max=200_000),
     Param("sequence_length", "int", 100, "Words read per text: longer texts are cut, shorter "
           "ones padded.", min=1, max=5000),
+    Param("column", "column", None, "The column that holds the text (else data.features names "
+          "it). A model with a text branch needs it.", nullable=True),
 )
 
 
@@ -165,7 +171,10 @@ def normalize(d) -> dict:
     if name is not None and not isinstance(name, str):
         problems.append("'name' must be text.")
     out = {"kwk_spec": SPEC_VERSION, "name": name,
-           "data": _normalize_data(d.get("data", {}), problems)}
+           "data": _normalize_data(d.get("data", {}), problems,
+                                   mixed=d.get("branches") is not None)}
+    if d.get("branches") is not None:
+        out["branches"] = _normalize_branches(d["branches"], out["data"], problems)
     out["layers"] = _normalize_layers(d.get("layers", []), out["data"].get("text"), problems)
     output = d.get("output") or {}
     if not isinstance(output, dict):
@@ -182,7 +191,38 @@ def normalize(d) -> dict:
     return out
 
 
-def _normalize_data(data, problems: list[str]) -> dict:
+def _normalize_branches(branches, data: dict, problems: list[str]) -> dict:
+    """The ``branches`` of a mixed-input model, each a list of layers with its defaults."""
+    if not isinstance(branches, dict) or not branches:
+        problems.append("'branches' must be an object with one list of layers per input, e.g. "
+                        "{\"table\": [...], \"text\": [...]}.")
+        return {}
+    out = {}
+    for name, layers in branches.items():
+        if name not in BRANCHES:
+            problems.append(f"Unknown branch '{name}'. Allowed: {', '.join(BRANCHES)}.")
+            continue
+        out[name] = _normalize_layers(layers, data.get("text") if name == "text" else None,
+                                      problems, where=f"branches.{name}: ")
+        if any("weights" in layer for layer in out[name]):
+            problems.append(f"branches.{name}: reusing trained layers inside a branch is not "
+                            "supported yet; reuse them in a model without branches.")
+    if len(branches) < 2 and not problems:
+        problems.append("A model with branches reads at least two inputs (e.g. \"table\" and "
+                        "\"text\"); with one input, put its layers in 'layers' instead.")
+    if "text" in out and not (data.get("text") or {}).get("column"):
+        problems.append("The text branch needs data.text.column: the column that holds the "
+                        "text.")
+    if "image" in out and not data.get("image_shape"):
+        problems.append("The image branch needs data.image_shape: [height, width, channels] "
+                        "of the pixel columns.")
+    if data.get("sequence"):
+        problems.append("Branches are for tables with a text or pictures; a time series "
+                        "(data.sequence) has no branches.")
+    return {k: out[k] for k in BRANCHES if k in out}  # always in the same order
+
+
+def _normalize_data(data, problems: list[str], mixed: bool = False) -> dict:
     """The ``data`` section with its defaults; appends its problems to ``problems``."""
     if not isinstance(data, dict):
         problems.append("'data' must be an object with keys " + ", ".join(DATA_KEYS) + ".")
@@ -228,8 +268,19 @@ def _normalize_data(data, problems: list[str]) -> dict:
         out[key] = {p.name: block.get(p.name, p.default) for p in params}
     if "sequence" in out and not out["sequence"]["time"]:
         problems.append("data.sequence.time must name the column that orders the rows in time.")
+    if out.get("text") is not None and out["text"].get("column") is None:
+        del out["text"]["column"]  # named by data.features (text-only models)
+    inputs = data.get("inputs")
+    if inputs is not None:
+        if not (isinstance(inputs, dict) and all(
+                k in BRANCHES and isinstance(v, list) and all(isinstance(c, str) for c in v)
+                for k, v in inputs.items())):
+            problems.append("data.inputs must map each branch (table, text, image) to its list "
+                            "of column names.")
+        else:
+            out["inputs"] = {k: list(inputs[k]) for k in BRANCHES if k in inputs}
     used = [k for k in ("image_shape", "sequence", "text") if k in out]
-    if len(used) > 1:
+    if len(used) > 1 and not mixed:
         problems.append(f"data has both {used[0]} and {used[1]}: a model reads "
                         "one kind of data (pictures, time series or text). Keep one.")
     return out
@@ -251,15 +302,18 @@ def _image_shape(image_shape, problems: list[str]) -> list[int] | None:
     return image_shape
 
 
-def _normalize_layers(layers, text: dict | None, problems: list[str]) -> list[dict]:
+def _normalize_layers(layers, text: dict | None, problems: list[str],
+                      where: str = "") -> list[dict]:
     """Every layer with its catalog defaults filled in; appends problems to ``problems``. An
     Embedding without a vocabulary size takes the text settings' ``max_tokens``."""
     if not isinstance(layers, list):
-        problems.append("'layers' must be a list of layer objects.")
+        problems.append(f"{where.rstrip(': ') or chr(39) + 'layers' + chr(39)} must be a "
+                        "list of layer objects.")
         layers = []
     out = []
+    prefix = where
     for i, layer in enumerate(layers, start=1):
-        where = _where(i, layer)
+        where = prefix + _where(i, layer)
         if not isinstance(layer, dict):
             problems.append(f"{where} must be an object like {{\"type\": \"Dense\", \"units\": 16}}.")
             continue

@@ -26,7 +26,7 @@ from kwk.errors import KwkError, SpecError
 # settings (the modality's settings against the columns), length (enough rows per series),
 # task (the task decided), rows (per-row checks of a series), features (the inputs chosen).
 STAGES = ("columns", "target", "settings", "length", "task", "rows", "features")
-MODALITIES = ("table", "images", "series", "text")
+MODALITIES = ("table", "images", "series", "text", "mixed")
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Context:
     spec: dict
     df: pd.DataFrame
     kinds: dict[str, str]            # given kinds (profile, then data.kinds); resolved ones added
-    modality: str = "table"          # table | images | series | text
+    modality: str = "table"          # table | images | series | text | mixed
     cols: list[str] = field(default_factory=list)
     task: str = "auto"               # the decided task (set before the "task" stage)
     guess: str = "auto"              # the task the target's values suggest
@@ -150,7 +150,7 @@ def missing_columns(names: Iterable[str], ctx: Context, setting: str) -> Iterato
 
 # The order of these imports is the order of the checks within a stage: the modality's own
 # checks first, then the common ones.
-from kwk.spec.checks import images, series, text  # noqa: E402,F401
+from kwk.spec.checks import images, mixed, series, text  # noqa: E402,F401
 from kwk.spec.checks import common  # noqa: E402,F401
 
 __all__ = ["STAGES", "MODALITIES", "Problem", "Context", "check", "checks_for", "problems",

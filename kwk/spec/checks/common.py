@@ -10,7 +10,7 @@ from kwk.prep.preprocess import to_number
 from kwk.spec.checks import Context, Problem, check, missing_columns
 from kwk.spec.schema import CLASS_LOSSES, MAX_CLASSES, REGRESSION_LOSSES
 
-NOT_SERIES = ("table", "images", "text")  # a series lists its target among its inputs
+NOT_SERIES = ("table", "images", "text", "mixed")  # a series lists its target among its inputs
 
 
 # ------------------------------------------------------------------ columns: the names given
