@@ -72,6 +72,8 @@ def network_diagram(rows: list[dict], max_nodes: int = 12) -> go.Figure:
     """One column of nodes per layer. A wider layer gets more nodes and a taller column (on a
     log scale: at most ``max_nodes``), so 32 units look wider than 16; the x labels give the
     exact widths."""
+    if any(r.get("branch") for r in rows):
+        return _branched_diagram(rows, max_nodes)
     f = _fig("Network", height=340, showlegend=False)
     xs, ys, texts, ex, ey = [], [], [], [], []
     prev = None
@@ -98,6 +100,57 @@ def network_diagram(rows: list[dict], max_nodes: int = 12) -> go.Figure:
     f.update_xaxes(tickvals=list(range(len(rows))),
                    ticktext=[f"{r['name']}<br>{int(np.prod(r['shape']))}" for r in rows],
                    showgrid=False, zeroline=False)
+    f.update_yaxes(visible=False)
+    return f
+
+
+def _branched_diagram(rows: list[dict], max_nodes: int = 8) -> go.Figure:
+    """A mixed-input network: one lane per branch (its input on the left), all joined at the
+    merge, then the layers after it in the middle lane."""
+    branches = list(dict.fromkeys(r["branch"] for r in rows if r.get("branch")))
+    lane = {b: (len(branches) - 1) / 2 - k for k, b in enumerate(branches)}
+    spread = 2.2  # vertical distance between lanes
+    widths = [max(1, int(np.prod(r["shape"]))) for r in rows]
+    top = np.log2(max(widths, default=1) + 1)
+    depth = max(sum(r.get("branch") == b for r in rows) for b in branches)
+    f = _fig("Network", height=120 + 140 * len(branches), showlegend=False)
+    xs, ys, texts, ex, ey, ticks = [], [], [], [], [], {}
+    last: dict = {}
+    step = {b: 0 for b in branches}
+    x_head = depth
+    for i, r in enumerate(rows):
+        n = int(max(1, min(widths[i], round(max_nodes * np.log2(widths[i] + 1) / top))))
+        half = 0.8 * n / max_nodes
+        b = r.get("branch")
+        if b:
+            x, centre = step[b], lane[b] * spread
+            step[b] += 1
+            sources = [last[b]] if b in last else []
+        else:
+            x, centre = x_head, 0.0
+            x_head += 1
+            sources = [last[k] for k in branches] if "head" not in last else [last["head"]]
+        pos = centre + (np.linspace(-half, half, n) if n > 1 else np.array([0.0]))
+        for (px, pys) in sources:
+            for a in pys:
+                for y in pos:
+                    ex += [px, x, None]
+                    ey += [a, y, None]
+        last[b or "head"] = (x, pos)
+        xs += [x] * n
+        ys += list(pos)
+        texts += [f"{r['name']}<br>shape {r['shape']}<br>{r['params']:,} weights"] * n
+        ticks.setdefault(x, []).append(r["name"] if b else f"<b>{r['name']}</b>")
+    f.add_scatter(x=ex, y=ey, mode="lines", line=dict(color="#D1D5DB", width=0.6),
+                  hoverinfo="skip")
+    f.add_scatter(x=xs, y=ys, mode="markers", marker=dict(size=11, color=ACCENT,
+                  line=dict(color="white", width=1)), text=texts, hoverinfo="text")
+    for b in branches:  # each lane named at its left
+        f.add_annotation(x=-0.45, y=lane[b] * spread, text=f"<b>{b}</b>", showarrow=False,
+                         xanchor="right", font=dict(size=12))
+    f.update_xaxes(tickvals=sorted(ticks), ticktext=["<br>".join(ticks[x][:2]) for x in
+                                                     sorted(ticks)],
+                   showgrid=False, zeroline=False, range=[-1.2, x_head - 0.5])
     f.update_yaxes(visible=False)
     return f
 

@@ -61,8 +61,10 @@ with left:
     for w in target_warnings(df[ss.target], resolved["data"]["kinds"][ss.target]):
         st.warning(w, icon="⚖️")
     # each input alone against the target (cached per data, target and inputs); pixels skipped
-    screened = None if ss.modality == "images" else screening(
-        df, ss.data.fingerprint, ss.target, feats, task, resolved["data"]["kinds"])
+    table_feats = (resolved["data"]["inputs"].get("table", [])  # a mixed model: its table
+                   if resolved["data"].get("inputs") else feats)
+    screened = None if ss.modality == "images" or not table_feats else screening(
+        df, ss.data.fingerprint, ss.target, table_feats, task, resolved["data"]["kinds"])
     if screened is not None:
         leak_warnings(screened)
 with right:

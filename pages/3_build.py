@@ -7,7 +7,7 @@ import streamlit as st
 
 from kwk.codegen import model_code
 from kwk.catalog.layers import CATALOG
-from kwk.catalog.presets import TEMPLATES, layers_for, templates_for
+from kwk.catalog.presets import BRANCH_MODALITY, MIXED, TEMPLATES, layers_for, templates_for
 from kwk.errors import SpecError
 from kwk.plots import network_diagram
 from kwk.spec import check_stack, dumps, loads, output_units
@@ -30,7 +30,14 @@ if not need_target():
 # recorded when this page runs; undo/redo restore the model part of the spec.
 ss.history.observe(ss.spec, label=ss.history_label)
 ss.history_label = None
-layers = ss.spec["layers"]
+# A table with a text column or pictures: one stack per branch and the layers after the merge;
+# the editor below works on the part chosen.
+mixed = ss.modality in MIXED and bool(ss.spec.get("branches"))
+PART_LABELS = {"table": "📋 Table branch", "text": "📝 Text branch", "image": "🖼️ Image branch",
+               "head": "⤵️ After the merge"}
+parts = [*ss.spec["branches"], "head"] if mixed else ["head"]
+part = ss.build_part if ss.build_part in parts else parts[0]
+layers = ss.spec["layers"] if part == "head" else ss.spec["branches"][part]
 
 
 def label(i: int, layer: dict) -> str:
@@ -49,13 +56,30 @@ def label(i: int, layer: dict) -> str:
 
 
 MODALITY_WORDS = {"table": "rows of a table", "images": "pictures", "series": "a time series",
-                  "text": "texts"}
+                  "text": "texts", "table_text": "a table with a text column",
+                  "table_images": "a table with pictures"}
+
+
+def branch_overview() -> None:
+    """Every branch's stack side by side, the merge, then the layers after it."""
+    branches = ss.spec["branches"]
+    cols = st.columns(len(branches), border=True)
+    for c, (b, stack) in zip(cols, branches.items()):
+        c.markdown(f"**{PART_LABELS[b]}**")
+        c.caption("\n\n".join(label(i, layer) for i, layer in enumerate(stack)) or "no layers")
+    head = ss.spec["layers"]
+    st.caption("⤵️ **merged** (side by side) → " + (" → ".join(
+        label(i, layer) for i, layer in enumerate(head)) or "the output layer directly"))
 
 
 def apply_template(name: str) -> None:
     from kwk.spec import normalize
-    ss.spec["layers"] = copy.deepcopy(TEMPLATES[name]["layers"])
-    ss.spec = normalize({**ss.spec, "data": {}})
+    t = TEMPLATES[name]
+    ss.spec["layers"] = copy.deepcopy(t["layers"])
+    ss.spec = normalize({k: v for k, v in ss.spec.items() if k != "branches"} | {"data": {}})
+    if "branches" in t:  # every branch's stack, defaults filled
+        ss.spec["branches"] = {b: normalize({"layers": copy.deepcopy(stack)})["layers"]
+                               for b, stack in t["branches"].items()}
     ss.selected_layer, ss.pending_template = 0, None
     ss.history_label = f"applied the template '{name}'"
     st.rerun()
@@ -74,8 +98,9 @@ def restore(state: dict) -> None:
 def apply_import(loaded: dict) -> None:
     """Use an uploaded spec: its model, and its data choices where they fit this data."""
     ss.spec = {k: loaded[k] for k in ("kwk_spec", "name", "layers", "output", "training")}
-    if loaded.get("tune"):
-        ss.spec["tune"] = loaded["tune"]
+    for key in ("tune", "branches"):
+        if loaded.get(key):
+            ss.spec[key] = loaded[key]
     ss.spec_version = ss.spec_version + 1
     ss.pending_import = None
     d = loaded["data"]
@@ -83,7 +108,7 @@ def apply_import(loaded: dict) -> None:
     if d["target"] in cols:
         ss.target, ss.task = d["target"], d["task"]
     ss.kinds = {c: k for c, k in d["kinds"].items() if c in cols}
-    kind = restore_modality(d)
+    kind = restore_modality(d, loaded.get("branches"))
     if d["features"] is not None and kind in ("table", "series"):
         ss.roles = {c: ("feature" if c in d["features"] else "ignore")
                     for c in cols if c != ss.target}
@@ -124,19 +149,22 @@ with left:
     modality = ss.modality
     show_all = st.toggle("Show every template and layer", key="build_show_all",
                          help=f"By default only what suits {MODALITY_WORDS[modality]} is offered.")
-    names = list(TEMPLATES) if show_all else templates_for(modality)
+    names = templates_for(modality) if mixed or not show_all else [
+        n for n, t in TEMPLATES.items() if "branches" not in t]
     t1, t2 = st.columns([3, 1])
     tpl = t1.selectbox("Start from a template", names, key=f"template_{modality}",
                        help="Replaces the current layers with a ready-made stack (you are asked "
                        "first when that would discard layers).")
     t1.caption(TEMPLATES[tpl]["help"])
+    n_all = len(ss.spec["layers"]) + sum(map(len, (ss.spec.get("branches") or {}).values()))
     if t2.button("Apply", key="apply_template"):
-        if layers and layers != TEMPLATES[tpl]["layers"]:
+        if n_all and (ss.spec["layers"] != TEMPLATES[tpl]["layers"]
+                      or ss.spec.get("branches") != TEMPLATES[tpl].get("branches")):
             ss.pending_template = tpl
         else:
             apply_template(tpl)
     if ss.pending_template:
-        st.warning(f"**{ss.pending_template}** replaces your {len(layers)} layer(s). You can "
+        st.warning(f"**{ss.pending_template}** replaces your {n_all} layer(s). You can "
                    "undo it afterwards.", icon="⚠️")
         y, n = st.columns(2)
         if y.button("Replace my layers", key="confirm_template", type="primary"):
@@ -145,8 +173,18 @@ with left:
             ss.pending_template = None
             st.rerun()
 
+    if mixed:
+        branch_overview()
+        chosen = st.radio("Edit", parts, index=parts.index(part), horizontal=True,
+                          format_func=PART_LABELS.get, key="build_part_radio",
+                          help="Each branch reads its own input; the layers after the merge "
+                          "read all branches' outputs together.")
+        if chosen != part:
+            ss.build_part, ss.selected_layer = chosen, 0
+            st.rerun()
     a1, a2 = st.columns([3, 1])
-    palette = list(CATALOG) if show_all else layers_for(modality)
+    part_modality = BRANCH_MODALITY[part] if mixed and part != "head" else modality
+    palette = list(CATALOG) if show_all else layers_for(part_modality)
     new_type = a1.selectbox("Add a layer", palette, key="palette",
                             format_func=lambda t: f"{t} — {CATALOG[t].category}",
                             help="The layer types that suit this data. Each has its own settings.")
@@ -161,19 +199,21 @@ with left:
                 "layer to make it a neural network.", icon="🧱")
     else:
         labels = [label(i, l) for i, l in enumerate(layers)]
-        st.markdown("**Your stack** (drag to reorder; input at the top, output below)")
+        st.markdown(f"**{PART_LABELS[part] if mixed else 'Your stack'}** (drag to reorder; "
+                    "input at the top, output below)")
         try:
             from streamlit_sortables import sort_items
-            order = sort_items(labels, direction="vertical", key="sort_" + str(abs(hash(tuple(labels)))))
+            order = sort_items(labels, direction="vertical",
+                               key=f"sort_{part}_" + str(abs(hash(tuple(labels)))))
         except ImportError:  # the component is optional for the engine; keep the page usable
             order = labels
         if order != labels and sorted(order) == sorted(labels):
-            ss.spec["layers"] = [layers[labels.index(o)] for o in order]
+            layers[:] = [layers[labels.index(o)] for o in order]
             st.rerun()
         sel = min(ss.selected_layer, len(layers) - 1)
         sel = st.selectbox("Edit layer", range(len(layers)), index=sel,
                            format_func=lambda i: labels[i],
-                           key="edit_sel_" + str(abs(hash(tuple(labels)))))
+                           key=f"edit_sel_{part}_" + str(abs(hash(tuple(labels)))))
         ss.selected_layer = sel
         layer = layers[sel]
         lt = CATALOG[layer["type"]]
@@ -184,7 +224,8 @@ with left:
             ident = abs(hash(json.dumps(layer, sort_keys=True)))
             if reuse_note(layer):
                 st.rerun()
-            values = params_form(lt.params, layer, key_prefix=f"layer{sel}_{ident}")
+            values = params_form(lt.params, layer, key_prefix=(
+                f"layer{sel}_{ident}" if part == "head" else f"{part}_layer{sel}_{ident}"))
             new = {"type": layer["type"], **{k: v for k, v in values.items() if k != "type"},
                    **{k: layer[k] for k in ("weights", "trainable") if k in layer}}
             if new != layer:
@@ -259,7 +300,8 @@ with right:
             c1.metric("Inputs", n_in, help="Encoded input columns: one per number, one per "
                       "category label, three per date (times the window's rows for a time "
                       "series; one raw text for a text model).")
-            c2.metric("Layers", len(rows) - 1)
+            c2.metric("Layers", sum(1 for r in rows if r["name"] not in ("Input", "Merge · "
+                                    "Concatenate") and not r["name"].endswith(" input")))
             c3.metric("Weights to learn", f"{total:,}")
             tab_shapes, tab_diagram, tab_code = st.tabs(["Shapes", "Diagram", "Keras code"])
             with tab_shapes:

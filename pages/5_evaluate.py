@@ -12,6 +12,7 @@ from kwk.evaluation.analysis import (
     default_base,
     gains_lift,
     importance_axis,
+    importance_groups,
     misclassified,
     permutation_importance,
     profile_grid,
@@ -89,7 +90,9 @@ per_column = "Profiler" in names  # the profiler changes one column of one row
 tabs = dict(zip(names, st.tabs(names)))
 if not per_column:
     st.caption("The profiler is for tables and pictures: a "
-               + ("forecast reads a whole window of rows." if seq else "text model reads words, "
+               + ("forecast reads a whole window of rows." if seq else
+                  "model with several inputs reads them together (the importance tab compares "
+                  "them)." if spec["data"].get("inputs") else "text model reads words, "
                   "not columns (so there is no column importance either)."))
 
 if seq:
@@ -151,6 +154,9 @@ with tabs["Charts"]:
                             key="lca")
 
 image = spec["data"].get("image_shape")
+inputs = spec["data"].get("inputs") or {}  # a mixed-input model: each branch's columns
+if inputs:  # the misclassified examples of the branch that is not the table
+    image = image if "image" in inputs else None
 if (image or spec["data"].get("text")) and task != "regression":
     what = "pictures" if image else "texts"
     with tabs["Charts"]:
@@ -164,17 +170,21 @@ if (image or spec["data"].get("text")) and task != "regression":
             if not len(wrong):
                 st.success(f"Every test {what[:-1]} was classified correctly.")
             elif image:
-                misclassified_gallery(df_ex, rows, spec["data"]["features"], tuple(image),
+                misclassified_gallery(df_ex, rows, inputs.get("image") or spec["data"]["features"],
+                                      tuple(image),
                                       wrong["actual"].tolist(), wrong["predicted"].tolist(),
                                       wrong["probability"].tolist())
             else:
-                col = spec["data"]["features"][0]
+                col = (inputs.get("text") or spec["data"]["features"])[0]
                 st.dataframe(wrong.drop(columns="position").assign(
                     text=df_ex[col].iloc[rows].to_numpy())[["text", "actual", "predicted",
                                                              "probability"]],
                     hide_index=True, width="stretch", column_config={
                         "probability": st.column_config.NumberColumn(format="%.3f")})
-            if image:  # where the model looked, and which words pushed it
+            if inputs:  # the maps and word effects read a picture or a text alone
+                st.caption("Heat-maps and word effects are shown for models that read pictures "
+                           "or a text alone; the importance tab compares this model's inputs.")
+            elif image:  # where the model looked, and which words pushed it
                 picture_heatmaps(run, df_ex, ev["test_rows"], wrong, tuple(image), classes)
             else:
                 text_words(run, df_ex[spec["data"]["features"][0]].iloc[rows].tolist())
@@ -235,7 +245,7 @@ with tabs.get("Importance", st.empty()):
                     ss.importance[run_id] = b.series_importance(
                         df, ev["test_rows"], repeats=repeats, seed=spec["training"]["seed"]) \
                         if seq else permutation_importance(
-                            b.output, rows, yy, task, b.pre.features, repeats=repeats,
+                            b.output, rows, yy, task, importance_groups(b.pre), repeats=repeats,
                             seed=spec["training"]["seed"])
             except KwkError as e:
                 show_error(e)

@@ -54,11 +54,41 @@ TEMPLATES: dict[str, dict] = {
                                           {"type": "Dense", "units": 16, "activation": "relu"}]},
     "Linear model": {"help": "No hidden layer: logistic or linear regression, as a reference.",
                      "layers": []},
+    "Table + text": {"help": "Two branches: a dense layer reads the table's columns, word "
+                     "vectors averaged over the text read the text column; a small dense head "
+                     "reads both.",
+                     "modality": "table_text",
+                     "branches": {"table": [{"type": "Dense", "units": 32, "activation": "relu"}],
+                                  "text": [{"type": "Embedding", "output_dim": 32,
+                                            "mask_zero": True},
+                                           {"type": "GlobalAveragePooling1D"}]},
+                     "layers": [{"type": "Dense", "units": 32, "activation": "relu"},
+                                {"type": "Dropout", "rate": 0.2}]},
+    "Table + pictures": {"help": "Two branches: a dense layer reads the table's columns, a small "
+                         "CNN the pictures; a dense head reads both.",
+                         "modality": "table_images",
+                         "branches": {"table": [{"type": "Dense", "units": 32,
+                                                 "activation": "relu"}],
+                                      "image": [{"type": "Conv2D", "filters": 32,
+                                                 "kernel_size": 3, "padding": "same",
+                                                 "activation": "relu"},
+                                                {"type": "MaxPooling2D", "pool_size": 2},
+                                                {"type": "Conv2D", "filters": 64,
+                                                 "kernel_size": 3, "padding": "same",
+                                                 "activation": "relu"},
+                                                {"type": "GlobalAveragePooling2D"}]},
+                         "layers": [{"type": "Dense", "units": 64, "activation": "relu"},
+                                    {"type": "Dropout", "rate": 0.3}]},
 }
+# Mixed inputs: a table with a text column, or with pixel columns; each read by its branch.
+MIXED = {"table_text": ("table", "text"), "table_images": ("table", "image")}
+# The modality of each branch's own layers (what its palette offers).
+BRANCH_MODALITY = {"table": "table", "text": "text", "image": "images"}
 
 # The starting stack per modality: tables, pictures, time series, text.
 DEFAULT_FOR_MODALITY = {"table": "Small MLP", "images": "Small CNN (images)",
-                    "series": "LSTM (time series)", "text": "Embedding + GRU (text)"}
+                        "series": "LSTM (time series)", "text": "Embedding + GRU (text)",
+                        "table_text": "Table + text", "table_images": "Table + pictures"}
 
 
 def modality(data: dict) -> str:
@@ -78,6 +108,8 @@ def modality(data: dict) -> str:
 def fits_modality(layers: list[dict], modality: str) -> bool:
     """Whether a stack suits the kind of data (a CNN on pictures, an Embedding on text...)."""
     from kwk.catalog.layers import CATALOG
+    if modality in MIXED:  # the layers after the merge read a flat vector, as a table's do
+        modality = "table"
     cats = {CATALOG[layer["type"]].category for layer in layers if layer["type"] in CATALOG}
     has_image = any(c.startswith("Image") for c in cats)
     has_text = "Text" in cats
@@ -97,15 +129,18 @@ MODALITY_CATEGORIES = {"table": SHARED_CATEGORIES,
 def templates_for(modality: str) -> list[str]:
     """The templates that can work on this modality, the one made for it first. The linear
     model (no hidden layer) suits every modality but text, whose words need an Embedding."""
-    fit = [n for n, t in TEMPLATES.items()
-           if fits_modality(t["layers"], modality) or (not t["layers"] and modality != "text")]
+    if modality in MIXED:
+        return [n for n, t in TEMPLATES.items() if t.get("modality") == modality]
+    fit = [n for n, t in TEMPLATES.items() if "branches" not in t and (
+        fits_modality(t["layers"], modality) or (not t["layers"] and modality != "text"))]
     return sorted(fit, key=lambda n: n != DEFAULT_FOR_MODALITY[modality])
 
 
 def layers_for(modality: str) -> list[str]:
     """The layer types that suit this modality, in catalog order."""
     from kwk.catalog.layers import CATALOG
-    return [k for k, lt in CATALOG.items() if lt.category in MODALITY_CATEGORIES[modality]]
+    cats = MODALITY_CATEGORIES["table" if modality in MIXED else modality]
+    return [k for k, lt in CATALOG.items() if lt.category in cats]
 
 
 def starter_spec(sample) -> dict:

@@ -80,24 +80,43 @@ def importance_axis(task: str, target: str) -> str:
 
 
 def permutation_importance(predict: Callable[[pd.DataFrame], np.ndarray], rows: pd.DataFrame,
-                           y: np.ndarray, task: str, features: list[str], repeats: int = 5,
-                           seed: int = 0) -> pd.DataFrame:
+                           y: np.ndarray, task: str, features: list[str] | dict[str, list[str]],
+                           repeats: int = 5, seed: int = 0) -> pd.DataFrame:
     """How much worse the model gets when one input column's values are shuffled (on the given,
-    normally the test, rows). Columns: ``feature``, ``importance`` (mean drop of the score:
-    log likelihood per row, or RMSE for regression), ``sd`` over ``repeats`` shuffles; sorted,
-    most important first."""
+    normally the test, rows). ``features`` may map a name to several columns shuffled together
+    (the same rows swapped in each: a picture's pixels, all the columns of one input). Columns:
+    ``feature``, ``importance`` (mean drop of the score: log likelihood per row, or RMSE for
+    regression), ``sd`` over ``repeats`` shuffles; sorted, most important first."""
     rng = np.random.default_rng(seed)
     base = _score(task, y, predict(rows))
+    groups = features if isinstance(features, dict) else {f: [f] for f in features}
     out = []
-    for f in features:
+    for f, cols in groups.items():
         drops = []
         for _ in range(repeats):
             shuffled = rows.copy()
-            shuffled[f] = rows[f].to_numpy()[rng.permutation(len(rows))]
+            order = rng.permutation(len(rows))
+            for c in cols:
+                shuffled[c] = rows[c].to_numpy()[order]
             drops.append(base - _score(task, y, predict(shuffled)))
         out.append({"feature": f, "importance": float(np.mean(drops)),
                     "sd": float(np.std(drops, ddof=1)) if repeats > 1 else 0.0})
     return pd.DataFrame(out).sort_values("importance", ascending=False, ignore_index=True)
+
+
+def importance_groups(pre) -> list[str] | dict[str, list[str]]:
+    """What the permutation importance shuffles: each input column; for a mixed-input model,
+    each input as a whole ("input: table"), then each table column, the text column and the
+    pictures (all pixels together)."""
+    inputs = pre.inputs
+    if not inputs:
+        return list(pre.features)
+    out = {f"input: {b}": list(cols) for b, cols in inputs.items()}
+    out.update({c: [c] for c in inputs.get("table", [])})
+    out.update({c: [c] for c in inputs.get("text", [])})
+    if inputs.get("image"):
+        out[f"pictures ({len(inputs['image'])} pixels)"] = list(inputs["image"])
+    return out
 
 
 def input_permutation_importance(predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray,

@@ -33,7 +33,9 @@ def from_choices(base: dict, df: pd.DataFrame | None = None, *, target: str | No
     choices); ``kinds`` the user's kind overrides (kept in ``data.kinds``); ``roles`` maps a
     column to "feature", "target" or "ignore" (unlisted columns are features);
     ``column_kinds`` every column's kind from the profile (overrides included), used only when
-    some column is not a feature; ``modality`` is table | images | series | text, with its
+    some column is not a feature; ``modality`` is table | images | series | text, or a table
+    with a text column or pixel columns read by their own branches (table_text |
+    table_images, ``base`` holding the "branches"), with its
     settings: ``image_shape`` ``[height, width, channels]``, ``sequence`` (data.sequence; used
     once its time column is chosen) and ``text`` (data.text plus ``"column"``, the text column).
     Nothing is checked here: ``resolve`` checks the result against the data.
@@ -43,9 +45,15 @@ def from_choices(base: dict, df: pd.DataFrame | None = None, *, target: str | No
     features = None if df is None else _role_features(df, target, roles, column_kinds or {})
     spec["data"] = {"target": target, "features": features, "task": task,
                     "kinds": dict(kinds or {}), "validation_column": validation_column}
+    if modality not in ("table_text", "table_images"):
+        spec.pop("branches", None)  # one input: one stack
     if df is None:
         return spec
-    if modality == "images" and image_shape:
+    if modality == "table_text" and text:  # the table, and a text column read by its branch
+        spec["data"]["text"] = dict(text)
+    elif modality == "table_images" and image_shape:  # the table, and its pixel columns
+        spec["data"]["image_shape"] = list(image_shape)
+    elif modality == "images" and image_shape:
         spec["data"]["image_shape"] = list(image_shape)
         spec["data"]["features"] = pixel_columns(df, target, roles)
     elif modality == "series" and sequence and sequence.get("time"):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-MODEL_KEYS = ("name", "layers", "output", "training", "tune")
+MODEL_KEYS = ("name", "branches", "layers", "output", "training", "tune")
 LIMIT = 100  # states kept; the oldest are dropped first
 
 
@@ -87,6 +87,11 @@ def describe(before: dict, after: dict) -> str:
             parts.append(f"changed {len(keys)} {section} settings")
     if before.get("name") != after.get("name"):
         parts.append(f"renamed the model to {after.get('name')!r}")
+    a, b = before.get("branches") or {}, after.get("branches") or {}
+    for name in dict.fromkeys([*a, *b]):
+        change = _layers_change(a.get(name, []), b.get(name, []))
+        if change:
+            parts.append(f"{name} branch: {change}")
     if before.get("tune") != after.get("tune"):
         parts.append("changed the search settings")
     return "; ".join(parts) or "changed the model"

@@ -107,9 +107,9 @@ def _check_branches(spec: dict, n_inputs: int) -> tuple[list[dict], tuple]:
         except SpecError as e:
             raise SpecError(f"The {b} branch: {e.message} Its output is joined with the "
                             "other branches as a flat vector.", e.hint) from None
-        table.append({"name": f"{b} input", "shape": start, "params": 0})
+        table.append({"name": f"{b} input", "shape": start, "params": 0, "branch": b})
         for i, (layer, r) in enumerate(zip(layers, rows), start=1):
-            table.append({"name": f"{b} {i} · {layer['type']}", **r})
+            table.append({"name": f"{b} {i} · {layer['type']}", **r, "branch": b})
         merged += last[0]
     table.append({"name": "Merge · Concatenate", "shape": (merged,), "params": 0})
     return table, (merged,)

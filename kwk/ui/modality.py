@@ -15,7 +15,9 @@ from kwk.ui.state import profile_kinds, set_modality
 from kwk.ui.session import session
 
 MODALITY_LABELS = {"table": "📋 Rows of a table", "images": "🖼️ Pictures (pixel columns)",
-               "series": "📈 Time series", "text": "📝 Text"}
+                   "series": "📈 Time series", "text": "📝 Text",
+                   "table_text": "📋+📝 A table with a text column",
+                   "table_images": "📋+🖼️ A table with pictures"}
 _HELP = {p.name: p.help for p in (*SEQUENCE_PARAMS, *TEXT_PARAMS)}
 
 
@@ -32,17 +34,18 @@ def modality_settings() -> None:
     df = ss.data.df
     cols = [str(c) for c in df.columns]
     kinds = profile_kinds()
-    chosen = st.radio("What chosen of data is it?", list(MODALITY_LABELS),
+    chosen = st.radio("What kind of data is it?", list(MODALITY_LABELS),
                     index=list(MODALITY_LABELS).index(ss.modality), format_func=MODALITY_LABELS.get,
                     horizontal=True, key="modality_radio",
                     help="Rows of a table are independent examples. Pictures: each row holds "
                          "the pixels of one image. Time series: rows are ordered in time and "
                          "the model forecasts from the recent past. Text: one column holds "
-                         "text the model reads.")
+                         "text the model reads. A table with a text column or with pictures: "
+                         "one network reads both, each through its own branch of layers.")
     if chosen != ss.modality:
         if set_modality(chosen):
             st.toast(f"The layers were replaced by the '{DEFAULT_FOR_MODALITY[chosen]}' template, "
-                     "made for this chosen of data.", icon="🧱")
+                     "made for this kind of data.", icon="🧱")
         st.rerun()
     others = [c for c in cols if c != ss.target]
     if chosen == "images":
@@ -51,6 +54,13 @@ def modality_settings() -> None:
         _series_settings(others, kinds)
     elif chosen == "text":
         _text_settings(others, kinds)
+    elif chosen == "table_text":
+        _text_settings(others, kinds)
+        st.caption("📋+📝 The text column is read by the **text branch**; every other usable "
+                   "column by the **table branch**. Their outputs are joined and the layers "
+                   "after the merge read both (Build page).")
+    elif chosen == "table_images":
+        _pixel_group_settings(df, others)
 
 
 def _image_settings(df: pd.DataFrame, others: list[str]) -> None:
@@ -72,6 +82,42 @@ def _image_settings(df: pd.DataFrame, others: list[str]) -> None:
     ss.image_shape = [int(h), int(w), int(ch)]
     st.caption(f"The {len(pixels):,} numeric columns other than the target are the pixels, "
                "row by row, in column order. Mark any other column 'ignore' on the Data page.")
+
+
+def numbered_groups(columns: list[str]) -> dict[str, list[str]]:
+    """Columns named <prefix><number> (px_0, px_1, …), by prefix, in number order."""
+    import re
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for c in columns:
+        m = re.fullmatch(r"(.*?)(\d+)", c)
+        if m:
+            groups.setdefault(m.group(1), []).append((int(m.group(2)), c))
+    return {k: [c for _, c in sorted(v)] for k, v in groups.items() if len(v) >= 4}
+
+
+def _pixel_group_settings(df: pd.DataFrame, others: list[str]) -> None:
+    """A table with pictures: the numbered columns (px_0 …) are the pixels, the rest the
+    table."""
+    ss = session()
+    groups = numbered_groups(others)
+    if not groups:
+        st.warning("No pixel columns found: name them px_0, px_1, … (or pixel1, pixel2, …), "
+                   "one per pixel, row by row.", icon="🖼️")
+        return
+    prefix = max(groups, key=lambda k: len(groups[k]))
+    pixels = groups[prefix]
+    shape = ss.image_shape if ss.image_shape and math.prod(ss.image_shape) == len(pixels) \
+        else _guess_shape(len(pixels))
+    c1, c2, c3 = st.columns(3)
+    h = c1.number_input("Height (pixels)", 1, 4096, int(shape[0]), key="img_h")
+    w = c2.number_input("Width (pixels)", 1, 4096, int(shape[1]), key="img_w")
+    ch = c3.selectbox("Channels", [1, 3], index=0 if shape[2] == 1 else 1, key="img_c",
+                      format_func=lambda v: "1 (grey)" if v == 1 else "3 (colour, RGB)")
+    ss.image_shape = [int(h), int(w), int(ch)]
+    st.caption(f"📋+🖼️ The {len(pixels):,} columns {pixels[0]} … {pixels[-1]} are the pixels, "
+               "read by the **image branch**; the other usable columns by the **table "
+               "branch**. Their outputs are joined and the layers after the merge read both "
+               "(Build page).")
 
 
 def _series_settings(others: list[str], kinds: dict) -> None:
@@ -161,7 +207,7 @@ def modality_preview(df: pd.DataFrame, target: str) -> bool:
         if n_series > 8:
             st.caption(f"Showing 8 of {n_series} series.")
         return True
-    if ss.modality == "text" and ss.text and ss.text.get("column") in df.columns:
+    if ss.modality in ("text", "table_text") and ss.text and ss.text.get("column") in df.columns:
         col = ss.text["column"]
         ex = df[[target, col]].dropna().groupby(target, sort=True).head(2) \
             .sort_values(target, kind="stable")

@@ -16,8 +16,8 @@ def _encoded_inputs(fingerprint: str, data_json: str, _df) -> tuple[int, int]:
     from kwk.prep.preprocess import Preprocessor
     data = json.loads(data_json)
     pre = Preprocessor.fit(_df, {"data": data})
-    if data.get("text"):
-        return 1, max(len(pre.classes), 1)  # one raw text per row
+    if data.get("text") and not data.get("inputs"):
+        return 1, max(len(pre.classes), 1)  # one raw text per row (a text branch: word numbers)
     width = data["sequence"]["window"] if data.get("sequence") else 1  # a window of rows
     return width * len(pre.input_names), max(len(pre.classes), 1)
 

@@ -88,6 +88,8 @@ class Session:
                          "(kwk.model.transfer.Base)")
     pending_base: Key[list | None] = Key(None, "reused layers waiting for 'replace mine?'")
     pending_import: Key[dict | None] = Key(None, "an uploaded spec waiting for 'replace mine?'")
+    build_part: Key[str] = Key("head", "the part of a mixed-input model edited on Build "
+                               "(a branch, or 'head': the layers after the merge)")
     build_ok: Key[bool] = Key(False, "the stack fits the data (sidebar ✓)", TARGET)
     # --- training and results of the current data
     job: Key[Any] = Key(None, "the training Job shown on the Train page", TARGET)

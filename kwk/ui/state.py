@@ -83,13 +83,19 @@ def set_data(ld: LoadedData, target: str | None = None, sample_key: str | None =
     set_modality(chosen)
 
 
-def restore_modality(data: dict) -> str:
+def restore_modality(data: dict, branches: dict | None = None) -> str:
     """Take the modality and its settings from a spec's ``data`` section (a loaded spec or a
-    saved run). Returns the modality."""
+    saved run; ``branches``: the spec's, when it has some). Returns the modality."""
     from kwk.catalog.presets import modality
     ss = session()
     chosen = modality(data)
-    if chosen == "series":
+    if branches or data.get("inputs"):  # a table with a text column or pictures
+        chosen = "table_text" if "text" in (branches or data["inputs"]) else "table_images"
+        if data.get("text"):
+            ss.text = dict(data["text"])
+        if data.get("image_shape"):
+            ss.image_shape = list(data["image_shape"])
+    elif chosen == "series":
         ss.sequence = dict(data["sequence"])
     elif chosen == "text":
         ss.text = {**data["text"], "column": (data.get("features") or [None])[0]}
@@ -103,8 +109,19 @@ def set_modality(chosen: str) -> bool:
     """Declare the modality; the layer stack is replaced by the modality's template when the
     current one does not suit it. Returns True when the stack was replaced."""
     from kwk.catalog.presets import DEFAULT_FOR_MODALITY, TEMPLATES, fits_modality
+    from kwk.catalog.presets import MIXED
     ss = session()
     ss.modality = chosen
+    if chosen in MIXED:  # one stack per input, and the layers after the merge
+        if set(ss.spec.get("branches") or {}) == set(MIXED[chosen]):
+            return False
+        template = TEMPLATES[DEFAULT_FOR_MODALITY[chosen]]
+        ss.spec["branches"] = copy.deepcopy(template["branches"])
+        ss.spec["layers"] = copy.deepcopy(template["layers"])
+        ss.spec_version = ss.spec_version + 1
+        ss.selected_layer = 0
+        return True
+    ss.spec.pop("branches", None)  # one input: one stack
     if fits_modality(ss.spec["layers"], chosen) or (chosen == "table" and not ss.spec["layers"]):
         return False
     ss.spec["layers"] = copy.deepcopy(TEMPLATES[DEFAULT_FOR_MODALITY[chosen]]["layers"])

@@ -1,0 +1,81 @@
+"""A table with a text column in the app: the Target page offers it, the Build page shows one
+stack per branch and the merge, edits a branch (undoable), and the model trains, evaluates and
+predicts like any other."""
+import pytest
+
+from tests.app.test_pages import app, goto, no_crash, texts
+from tests.test_mixed import table_and_pictures, table_and_text
+
+
+def _with(df, name, target):
+    from kwk.data.loader import LoadedData
+    at = app()
+    at.session_state.data = LoadedData(df=df, name=name, fmt="csv", fingerprint=name)
+    at.run()
+    at.session_state.target = target
+    goto(at, "2_target")
+    return at
+
+
+def test_target_and_build_pages_offer_a_table_with_a_text_column():
+    at = _with(table_and_text(400), "shop.csv", "bought")
+    at.radio(key="modality_radio").set_value("table_text").run()
+    no_crash(at)
+    at.selectbox(key="text_column").set_value("description").run()
+    assert "read by the **text branch**" in texts(at)
+    assert "the text branch reads 'description'" in texts(at)
+    goto(at, "3_build")
+    assert at.session_state.build_ok, [e.value for e in at.error]
+    assert set(at.session_state.spec["branches"]) == {"table", "text"}
+    assert "⤵️ **merged** (side by side)" in texts(at)
+    code = at.code[0].value
+    assert "layers.Cropping1D" in code and "layers.Concatenate()(branches)" in code
+    # edit the text branch: add a layer, then undo it
+    at.radio(key="build_part_radio").set_value("text").run()
+    before = [dict(x) for x in at.session_state.spec["branches"]["text"]]
+    assert "Embedding — Text" in at.selectbox(key="palette").options
+    at.selectbox(key="palette").set_value("Dropout").run()
+    at.button(key="add_layer").click().run()
+    assert at.session_state.spec["branches"]["text"][-1]["type"] == "Dropout"
+    assert at.session_state.history.entries[-1].label == "text branch: added Dropout 3"
+    at.button(key="undo").click().run()
+    assert at.session_state.spec["branches"]["text"] == before
+    # a branch that ends on a sequence is explained
+    at.session_state.spec["branches"]["text"] = [{"type": "Embedding", "output_dim": 8}]
+    at.run()
+    assert not at.session_state.build_ok
+    assert any("The text branch: " in e.value for e in at.error)
+    # back to one input: the branches go, the table stack stays valid
+    goto(at, "2_target")
+    at.radio(key="modality_radio").set_value("table").run()
+    goto(at, "3_build")
+    assert "branches" not in at.session_state.spec and at.session_state.build_ok
+
+
+@pytest.mark.slow
+def test_a_table_with_pictures_trains_evaluates_and_predicts():
+    at = _with(table_and_pictures(600), "pics.csv", "label")
+    at.radio(key="modality_radio").set_value("table_images").run()
+    no_crash(at)
+    assert "px_0 … px_63 are the pixels" in texts(at)
+    goto(at, "3_build")
+    assert at.session_state.build_ok, [e.value for e in at.error]
+    goto(at, "4_train")
+    next(w for w in at.number_input if w.key.endswith("_epochs")).set_value(3)
+    at.button(key="FormSubmitter:training_form-▶️ Start training").click().run()
+    no_crash(at)
+    assert at.session_state.job.wait(300)
+    at.run()
+    at.run()
+    assert at.session_state.run_id, texts(at)
+    goto(at, "5_evaluate")
+    no_crash(at)
+    at.button(key="imp_go").click().run()  # importance per input, then per column
+    no_crash(at)
+    imp = at.session_state.importance[at.session_state.run_id]
+    assert {"input: table", "input: image", "x1", "pictures (64 pixels)"} == set(imp["feature"])
+    assert imp.set_index("feature").loc["input: image", "importance"] > 0
+    goto(at, "6_predict")
+    at.button(key="pred_current").click().run()
+    no_crash(at)
+    assert "prediction" in at.dataframe[0].value.columns
