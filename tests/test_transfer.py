@@ -180,3 +180,47 @@ def test_the_cli_trains_on_a_reused_base_and_the_script_reproduces_it(tmp_path):
     p = run_cli("train", data, "--spec", tmp_path / "c.json", "--out", tmp_path / "c", "--quiet")
     assert p.returncode == 2 and "which is not there" in p.stderr
     assert "Traceback" not in p.stderr
+
+
+@pytest.mark.slow
+def test_a_text_encoder_is_reused_for_a_new_label_with_its_own_word_numbers(tmp_path):
+    """A text model's Embedding and GRU, trained on four topics, reused (frozen) for a new
+    two-class label: the new model numbers the words as the trained one did (its vocabulary,
+    not one learned again), and its script loads that vocabulary from the same file."""
+    import subprocess
+    import sys
+    from testutil import run_cli
+    news = SAMPLES["news"].load()
+    data = tmp_path / "news.csv"
+    news.to_csv(data, index=False)
+    first = {"data": {"target": "topic", "features": ["text"],
+                      "text": {"max_tokens": 2000, "sequence_length": 24}},
+             "layers": [{"type": "Embedding", "output_dim": 16}, {"type": "GRU", "units": 16}],
+             "training": {"epochs": 6, "learning_rate": 0.01, "seed": 1}}
+    (tmp_path / "a.json").write_text(json.dumps(first))
+    assert run_cli("train", data, "--spec", tmp_path / "a.json", "--out", tmp_path / "a",
+                   "--quiet").returncode == 0
+    base = read_base(tmp_path / "a" / "model.keras")
+    assert [b.keras_class for b in base.layers] == ["Embedding", "GRU"]  # not its vocabulary
+    other = news.assign(indoors=news["topic"].isin(["tech", "food"]).map({True: "yes",
+                                                                        False: "no"}))
+    other = other.drop(columns="topic")
+    data2 = tmp_path / "news2.csv"
+    other.to_csv(data2, index=False)
+    second = {**first, "data": {**first["data"], "target": "indoors"},
+              "layers": reuse(base, 2) + [{"type": "Dense", "units": 8, "activation": "relu"}]}
+    (tmp_path / "b.json").write_text(json.dumps(second))
+    p = run_cli("train", data2, "--spec", tmp_path / "b.json", "--out", tmp_path / "b", "--quiet")
+    assert p.returncode == 0, p.stderr
+    import keras
+    a = keras.saving.load_model(tmp_path / "a" / "model.keras")
+    b = keras.saving.load_model(tmp_path / "b" / "model.keras")
+    assert (b.get_layer("0_vectorize").get_vocabulary()
+            == a.get_layer("0_vectorize").get_vocabulary())
+    assert json.loads((tmp_path / "b" / "metrics.json").read_text())["test"]["accuracy"] > 0.8
+    p = subprocess.run([sys.executable, str(tmp_path / "b" / "train_script.py"), str(data2),
+                        str(tmp_path / "s")], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    ours = json.loads((tmp_path / "b" / "metrics.json").read_text())["test"]
+    theirs = json.loads((tmp_path / "s" / "script_metrics.json").read_text())
+    assert abs(ours["balanced_accuracy"] - theirs.get("test", theirs)["balanced_accuracy"]) < 1e-6

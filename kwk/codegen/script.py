@@ -76,6 +76,10 @@ def model_inputs(spec: dict, n_inputs: int | str, n_out: int | str) -> dict:
             "layers": [layer_code(layer, f"reused_{i}" if layer.get("weights") else None)
                        for i, layer in enumerate(spec["layers"], start=1)],
             "reuse": reuse_inputs(spec["layers"]),
+            # a text model whose Embedding is reused keeps that model's word numbers
+            "vocabulary_from": (spec["layers"][0]["weights"]["file"] if d.get("text")
+                                and spec["layers"] and spec["layers"][0]["type"] == "Embedding"
+                                and spec["layers"][0].get("weights") else None),
             "activation": output_activation({**spec, "data": {**d, "task": task}})}
 
 

@@ -107,11 +107,15 @@ def build_model(spec: dict, n_inputs: int, n_classes: int = 1, adapt=None):
         if adapt is None:
             raise ValueError("a text model needs its training texts to learn the vocabulary")
         inputs = keras.Input(shape=(1,), dtype="string", name="text")
+        from kwk.model.transfer import base_vocabulary
+        vocabulary = base_vocabulary(spec)  # a reused text encoder keeps its word numbers
         vectorize = keras.layers.TextVectorization(
-            max_tokens=d["text"]["max_tokens"],
-            output_sequence_length=d["text"]["sequence_length"], name="0_vectorize")
+            max_tokens=None if vocabulary else d["text"]["max_tokens"],
+            output_sequence_length=d["text"]["sequence_length"], name="0_vectorize",
+            vocabulary=vocabulary)
         from kwk.prep.preprocess import model_input
-        vectorize.adapt(model_input(adapt))
+        if vocabulary is None:
+            vectorize.adapt(model_input(adapt))
         x = vectorize(inputs)
     else:
         inputs = keras.Input(shape=(n_inputs,), name="features")

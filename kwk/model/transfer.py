@@ -247,6 +247,23 @@ def reuse(base: Base, count: int, trainable: bool = False) -> list[dict]:
     return out
 
 
+def base_vocabulary(spec: dict) -> list[str] | None:
+    """A text model whose Embedding reuses a trained text model's weights must number the words
+    as that model did: its vocabulary (from the trained model's ``0_vectorize`` layer), else
+    None (the vocabulary is learned from the training texts)."""
+    first = spec["layers"][0] if spec["layers"] else {}
+    ref = first.get("weights")
+    if not spec["data"].get("text") or first.get("type") != "Embedding" or not ref:
+        return None
+    if not Path(ref["file"]).is_file():
+        return None  # copy_weights explains it
+    src = _load(ref["file"], file_sha256(ref["file"]))
+    try:
+        return [str(w) for w in src.get_layer("0_vectorize").get_vocabulary()]
+    except ValueError:  # not a KwK text model: its words were numbered some other way
+        return None
+
+
 def copy_weights(model, spec: dict) -> None:
     """Put the reused weights into ``model`` (built by :func:`kwk.model.builder.build_model`,
     where spec layer ``i`` is named ``f"{i}_{type}"``). Raises SpecError when a file is
