@@ -172,6 +172,8 @@ def test_importing_a_series_spec_restores_the_kind_of_data():
     at.file_uploader(key="spec_upload").set_value(("spec.json", json.dumps(spec).encode(),
                                                    "application/json")).run()
     no_crash(at)
+    at.button(key="confirm_import").click().run()  # it replaces the stack: asked first
+    no_crash(at)
     assert at.session_state.modality == "series"
     assert at.session_state.sequence == {"time": "date", "group": "store", "window": 7, "horizon": 2,
                                          "predict": "change"}

@@ -105,6 +105,8 @@ def test_a_spec_with_another_target_loaded_on_build_resets_the_results():
     at.file_uploader(key="spec_upload").set_value(
         ("s.json", json.dumps(spec).encode(), "application/json")).run()
     no_crash(at)
+    at.button(key="confirm_import").click().run()  # it replaces the stack: asked first
+    no_crash(at)
     ss = at.session_state
     assert ss.target == "total_bill"
     assert ss.run_id is None and not ss.evaluated and not ss.predicted
