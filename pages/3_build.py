@@ -16,7 +16,8 @@ from kwk.ui.forms import params_form
 from kwk.ui.model_info import try_stack_info
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
-from kwk.ui.state import need_target, restore_modality, session_spec, show_error
+from kwk.ui.state import (need_target, restore_modality, session_spec, show_error,
+                          template_stacks, use_model)
 from kwk.ui.transfer import base_section, reuse_note
 
 ensure_navigation()
@@ -28,7 +29,7 @@ if not need_target():
 
 # Every edit, wherever it was made (here, Train's options, a search's best network), is
 # recorded when this page runs; undo/redo restore the model part of the spec.
-ss.history.observe(ss.spec, label=ss.history_label)
+ss.history.observe({**ss.spec, "modality": ss.modality}, label=ss.history_label)
 ss.history_label = None
 # A table with a text column or pictures: one stack per branch and the layers after the merge;
 # the editor below works on the part chosen.
@@ -73,46 +74,38 @@ def branch_overview() -> None:
 
 
 def apply_template(name: str) -> None:
-    from kwk.spec import normalize
-    t = TEMPLATES[name]
-    ss.spec["layers"] = copy.deepcopy(t["layers"])
-    ss.spec = normalize({k: v for k, v in ss.spec.items() if k != "branches"} | {"data": {}})
-    if "branches" in t:  # every branch's stack, defaults filled
-        ss.spec["branches"] = {b: normalize({"layers": copy.deepcopy(stack)})["layers"]
-                               for b, stack in t["branches"].items()}
+    ss.spec = {k: v for k, v in ss.spec.items() if k != "branches"} | template_stacks(name)
     ss.selected_layer, ss.pending_template = 0, None
     ss.history_label = f"applied the template '{name}'"
     st.rerun()
 
 
 def restore(state: dict) -> None:
-    """Put a state from the history back (undo, redo, a jump): the model part of the spec is
-    replaced and every form takes fresh keys."""
+    """Put a state from the history back (undo, redo, a jump): the model part of the spec and
+    the kind of data are replaced and every form takes fresh keys."""
+    state = dict(state)
+    kind = state.pop("modality", ss.modality)
     ss.spec = {**{k: v for k, v in ss.spec.items() if k not in MODEL_KEYS}, **state}
+    ss.modality = kind
     ss.spec_version = ss.spec_version + 1
-    ss.selected_layer = min(ss.selected_layer, max(0, len(state.get("layers", [])) - 1))
-    ss.pending_template = ss.pending_import = None
+    ss.selected_layer = 0
+    ss.pending_template = ss.pending_import = ss.pending_base = None
     st.rerun()
 
 
 def apply_import(loaded: dict) -> None:
     """Use an uploaded spec: its model, and its data choices where they fit this data."""
-    ss.spec = {k: loaded[k] for k in ("kwk_spec", "name", "layers", "output", "training")}
-    for key in ("tune", "branches"):
-        if loaded.get(key):
-            ss.spec[key] = loaded[key]
-    ss.spec_version = ss.spec_version + 1
-    ss.pending_import = None
     d = loaded["data"]
     cols = set(map(str, ss.data.df.columns))
     if d["target"] in cols:
         ss.target, ss.task = d["target"], d["task"]
     ss.kinds = {c: k for c, k in d["kinds"].items() if c in cols}
+    use_model(loaded, f"loaded the spec '{loaded.get('name') or 'spec.json'}'",
+              restore_kind=False)
     kind = restore_modality(d, loaded.get("branches"))
     if d["features"] is not None and kind in ("table", "series"):
         ss.roles = {c: ("feature" if c in d["features"] else "ignore")
                     for c in cols if c != ss.target}
-    ss.history_label = f"loaded the spec '{loaded.get('name') or 'spec.json'}'"
     st.rerun()
 
 
@@ -228,7 +221,7 @@ with left:
                 f"layer{sel}_{ident}" if part == "head" else f"{part}_layer{sel}_{ident}"))
             new = {"type": layer["type"], **{k: v for k, v in values.items() if k != "type"},
                    **{k: layer[k] for k in ("weights", "trainable") if k in layer}}
-            if new != layer:
+            if new != {**lt.defaults(), **layer}:  # defaults filled in are not an edit
                 layers[sel] = new
                 st.rerun()
             b1, b2 = st.columns(2)  # two rows of two: each label fits its button
@@ -253,7 +246,8 @@ with left:
                 ss.selected_layer = max(0, sel - 1)
                 st.rerun()
 
-    base_section(layers)
+    if not mixed:  # reused layers come in where the data enters a one-input model
+        base_section(layers)
     with st.expander("Save or load the spec (JSON)"):
         spec_now = session_spec()
         st.download_button("⬇️ Download spec.json", dumps(spec_now), "spec.json",
@@ -263,8 +257,10 @@ with left:
             try:
                 loaded = loads(up.getvalue().decode("utf-8", errors="replace"))
                 ss.spec_loaded = up.file_id
-                mine = {k: ss.spec.get(k) for k in ("layers", "output", "training")}
-                if layers and mine != {k: loaded[k] for k in mine}:
+                mine = {k: ss.spec.get(k) for k in ("branches", "layers", "output", "training")}
+                n_mine = len(ss.spec["layers"]) + sum(map(len, (ss.spec.get("branches")
+                                                              or {}).values()))
+                if n_mine and mine != {k: loaded.get(k) for k in mine}:
                     ss.pending_import = loaded  # it replaces the user's model: ask first
                     st.rerun()
                 apply_import(loaded)
@@ -272,7 +268,8 @@ with left:
                 show_error(e)
     if ss.pending_import:
         name = ss.pending_import.get("name") or "spec.json"
-        st.warning(f"The spec **{name}** replaces your {len(layers)} layer(s) and training "
+        n_mine = len(ss.spec["layers"]) + sum(map(len, (ss.spec.get("branches") or {}).values()))
+        st.warning(f"The spec **{name}** replaces your {n_mine} layer(s) and training "
                    "settings. You can undo it afterwards.", icon="⚠️")
         y, n = st.columns(2)
         if y.button("Replace my model", key="confirm_import", type="primary"):

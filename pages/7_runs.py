@@ -5,7 +5,7 @@ import streamlit as st
 from kwk.tune.job import list_studies
 from kwk.ui.runtime import ensure_navigation, on_this_computer
 from kwk.ui.session import session
-from kwk.ui.state import owner, restore_modality, store
+from kwk.ui.state import owner, store, use_model
 
 ensure_navigation()
 
@@ -71,13 +71,9 @@ if c1.button("📊 Open in Evaluate", key="open_eval"):
     st.switch_page("pages/5_evaluate.py")
 if c2.button("🧱 Load its spec into Build", key="load_spec"):
     spec = store().get(sel, owner())["spec"]
-    ss.spec = {k: spec[k] for k in ("kwk_spec", "name", "layers", "output", "training")
-               if k in spec} | ({"branches": spec["branches"]} if spec.get("branches") else {})
-    ss.spec_version = ss.spec_version + 1
-    ss.history_label = "loaded the spec of a run"
     if ss.data is not None and spec["data"]["target"] in ss.data.df.columns:
         ss.target = spec["data"]["target"]
-        restore_modality(spec["data"], spec.get("branches"))
+    use_model(spec, "loaded the spec of a run")
     st.switch_page("pages/3_build.py")
 if c3.button("🗑️ Delete", key="delete_run"):
     store().delete(sel, owner())

@@ -19,7 +19,7 @@ from kwk.playground.engine import (
 from kwk.playground.plots import loss_figure, network_figure, surface_figure
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import playground_widgets, session
-from kwk.ui.state import parse, profile_kinds, set_data, show_error
+from kwk.ui.state import parse, profile_kinds, set_data, show_error, use_model
 
 ensure_navigation()
 
@@ -299,8 +299,7 @@ if "share" not in hidden:
                                 read_options={"sep": ",", "encoding": "utf-8"}, fingerprint=fp),
                      "label")
             spec = new.to_spec()
-            ss.spec = {k: spec[k] for k in ("kwk_spec", "name", "layers", "output", "training")}
-            ss.spec_version = ss.spec_version + 1
+            use_model(spec, "opened the Playground's network")
             ss.task = spec["data"]["task"]
             pg.pause()
             st.switch_page("pages/3_build.py")

@@ -9,7 +9,7 @@ from kwk.ui.model_info import resolved_task
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
 from kwk.ui.state import job_services, need_target, owner, profile_kinds, session_spec, \
-    show_error, store
+    show_error, store, use_model
 from kwk.ui.tables import NICE
 from kwk.ui.tune import comparison_table, leaderboard_table, study_figures
 
@@ -145,9 +145,7 @@ def live():
         b1, b2 = st.columns(2)
         if b1.button("🧱 Use in Build", key="tune_use", help="The best network's layers and "
                      "training options become the ones on the Build and Train pages."):
-            spec = job.best_result.prepared.spec
-            ss.spec = {k: spec[k] for k in ("kwk_spec", "name", "layers", "output", "training")}
-            ss.spec_version = ss.spec_version + 1
+            use_model(job.best_result.prepared.spec, "applied the best network of a search")
             st.switch_page("pages/3_build.py")
         if b2.button("💾 Save as a run", key="tune_save", disabled=job.run_id is not None,
                      type="primary"):

@@ -18,16 +18,16 @@ DROP = {"type": "Dropout", "rate": 0.2}
 @pytest.mark.parametrize("before,after,text", [
     ([dense(32)], [dense(64)], "changed units of Dense 1 from 32 to 64"),
     ([dense(32)], [dense(32), DROP], "added Dropout 2"),
-    ([dense(32), dense(32)], [dense(32), dense(32), dense(32)], "added Dense"),
+    ([dense(32), dense(32)], [dense(32), dense(32), dense(32)], "added Dense 1"),
     ([dense(32), DROP, dense(8)], [dense(32), dense(8)], "removed Dropout 2"),
-    ([dense(32), DROP], [DROP, dense(32)], "moved"),
+    ([dense(32), DROP], [DROP, dense(32)], "moved Dense from place 1 to 2"),
     ([dense(1), dense(2), dense(3)], [dense(2), dense(3), dense(1)],
      "moved Dense from place 1 to 3"),
     ([dense(32)], [dense(16, "tanh")], "changed units, activation of Dense 1"),
     ([dense(32)], [{"type": "Conv2D", "filters": 8}, DROP], "replaced the stack (1 → 2 layers)"),
 ])
 def test_each_layer_edit_is_described(before, after, text):
-    assert text in describe({"layers": before}, {"layers": after})
+    assert describe({"layers": before}, {"layers": after}).startswith(text)
 
 
 def test_training_and_output_edits_are_described():
@@ -76,3 +76,13 @@ def test_restored_states_are_copies_and_the_history_is_bounded():
     back["layers"].append(DROP)  # editing what undo returned must not rewrite history
     assert h.redo()["layers"] == [dense(LIMIT + 20)]
     assert h.entries[h.cursor - 1].state["layers"] == [dense(LIMIT + 19)]
+
+
+def test_branch_and_kind_of_data_edits_are_described():
+    a = {"modality": "table", "layers": [dense(8)]}
+    b = {"modality": "table_text", "layers": [dense(8)],
+         "branches": {"table": [dense(4)], "text": [{"type": "Embedding"}]}}
+    assert describe(a, b) == ("changed the kind of data to table + text; table branch: added "
+                              "Dense 1; text branch: added Embedding 1")
+    c = {**b, "branches": {**b["branches"], "text": [{"type": "Embedding"}, DROP]}}
+    assert describe(b, c) == "text branch: added Dropout 2"

@@ -82,6 +82,39 @@ def test_branches_are_checked_with_clear_messages():
     assert "branches" not in s and "inputs" not in s["data"] and "column" not in s["data"]["text"]
 
 
+def test_text_column_and_inputs_outside_branches():
+    """data.text.column names a text model's column too (KwK and its script read the same);
+    data.inputs without branches is refused."""
+    df = table_and_text(100)
+    spec, _ = resolve({"data": {"target": "bought", "text": {"column": "description"}},
+                       "layers": TEXT_BRANCHES["text"]}, df)
+    assert spec["data"]["features"] == ["description"]
+    from kwk.codegen import generate_script
+    assert "TEXT_COLUMN = 'description'" in generate_script(spec)
+    with pytest.raises(SpecError, match="The text column 'notes' is not in the data"):
+        resolve({"data": {"target": "bought", "text": {"column": "notes"}},
+                 "layers": TEXT_BRANCHES["text"]}, df)
+    with pytest.raises(SpecError, match="data.inputs names the columns of each branch, but"):
+        normalize({"data": {"target": "bought", "inputs": {"table": ["x1"]}}})
+
+
+def test_columns_in_any_file_order_reach_their_branch():
+    """Pixels before the table's columns in the file, a date among them: each branch still
+    reads its own columns, in the encoded row's order (table, then pixels)."""
+    from kwk.prep.prepare import prepare
+    df = table_and_pictures(120)
+    df["day"] = pd.date_range("2024-01-01", periods=len(df)).strftime("%Y-%m-%d")
+    df = df[[*[f"px_{i}" for i in range(64)], "label", "day", "x1"]]
+    p = prepare(df, {"data": {"target": "label", "image_shape": [8, 8, 1]},
+                     "branches": IMAGE_BRANCHES, "layers": HEAD})
+    assert p.spec["data"]["inputs"] == {"table": ["day", "x1"],
+                                        "image": [f"px_{i}" for i in range(64)]}
+    names = p.pre.input_names
+    assert names[:4] == ["day.days", "day.month", "day.dayofweek", "x1"] and names[4] == "px_0"
+    rows = df.iloc[p.rows["train"][:3]]
+    assert np.allclose(p.X["train"][:3, 4:], rows[[f"px_{i}" for i in range(64)]].to_numpy())
+
+
 def test_each_branch_reads_its_columns_and_bad_ones_are_named():
     df = table_and_text(200)
     spec, notes = resolve(mixed_text_spec(), df)

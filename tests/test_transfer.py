@@ -140,6 +140,12 @@ def test_an_unreadable_or_foreign_file_is_refused_clearly(tmp_path):
     with pytest.raises(SpecError, match="Only the first 1 layer"):
         reuse(base, 2)
     assert reuse(base, 1)[0]["units"] == 5
+    # a model with several inputs (branches joined) is refused, not listed as one stack
+    a, b = keras.Input((3,)), keras.Input((2,))
+    joined = keras.layers.Concatenate()([keras.layers.Dense(4)(a), keras.layers.Dense(4)(b)])
+    keras.Model([a, b], keras.layers.Dense(1)(joined)).save(tmp_path / "two.keras")
+    with pytest.raises(SpecError, match="reads several inputs"):
+        read_base(tmp_path / "two.keras")
 
 
 @pytest.mark.slow

@@ -106,16 +106,17 @@ def permutation_importance(predict: Callable[[pd.DataFrame], np.ndarray], rows: 
 
 def importance_groups(pre) -> list[str] | dict[str, list[str]]:
     """What the permutation importance shuffles: each input column; for a mixed-input model,
-    each input as a whole ("input: table"), then each table column, the text column and the
-    pictures (all pixels together)."""
+    each input as a whole ("input: text (description)", "input: image (64 pixels)", "input:
+    table"), then each of the table's columns."""
     inputs = pre.inputs
     if not inputs:
         return list(pre.features)
-    out = {f"input: {b}": list(cols) for b, cols in inputs.items()}
+    n = len(inputs.get("table", []))
+    names = {"table": f"input: table ({n} column{'' if n == 1 else 's'})",
+             "text": f"input: text ({', '.join(inputs.get('text', []))})",
+             "image": f"input: image ({len(inputs.get('image', []))} pixels)"}
+    out = {names[b]: list(cols) for b, cols in inputs.items()}
     out.update({c: [c] for c in inputs.get("table", [])})
-    out.update({c: [c] for c in inputs.get("text", [])})
-    if inputs.get("image"):
-        out[f"pictures ({len(inputs['image'])} pixels)"] = list(inputs["image"])
     return out
 
 

@@ -213,6 +213,12 @@ def read_base(path, run: str | None = None) -> Base:
                         "Train the run again, or upload the .keras file.")
     sha = file_sha256(path)
     model = _load(path, sha)
+    if any(type(layer).__name__ == "Concatenate" for layer in model.layers) \
+            or len(model.inputs) > 1:
+        raise SpecError(f"{Path(path).name} reads several inputs (branches joined together); "
+                        "reusing its layers is not supported yet.",
+                        "Start from a model that reads one kind of data (a table, pictures or "
+                        "a text).")
     layers = []
     for layer in model.layers:
         cls = type(layer).__name__

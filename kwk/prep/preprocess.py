@@ -232,12 +232,6 @@ class Preprocessor:
         """A mixed-input model: the columns of each branch (table, text, image), else None."""
         return self.state.get("inputs")
 
-    def branch_groups(self) -> dict[str, list[int]]:
-        """A mixed-input model: the positions of each branch's encoded values in a row (what a
-        permutation importance per input shuffles together); empty otherwise."""
-        groups = self.input_groups()
-        return {b: [i for c in cols for i in groups[c]] for b, cols in (self.inputs or {}).items()}
-
     @property
     def text(self) -> dict | None:
         return self.state.get("text")

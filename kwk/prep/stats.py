@@ -127,8 +127,8 @@ class Words:
 
     def vocabulary(self, max_tokens: int) -> list[str]:
         """As :func:`kwk.prep.text.fit_vocabulary`: most frequent first, ties alphabetical."""
-        vc = self.counts
-        return sorted(vc, key=lambda w: (-vc[w], w))[:max(0, max_tokens - 2)]
+        from kwk.prep.text import top_words
+        return top_words(self.counts, max_tokens)
 
 
 class StateBuilder:

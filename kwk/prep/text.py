@@ -30,6 +30,12 @@ def fit_vocabulary(texts, max_tokens: int) -> list[str]:
     counts = Counter()
     for t in texts:
         counts.update(text_words(t))
+    return top_words(counts, max_tokens)
+
+
+def top_words(counts, max_tokens: int) -> list[str]:
+    """The ``max_tokens - 2`` most frequent words of ``counts`` (word -> count), most frequent
+    first, ties in alphabetical order."""
     return sorted(counts, key=lambda w: (-counts[w], w))[:max(0, max_tokens - 2)]
 
 

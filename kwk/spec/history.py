@@ -14,7 +14,9 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-MODEL_KEYS = ("name", "branches", "layers", "output", "training", "tune")
+# "modality" is the app's kind of data (a table, pictures, a table with a text column...): it
+# decides whether the branches are used, so undo restores it with them.
+MODEL_KEYS = ("name", "modality", "branches", "layers", "output", "training", "tune")
 LIMIT = 100  # states kept; the oldest are dropped first
 
 
@@ -85,6 +87,8 @@ def describe(before: dict, after: dict) -> str:
                          f"{_value(b.get(k))}")
         elif keys:
             parts.append(f"changed {len(keys)} {section} settings")
+    if before.get("modality") != after.get("modality") and after.get("modality"):
+        parts.insert(0, f"changed the kind of data to {after['modality'].replace('_', ' + ')}")
     if before.get("name") != after.get("name"):
         parts.append(f"renamed the model to {after.get('name')!r}")
     a, b = before.get("branches") or {}, after.get("branches") or {}

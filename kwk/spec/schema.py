@@ -175,6 +175,9 @@ def normalize(d) -> dict:
                                    mixed=d.get("branches") is not None)}
     if d.get("branches") is not None:
         out["branches"] = _normalize_branches(d["branches"], out["data"], problems)
+    elif out["data"].get("inputs"):
+        problems.append("data.inputs names the columns of each branch, but the spec has no "
+                        "'branches'. Add them, or remove data.inputs.")
     out["layers"] = _normalize_layers(d.get("layers", []), out["data"].get("text"), problems)
     output = d.get("output") or {}
     if not isinstance(output, dict):

@@ -84,20 +84,10 @@ def _image_settings(df: pd.DataFrame, others: list[str]) -> None:
                "row by row, in column order. Mark any other column 'ignore' on the Data page.")
 
 
-def numbered_groups(columns: list[str]) -> dict[str, list[str]]:
-    """Columns named <prefix><number> (px_0, px_1, …), by prefix, in number order."""
-    import re
-    groups: dict[str, list[tuple[int, str]]] = {}
-    for c in columns:
-        m = re.fullmatch(r"(.*?)(\d+)", c)
-        if m:
-            groups.setdefault(m.group(1), []).append((int(m.group(2)), c))
-    return {k: [c for _, c in sorted(v)] for k, v in groups.items() if len(v) >= 4}
-
-
 def _pixel_group_settings(df: pd.DataFrame, others: list[str]) -> None:
     """A table with pictures: the numbered columns (px_0 …) are the pixels, the rest the
     table."""
+    from kwk.spec.checks.mixed import numbered_groups
     ss = session()
     groups = numbered_groups(others)
     if not groups:

@@ -81,7 +81,8 @@ class Session:
     spec_version: Key[int] = Key(0, "bumped when the spec is replaced: forms take new keys")
     selected_layer: Key[int] = Key(0, "the layer selected on the Build page")
     pending_template: Key[str | None] = Key(None, "a template waiting for 'replace my layers?'")
-    history: Key[Any] = Key(_history, "undo/redo of the model (kwk.spec.history.History)")
+    history: Key[Any] = Key(_history, "undo/redo of the model and its kind of data "
+                            "(kwk.spec.history.History)", DATA)
     history_label: Key[str | None] = Key(None, "what the next recorded edit is called, if not "
                                          "described from the change (a template, an import)")
     base: Key[Any] = Key(None, "a trained model read for reuse on Build "

@@ -105,26 +105,59 @@ def restore_modality(data: dict, branches: dict | None = None) -> str:
     return chosen
 
 
+def use_model(spec: dict, label: str, restore_kind: bool = True) -> None:
+    """Make ``spec``'s model (layers, branches, output, training, search settings) the
+    session's, recorded in the Build page's history as ``label``; its kind of data (and its
+    settings) too when ``restore_kind`` and its target is in the data. Every form takes fresh
+    keys."""
+    from kwk.spec.history import MODEL_KEYS
+    ss = session()
+    ss.spec = {"kwk_spec": spec.get("kwk_spec", 1),
+               **{k: copy.deepcopy(spec[k]) for k in MODEL_KEYS if spec.get(k) is not None}}
+    ss.spec_version = ss.spec_version + 1
+    ss.selected_layer, ss.build_part = 0, "head"
+    ss.pending_template = ss.pending_import = ss.pending_base = None
+    ss.history_label = label
+    if restore_kind and ss.data is not None and spec["data"].get("target") in ss.data.df.columns:
+        restore_modality(spec["data"], spec.get("branches"))
+    elif ss.modality in MIXED_KINDS and not spec.get("branches"):
+        ss.modality = "table"  # one stack now: the kind of data follows the model
+
+
+MIXED_KINDS = ("table_text", "table_images")
+
+
+def template_stacks(name: str) -> dict:
+    """A template's layers (and branches), every setting filled with its default, as the Build
+    page's forms show them (so opening Build records no edit)."""
+    from kwk.catalog.presets import TEMPLATES
+    from kwk.spec import normalize
+    t = TEMPLATES[name]
+    out = {"layers": normalize({"layers": copy.deepcopy(t["layers"])})["layers"]}
+    if "branches" in t:
+        out["branches"] = {b: normalize({"layers": copy.deepcopy(stack)})["layers"]
+                           for b, stack in t["branches"].items()}
+    return out
+
+
 def set_modality(chosen: str) -> bool:
     """Declare the modality; the layer stack is replaced by the modality's template when the
     current one does not suit it. Returns True when the stack was replaced."""
-    from kwk.catalog.presets import DEFAULT_FOR_MODALITY, TEMPLATES, fits_modality
+    from kwk.catalog.presets import DEFAULT_FOR_MODALITY, fits_modality
     from kwk.catalog.presets import MIXED
     ss = session()
     ss.modality = chosen
     if chosen in MIXED:  # one stack per input, and the layers after the merge
         if set(ss.spec.get("branches") or {}) == set(MIXED[chosen]):
             return False
-        template = TEMPLATES[DEFAULT_FOR_MODALITY[chosen]]
-        ss.spec["branches"] = copy.deepcopy(template["branches"])
-        ss.spec["layers"] = copy.deepcopy(template["layers"])
+        ss.spec.update(template_stacks(DEFAULT_FOR_MODALITY[chosen]))
         ss.spec_version = ss.spec_version + 1
         ss.selected_layer = 0
         return True
     ss.spec.pop("branches", None)  # one input: one stack
     if fits_modality(ss.spec["layers"], chosen) or (chosen == "table" and not ss.spec["layers"]):
         return False
-    ss.spec["layers"] = copy.deepcopy(TEMPLATES[DEFAULT_FOR_MODALITY[chosen]]["layers"])
+    ss.spec["layers"] = template_stacks(DEFAULT_FOR_MODALITY[chosen])["layers"]
     ss.spec_version = ss.spec_version + 1
     ss.selected_layer = 0
     return True

@@ -27,6 +27,14 @@ def test_target_and_build_pages_offer_a_table_with_a_text_column():
     goto(at, "3_build")
     assert at.session_state.build_ok, [e.value for e in at.error]
     assert set(at.session_state.spec["branches"]) == {"table", "text"}
+    # opening Build and looking at each part records no edit (the template's defaults are
+    # filled in when the kind is chosen, as the forms show them)
+    labels = [e.label for e in at.session_state.history.entries]
+    assert labels == ["start"], labels
+    for part in ("table", "text", "head"):
+        at.radio(key="build_part_radio").set_value(part).run()
+    at.run()
+    assert [e.label for e in at.session_state.history.entries] == labels
     assert "⤵️ **merged** (side by side)" in texts(at)
     code = at.code[0].value
     assert "layers.Cropping1D" in code and "layers.Concatenate()(branches)" in code
@@ -46,10 +54,19 @@ def test_target_and_build_pages_offer_a_table_with_a_text_column():
     assert not at.session_state.build_ok
     assert any("The text branch: " in e.value for e in at.error)
     # back to one input: the branches go, the table stack stays valid
+    at.session_state.spec["branches"]["text"] = before
+    at.run()
     goto(at, "2_target")
     at.radio(key="modality_radio").set_value("table").run()
     goto(at, "3_build")
     assert "branches" not in at.session_state.spec and at.session_state.build_ok
+    # undo brings the branches back together with the kind of data that reads them
+    at.button(key="undo").click().run()
+    no_crash(at)
+    assert at.session_state.modality == "table_text" and at.session_state.spec.get("branches")
+    assert at.session_state.build_ok, [e.value for e in at.error]
+    at.button(key="redo").click().run()
+    assert at.session_state.modality == "table" and "branches" not in at.session_state.spec
 
 
 @pytest.mark.slow
@@ -73,9 +90,18 @@ def test_a_table_with_pictures_trains_evaluates_and_predicts():
     at.button(key="imp_go").click().run()  # importance per input, then per column
     no_crash(at)
     imp = at.session_state.importance[at.session_state.run_id]
-    assert {"input: table", "input: image", "x1", "pictures (64 pixels)"} == set(imp["feature"])
-    assert imp.set_index("feature").loc["input: image", "importance"] > 0
+    assert {"input: table (1 column)", "input: image (64 pixels)", "x1"} == set(imp["feature"])
+    assert imp.set_index("feature").loc["input: image (64 pixels)", "importance"] > 0
     goto(at, "6_predict")
     at.button(key="pred_current").click().run()
     no_crash(at)
     assert "prediction" in at.dataframe[0].value.columns
+    # the run's spec back into Build from another kind of data: branches and kind together
+    goto(at, "2_target")
+    at.radio(key="modality_radio").set_value("table").run()
+    goto(at, "7_runs")
+    at.button(key="load_spec").click().run()
+    no_crash(at)
+    assert at.session_state.modality == "table_images"
+    assert set(at.session_state.spec["branches"]) == {"table", "image"}
+    assert at.session_state.build_ok, [e.value for e in at.error]

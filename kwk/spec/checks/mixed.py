@@ -44,16 +44,23 @@ def _branch_columns(ctx: Context) -> dict[str, list[str]]:
     return out
 
 
-def numbered_group(ctx: Context, size: int) -> list[str]:
-    """The columns named <prefix><number> (px_0 … px_63) forming a group of ``size``, in
-    number order; empty when there is no such group."""
+def numbered_groups(columns: list[str], min_size: int = 4) -> dict[str, list[str]]:
+    """Columns named <prefix><number> (px_0, px_1, … or pixel1, pixel2, …) by prefix, each in
+    number order, for groups of at least ``min_size``: the pixel columns of a table."""
     groups: dict[str, list[tuple[int, str]]] = {}
-    for c in ctx.cols:
+    for c in columns:
         m = re.fullmatch(r"(.*?)(\d+)", c)
-        if m and c != ctx.target:
+        if m:
             groups.setdefault(m.group(1), []).append((int(m.group(2)), c))
-    found = [sorted(g) for g in groups.values() if len(g) == size]
-    return [c for _, c in found[0]] if len(found) == 1 else []
+    return {k: [c for _, c in sorted(v)] for k, v in groups.items() if len(v) >= min_size}
+
+
+def numbered_group(ctx: Context, size: int) -> list[str]:
+    """The one group of numbered columns with ``size`` members (the target left out); empty
+    when there is none or more than one."""
+    found = [g for g in numbered_groups([c for c in ctx.cols if c != ctx.target], 1).values()
+             if len(g) == size]
+    return found[0] if len(found) == 1 else []
 
 
 @check("features", "mixed")

@@ -10,9 +10,12 @@ from kwk.spec.checks import Context, Problem, check
 
 
 def text_columns(ctx: Context) -> list[str]:
-    """The candidates for the text column: data.features, or the columns of kind text (when
-    there are none: the columns whose values hold two words or more, as short or repetitive
-    texts can look like categories)."""
+    """The candidates for the text column: data.text.column, data.features, or the columns of
+    kind text (when there are none: the columns whose values hold two words or more, as short
+    or repetitive texts can look like categories)."""
+    column = (ctx.text or {}).get("column")
+    if column:  # named in data.text.column
+        return [column]
     if ctx.data["features"] is not None:
         return list(dict.fromkeys(ctx.data["features"]))
     found = [c for c in ctx.cols if c != ctx.target and ctx.kind(c) == "text"]
@@ -38,6 +41,10 @@ def one_text_column(ctx: Context) -> Iterator[Problem]:
 def text_column_holds_words(ctx: Context) -> Iterator[Problem]:
     """The text column cannot hold numbers (or true/false values)."""
     if len(ctx.features) != 1:
+        return
+    if ctx.features[0] not in ctx.cols:
+        yield Problem(f"The text column '{ctx.features[0]}' is not in the data.",
+                      f"Choose one of: {', '.join(ctx.cols[:30])}.")
         return
     col = ctx.df[ctx.features[0]]
     if ptypes.is_numeric_dtype(col) or ptypes.is_bool_dtype(col):
