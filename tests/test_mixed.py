@@ -22,7 +22,7 @@ IMAGE_BRANCHES = {"table": [{"type": "Dense", "units": 8, "activation": "relu"}]
                              "activation": "relu", "padding": "same"},
                             {"type": "GlobalMaxPooling2D"}]}
 HEAD = [{"type": "Dense", "units": 16, "activation": "relu"}]
-TRAINING = {"epochs": 30, "learning_rate": 0.01, "seed": 0}
+TRAINING = {"epochs": 20, "learning_rate": 0.01, "seed": 0}
 
 
 def table_and_text(n=3000, seed=0) -> pd.DataFrame:
@@ -164,7 +164,7 @@ def _script_reproduces(out, data, tmp_path):
 
 @pytest.mark.slow
 def test_table_and_text_beats_either_alone_and_leaves_kwk_whole(tmp_path):
-    df = table_and_text()
+    df = table_and_text(2000)
     data, out, mixed = _train(df, mixed_text_spec(), tmp_path, "mixed")
     _, _, table = _train(df, {"data": {"target": "bought", "features": ["x1", "x2", "colour"]},
                               "layers": [*HEAD, *HEAD], "training": TRAINING}, tmp_path, "table")
@@ -194,7 +194,7 @@ def test_table_and_text_beats_either_alone_and_leaves_kwk_whole(tmp_path):
 
 @pytest.mark.slow
 def test_table_and_pictures_beats_either_alone(tmp_path):
-    df = table_and_pictures()
+    df = table_and_pictures(2000)
     spec = {"data": {"target": "label", "image_shape": [8, 8, 1]}, "branches": IMAGE_BRANCHES,
             "layers": HEAD, "training": TRAINING}
     data, out, mixed = _train(df, spec, tmp_path, "mixed")
