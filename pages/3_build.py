@@ -125,9 +125,13 @@ def history_bar() -> None:
             st.caption("Every change to the network or its training is listed here, and can be "
                        "undone and redone.")
         else:
-            st.dataframe(pd.DataFrame(h.rows()), hide_index=True, width="stretch",
-                         column_config={"step": st.column_config.NumberColumn("#", width="small"),
-                                        "change": "what changed", "state": ""})
+            lines = []
+            for row in h.rows():  # newest first; the current state in bold, undone ones struck
+                text = f"{row['step']} · {row['change']}"
+                lines.append(f"- **{text}** ← now" if row["state"] == "current" else
+                             f"- ~~{text}~~ (undone)" if row["state"] == "undone" else
+                             f"- {text}")
+            st.markdown("\n".join(lines))
             steps = [row["step"] for row in h.rows()]
             go = st.selectbox("Go back (or forward) to", steps, index=steps.index(h.cursor),
                               format_func=lambda i: f"{i} · {h.entries[i].label}",

@@ -41,3 +41,19 @@ def samples_dir(tmp_path_factory, iris_df, churn_df):
     SAMPLES["diabetes"].load().to_csv(d / "diabetes.csv", index=False)
     SAMPLES["tips"].load().to_csv(d / "tips.csv", index=False)
     return d
+
+
+# The longest test files first: with the suite on two processes (one file per process at a
+# time), a long file left for the end would keep one process busy while the other idles.
+LONG_FIRST = ("e2e/test_load.py", "e2e/test_browser.py", "test_scale.py",
+              "e2e/test_explain_tune_browser.py", "e2e/test_builder_browser.py",
+              "test_distributed.py", "test_mixed.py", "test_transfer.py", "test_series_text.py",
+              "test_codegen.py", "test_tune.py", "test_images.py", "e2e/")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    def rank(item):
+        path = str(item.fspath).replace(os.sep, "/")
+        return next((i for i, p in enumerate(LONG_FIRST) if f"tests/{p}" in path),
+                    len(LONG_FIRST))
+    items.sort(key=rank)  # stable: the order within a file is kept
