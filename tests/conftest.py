@@ -45,10 +45,11 @@ def samples_dir(tmp_path_factory, iris_df, churn_df):
 
 # The longest test files first: with the suite on two processes (one file per process at a
 # time), a long file left for the end would keep one process busy while the other idles.
-LONG_FIRST = ("e2e/test_load.py", "e2e/test_browser.py", "test_scale.py",
-              "e2e/test_explain_tune_browser.py", "e2e/test_builder_browser.py",
-              "test_distributed.py", "test_mixed.py", "test_transfer.py", "test_series_text.py",
-              "test_codegen.py", "test_tune.py", "test_images.py", "e2e/")
+LONG_FIRST = ("test_codegen.py", "test_golden.py", "e2e/test_load.py", "test_series_text.py",
+              "test_scale.py", "e2e/test_explain_tune_browser.py", "test_mixed.py",
+              "e2e/test_browser.py", "test_transfer.py", "test_images.py", "test_tune.py",
+              "test_decisions.py", "app/test_tune_page.py", "e2e/test_series_text_browser.py",
+              "app/test_pages.py", "test_distributed.py", "test_stream.py", "e2e/", "app/")
 
 
 def pytest_collection_modifyitems(session, config, items):
