@@ -27,7 +27,6 @@ def digits():
 @pytest.fixture(scope="module")
 def base_run(digits, tmp_path_factory):
     """A small CNN trained on the digits 0-4, saved as a run's model.keras."""
-    import keras
     first = digits[digits["digit"].astype(int) < 5]
     spec = {"data": {"target": "digit", "image_shape": [8, 8, 1]}, "layers": CNN,
             "training": {"epochs": 8, "learning_rate": 0.003, "seed": 1}}

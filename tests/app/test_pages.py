@@ -211,7 +211,7 @@ def test_build_page_undo_redo_covers_every_edit(tmp_path):
     assert labels[1:] == [
         f"added Dropout {len(start) + 1}",
         f"changed units of Dense 1 from {old_units} to 64",
-        f"moved Dense from place 1 to 2",
+        "moved Dense from place 1 to 2",
         labels[4], labels[5]], labels
     assert labels[4].startswith("applied the template 'Deep & regularized' (replaced the stack")
     assert labels[5].startswith("loaded the spec 'five'") and "epochs from" in labels[5]
