@@ -31,3 +31,12 @@ def app_url(tmp_path_factory):
     yield url
     proc.terminate()
     proc.wait(10)
+
+
+@pytest.fixture(autouse=True)
+def _patient_page(request):
+    """Every wait is for the page's own signal; on a machine kept busy by other processes a
+    page can take well over Playwright's default 30 s to show it, so the bound is 2 minutes."""
+    if "page" in request.fixturenames:
+        request.getfixturevalue("page").set_default_timeout(120_000)
+    yield
