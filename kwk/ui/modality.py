@@ -74,14 +74,19 @@ def _image_settings(df: pd.DataFrame, others: list[str]) -> None:
     pixels = [c for c in others if pd.api.types.is_numeric_dtype(df[c])
               and ss.roles.get(c, "feature") == "feature"]
     shape = ss.image_shape or _guess_shape(len(pixels))
+    ss.image_shape = _shape_inputs(shape)
+    st.caption(f"The {len(pixels):,} numeric columns other than the target are the pixels, "
+               "row by row, in column order. Mark any other column 'ignore' on the Data page.")
+
+
+def _shape_inputs(shape: list[int]) -> list[int]:
+    """Height, width and colour channels of the pictures, starting from ``shape``."""
     c1, c2, c3 = st.columns(3)
     h = c1.number_input("Height (pixels)", 1, 4096, int(shape[0]), key="img_h")
     w = c2.number_input("Width (pixels)", 1, 4096, int(shape[1]), key="img_w")
     ch = c3.selectbox("Channels", [1, 3], index=0 if shape[2] == 1 else 1, key="img_c",
                       format_func=lambda v: "1 (grey)" if v == 1 else "3 (colour, RGB)")
-    ss.image_shape = [int(h), int(w), int(ch)]
-    st.caption(f"The {len(pixels):,} numeric columns other than the target are the pixels, "
-               "row by row, in column order. Mark any other column 'ignore' on the Data page.")
+    return [int(h), int(w), int(ch)]
 
 
 def _pixel_group_settings(df: pd.DataFrame, others: list[str]) -> None:
@@ -98,12 +103,7 @@ def _pixel_group_settings(df: pd.DataFrame, others: list[str]) -> None:
     pixels = groups[prefix]
     shape = ss.image_shape if ss.image_shape and math.prod(ss.image_shape) == len(pixels) \
         else _guess_shape(len(pixels))
-    c1, c2, c3 = st.columns(3)
-    h = c1.number_input("Height (pixels)", 1, 4096, int(shape[0]), key="img_h")
-    w = c2.number_input("Width (pixels)", 1, 4096, int(shape[1]), key="img_w")
-    ch = c3.selectbox("Channels", [1, 3], index=0 if shape[2] == 1 else 1, key="img_c",
-                      format_func=lambda v: "1 (grey)" if v == 1 else "3 (colour, RGB)")
-    ss.image_shape = [int(h), int(w), int(ch)]
+    ss.image_shape = _shape_inputs(shape)
     st.caption(f"📋+🖼️ The {len(pixels):,} columns {pixels[0]} … {pixels[-1]} are the pixels, "
                "read by the **image branch**; the other usable columns by the **table "
                "branch**. Their outputs are joined and the layers after the merge read both "
