@@ -275,15 +275,36 @@ class Search:
             self.live = Live()
         return ran[0]
 
+    def _same_settings(self, trial, stop: threading.Event, wait_s: float = 600.0):
+        """A finished trial with this trial's settings, else None. Processes sharing a study
+        can draw the same settings at once (each starts with the user's own network): when an
+        earlier trial with them is still running, wait for its score (at most ``wait_s``;
+        a process that died leaves it running) instead of training them twice."""
+        import optuna
+        states = optuna.trial.TrialState
+        deadline = time.monotonic() + wait_s
+        while True:
+            running = False
+            for t in self.study.get_trials(deepcopy=False,
+                                           states=(states.COMPLETE, states.RUNNING)):
+                if t.params != trial.params or t.number == trial.number:
+                    continue
+                if t.state == states.COMPLETE:
+                    return t
+                running = running or t.number < trial.number
+            if not running or stop.is_set() or time.monotonic() > deadline:
+                return None
+            time.sleep(0.5)
+
     def _objective(self, trial, stop: threading.Event) -> float:
         import optuna
         layers = self.p.spec["layers"]
         values = {path: _suggest(trial, path, rng, layers) for path, rng in self.space.items()}
-        for t in self.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
-            if t.params == trial.params and t.number != trial.number:  # seen: no second run
-                trial.set_user_attr("duplicate_of", t.number)
-                trial.set_user_attr("epochs", 0)
-                return t.value
+        seen = self._same_settings(trial, stop)
+        if seen is not None:  # scored already (or by another process meanwhile): no second run
+            trial.set_user_attr("duplicate_of", seen.number)
+            trial.set_user_attr("epochs", 0)
+            return seen.value
         spec = apply(self.p.spec, values)
         spec["training"]["repeats"] = 1
         trial.set_user_attr("spec_layers", len(spec["layers"]))
