@@ -55,3 +55,33 @@ def test_paired_bootstrap_names_a_real_difference():
     coin = np.full((300, 2), 0.5)
     res = paired_bootstrap("binary", yc, coin, sure, 2)
     assert res["accuracy"]["verdict"] == "worse" and res["log_loss"]["verdict"] == "worse"
+
+
+@pytest.mark.parametrize("task,k", [("binary", 2), ("multiclass", 4), ("regression", 0)])
+def test_a_resample_by_row_counts_equals_the_metrics_of_the_drawn_rows(task, k):
+    """The bootstraps weigh each row by how often it was drawn instead of copying the rows:
+    the metrics must be those of the copied rows, ties in the scores included."""
+    from kwk.evaluation.metrics import _resample_counts, _Scalars
+    rng = np.random.default_rng(3)
+    n = 300
+    if task == "regression":
+        y = rng.normal(size=n)
+        out = np.round(y + rng.normal(size=n), 1)
+    else:
+        y = rng.integers(0, k, n)
+        out = np.round(rng.dirichlet(np.ones(k), n), 2)  # rounded: many tied scores
+    parts = _Scalars(task, y, out, k)
+    draw = np.random.default_rng(7)
+    for _ in range(20):
+        state = draw.bit_generator.state
+        counts = _resample_counts(draw, n)
+        again = np.random.default_rng()
+        again.bit_generator.state = state
+        i = again.integers(0, n, n)
+        by_counts, by_rows = parts.of(counts), scalar_metrics(task, y[i], out[i], k)
+        full = metrics_for(task, y[i], out[i], [f"c{j}" for j in range(k)])
+        for m, v in by_rows.items():
+            assert (v is None) == (by_counts[m] is None), m
+            if v is not None:
+                assert by_counts[m] == pytest.approx(v, abs=1e-9), m
+                assert v == pytest.approx(full[m], abs=1e-9), m
