@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from kwk.data import load, profile  # noqa: E402
+from kwk.data import load  # noqa: E402
+from kwk.data.profile import profile  # noqa: E402
 
 
 def best(f, n=3):

@@ -98,7 +98,7 @@ def cmd_profile(a) -> int:
         json.dump(p, sys.stdout, indent=2, ensure_ascii=False, default=str)
         sys.stdout.write("\n")
         return 0
-    from kwk.data import profile
+    from kwk.data.profile import profile
     ld = _load_data(a)
     if a.target and a.target not in ld.df.columns:
         raise KwkError(f"The target column '{a.target}' is not in the data.",

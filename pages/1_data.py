@@ -1,19 +1,17 @@
 """Data: upload or pick a sample, preview, profile, set roles and kinds."""
 import os
 
-import pandas as pd
 import streamlit as st
 
-from kwk.data import KINDS, SUPPORTED_EXTENSIONS
+# Only what the landing needs is imported up here: pandas and the readers come with the first
+# file (or below, once there is data), so a cold start draws this page sooner.
+from kwk.data.formats import SUPPORTED_EXTENSIONS
 from kwk.data.sources import data_dirs
 from kwk.errors import KwkError
 from kwk.data.samples import SAMPLES
-from kwk.plots import column_distribution, correlation_heatmap
-from kwk.ui.images import image_gallery
 from kwk.ui.landing import welcome
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
-from kwk.ui.tables import size_text
 from kwk.ui.state import (
     ROLES,
     current_profile,
@@ -66,7 +64,7 @@ if up is not None:
     data = up.getvalue()
     sheet = None
     try:
-        from kwk.data import list_sheets
+        from kwk.data.loader import list_sheets
         sheets = list_sheets(data, up.name)
         if len(sheets) > 1:
             sheet = st.selectbox("Sheet", sheets, key="sheet")
@@ -141,6 +139,13 @@ with st.expander("🗄️ More sources: a file on the server, or a database"):
 if ss.data is None:
     st.info("Upload a file or pick a sample to begin. Your data stays in this session.", icon="👋")
     st.stop()
+
+import pandas as pd  # noqa: E402  (with data only: see the imports above)
+
+from kwk.data.kind_names import KINDS  # noqa: E402
+from kwk.plots import column_distribution, correlation_heatmap  # noqa: E402
+from kwk.ui.images import image_gallery  # noqa: E402
+from kwk.ui.tables import size_text  # noqa: E402
 
 ld = ss.data
 df = ld.df

@@ -105,7 +105,7 @@ def test_spec_differences():
 
 
 def test_correlation_heatmap_of_a_wide_table_shows_the_most_correlated_columns():
-    from kwk.data import profile
+    from kwk.data.profile import profile
     from kwk.plots import correlation_heatmap
     rng = np.random.default_rng(0)
     df = pd.DataFrame(rng.normal(size=(300, 60)), columns=[f"x{i}" for i in range(60)])

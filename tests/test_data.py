@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kwk.data import infer_kind, load, list_sheets, profile
+from kwk.data import infer_kind, list_sheets, load
+from kwk.data.profile import profile
 from kwk.errors import DataError
 
 CSV = "a,b,c\n1,x,2.5\n2,y,3.5\n3,x,4.5\n"

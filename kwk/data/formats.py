@@ -13,10 +13,12 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from kwk.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # format -> (extensions, what the user calls it, pandas reader, engine package)
 STAT_FORMATS = {
@@ -30,6 +32,9 @@ STAT_FORMATS = {
 SHEET_ENGINES = {".ods": ("odf", "odfpy", "an OpenDocument spreadsheet (.ods)"),
                  ".xls": ("xlrd", "xlrd", "an Excel 97-2003 workbook (.xls)")}
 EXTENSIONS = tuple(e for exts, *_ in STAT_FORMATS.values() for e in exts) + tuple(SHEET_ENGINES)
+# every file KwK reads (the upload box lists them without importing the readers)
+SUPPORTED_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq", ".jsonl",
+                        ".ndjson", ".json", ".zip", ".gz") + EXTENSIONS
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Microsoft's compound file (.xls, encrypted .xlsx)
 _SAS7BDAT = (b"\x00" * 12 + b"\xc2\xea\x81\x60\xb3\x14\x11\xcf\xbd\x92\x08\x00"
@@ -173,6 +178,7 @@ def read_stat(data: bytes | None, path, fmt: str, name: str) -> tuple[pd.DataFra
     reader. SPSS and Stata value labels become categories (pandas' ``convert_categoricals``);
     a Stata file whose labels pandas cannot turn into categories (one label for two values) is
     read with its codes, and says so in the options."""
+    import pandas as pd
     _, label, reader, package = STAT_FORMATS[fmt]
     opts = read_options_for(fmt, data[:256] if data is not None else _head_of(path))
     tmp = None

@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-KINDS = ("numeric", "categorical", "boolean", "datetime", "text", "identifier", "constant")
-MODEL_KINDS = ("numeric", "categorical", "boolean", "datetime")  # kinds a tabular model uses
+from kwk.data.kind_names import KINDS, MODEL_KINDS  # noqa: F401  (the names, without pandas)
 
 _BOOL_WORDS = {"true", "false", "yes", "no", "y", "n", "t", "f"}
 _ID_NAME = re.compile(r"(^|[_\s.-])(id|uuid|guid|key|index)$|^(id|uuid|guid|index|unnamed: ?0)",

@@ -23,8 +23,7 @@ from pandas.api import types as ptypes
 from kwk.data import formats
 from kwk.errors import DataError
 
-SUPPORTED_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq", ".jsonl",
-                        ".ndjson", ".json", ".zip", ".gz") + formats.EXTENSIONS
+SUPPORTED_EXTENSIONS = formats.SUPPORTED_EXTENSIONS
 MAX_COLUMNS = int(os.environ.get("KWK_MAX_COLUMNS", "5000"))
 MAX_CELL_CHARS = 100_000
 _ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")

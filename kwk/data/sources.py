@@ -15,10 +15,13 @@ import os
 import re
 from pathlib import Path
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from kwk.data.loader import SUPPORTED_EXTENSIONS, LoadedData, load
+from kwk.data.formats import SUPPORTED_EXTENSIONS
 from kwk.errors import DataError
+
+if TYPE_CHECKING:  # pandas and the loader come when something is read, not to list folders
+    from kwk.data.loader import LoadedData
 
 MAX_SQL_ROWS = 5_000_000
 MAX_LISTED = 500
@@ -71,6 +74,7 @@ def server_path(path: str, dirs: list[Path] | None = None) -> Path:
 
 
 def load_server_file(path: str, sheet=None, dirs: list[Path] | None = None) -> LoadedData:
+    from kwk.data.loader import load
     return load(server_path(path, dirs), sheet=sheet)
 
 
@@ -101,6 +105,9 @@ def _scrub(text: str, url: str) -> str:
 
 def read_sql(url: str, query: str, max_rows: int = MAX_SQL_ROWS) -> LoadedData:
     """Run ``query`` on the database at ``url`` (a SQLAlchemy URL) and return its rows."""
+    import pandas as pd
+
+    from kwk.data.loader import LoadedData
     if not url or not url.strip():
         raise DataError("No database URL given.",
                         "Give a SQLAlchemy URL, e.g. sqlite:////path/to/file.db or "

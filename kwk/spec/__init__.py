@@ -22,9 +22,7 @@ from kwk.spec.schema import (CLASS_LOSSES, DATA_KEYS, LOSSES, MAX_CLASSES, MAX_I
                              MAX_PARAMS, OPTIMIZERS, OUTPUT_ACTIVATIONS, OUTPUT_PARAMS,
                              REGRESSION_LOSSES, SEQUENCE_PARAMS, SPEC_VERSION, TASKS, TEXT_PARAMS,
                              TOP_KEYS, TRAINING_PARAMS, default_spec, dumps, loads, normalize)
-from kwk.spec.resolve import infer_task, resolve, target_classes
 from kwk.spec.stack import check_stack, input_shape, loss_name, output_activation, output_units
-from kwk.spec.choices import from_choices
 
 __all__ = ["CLASS_LOSSES", "DATA_KEYS", "LOSSES", "MAX_CLASSES", "MAX_IMAGE_VALUES", "MAX_PARAMS",
            "OPTIMIZERS", "OUTPUT_ACTIVATIONS", "OUTPUT_PARAMS", "REGRESSION_LOSSES",
@@ -32,3 +30,15 @@ __all__ = ["CLASS_LOSSES", "DATA_KEYS", "LOSSES", "MAX_CLASSES", "MAX_IMAGE_VALU
            "TRAINING_PARAMS", "default_spec", "dumps", "loads", "normalize", "infer_task",
            "resolve", "target_classes", "check_stack", "input_shape", "loss_name",
            "output_activation", "output_units", "from_choices"]
+
+# Checking a spec against a table needs pandas: those names are imported when first used
+# (PEP 562), so a page that only shows the default spec does not pay for pandas.
+_LAZY = {"infer_task": "resolving", "resolve": "resolving", "target_classes": "resolving",
+         "from_choices": "choices"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+        return getattr(import_module(f"kwk.spec.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'kwk.spec' has no attribute {name!r}")

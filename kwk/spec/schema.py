@@ -8,7 +8,7 @@ import math
 
 from kwk.catalog.layers import CATALOG
 from kwk.catalog.params import Param, check_all
-from kwk.data.kinds import KINDS
+from kwk.data.kind_names import KINDS
 from kwk.errors import SpecError
 
 SPEC_VERSION = 1

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from kwk.data import LoadedData, load
 from kwk.errors import KwkError
-from kwk.spec import from_choices
 from kwk.ui.session import session
+
+if TYPE_CHECKING:  # the readers (pandas) come with the first file: a cold start draws the
+    from kwk.data.loader import LoadedData  # landing page without them
 
 ROLES = ("feature", "target", "ignore")
 
@@ -25,6 +27,7 @@ def parse(data: bytes, name: str, sheet: str | None = None, images: tuple | None
     """Parse an upload once per (content, sheet, picture size and colour); reruns reuse the
     result. ``images`` is ``(height, width, "grayscale" | "rgb")`` for a zip of pictures;
     ``min_columns=1`` accepts a one-column table (new rows for a text model)."""
+    from kwk.data.loader import load
     if images:
         return load(data, name=name, sheet=sheet, image_size=images[:2], image_color=images[2],
                     min_columns=min_columns)
@@ -48,7 +51,7 @@ def server_files() -> list[str]:
 
 @st.cache_data(show_spinner="Loading the sample…", max_entries=16)
 def sample(key: str) -> LoadedData:
-    from kwk.data.loader import fingerprint_bytes
+    from kwk.data.loader import LoadedData, fingerprint_bytes
     from kwk.data.samples import SAMPLES
     df = SAMPLES[key].load()
     csv = df.to_csv(index=False).encode()
@@ -59,7 +62,7 @@ def sample(key: str) -> LoadedData:
 
 @st.cache_data(show_spinner="Profiling…", max_entries=16)
 def cached_profile(fingerprint: str, kinds_json: str, target: str | None, _df) -> dict:
-    from kwk.data import profile
+    from kwk.data.profile import profile
     return profile(_df, kinds=json.loads(kinds_json), target=target)
 
 
@@ -181,6 +184,7 @@ def profile_kinds() -> dict[str, str]:
 def session_spec() -> dict:
     """The spec from everything the user chose (the rules live in ``kwk.spec.from_choices``)."""
     ss = session()
+    from kwk.spec import from_choices
     return from_choices(ss.spec, ss.data.df if ss.data is not None else None, target=ss.target,
                         task=ss.task, kinds=ss.kinds, roles=ss.roles,
                         column_kinds=profile_kinds(), validation_column=ss.validation_column,

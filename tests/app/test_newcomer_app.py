@@ -25,7 +25,7 @@ def test_sizes_read_at_a_glance():
 
 
 def test_missing_values_say_how_they_will_be_filled():
-    from kwk.data import profile
+    from kwk.data.profile import profile
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"age": np.where(rng.random(200) < 0.2, np.nan, rng.integers(1, 90, 200)),
                        "city": np.where(rng.random(200) < 0.5, None, rng.choice(["Lyon", "Paris", "Nice"], 200)),
@@ -201,7 +201,7 @@ def test_split_column_is_asked_for_only_when_validation_is_column():
 
 
 def test_playground_proposes_useful_inputs_not_ids_or_the_target():
-    from kwk.data import profile
+    from kwk.data.profile import profile
     from kwk.playground.engine import suggest_inputs
     rng = np.random.default_rng(0)
     n = 300

@@ -63,14 +63,26 @@ def test_data_page_sample_and_profile_without_tensorflow():
     assert "customer_id: ID-like" in texts(at)
 
 
+# For a fresh interpreter: what tests/app/conftest.py's run_through_navigation does, so each
+# rerun goes through kwk_app.py's navigation as on a real server.
+FRESH = """
+import sys
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest, app_test
+class _Reset(PagesManager):
+    pass
+PagesManager.uses_pages_directory = False
+app_test.PagesManager = _Reset
+"""
+
+
 def test_data_target_build_pages_do_not_import_tensorflow():
     """Checked in a fresh interpreter: the test process itself may already hold TensorFlow."""
     import subprocess
-    code = f"""
-import sys
-from streamlit.testing.v1 import AppTest
+    code = FRESH + f"""
 at = AppTest.from_file({APP!r}, default_timeout=60); at.run()
 at.selectbox(key='sample_choice').set_value('churn').run(); at.button(key='use_sample').click().run()
+assert at.session_state.data is not None and at.session_state.target == 'churned'
 for p in ('2_target', '3_build'):
     at.switch_page(f'pages/{{p}}.py').run()
     assert not at.exception, at.exception
@@ -79,6 +91,26 @@ print('TF' if 'tensorflow' in sys.modules or 'keras' in sys.modules else 'NO-TF'
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                        timeout=300)
     assert p.stdout.strip().endswith("NO-TF"), p.stdout + p.stderr[-2000:]
+
+
+def test_the_landing_page_draws_without_pandas():
+    """A cold start draws the Data page's landing before any table is read: pandas, pyarrow
+    and scikit-learn come with the first file (checked in a fresh interpreter), and they do
+    come once a sample is picked."""
+    import subprocess
+    code = FRESH + f"""
+heavy = ('pandas', 'pyarrow', 'sklearn', 'tensorflow')
+at = AppTest.from_file({APP!r}, default_timeout=60); at.run()
+assert not at.exception, at.exception
+print('landing:', sorted({{m.split('.')[0] for m in sys.modules}} & set(heavy)))
+at.selectbox(key='sample_choice').set_value('iris').run(); at.button(key='use_sample').click().run()
+assert not at.exception, at.exception
+print('data:', 'pandas' in sys.modules, at.session_state.data.df.shape)
+"""
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                       timeout=300)
+    assert "landing: []" in p.stdout, p.stdout + p.stderr[-2000:]
+    assert "data: True (150, 5)" in p.stdout, p.stdout + p.stderr[-2000:]
 
 
 def test_upload_good_and_bad_files():
