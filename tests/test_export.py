@@ -260,7 +260,10 @@ def test_cli_export_writes_the_artifact_and_explains_errors(runs, tmp_path, caps
     from kwk.cli import main  # in this process: the module's trained runs, no second TF start
     run = runs["regression"][0]
     assert main(["export", str(run), "--format", "keras", "--out", str(tmp_path / "m.keras")]) == 0
-    assert "raw columns in" in capsys.readouterr().err and (tmp_path / "m.keras").stat().st_size
+    err = capsys.readouterr().err
+    assert "raw columns in" in err and (tmp_path / "m.keras").stat().st_size
+    steps = ("Loading the run", "Building the model with its preprocessing inside", "Writing m.keras")
+    assert [err.index(s) for s in steps] == sorted(err.index(s) for s in steps), err
     assert main(["export", str(run), "--format", "keras", "--out", str(tmp_path / "m.txt")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: A keras export is a '.keras' file; m.txt is not")

@@ -23,6 +23,7 @@ def add(sub) -> None:
 
 def run(a) -> int:
     from kwk.export import export_run
-    res = export_run(a.run_dir, a.format, a.out)
+    res = export_run(a.run_dir, a.format, a.out,  # each step as it starts: nothing looks frozen
+                     phase=lambda text: print(f"{text}…", file=sys.stderr, flush=True))
     print(res.message, file=sys.stderr)
     return 0

@@ -155,13 +155,16 @@ def _prepare_out(fmt: str, out) -> Path:
     return out
 
 
-def export_run(run_dir, fmt: str, out) -> Exported:
+def export_run(run_dir, fmt: str, out, phase=None) -> Exported:
     """Export the run in ``run_dir`` (a bundle folder) as ``fmt`` (one of :data:`FORMATS`) to
     ``out``: a ``.keras``/``.tflite``/``.onnx`` file, or a new folder for a SavedModel.
-    Raises KwkError for unknown formats, missing converter packages, time-series runs and
-    unwritable paths."""
+    ``phase``, when given, receives each step as it starts (loading, building, converting or
+    writing). Raises KwkError for unknown formats, missing converter packages, time-series
+    runs and unwritable paths."""
+    phase = phase or (lambda text: None)
     _check_format(fmt)
     out = _prepare_out(fmt, out)
+    phase("Loading the run (TensorFlow starts)")
     from kwk.runs.bundle import load_bundle
     bundle = load_bundle(run_dir)
     from kwk.export.raw import core_model, metadata, raw_model, refuse_unsupported
@@ -169,13 +172,18 @@ def export_run(run_dir, fmt: str, out) -> Exported:
     meta = metadata(bundle.pre, bundle.spec)
     inside = fmt in ("keras", "savedmodel") or _numeric_only(meta)
     try:
+        phase("Building the model with its preprocessing inside" if inside else
+              "Building the model (encoded numbers in)")
         model = raw_model(bundle, onnx=fmt == "onnx") if inside else core_model(bundle)
         files = [out]
         if fmt == "keras":
+            phase(f"Writing {out.name}")
             _write_keras(model, meta, out)
         elif fmt == "savedmodel":
+            phase(f"Writing the SavedModel folder {out.name}")
             _write_savedmodel(model, meta, out)
         else:
+            phase(f"Converting to {'LiteRT' if fmt == 'tflite' else 'ONNX'} ({out.name})")
             _convert(model, fmt, out)
             side = out.parent / SIDECAR
             side.write_text(json.dumps(sidecar(bundle, inside), indent=2, ensure_ascii=False))
