@@ -45,6 +45,16 @@ def _scalars(metrics: dict) -> dict:
     return out
 
 
+def _tolerance(key: str) -> float:
+    """The network's figures must not move (TensorFlow's CPU kernels give the same numbers on
+    every machine tried). scikit-learn's simple model stops its solver at a tolerance (the
+    logistic regression) or solves a nearly collinear least-squares problem (windows of a time
+    series), and where it stops depends on the CPU's BLAS kernels and thread count: on another
+    machine its figures moved by up to 0.9%, so they are compared within 2%. A refactor that
+    feeds it other inputs moves them by far more."""
+    return 2e-2 if key.startswith("simple_model.") else 1e-5
+
+
 def _train(tmp_path, name):
     sample, overrides, flags = CASES[name]
     data, spec_path = tmp_path / f"{sample}.csv", tmp_path / "spec.json"
@@ -75,9 +85,12 @@ def test_golden_metrics(tmp_path, name):
     want = json.loads(GOLDEN.read_text())[name]
     assert got["epochs_run"] == want["epochs_run"]
     assert set(got["metrics"]) == set(want["metrics"])
+    moved = []
     for k, v in want["metrics"].items():
         g = got["metrics"][k]
         if v is None or (isinstance(v, float) and math.isnan(v)):
-            assert g is None or math.isnan(g), k
-        else:
-            assert g == pytest.approx(v, rel=1e-5, abs=1e-7), k
+            if not (g is None or math.isnan(g)):
+                moved.append(f"{k}: {g} (was none)")
+        elif g != pytest.approx(v, rel=_tolerance(k), abs=1e-7):
+            moved.append(f"{k}: {g} (was {v})")
+    assert not moved, "\n".join(moved)

@@ -17,12 +17,44 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def wait_idle(page, timeout_s: float = 60) -> None:
-    """Wait until Streamlit has finished running the script."""
+    """Wait until Streamlit has finished running the script (no running widget and nothing
+    stale left from the run before). A rerun that has not started yet cannot be seen here:
+    after a click that changes the page, wait for that page's own signal (see :func:`nav`)."""
     page.wait_for_timeout(400)
+    page.wait_for_function(_SETTLED, timeout=timeout_s * 1000)
+    page.wait_for_timeout(400)
+
+
+_SETTLED = ("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+            " && !document.querySelector('[data-stale=\"true\"]')")
+# a page's title (st.title, the first h1) for each sidebar link; Data without data is the welcome
+TITLES = {"Data": ["Data", "Keras Without Keras"]}
+
+
+def nav(page, name: str, timeout_s: float = 120) -> None:
+    """Open a page from the sidebar and wait for the page's own signals: its title is drawn
+    and its script run has ended (nothing running, nothing stale from the page before). A
+    busy machine can take long to start the run; no fixed pause is relied on."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).first.click()
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=timeout_s * 1000)
-    page.wait_for_timeout(400)
+        "(want) => { const h = document.querySelector('h1');"
+        " return !!h && want.some(w => h.innerText.includes(w))"
+        " && !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && !document.querySelector('[data-stale=\"true\"]'); }",
+        arg=TITLES.get(name, [name]), timeout=timeout_s * 1000)
+
+
+def use_sample(page, app_url: str, title: str, key: str, timeout_s: float = 120) -> None:
+    """Open the app, pick a bundled sample and wait until the Data page shows it (its
+    ``key.csv`` heading), not for a fixed time."""
+    page.goto(app_url)
+    page.get_by_text("pick a sample dataset").first.wait_for()
+    wait_idle(page)
+    page.get_by_test_id("stSelectbox").filter(has_text="pick a sample dataset").first.click()
+    page.get_by_role("option", name=title, exact=True).first.click()
+    page.get_by_role("button", name="Use this sample").click()
+    page.get_by_role("heading", name=f"{key}.csv").wait_for(timeout=timeout_s * 1000)
+    wait_idle(page, timeout_s)
 
 
 def shot(page, name: str) -> None:

@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 import pytest
-from browser_util import shot, wait_idle
+from browser_util import nav, shot, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -11,11 +11,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 def choose(page, label_text: str, option: str) -> None:
     page.get_by_test_id("stSelectbox").filter(has_text=label_text).first.click()
     page.get_by_role("option", name=option, exact=True).first.click()
-    wait_idle(page)
-
-
-def nav(page, name: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).first.click()
     wait_idle(page)
 
 

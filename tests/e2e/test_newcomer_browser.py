@@ -4,14 +4,9 @@ import shutil
 import subprocess
 
 import pytest
-from browser_util import shot, wait_idle
+from browser_util import nav, shot, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-def nav(page, name: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).first.click()
-    wait_idle(page)
 
 
 def no_error(page) -> None:

@@ -1,28 +1,9 @@
 """In Chromium: the store-sales time series (Target settings, chronological split, forecast
 against the naive forecast) and the news text sample (example texts, misclassified texts)."""
 import pytest
-from browser_util import shot, wait_idle
+from browser_util import nav, shot, use_sample, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-def choose(page, label_text: str, option: str) -> None:
-    page.get_by_test_id("stSelectbox").filter(has_text=label_text).first.click()
-    page.get_by_role("option", name=option, exact=False).first.click()
-    wait_idle(page)
-
-
-def nav(page, name: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).first.click()
-    wait_idle(page)
-
-
-def load_sample(page, app_url, title):
-    page.goto(app_url)
-    wait_idle(page)
-    choose(page, "pick a sample dataset", title)
-    page.get_by_role("button", name="Use this sample").click()
-    wait_idle(page, 120)
 
 
 def train(page, epochs):
@@ -36,7 +17,7 @@ def train(page, epochs):
 
 
 def test_time_series_flow(page, app_url):
-    load_sample(page, app_url, "Store sales (time series)")
+    use_sample(page, app_url, "Store sales (time series)", "store_sales")
     nav(page, "Target")
     page.get_by_text("The split is").first.wait_for()
     page.get_by_text("sales over time").first.wait_for()
@@ -53,7 +34,7 @@ def test_time_series_flow(page, app_url):
 
 
 def test_text_flow(page, app_url):
-    load_sample(page, app_url, "News snippets (text)")
+    use_sample(page, app_url, "News snippets (text)", "news")
     nav(page, "Target")
     page.get_by_text("Example texts per class").wait_for()
     shot(page, "text_2_target")
