@@ -18,17 +18,18 @@ from common import ROOT, record
 READY = "Upload a file or pick a sample to begin"
 
 
-def _tf_loaded(pid: int) -> bool:
+def _loaded(pid: int, package: str) -> bool:
+    """Whether the process has mapped a compiled library of ``package`` (it was imported)."""
     try:
         with open(f"/proc/{pid}/maps") as f:
-            return "tensorflow" in f.read()
+            return f"/{package}/" in f.read()
     except OSError:
         return False
 
 
-def _launch(browser, app: str, cwd: Path, text: str, warm: bool) -> tuple[float, float, bool]:
+def _launch(browser, app: str, cwd: Path, text: str, warm: bool) -> tuple:
     """Start a server for ``app``; seconds until ``text`` shows in a fresh page (cold), then in
-    a second page of the running server (warm); and whether TensorFlow got loaded."""
+    a second page of the running server (warm); whether TensorFlow and pandas got loaded."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -50,7 +51,7 @@ def _launch(browser, app: str, cwd: Path, text: str, warm: bool) -> tuple[float,
         page.goto(url)
         page.get_by_text(text).wait_for(timeout=60_000)
         cold = time.perf_counter() - t0
-        tf = _tf_loaded(proc.pid)
+        tf, pd = _loaded(proc.pid, "tensorflow"), _loaded(proc.pid, "pandas")
         w = float("nan")
         if warm:
             t1 = time.perf_counter()
@@ -58,7 +59,7 @@ def _launch(browser, app: str, cwd: Path, text: str, warm: bool) -> tuple[float,
             page2.goto(url)
             page2.get_by_text(text).wait_for(timeout=60_000)
             w = time.perf_counter() - t1
-        return cold, w, tf
+        return cold, w, tf, pd
     finally:
         proc.terminate()
         proc.wait(10)
@@ -80,9 +81,10 @@ def main(runs: int = 3) -> None:
     w = min(r[1] for r in kwk)
     b = min(bare)
     tf = any(r[2] for r in kwk)
+    pd = any(r[3] for r in kwk)
     record("app cold start: launch to an interactive Data page in headless Chromium",
            f"cold {c:.2f}s (a bare one-line Streamlit app: {b:.2f}s), warm server {w:.2f}s; "
-           f"TensorFlow loaded: {'yes' if tf else 'no'}",
+           f"TensorFlow loaded: {'yes' if tf else 'no'}; pandas loaded: {'yes' if pd else 'no'}",
            f"**{c / 3:.2f}x** of the 3 s target; {c / b:.2f}x the bare Streamlit app")
 
 

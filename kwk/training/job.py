@@ -141,6 +141,8 @@ class Job:
             self._set(status="stopped", message="Stopped before training started.")
             return
         self._set(status="running")
+        from kwk.evaluation.metrics import preload_comparison_models
+        preload_comparison_models()  # scikit-learn's import overlaps the epochs
         try:
             self.result = self._train()
             if self.on_finish is not None:
