@@ -167,3 +167,35 @@ def test_divergence_and_idle_stop_the_thread():
     idle.play(idle_timeout=1)
     idle.wait_paused(10)
     assert not idle.playing and idle.epoch == 0
+
+
+@pytest.mark.parametrize("cfg", [
+    dict(),
+    dict(dataset="spiral", layers=[6, 4], activation="relu", regularization="L2", reg_rate=0.01,
+         optimizer="adam", batch_size=7),
+    dict(dataset="plane", problem="regression", layers=[5], regularization="L1",
+         reg_rate=0.003,
+         batch_size=30),
+])
+def test_a_compiled_epoch_makes_the_same_updates_as_one_batch_at_a_time(cfg):
+    """After the first epoch, the Playground runs an epoch's batches in one compiled call;
+    the losses and weights must be those of train_on_batch on each batch in order."""
+    fast, slow = Playground(Config(**cfg)), Playground(Config(**cfg))
+    slow._fast = False  # never compiled: batch by batch
+    for _ in range(6):
+        fast.train_epoch()
+        slow.train_epoch()
+    assert fast._fast not in (None, False)  # the compiled path really ran
+    np.testing.assert_allclose(fast.history["train"], slow.history["train"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(fast.history["test"], slow.history["test"], rtol=1e-5, atol=1e-6)
+    for a, b in zip(fast.model.weights, slow.model.weights):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-6)
+
+
+def test_a_long_loss_curve_is_thinned_for_drawing():
+    from kwk.playground.plots import LOSS_POINTS, loss_figure
+    hist = {"train": list(np.linspace(1, 0, 20_000)), "test": list(np.linspace(2, 1, 20_000))}
+    fig = loss_figure(hist)
+    xs = [np.asarray(t.x) for t in fig.data]
+    assert all(len(x) <= LOSS_POINTS and x[0] == 1 and x[-1] == 20_000 for x in xs)
+    assert np.asarray(fig.data[0].y)[-1] == 0.0  # the last epoch is drawn

@@ -129,12 +129,18 @@ def network_figure(snap: dict, features: list[str], height: int = 470) -> go.Fig
     return f
 
 
+LOSS_POINTS = 1500  # the loss curve draws at most this many epochs (thousands train fast)
+
+
 def loss_figure(history: dict, height: int = 140) -> go.Figure:
     f = go.Figure()
     for key, color in (("train", "#6B7280"), ("test", "#111827")):
-        v = history.get(key) or []
-        f.add_scatter(x=np.arange(1, len(v) + 1), y=v, mode="lines", name=key,
-                      line=dict(color=color, width=1.5))
+        v = np.asarray(history.get(key) or [], dtype=float)
+        x = np.arange(1, len(v) + 1)
+        if len(v) > LOSS_POINTS:  # a long run: evenly spaced epochs, the last one kept
+            keep = np.unique(np.linspace(0, len(v) - 1, LOSS_POINTS).astype(int))
+            x, v = x[keep], v[keep]
+        f.add_scatter(x=x, y=v, mode="lines", name=key, line=dict(color=color, width=1.5))
     f.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0),
                     legend=dict(orientation="h", y=1.15, x=0), xaxis=dict(title=None),
                     yaxis=dict(title=None, rangemode="tozero"))
