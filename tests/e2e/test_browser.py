@@ -19,8 +19,13 @@ def upload(page, path) -> None:
     with page.expect_file_chooser() as fc:
         page.locator("section[data-testid=stFileUploaderDropzone] button:visible").first.click()
     fc.value.set_files(str(path))
-    wait_idle(page)
-    page.get_by_text(path.name).first.wait_for()
+    # the uploader lists the file name at once; the page's own signal is its heading (drawn by
+    # the script run that read the file) with that run over
+    page.wait_for_function(
+        "(name) => [...document.querySelectorAll('h3')].some(h => h.innerText.includes(name))"
+        " && !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && !document.querySelector('[data-stale=\"true\"]')",
+        arg=path.name, timeout=120_000)
 
 
 def train_flow(page, app_url, tmp_path, csv_path, target, tag, check, fresh=True):
@@ -124,6 +129,12 @@ def test_two_files_in_one_session(page, app_url, tmp_path):
     assert "Train ✓" in sidebar(page) and "Evaluate ✓" in sidebar(page)
     nav(page, "Data")
     upload(page, tips)
+    # the page redraws the sidebar in a rerun after it has read the new file: wait for that
+    # (a minute at most: marks that never clear fail here)
+    page.wait_for_function(
+        "() => { const t = document.querySelector('[data-testid=\"stSidebarNav\"]').innerText;"
+        " return !t.includes('Train ✓') && !t.includes('Evaluate ✓'); }", timeout=60_000)
+    wait_idle(page)
     assert "Train ✓" not in sidebar(page) and "Evaluate ✓" not in sidebar(page)
     nav(page, "Train")
     assert page.get_by_text("The run is saved").count() == 0
