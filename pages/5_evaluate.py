@@ -31,6 +31,7 @@ from kwk.ui.images import misclassified_gallery
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
 from kwk.ui.state import cached_bundle, owner, run_data, run_picker, show_error, store
+from kwk.prep.twins import twins_note
 from kwk.ui.tables import (assessment_table, metrics_table, number_columns, reference_notice,
                            simple_model_notice)
 
@@ -62,6 +63,9 @@ paired = ss.comparisons.get(run_id, {})
 table = metrics_table(m, {"baseline": paired.get("baseline", {}),
                           "simple_model": paired.get("simple", {}),
                           "reference": paired.get("reference", {})} if paired else None)
+twins = twins_note(m.get("twins"))
+if twins:
+    st.warning(twins, icon="👯")
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.4f")
                             for c in number_columns(table)})

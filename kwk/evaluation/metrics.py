@@ -281,6 +281,8 @@ def evaluate_prepared(model, prep, phase=None) -> tuple[dict, dict]:
                "simple_model": {"name": simple_name, **metrics_for(task, y_te, simple, classes)}}
     metrics["baseline"]["name"] = "naive forecast (last value)" if naive is not None \
         else "mean of training target" if task == "regression" else "majority class"
+    if getattr(prep, "twins", None):  # test rows repeating training rows (kwk.prep.twins)
+        metrics["twins"] = dict(prep.twins)
     details = {"y": y_te, "out": out, "baseline_out": base, "simple_out": simple,
                "classes": classes}
     with one_openmp_thread():

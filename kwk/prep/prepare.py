@@ -55,6 +55,7 @@ class Prepared:
     extra: dict = field(default_factory=dict)  # time series: "naive" forecasts per split
     counts: dict = field(default_factory=dict)  # split name -> rows (windows for series)
     disk: OnDisk | None = None                  # streamed: the file the rows stay in
+    twins: dict | None = None  # test rows repeating training rows (kwk.prep.twins.split_twins)
 
     def __post_init__(self):
         if not self.counts:
@@ -175,9 +176,22 @@ def encode_split(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list[s
                 notes.append(f"{int((~ok).sum())} {k} row(s) have a class never seen in training "
                              "and were left out of that split.")
     shapes = check_stack(spec, X["train"].shape[1], len(pre.classes) or 1)
+    twins = _twins(work, d, split, spec["training"]["seed"], notes)
     return Prepared(spec=spec, notes=notes, pre=pre, X=X, y=Y,
                     rows={k: df.index.get_indexer(v.index) for k, v in parts.items()},
-                    stratified=stratified, shapes=shapes, source=df, work=work)
+                    stratified=stratified, shapes=shapes, source=df, work=work, twins=twins)
+
+
+def _twins(work: pd.DataFrame, d: dict, split: tuple, seed: int, notes: list[str]) -> dict | None:
+    """How many test rows repeat a training row's inputs exactly; a note when far more than
+    chance (a split that leaks repeated people or things, :mod:`kwk.prep.twins`)."""
+    from kwk.prep.twins import split_twins, twins_note
+    cols = [c for c in (d.get("features") or []) if c in work.columns]
+    twins = split_twins(work[cols], split[0], split[2], seed)
+    note = twins_note(twins)
+    if note:
+        notes.append(note)
+    return twins
 
 
 def prepare_series(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list[str]) -> Prepared:

@@ -3,7 +3,8 @@
     DIR/model.keras        the Keras model; its input is the encoded feature matrix
     DIR/preprocess.json    the fitted preprocessing (statistics, categories, classes)
     DIR/spec.json          the resolved spec (defaults filled in, features listed)
-    DIR/metrics.json       {"task", "test", "baseline", "simple_model", "reference", ...}
+    DIR/metrics.json       {"task", "test", "baseline", "simple_model", "reference", "twins"
+                           (test rows repeating training rows), ...}
     DIR/history.json       per-epoch loss and metrics (train and validation)
     DIR/run.json           the run record: seed, data fingerprint, package versions, notes
     DIR/train_script.py    the standalone Keras script that reproduces the model

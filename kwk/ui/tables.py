@@ -133,6 +133,11 @@ def reference_notice(metrics: dict, comparison: dict | None = None) -> str | Non
                       else ref[n] < metrics["test"][n])]
     if not worse:
         return None
-    return (f"Gradient boosting does better than this network on {', '.join(worse)}"
-            + (" (outside the noise)" if comparison else "") + ". On tables it is a strong "
-            "reference: the **Tune** page searches for a network that comes closer.")
+    lead = (f"Gradient boosting does better than this network on {', '.join(worse)}"
+            + (" (outside the noise)" if comparison else "") + ". ")
+    if (metrics.get("twins") or {}).get("flagged"):  # trees recognise repeated rows
+        return lead + ("Much of its lead may come from recognising test rows it saw in "
+                       "training (see the warning about twins above), which tuning the "
+                       "network cannot honestly match: fix the split first.")
+    return lead + ("On tables it is a strong reference: the **Tune** page searches for a "
+                   "network that comes closer.")
