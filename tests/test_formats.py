@@ -227,10 +227,8 @@ def test_a_labelled_spss_file_trains_and_its_script_reproduces_the_metrics(files
     (its labelled target 'outcome'), and the generated script, run on the same file, scores
     the same."""
     import json
-    import subprocess
-    import sys
 
-    from tests.testutil import run_cli, tiny_spec
+    from tests.testutil import run_cli, run_script, tiny_spec
     path = files[1]["sav"]
     (tmp_path / "spec.json").write_text(json.dumps(tiny_spec("outcome", epochs=3)))
     r = run_cli("train", path, "--spec", tmp_path / "spec.json", "--out", tmp_path / "run",
@@ -238,8 +236,7 @@ def test_a_labelled_spss_file_trains_and_its_script_reproduces_the_metrics(files
     assert r.returncode == 0, r.stderr
     assert "pd.read_spss(DATA_PATH)" in (tmp_path / "run" / "train_script.py").read_text()
     app = json.loads((tmp_path / "run" / "metrics.json").read_text())["test"]
-    p = subprocess.run([sys.executable, str(tmp_path / "run" / "train_script.py"), str(path),
-                        str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
+    p = run_script(tmp_path / "run" / "train_script.py", path, tmp_path / "out")
     assert p.returncode == 0, p.stderr[-3000:]
     mine = json.loads((tmp_path / "out" / "script_metrics.json").read_text())
     for k, v in mine.items():

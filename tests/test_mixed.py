@@ -3,8 +3,6 @@ its own branch of layers merged into a head. On data built so the answer needs b
 the mixed model clearly beats the best single-input one; the generated script reproduces its
 metrics, KwK predicts raw rows with it and its raw-input export gives the same answers."""
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -12,7 +10,7 @@ import pytest
 
 from kwk.errors import SpecError
 from kwk.spec import check_stack, normalize, resolve
-from testutil import run_cli
+from testutil import run_cli, run_script
 
 TEXT_BRANCHES = {"table": [{"type": "Dense", "units": 16, "activation": "relu"}],
                  "text": [{"type": "Embedding", "output_dim": 8},
@@ -154,8 +152,7 @@ def _train(df, spec, tmp_path, name):
 
 
 def _script_reproduces(out, data, tmp_path):
-    p = subprocess.run([sys.executable, str(out / "train_script.py"), str(data),
-                        str(tmp_path / "script")], capture_output=True, text=True, timeout=600)
+    p = run_script(out / "train_script.py", data, tmp_path / "script")
     assert p.returncode == 0, p.stderr[-3000:]
     ours = json.loads((out / "metrics.json").read_text())["test"]
     theirs = json.loads((tmp_path / "script" / "script_metrics.json").read_text())

@@ -2,8 +2,6 @@
 and text (one raw-text column) in the engine, the CLI and the generated script."""
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -328,9 +326,8 @@ def test_the_simple_text_model_copes_with_one_letter_words_and_no_words(texts):
 # ------------------------------------------------------------------ CLI and script
 
 def _cli(*args, cwd):
-    env = {**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.run([sys.executable, "-m", "kwk", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=900)
+    from testutil import run_cli
+    return run_cli(*args, cwd=cwd)
 
 
 @pytest.mark.slow
@@ -349,9 +346,9 @@ def test_cli_sample_trains_and_the_script_reproduces(tmp_path, sample, epochs):
         assert m["baseline"]["name"].startswith("naive")
     else:
         assert m["test"]["accuracy"] >= 0.85
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    s = subprocess.run([sys.executable, "train_script.py", str(tmp_path / "d.csv"), "out"],
-                       cwd=tmp_path / "run", env=env, capture_output=True, text=True, timeout=900)
+    from testutil import run_script
+    s = run_script("train_script.py", tmp_path / "d.csv", "out", cwd=tmp_path / "run",
+                   process=sample == "news")  # a text script in a real process
     assert s.returncode == 0, s.stderr[-3000:]
     got = json.loads((tmp_path / "run" / "out" / "script_metrics.json").read_text())
     key = "rmse" if sample == "store_sales" else "accuracy"
@@ -445,9 +442,8 @@ def test_single_series_with_numeric_time_trains_and_its_script_reproduces(tmp_pa
     assert r.metrics["test"]["rmse"] < r.metrics["baseline"]["rmse"]
     df.to_csv(tmp_path / "d.csv", index=False)
     (tmp_path / "s.py").write_text(generate_script(p.spec, str(tmp_path / "d.csv")))
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    s = subprocess.run([sys.executable, "s.py", str(tmp_path / "d.csv"), "out"], cwd=tmp_path,
-                       env=env, capture_output=True, text=True, timeout=600)
+    from testutil import run_script
+    s = run_script("s.py", tmp_path / "d.csv", "out", cwd=tmp_path)
     assert s.returncode == 0, s.stderr[-3000:]
     got = json.loads((tmp_path / "out" / "script_metrics.json").read_text())
     assert got["rmse"] == pytest.approx(r.metrics["test"]["rmse"], rel=1e-5)

@@ -1,13 +1,10 @@
 """Server-side files (only inside KWK_DATA_DIRS) and SQL sources (a real SQLite file)."""
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
-from testutil import run_cli, tiny_spec
+from testutil import run_cli, run_script, tiny_spec
 from kwk.data.sources import list_server_files, read_sql, redact_url, server_path
 from kwk.errors import DataError
 
@@ -65,9 +62,8 @@ def test_cli_trains_from_sql_and_the_script_reads_the_url_from_the_environment(d
     assert p.returncode == 0, p.stderr
     script = (tmp_path / "m" / "train_script.py").read_text()
     assert 'os.environ.get("KWK_DB_URL")' in script and "SELECT * FROM iris" in script
-    env = {**os.environ, "KWK_DB_URL": url}
-    r = subprocess.run([sys.executable, str(tmp_path / "m" / "train_script.py"), "", str(tmp_path / "s")],
-                       capture_output=True, text=True, timeout=600, env=env)
+    r = run_script(tmp_path / "m" / "train_script.py", "", tmp_path / "s",
+                   env={"KWK_DB_URL": url})
     assert r.returncode == 0, r.stderr[-2000:]
     ours = json.loads((tmp_path / "m" / "metrics.json").read_text())["test"]
     theirs = json.loads((tmp_path / "s" / "script_metrics.json").read_text())

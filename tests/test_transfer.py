@@ -151,9 +151,7 @@ def test_an_unreadable_or_foreign_file_is_refused_clearly(tmp_path):
 def test_the_cli_trains_on_a_reused_base_and_the_script_reproduces_it(tmp_path):
     """`kwk train` with a spec whose first layer reuses a saved model's weights (frozen); the
     generated script loads the same file and reaches the same test metrics."""
-    import subprocess
-    import sys
-    from testutil import run_cli
+    from testutil import run_cli, run_script
     data = tmp_path / "iris.csv"
     SAMPLES["iris"].load().to_csv(data, index=False)
     first = {"data": {"target": "species"},
@@ -171,8 +169,7 @@ def test_the_cli_trains_on_a_reused_base_and_the_script_reproduces_it(tmp_path):
     assert p.returncode == 0, p.stderr
     saved = json.loads((tmp_path / "b" / "spec.json").read_text())
     assert saved["layers"][0]["weights"]["sha256"] == base.sha256  # where the weights came from
-    p = subprocess.run([sys.executable, str(tmp_path / "b" / "train_script.py"), str(data),
-                        str(tmp_path / "s")], capture_output=True, text=True, timeout=600)
+    p = run_script(tmp_path / "b" / "train_script.py", data, tmp_path / "s")
     assert p.returncode == 0, p.stderr[-3000:]
     ours = json.loads((tmp_path / "b" / "metrics.json").read_text())["test"]
     theirs = json.loads((tmp_path / "s" / "script_metrics.json").read_text())
@@ -192,9 +189,7 @@ def test_a_text_encoder_is_reused_for_a_new_label_with_its_own_word_numbers(tmp_
     """A text model's Embedding and GRU, trained on four topics, reused (frozen) for a new
     two-class label: the new model numbers the words as the trained one did (its vocabulary,
     not one learned again), and its script loads that vocabulary from the same file."""
-    import subprocess
-    import sys
-    from testutil import run_cli
+    from testutil import run_cli, run_script
     news = SAMPLES["news"].load()
     data = tmp_path / "news.csv"
     news.to_csv(data, index=False)
@@ -223,8 +218,7 @@ def test_a_text_encoder_is_reused_for_a_new_label_with_its_own_word_numbers(tmp_
     assert (b.get_layer("0_vectorize").get_vocabulary()
             == a.get_layer("0_vectorize").get_vocabulary())
     assert json.loads((tmp_path / "b" / "metrics.json").read_text())["test"]["accuracy"] > 0.8
-    p = subprocess.run([sys.executable, str(tmp_path / "b" / "train_script.py"), str(data2),
-                        str(tmp_path / "s")], capture_output=True, text=True, timeout=600)
+    p = run_script(tmp_path / "b" / "train_script.py", data2, tmp_path / "s")
     assert p.returncode == 0, p.stderr[-3000:]
     ours = json.loads((tmp_path / "b" / "metrics.json").read_text())["test"]
     theirs = json.loads((tmp_path / "s" / "script_metrics.json").read_text())

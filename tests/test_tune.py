@@ -10,7 +10,7 @@ from kwk.errors import SpecError
 from kwk.spec import default_spec, normalize
 from kwk.tune.space import (apply, current_values, head_blocks, propose, rows_to_space,
                             space_rows, with_depth)
-from tests.testutil import ROOT, run_cli
+from tests.testutil import ROOT, run_cli, run_script
 
 
 def _stack():
@@ -122,9 +122,7 @@ def test_the_best_runs_script_reproduces_its_metrics(churn_tuned, samples_dir):
     d, _ = churn_tuned
     run = d / "out" / "best"
     out = d / "script_out"
-    p = subprocess.run([sys.executable, str(run / "train_script.py"),
-                        str(samples_dir / "churn.csv"), str(out)],
-                       capture_output=True, text=True, timeout=600, cwd=d)
+    p = run_script(run / "train_script.py", samples_dir / "churn.csv", out, cwd=d)
     assert p.returncode == 0, p.stderr[-3000:]
     app = json.loads((run / "metrics.json").read_text())["test"]
     mine = json.loads((out / "script_metrics.json").read_text())
