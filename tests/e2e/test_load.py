@@ -125,8 +125,8 @@ def test_six_sessions_train_at_once(browser, tmp_path):
             # The first two hold the two slots until the test stops them (no early stop, the
             # most epochs), so the queue does not depend on how fast the machine trains.
             holder = len(pages) < 2
-            for label, value in (("epochs", "10000" if holder else "40"),
-                                 ("early stopping patience", "0" if holder else "10")):
+            for label, value in (("epochs", "10000" if holder else "20"),
+                                 ("early stopping patience", "0" if holder else "5")):
                 box = page.get_by_label(label, exact=True)
                 box.fill(value)
                 box.press("Tab")
