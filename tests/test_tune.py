@@ -99,7 +99,8 @@ def test_tune_cli_writes_the_leaderboard_the_study_and_the_best_run(churn_tuned)
     assert study["metric"] == "balanced_accuracy" and study["direction"] == "maximize"
     assert study["storage"].startswith("sqlite:///") and study["counts"]["complete"] >= 2
     own, best = study["own"], study["best"]
-    assert own["number"] == 0 and best["value"] >= own["value"]
+    # the search beats the default stack on its validation score (0.548 -> 0.638 here)
+    assert own["number"] == 0 and best["value"] > own["value"]
     # the best run is a complete bundle with the chosen values and says how it was chosen
     run = d / "out" / "best"
     spec = json.loads((run / "spec.json").read_text())

@@ -62,5 +62,6 @@ def twins_note(twins: dict | None) -> str | None:
             "people or things, and a random split lets a model score by recognising them. The "
             "test score then overstates how it does on new ones; gradient boosting gains most "
             "from this. If a column identifies them (a person or site ID), add a validation "
-            "column that puts each one's rows in a single part (training.validation = "
+            "column that puts each one's rows in a single part (train, validation or test) and "
+            "choose it as the validation on the Train page (in a spec: training.validation = "
             "\"column\").")
