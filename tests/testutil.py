@@ -21,33 +21,22 @@ def tiny_spec(target, task="auto", epochs=3, **training):
 # (``process=True``: the process boundary itself, `serve`, `--distributed`) or when
 # KWK_TEST_CLI_PROCESS=1 asks for every command to run as users run it.
 IN_PROCESS = {"train", "predict", "profile", "report", "codegen", "explain", "notebook",
-              "tune", "export", "sample", "runs"}
+              "tune", "export", "sample"}
+
+
+def _real_process(process: bool) -> bool:
+    return process or os.environ.get("KWK_TEST_CLI_PROCESS") == "1"
 
 
 def run_cli(*args, cwd=None, timeout=300, process=False):
     args = [str(a) for a in args]
-    if process or os.environ.get("KWK_TEST_CLI_PROCESS") == "1" or not args \
-            or args[0] not in IN_PROCESS or "--distributed" in args:
+    if _real_process(process) or not args or args[0] not in IN_PROCESS \
+            or "--distributed" in args:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         return subprocess.run([sys.executable, "-m", "kwk", *args], capture_output=True,
                               text=True, cwd=cwd, env=env, timeout=timeout)
-    return _run_in_process(args, cwd)
-
-
-def _run_in_process(args: list[str], cwd) -> subprocess.CompletedProcess:
-    import contextlib
-    import io
-
     from kwk.cli import main
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.chdir(cwd or os.getcwd()), contextlib.redirect_stdout(out), \
-            contextlib.redirect_stderr(err):
-        try:
-            code = main(args)
-        except SystemExit as e:  # argparse's own errors (usage, exit 2)
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    return subprocess.CompletedProcess(["python", "-m", "kwk", *args], code, out.getvalue(),
-                                       err.getvalue())
+    return _in_process(["python", "-m", "kwk", *args], lambda: main(args), cwd)
 
 
 def run_script(script, *args, cwd=None, env=None, timeout=600, process=False):
@@ -57,29 +46,17 @@ def run_script(script, *args, cwd=None, env=None, timeout=600, process=False):
     script per kind of data, so a script is still proven to run on its own) or when
     KWK_TEST_CLI_PROCESS=1."""
     args = [str(a) for a in args]
-    if process or os.environ.get("KWK_TEST_CLI_PROCESS") == "1":
+    if _real_process(process):
         return subprocess.run([sys.executable, str(script), *args], capture_output=True,
                               text=True, cwd=cwd, env={**os.environ, **(env or {})},
                               timeout=timeout)
-    import contextlib
-    import io
     import runpy
-    import traceback
-    out, err = io.StringIO(), io.StringIO()
     old_argv, old_env = sys.argv, {k: os.environ.get(k) for k in (env or {})}
-    code = 0
     try:
         os.environ.update(env or {})
         sys.argv = [str(script), *args]
-        with contextlib.chdir(cwd or os.getcwd()), contextlib.redirect_stdout(out), \
-                contextlib.redirect_stderr(err):
-            try:
-                runpy.run_path(str(script), run_name="__main__")
-            except SystemExit as e:
-                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-            except Exception:
-                traceback.print_exc()
-                code = 1
+        return _in_process(list(sys.argv), lambda: runpy.run_path(str(script),
+                                                                   run_name="__main__"), cwd)
     finally:
         sys.argv = old_argv
         for k, v in old_env.items():
@@ -87,5 +64,23 @@ def run_script(script, *args, cwd=None, env=None, timeout=600, process=False):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    return subprocess.CompletedProcess([sys.executable, str(script), *args], code,
-                                       out.getvalue(), err.getvalue())
+
+
+def _in_process(argv: list[str], call, cwd) -> subprocess.CompletedProcess:
+    """Run ``call()`` in ``cwd`` with stdout and stderr captured; its exit status as a process
+    would give it (a returned int, ``SystemExit``'s code, 1 with the traceback on an error)."""
+    import contextlib
+    import io
+    import traceback
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(cwd or os.getcwd()), contextlib.redirect_stdout(out), \
+            contextlib.redirect_stderr(err):
+        try:
+            code = call()
+            code = code if isinstance(code, int) else 0
+        except SystemExit as e:  # argparse's own errors (usage, exit 2), sys.exit in a script
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        except Exception:
+            traceback.print_exc()
+            code = 1
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
