@@ -9,8 +9,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    # Two test processes share the two cores: one thread each for TensorFlow's operations and
-    # OpenMP (and for the scripts and servers they start) instead of each taking every core.
+    # The test processes share the machine's cores: one thread each for TensorFlow's operations
+    # and OpenMP (and for the scripts and servers they start) instead of each taking every core.
     # The numbers do not change: the golden metrics hold to 1e-5 either way. (TensorFlow's
     # scheduling threads stay as they are: collective operations need more than one.)
     for _var in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS"):
@@ -43,13 +43,26 @@ def samples_dir(tmp_path_factory, iris_df, churn_df):
     return d
 
 
-# The longest test files first: with the suite on two processes (one file per process at a
-# time), a long file left for the end would keep one process busy while the other idles.
-LONG_FIRST = ("test_codegen.py", "test_golden.py", "e2e/test_load.py", "test_series_text.py",
-              "test_scale.py", "e2e/test_explain_tune_browser.py", "test_mixed.py",
-              "e2e/test_browser.py", "test_transfer.py", "test_images.py", "test_tune.py",
-              "test_decisions.py", "app/test_tune_page.py", "e2e/test_series_text_browser.py",
-              "app/test_pages.py", "test_distributed.py", "test_stream.py", "e2e/", "app/")
+# The longest test files first (measured with --durations, 2026-12-01): with the suite on a few
+# processes, one file per process at a time, a long file left for the end keeps one process
+# busy while the others idle.
+LONG_FIRST = ("test_scale.py", "e2e/test_load.py", "e2e/test_explain_tune_browser.py",
+              "test_tune.py", "test_series_text.py", "test_codegen.py", "test_train.py",
+              "e2e/test_browser.py", "app/test_pages.py", "e2e/test_newcomer_browser.py",
+              "e2e/test_playground_browser.py", "e2e/test_series_text_browser.py",
+              "test_images.py", "test_golden.py", "test_mixed.py", "app/test_tune_page.py",
+              "test_stream.py", "test_export.py", "test_distributed.py", "test_transfer.py",
+              "e2e/test_builder_browser.py", "app/test_bad_corpus.py", "app/test_images_app.py",
+              "app/test_series_text_app.py", "app/test_newcomer_app.py", "test_csv_property.py",
+              "test_explain.py", "test_serve.py", "test_codegen_render.py", "e2e/", "app/")
+
+
+def pytest_configure(config):
+    # pytest-xdist hands out whole files ordered by how many tests each holds unless told not
+    # to: that would put the one-test files that take minutes (the load test, the streaming
+    # workers) last. Keep the order above instead.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(session, config, items):

@@ -20,6 +20,9 @@ def test_playground_survives_a_tour_of_other_pages(page, app_url):
     layers = page.get_by_role("spinbutton", name="Hidden layers")
     layers.fill("3")
     layers.press("Tab")
+    # the page's own signal that the server took the new value: a third layer's input is drawn
+    # (on a busy machine the rerun can start later than wait_idle's first look)
+    page.get_by_role("spinbutton", name="Layer 3").wait_for()
     wait_idle(page)
     for name in ("Data", "Playground", "Build", "Playground"):
         nav(page, name)
