@@ -87,18 +87,33 @@ def test_as_labels_matches_the_per_value_reference(seed):
             assert [type(v) for v in got[gaps]] == [type(v) for v in want[gaps]], s.dtype
 
 
+def _python_calls(fn, *args) -> int:
+    """How many Python-level calls (functions and builtins called from Python) ``fn`` makes:
+    a count, not a time, so a busy machine cannot change it."""
+    import sys
+    calls = [0]
+
+    def count(frame, event, arg):
+        if event in ("call", "c_call"):
+            calls[0] += 1
+    sys.setprofile(count)
+    try:
+        fn(*args)
+    finally:
+        sys.setprofile(None)
+    return calls[0]
+
+
 def test_as_labels_is_vectorised_for_a_numeric_target():
-    """200,000 float labels take a few array operations, not one Python call per value."""
-    import time
-    y = pd.Series(np.random.default_rng(0).integers(0, 5, 200_000).astype(float))
-    start = time.perf_counter()
-    got = as_labels(y)
-    fast = time.perf_counter() - start
-    start = time.perf_counter()
-    want = reference_labels(y)
-    slow = time.perf_counter() - start
-    assert got.equals(want)
-    assert fast < slow / 3, (fast, slow)
+    """200,000 float labels take a few array operations, not one Python call per value: the
+    number of calls does not grow with the rows (the per-value reference makes one or more
+    per row)."""
+    rng = np.random.default_rng(0)
+    small, big = (pd.Series(rng.integers(0, 5, n).astype(float)) for n in (2_000, 200_000))
+    assert as_labels(big).equals(reference_labels(big))
+    assert _python_calls(reference_labels, big) > 200_000  # the counter sees per-row calls
+    few, many = _python_calls(as_labels, small), _python_calls(as_labels, big)
+    assert many < 5_000 and many < few + 500, (few, many)
 
 
 # ------------------------------------------------------------------ phases after the epochs
