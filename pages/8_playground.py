@@ -72,6 +72,13 @@ def _opt(options, value):
     return sorted(set(options) | {value})
 
 
+def _pos(options, value) -> int:
+    """The position of the current value: every control is drawn with the value it holds (a
+    control restored after another page ran otherwise showed its first option or its minimum
+    now and then, while the network used the restored value)."""
+    return options.index(value) if value in options else 0
+
+
 # ---------------------------------------------------------------- controls
 left, right = st.columns([1.15, 3], gap="large")
 with right:
@@ -79,8 +86,8 @@ with right:
     live_slot = st.container()
     if "output" not in hidden:
         o1, o2, _ = st.columns([1, 1, 2])
-        o1.toggle("Show test data", key="pg_show_test")
-        o2.toggle("Discretize output", key="pg_discretize")
+        o1.toggle("Show test data", bool(widgets.pg_show_test), key="pg_show_test")
+        o2.toggle("Discretize output", bool(widgets.pg_discretize), key="pg_discretize")
 user_data, no_data = None, ""
 with left:
     if "data" not in hidden:
@@ -88,18 +95,22 @@ with left:
         sources = {"playground": "Playground data", "mine": "My data (2 columns)",
                    "upload": "Upload a 3-column CSV"}
         if not classroom:
-            st.radio("Source", list(sources), format_func=sources.get, key="pg_source",
+            st.radio("Source", list(sources), _pos(list(sources), widgets.pg_source),
+                     format_func=sources.get, key="pg_source",
                      horizontal=False, label_visibility="collapsed")
         source = widgets.get("pg_source", "playground")
         if source == "playground":
-            st.radio("Problem type", ["classification", "regression"], key="pg_problem",
+            st.radio("Problem type", ["classification", "regression"],
+                     _pos(["classification", "regression"], widgets.pg_problem), key="pg_problem",
                      horizontal=True)
             names = CLASS_DATASETS if widgets.pg_problem == "classification" else REG_DATASETS
             if widgets.get("pg_dataset") not in names:
                 widgets.pg_dataset = next(iter(names))
-            st.selectbox("Dataset", list(names), format_func=DATASETS.get, key="pg_dataset")
-            st.slider("Noise", 0, 50, key="pg_noise", help="Percent of random jitter.")
-            st.slider("Points", 50, 2000, step=50, key="pg_points")
+            st.selectbox("Dataset", list(names), _pos(list(names), widgets.pg_dataset),
+                         format_func=DATASETS.get, key="pg_dataset")
+            st.slider("Noise", 0, 50, int(widgets.pg_noise), key="pg_noise",
+                      help="Percent of random jitter.")
+            st.slider("Points", 50, 2000, int(widgets.pg_points), step=50, key="pg_points")
         elif source == "mine":
             if ss.data is None:
                 no_data = ("This setup uses its own data, which a link cannot carry: the link "
@@ -140,8 +151,9 @@ with left:
                     user_data = user_dataset(ld.df, *cols)
                 except KwkError as e:
                     show_error(e)
-        st.slider("Training data (%)", 10, 90, step=10, key="pg_train_ratio")
-        st.slider("Batch size", 1, 30, key="pg_batch_size")
+        st.slider("Training data (%)", 10, 90, int(widgets.pg_train_ratio), step=10,
+                  key="pg_train_ratio")
+        st.slider("Batch size", 1, 30, int(widgets.pg_batch_size), key="pg_batch_size")
         if st.button("🎲 Regenerate", key="pg_regen", help="New random data (a new seed)."):
             widgets.pg_seed = int(widgets.pg_seed) + 1
 
@@ -149,32 +161,39 @@ with left:
     if "features" not in hidden:
         st.markdown("##### Features")
         picked = st.pills("Input features", list(FEATURES), selection_mode="multi",
+                          default=list(widgets.pg_features or []),
                           format_func=FEATURES.get, key="pg_features",
                           label_visibility="collapsed", width="stretch", wrap=True)
     if "network" not in hidden:
         st.markdown("##### Network")
-        st.number_input("Hidden layers", 0, MAX_LAYERS, key="pg_n_layers",
+        st.number_input("Hidden layers", 0, MAX_LAYERS, int(widgets.pg_n_layers),
+                        key="pg_n_layers",
                         help=f"Up to {MAX_LAYERS} (the original Playground stops at 6).")
         if widgets.pg_n_layers:
             per = st.columns(min(int(widgets.pg_n_layers), 3))
             for i in range(int(widgets.pg_n_layers)):
                 widgets.setdefault(f"pg_layer_{i}", 4)
                 per[i % len(per)].number_input(f"Layer {i + 1}", 1, MAX_NEURONS,
-                                               key=f"pg_layer_{i}",
+                                               int(widgets[f"pg_layer_{i}"]), key=f"pg_layer_{i}",
                                                help=f"Neurons, 1–{MAX_NEURONS}.")
     if "training" not in hidden:
         st.markdown("##### Training")
         t1, t2 = st.columns(2)
         t1.select_slider("Learning rate", _opt(LEARNING_RATES, widgets.pg_learning_rate),
-                         key="pg_learning_rate")
-        t2.selectbox("Activation", _opt(ACTIVATIONS, widgets.pg_activation), key="pg_activation")
+                         value=widgets.pg_learning_rate, key="pg_learning_rate")
+        acts = _opt(ACTIVATIONS, widgets.pg_activation)
+        t2.selectbox("Activation", acts, _pos(acts, widgets.pg_activation), key="pg_activation")
         t3, t4 = st.columns(2)
-        t3.selectbox("Optimizer", OPTIMIZERS, key="pg_optimizer",
+        t3.selectbox("Optimizer", OPTIMIZERS, _pos(OPTIMIZERS, widgets.pg_optimizer),
+                     key="pg_optimizer",
                      help="'sgd' is what the original Playground uses.")
-        t4.slider("Dropout", 0.0, 0.8, step=0.05, key="pg_dropout")
+        t4.slider("Dropout", 0.0, 0.8, float(widgets.pg_dropout), step=0.05, key="pg_dropout")
         t5, t6 = st.columns(2)
-        t5.selectbox("Regularization", ["none", "L1", "L2"], key="pg_regularization")
-        t6.select_slider("Regularization rate", _opt(REG_RATES, widgets.pg_reg_rate), key="pg_reg_rate")
+        t5.selectbox("Regularization", ["none", "L1", "L2"],
+                     _pos(["none", "L1", "L2"], widgets.pg_regularization),
+                     key="pg_regularization")
+        t6.select_slider("Regularization rate", _opt(REG_RATES, widgets.pg_reg_rate),
+                         value=widgets.pg_reg_rate, key="pg_reg_rate")
 
 # ---------------------------------------------------------------- the settings -> a network
 source = widgets.get("pg_source", "playground")

@@ -27,7 +27,10 @@ def test_playground_survives_a_tour_of_other_pages(page, app_url):
     for name in ("Data", "Playground", "Build", "Playground"):
         nav(page, name)
         no_error(page)
+    # every control shows the value the network uses (a restored control once showed its
+    # minimum now and then: 0 hidden layers, 1 neuron, while the network had 3 and 4)
     assert page.get_by_role("spinbutton", name="Hidden layers").input_value() == "3"
+    assert page.get_by_role("spinbutton", name="Layer 1").input_value() == "4"
     # the network diagram (drawn by plotly after the script run) names the third layer
     page.get_by_text("Layer 3").first.wait_for(state="attached")
     shot(page, "playground_after_tour")
