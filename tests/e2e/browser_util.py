@@ -86,3 +86,16 @@ def start_app(workspace, **env_extra):
         proc.kill()
         pytest.fail("streamlit did not start")
     return proc, url
+
+
+def stop_app(proc, grace_s: float = 60) -> None:
+    """Stop a server started by :func:`start_app` as Ctrl-C would (SIGTERM). A server that has
+    trained several models on a busy machine can take more than 10 s to wind down; one that
+    has not stopped after ``grace_s`` is killed and reported, not waited on forever."""
+    proc.terminate()
+    try:
+        proc.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(30)
+        pytest.fail(f"the app server did not stop within {grace_s:g} s of SIGTERM")

@@ -2,7 +2,7 @@
 import os
 
 import pytest
-from browser_util import CHROMIUM, start_app
+from browser_util import CHROMIUM, start_app, stop_app
 
 
 def pytest_collection_modifyitems(items):
@@ -29,8 +29,7 @@ def browser_context_args():
 def app_url(tmp_path_factory):
     proc, url = start_app(tmp_path_factory.mktemp("ws"))
     yield url
-    proc.terminate()
-    proc.wait(10)
+    stop_app(proc)
 
 
 @pytest.fixture(autouse=True)

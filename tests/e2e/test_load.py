@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from browser_util import ARTIFACTS, shot, start_app
+from browser_util import ARTIFACTS, shot, start_app, stop_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -160,8 +160,7 @@ def test_six_sessions_train_at_once(browser, tmp_path):
     finally:
         stop.set()
         watcher.join()
-        proc.terminate()
-        proc.wait(10)
+        stop_app(proc)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "load.json").write_text(json.dumps(
         {"sessions": len(SESSIONS), "max_jobs": 2, "peak_rss_mb": round(peak[0]),

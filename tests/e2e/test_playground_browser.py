@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from browser_util import shot, start_app, wait_idle
+from browser_util import shot, start_app, stop_app, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -40,5 +40,4 @@ def test_shared_link_opens_and_trains_live(page, tmp_path):
         wait_idle(page, 60)
         assert page.get_by_test_id("stSidebarNav").get_by_text("Evaluate").count()
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop_app(proc)
