@@ -138,7 +138,8 @@ def _read_inputs(fmt: str, read_options: dict) -> dict:
         out.update(url=read_options.get("url", ""), query=read_options["query"])
     else:
         from kwk.data.loader import reader_options
-        out.update(function=READERS[fmt], options=reader_options(read_options))
+        out.update(function=READERS[fmt], options=reader_options(read_options),
+                   xport8=fmt == "sas" and read_options.get("xport_version") == 8)
     return out
 
 

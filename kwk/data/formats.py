@@ -4,7 +4,8 @@ SAS ``.sas7bdat`` / ``.xpt``, Feather / Arrow IPC, and the spreadsheets read bes
 
 Each is read by pandas' own reader with its usual engine (``pyreadstat``, ``odfpy``, ``xlrd``,
 ``pyarrow``), with the keyword arguments recorded in the read options, so the generated script
-makes the very same call. Every file is first checked against its format's signature: a file
+makes the very same call; a SAS transport file of version 8, which pandas cannot read, is read
+by pyreadstat's ``read_xport`` (recorded as ``xport_version: 8``; the script calls it too). Every file is first checked against its format's signature: a file
 named like one format but holding another (a CSV saved as ``.sav``, an encrypted workbook) gets
 a message saying what it really is, and a damaged one says which reader gave up and why.
 """
@@ -113,11 +114,6 @@ def check_signature(head: bytes, name: str, expected: str) -> None:
     """Refuse ``name`` when its bytes are not of the format its extension names: ``expected``
     is one of ``spss``, ``stata``, ``sas``, ``feather``, ``ods``, ``xls``, ``xlsx``."""
     found = sniff(head)
-    if found == "xport" and b"LIBV8" in head[:80]:
-        raise DataError(f"'{name}' is a SAS transport file of version 8, which pandas cannot read "
-                        "(it reads version 5).",
-                        "Export it again as XPORT version 5 (in SAS: the XPORT engine of the "
-                        "LIBNAME statement) or as .sas7bdat or CSV.")
     if expected == "feather" and head[:4] == b"\xff\xff\xff\xff":
         raise DataError(f"'{name}' is an Arrow IPC stream; KwK reads the Arrow IPC file "
                         "format (Feather version 2).",
@@ -162,10 +158,27 @@ def read_options_for(fmt: str, head: bytes) -> dict:
     """The pandas reader's keyword arguments for a file of ``fmt`` that starts with ``head``
     (recorded in the read options and written into the generated script)."""
     if fmt == "sas":
+        if is_xport_v8(head):
+            # pandas reads version 5 only; pyreadstat (pandas' SPSS engine) reads both
+            return {"xport_version": 8}
         if sniff(head) == "xport":
             return {"format": "xport", "encoding": "ISO-8859-1"}  # XPORT records no encoding
         return {"format": "sas7bdat", "encoding": "infer"}  # the encoding the file records
     return {}
+
+
+def is_xport_v8(head: bytes) -> bool:
+    """A SAS transport file of version 8 (current SAS's ``xport`` engine and pyreadstat write
+    it: long names and labels), which pandas' ``read_sas`` cannot read."""
+    return sniff(head) == "xport" and b"LIBV8" in head[:80]
+
+
+def read_xport_v8(src) -> "pd.DataFrame":
+    """A SAS transport file of version 8, read by pyreadstat (from a path: it reads no buffers)
+    with its dates as dates, the way pandas reads version 5."""
+    import pyreadstat
+    df, _meta = pyreadstat.read_xport(str(src))
+    return df
 
 
 def _head_of(path) -> bytes:
@@ -183,13 +196,15 @@ def read_stat(data: bytes | None, path, fmt: str, name: str) -> tuple[pd.DataFra
     opts = read_options_for(fmt, data[:256] if data is not None else _head_of(path))
     tmp = None
     try:
-        if fmt == "spss" and path is None:  # pyreadstat reads from a path only
-            fd, tmp = tempfile.mkstemp(suffix=os.path.splitext(name)[1] or ".sav")
+        v8 = bool(opts.get("xport_version") == 8)
+        if (fmt == "spss" or v8) and path is None:  # pyreadstat reads from a path only
+            fd, tmp = tempfile.mkstemp(suffix=os.path.splitext(name)[1] or
+                                       (".xpt" if v8 else ".sav"))
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
         src = path if path is not None else (tmp or io.BytesIO(data))
         try:
-            df = getattr(pd, reader)(src, **opts)
+            df = read_xport_v8(src) if v8 else getattr(pd, reader)(src, **opts)
         except ValueError as e:
             if fmt != "stata" or "not unique" not in str(e):
                 raise
@@ -201,6 +216,7 @@ def read_stat(data: bytes | None, path, fmt: str, name: str) -> tuple[pd.DataFra
         raise
     except ImportError as e:
         pkg = package or "pandas"
+        pkg = "pyreadstat" if fmt == "sas" and opts.get("xport_version") == 8 else pkg
         raise DataError(f"Reading {label} needs the {pkg} package, which is not installed "
                         f"({str(e).strip()[:120]}).",
                         f"Install it (pip install {pkg}) or export the data as CSV.")

@@ -587,7 +587,7 @@ def fingerprint_file(path: Path) -> str:
 
 
 # read_options that are KwK's own steps around the pandas reader, not its keyword arguments
-KWK_READ_KEYS = ("blank_tail_columns", "formatted_numbers", "zip_member")
+KWK_READ_KEYS = ("blank_tail_columns", "formatted_numbers", "zip_member", "xport_version")
 MAX_UNPACKED_BYTES = int(os.environ.get("KWK_MAX_UNPACKED_MB", "1024")) << 20
 _PACKED_TABLES = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json")
 
