@@ -233,11 +233,13 @@ with left:
             if b1.button("⬆️ Up", key="up", disabled=sel == 0, width="stretch",
                          help="Move this layer one place towards the input."):
                 layers[sel - 1], layers[sel] = layers[sel], layers[sel - 1]
+                ss.history.note_move(part, sel, sel - 1)  # the history names this layer
                 ss.selected_layer = sel - 1
                 st.rerun()
             if b2.button("⬇️ Down", key="down", disabled=sel == len(layers) - 1, width="stretch",
                          help="Move this layer one place towards the output."):
                 layers[sel + 1], layers[sel] = layers[sel], layers[sel + 1]
+                ss.history.note_move(part, sel, sel + 1)
                 ss.selected_layer = sel + 1
                 st.rerun()
             if b3.button("📄 Copy", key="dup", width="stretch",

@@ -20,7 +20,10 @@ DROP = {"type": "Dropout", "rate": 0.2}
     ([dense(32)], [dense(32), DROP], "added Dropout 2"),
     ([dense(32), dense(32)], [dense(32), dense(32), dense(32)], "added Dense 1"),
     ([dense(32), DROP, dense(8)], [dense(32), dense(8)], "removed Dropout 2"),
-    ([dense(32), DROP], [DROP, dense(32)], "moved Dense from place 1 to 2"),
+    # two neighbours swapped: the states alone cannot say which one was moved
+    ([dense(32), DROP], [DROP, dense(32)], "swapped Dense 1 and Dropout 2"),
+    ([dense(32), DROP, dense(8)], [DROP, dense(32), dense(8)], "swapped Dense 1 and Dropout 2"),
+    ([dense(32), dense(32), DROP], [dense(32), DROP, dense(32)], "swapped Dense 2 and Dropout 3"),
     ([dense(1), dense(2), dense(3)], [dense(2), dense(3), dense(1)],
      "moved Dense from place 1 to 3"),
     ([dense(32)], [dense(16, "tanh")], "changed units, activation of Dense 1"),
@@ -86,3 +89,36 @@ def test_branch_and_kind_of_data_edits_are_described():
                               "Dense 1; text branch: added Embedding 1")
     c = {**b, "branches": {**b["branches"], "text": [{"type": "Embedding"}, DROP]}}
     assert describe(b, c) == "text branch: added Dropout 2"
+
+
+@pytest.mark.parametrize("before,i,j,text", [
+    # Dense, Dropout, Dense: the Dropout moved up or down, by the Up and Down buttons
+    ([dense(32), DROP, dense(8)], 1, 0, "moved Dropout from place 2 to 1"),
+    ([dense(32), DROP, dense(8)], 1, 2, "moved Dropout from place 2 to 3"),
+    ([dense(32), dense(8), DROP], 2, 1, "moved Dropout from place 3 to 2"),
+    # and a Dense moved past the Dropout
+    ([dense(32), DROP, dense(8)], 0, 1, "moved Dense from place 1 to 2"),
+])
+def test_the_moved_layer_is_the_one_named(before, i, j, text):
+    """The history named the Dense when the Dropout between two Dense layers was moved (issue
+    28): Up/Down say which layer moved, and the line names that one."""
+    spec = {**default_spec(), "layers": copy.deepcopy(before)}
+    h = History()
+    h.observe(spec)
+    layers = spec["layers"]
+    layers[i], layers[j] = layers[j], layers[i]
+    h.note_move("head", i, j)
+    assert h.observe(spec)
+    assert h.entries[-1].label == text
+    assert h.pending_move is None  # the hint is used once
+
+
+def test_a_move_in_a_branch_is_named_in_that_branch():
+    spec = {**default_spec(), "branches": {"table": [dense(32), DROP, dense(8)]}}
+    h = History()
+    h.observe(spec)
+    b = spec["branches"]["table"]
+    b[2], b[1] = b[1], b[2]
+    h.note_move("table", 1, 2)
+    h.observe(spec)
+    assert h.entries[-1].label == "table branch: moved Dropout from place 2 to 3"

@@ -38,7 +38,15 @@ def _layer_name(layers: list, i: int) -> str:
     return f"{layers[i].get('type', '?')} {i + 1}"
 
 
-def _layers_change(a: list, b: list) -> str | None:
+def _moved(layers: list, i: int, j: int) -> list:
+    """``layers`` with the layer at place ``i`` moved to place ``j`` (0-based)."""
+    rest = layers[:i] + layers[i + 1:]
+    return rest[:j] + [layers[i]] + rest[j:]
+
+
+def _layers_change(a: list, b: list, moved: tuple[int, int] | None = None) -> str | None:
+    """What changed from stack ``a`` to stack ``b``; ``moved`` = (from, to), 0-based, says
+    which layer the user moved when the two stacks alone cannot (two neighbours swapped)."""
     if a == b:
         return None
     if len(b) == len(a) + 1:  # one inserted (added at the end, or copied below a layer)
@@ -59,23 +67,33 @@ def _layers_change(a: list, b: list) -> str | None:
                 return (f"changed {k} of {_layer_name(b, i)} from {_value(a[i].get(k))} "
                         f"to {_value(b[i].get(k))}")
             return f"changed {', '.join(keys)} of {_layer_name(b, i)}"
-        for i in range(len(a)):  # one layer moved (Up, Down, or dragged)
-            rest = a[:i] + a[i + 1:]
-            for j in range(len(a)):
-                if j != i and rest[:j] + [a[i]] + rest[j:] == b:
-                    return f"moved {a[i].get('type')} from place {i + 1} to {j + 1}"
+        moves = [(i, j) for i in range(len(a)) for j in range(len(a))
+                 if j != i and _moved(a, i, j) == b]  # one layer moved (Up, Down, dragged)
+        if moves:
+            if moved not in moves and len(moves) > 1:
+                # two neighbours swapped places: either may have been the one moved, so name
+                # both rather than guess (Up and Down say which one: ``moved``)
+                lo = next((min(m) for m in moves if abs(m[0] - m[1]) == 1), None)
+                if lo is not None:
+                    return f"swapped {_layer_name(a, lo)} and {_layer_name(a, lo + 1)}"
+            i, j = moved if moved in moves else moves[0]
+            return f"moved {a[i].get('type')} from place {i + 1} to {j + 1}"
         key = lambda layer: repr(sorted(layer.items()))  # noqa: E731
         if sorted(map(key, a)) == sorted(map(key, b)):
             return "reordered the layers"
     return f"replaced the stack ({len(a)} → {len(b)} layers)"
 
 
-def describe(before: dict, after: dict) -> str:
+def describe(before: dict, after: dict, moved: dict | None = None) -> str:
     """One readable line for the edit from ``before`` to ``after`` (model parts), e.g.
     "changed units of Dense 2 from 32 to 64", "added Dropout 3", "changed epochs from 20 to
-    40"."""
+    40". ``moved`` = ``{"part": "head" or a branch, "from": i, "to": j}`` (0-based) names the
+    layer the user moved (see :meth:`History.note_move`)."""
+    def hint(part):
+        return (moved["from"], moved["to"]) if moved and moved.get("part") == part else None
+
     parts = []
-    layers = _layers_change(before.get("layers", []), after.get("layers", []))
+    layers = _layers_change(before.get("layers", []), after.get("layers", []), hint("head"))
     if layers:
         parts.append(layers)
     for section, word in (("training", ""), ("output", "output ")):
@@ -93,7 +111,7 @@ def describe(before: dict, after: dict) -> str:
         parts.append(f"renamed the model to {after.get('name')!r}")
     a, b = before.get("branches") or {}, after.get("branches") or {}
     for name in dict.fromkeys([*a, *b]):
-        change = _layers_change(a.get(name, []), b.get(name, []))
+        change = _layers_change(a.get(name, []), b.get(name, []), hint(name))
         if change:
             parts.append(f"{name} branch: {change}")
     if before.get("tune") != after.get("tune"):
@@ -112,18 +130,26 @@ class History:
     """States of the model part of the spec, oldest first, with a cursor on the current one."""
     entries: list = field(default_factory=list)
     cursor: int = -1
+    pending_move: dict | None = None  # the layer the next observed edit moved (note_move)
+
+    def note_move(self, part: str, i: int, j: int) -> None:
+        """Say that the next edit moves the layer at place ``i`` of ``part`` ("head" for the
+        layers after the merge or of a one-input model, else a branch) to place ``j``
+        (0-based): swapping two neighbours looks the same whichever of them moved."""
+        self.pending_move = {"part": part, "from": int(i), "to": int(j)}
 
     def observe(self, spec: dict, label: str | None = None) -> bool:
         """Record ``spec`` if it differs from the current state; ``label`` names the edit
         ("applied the template 'CNN'"), else :func:`describe` writes it. Returns whether an
         edit was recorded. The first observation is the starting point ("start")."""
         state = model_part(spec)
+        moved, self.pending_move = self.pending_move, None
         if self.cursor >= 0 and self.entries[self.cursor].state == state:
             return False
         if self.cursor < 0:
             self.entries, self.cursor = [Entry(state, label or "start")], 0
             return False
-        text = describe(self.entries[self.cursor].state, state)
+        text = describe(self.entries[self.cursor].state, state, moved)
         if label:
             text = f"{label} ({text})" if text != "changed the model" else label
         del self.entries[self.cursor + 1:]
