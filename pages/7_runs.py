@@ -64,6 +64,10 @@ with st.expander("✏️ Name this run and add notes"):
                              "for whoever reads this run later.")
     if st.button("💾 Save name and notes", key="save_run_notes"):
         store().describe(sel, owner(), new_name, new_notes)
+        # The browser keeps the compare chips' labels as drawn; setting the choice again (by
+        # run id) sends it the chips with the current names.
+        if st.session_state.get("compare_sel"):
+            st.session_state["compare_sel"] = list(st.session_state["compare_sel"])
         st.rerun()
 c1, c2, c3 = st.columns(3)
 if c1.button("📊 Open in Evaluate", key="open_eval"):
