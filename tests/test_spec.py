@@ -25,7 +25,7 @@ ISSUE_EXAMPLE = """{
 def test_issue_example_round_trips():
     spec = loads(ISSUE_EXAMPLE)
     assert spec["layers"][1] == {"type": "Dropout", "rate": 0.2}
-    assert spec["training"]["optimizer"] == "adam" and spec["training"]["class_weight"] == "none"
+    assert spec["training"]["optimizer"] == "adam" and spec["training"]["class_weight"] == "auto"  # issue 28: balanced for a rare class
     assert loads(dumps(spec)) == spec
 
 

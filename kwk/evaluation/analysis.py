@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from kwk.data.kinds import MAX_LEVELS, whole_levels
 from kwk.data.numbers import to_number
 
 
@@ -142,11 +143,16 @@ def input_permutation_importance(predict: Callable[[np.ndarray], np.ndarray], X:
 
 def profile_grid(values: pd.Series, kind: str, n_points: int = 30) -> list:
     """The values a profiler sweeps for one feature: evenly spaced between the 1st and 99th
-    percentiles for numbers, the most frequent labels for categories."""
+    percentiles for numbers, the most frequent labels for categories. A number column that
+    holds only a few whole numbers (a code such as a store 1, 2, 3, 4, 7, or a small count:
+    :func:`kwk.data.kinds.whole_levels`) sweeps only the values it holds, never a store 5."""
     if kind == "numeric":
         v = to_number(values).dropna()
         if v.empty:
             return []
+        levels = whole_levels(v, min(n_points, MAX_LEVELS))
+        if levels is not None:
+            return levels
         lo, hi = np.percentile(v, [1, 99])
         if lo == hi:
             return [float(lo)]
@@ -236,6 +242,9 @@ def default_base(df: pd.DataFrame, features: list[str], kinds: dict[str, str]) -
         if kinds.get(f) == "numeric":
             v = to_number(s)
             base[f] = float(v.median()) if v.notna().any() else 0.0
+            levels = whole_levels(v.dropna())
+            if levels:  # a code or a small count starts at a value it holds (not store 3.5)
+                base[f] = min(levels, key=lambda x: (abs(x - base[f]), x))
         else:
             vc = s.dropna().value_counts()
             base[f] = vc.index[0] if len(vc) else None

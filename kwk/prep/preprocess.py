@@ -24,6 +24,27 @@ MAX_CATEGORIES = 50
 DATE_PARTS = ("days", "month", "dayofweek")
 
 
+def number_levels(seen: set | None, x: pd.Series) -> set | None:
+    """The distinct values of a number column accumulated over batches (``seen`` so far, then
+    ``x``, numbers with NaN for missing) while they are whole numbers and at most
+    :data:`kwk.data.kinds.MAX_LEVELS` of them (a code or a small count, whose training values
+    are recorded so that a new value is flagged as unusual); None once they are not."""
+    from kwk.data.kinds import MAX_LEVELS
+    if seen is None:
+        return None
+    v = x.to_numpy(dtype=float, na_value=np.nan)
+    v = np.unique(v[np.isfinite(v)])
+    if len(v) > MAX_LEVELS or not np.all(v == np.floor(v)):
+        return None
+    seen = seen | {float(a) for a in v}
+    return seen if len(seen) <= MAX_LEVELS else None
+
+
+def _levels_text(levels: list) -> str:
+    shown = [f"{v:g}" for v in levels[:10]]
+    return ", ".join(shown) + (", …" if len(levels) > 10 else "")
+
+
 def as_labels(s: pd.Series) -> pd.Series:
     """Canonical text labels: 1.0 -> '1', True -> 'True', text stripped, missing stays missing.
     The same value gives the same label whether its column was read as numbers, booleans or
@@ -343,26 +364,35 @@ class Preprocessor:
     def unusual(self, df: pd.DataFrame) -> pd.Series:
         """Per row, what the model could not read as in training (empty when nothing): a label
         of a category column it never saw (or too rare to get its own input), text in a number
-        column, an unreadable date. Such values are scored as if missing or as "other", so the
+        column, a number none of the training rows had in a column that held only a few whole
+        numbers (a store code 9 where training saw 1, 2, 3, 4, 7), an unreadable date. Such values are scored as if missing or as "other", so the
         prediction deserves a second look. Returns a string Series aligned with ``df``."""
         notes = [[] for _ in range(len(df))]
         for col in self.state["columns"]:
             s, name, kind = df[col["name"]], col["name"], col["kind"]
+            shown = s
             if kind == "numeric":
-                bad = (s.notna() & to_number(s, keep_inf=True).isna()).to_numpy()
+                x = to_number(s, keep_inf=True)
+                bad = (s.notna() & x.isna()).to_numpy()
                 what = "is not a number"
+                if col.get("levels"):  # a few whole numbers in training: a code or a count
+                    new = (x.notna() & ~x.isin(col["levels"])).to_numpy()
+                    for i in np.flatnonzero(new & ~bad):
+                        notes[i].append(f"{name} = {x.iloc[i]:g} was never seen in training "
+                                        f"(it held only {_levels_text(col['levels'])})")
             elif kind == "datetime":
                 bad = (s.notna() & date_parts(s)["days"].isna()).to_numpy()
                 what = "is not a date"
             elif kind in ("categorical", "boolean"):
-                labels = as_labels(s)
+                labels = as_labels(s)  # as training read them: a code 9.0 reads '9'
+                shown = labels
                 bad = (labels.notna() & ~labels.isin(col["categories"])).to_numpy()
                 rare = col.get("n_labels_seen", 0) > len(col["categories"])
                 what = "was rare or never seen in training" if rare else "was never seen in training"
             else:
                 continue
             for i in np.flatnonzero(bad):
-                notes[i].append(f"{name} = '{str(s.iloc[i])[:40]}' {what}")
+                notes[i].append(f"{name} = '{str(shown.iloc[i])[:40]}' {what}")
         return pd.Series(["; ".join(n) for n in notes], index=df.index, dtype=object)
 
     def encode_target(self, y: pd.Series) -> np.ndarray:

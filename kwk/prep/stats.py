@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from kwk.errors import DataError
-from kwk.prep.preprocess import DATE_PARTS, MAX_CATEGORIES, as_labels, date_parts, to_number
+from kwk.prep.preprocess import (DATE_PARTS, MAX_CATEGORIES, as_labels, date_parts,
+                                  number_levels, to_number)
 from kwk.prep.sampling import Reservoir
 
 RESERVOIR = 20_000  # values kept per numeric column of a streamed plan, for its median
@@ -142,10 +143,15 @@ class StateBuilder:
         def numbers():
             return ExactNumbers() if sample_seed is None else StreamedNumbers(sample_seed)
         self.columns: dict = {}
+        self.levels: dict = {}  # a numeric column's few whole values (not for pixels)
+        pixels = (data.get("inputs") or {}).get("image", data["features"]) \
+            if data.get("image_shape") else ()
         for c in data["features"]:
             kind = data["kinds"][c]
             if kind == "numeric":
                 self.columns[c] = numbers()
+                if c not in pixels:
+                    self.levels[c] = set()
             elif kind in ("categorical", "boolean"):
                 self.columns[c] = Labels()
             elif kind == "datetime":
@@ -168,7 +174,10 @@ class StateBuilder:
             elif isinstance(acc, (Labels, Words)):
                 acc.add(rows[c])
             elif acc is not None:
-                acc.add(to_number(rows[c]))
+                x = to_number(rows[c])
+                acc.add(x)
+                if c in self.levels:
+                    self.levels[c] = number_levels(self.levels[c], x)
         y = rows[self.data["target"]]
         self.target.add(y if isinstance(self.target, Labels) else to_number(y))
         return self
@@ -198,6 +207,8 @@ class StateBuilder:
                 st = acc.state()
                 if data.get("image_shape") and (pixels is None or c in pixels):
                     st.update(mean=0.0, std=1.0)  # pixels are scaled inside the model
+                if self.levels.get(c):
+                    st["levels"] = sorted(self.levels[c])
                 cols.append({"name": c, "kind": kind, **st})
             elif isinstance(acc, Words):
                 cols.append({"name": c, "kind": kind,

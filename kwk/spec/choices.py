@@ -92,3 +92,23 @@ def series_features(features: list[str], target: str | None, sequence: dict) -> 
     """A series' inputs: the target first (its past values), then the features except the
     time and series (group) columns."""
     return [target, *[c for c in features if c not in (sequence["time"], sequence.get("group"))]]
+
+
+def class_weight_choice(setting: str, y: pd.Series, task: str) -> tuple[str, str | None]:
+    """What ``training.class_weight`` means for this target: ``(choice, note)``. 'auto' becomes
+    'balanced' when the target has a rare class (:func:`kwk.data.profile.rare_class`: under 20%
+    of the rows with two classes), else 'none'; a regression uses none. The note says which
+    and why (None when there is nothing to say). ``y``: the target's values (all rows)."""
+    if setting != "auto":
+        return setting, None
+    if task == "regression":
+        return "none", None
+    from kwk.data.profile import rare_class
+    rare = rare_class(y)
+    if rare is None:
+        return "none", None
+    return "balanced", (f"Rare class '{rare['label']}' is {100 * rare['share']:.0f}% of rows: "
+                        f"training weights it ×{rare['weight']:.1f} so the model does not ignore "
+                        "it (class weights 'auto' became 'balanced'; choose 'none' in the Train "
+                        "page's options to turn this off).")
+

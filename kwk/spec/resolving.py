@@ -17,6 +17,7 @@ from kwk.spec.checks import Context, run_stage
 from kwk.spec.checks.images import pixel_columns
 from kwk.spec.checks.mixed import branch_columns
 from kwk.spec.checks.text import text_columns
+from kwk.spec.choices import class_weight_choice
 from kwk.spec.schema import normalize
 
 
@@ -64,6 +65,9 @@ def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -
     for stage in ("columns", "target", "settings", "length"):
         run_stage(stage, ctx)
     _decide_task(ctx)
+    ctx.spec["training"]["class_weight"], note = class_weight_choice(  # 'auto' decided here
+        ctx.spec["training"]["class_weight"], ctx.y, ctx.task)
+    ctx.notes.extend([note] if note else [])
     run_stage("task", ctx)
     run_stage("rows", ctx)
     _choose_features(ctx)

@@ -74,8 +74,11 @@ TRAINING_PARAMS: tuple[Param, ...] = (
           "this many epochs (0 = never stop early).", min=0, max=10_000),
     Param("restore_best_weights", "bool", True, "With early stopping, go back to the weights "
           "of the best epoch."),
-    Param("class_weight", "choice", "none", "Classification: 'balanced' gives rare classes more "
-          "weight so the model does not ignore them.", choices=("none", "balanced")),
+    Param("class_weight", "choice", "auto", "Classification: 'balanced' gives rare classes more "
+          "weight so the model does not ignore them; 'auto' (the default) is 'balanced' when "
+          "the rarest class is under 20% of the rows (two classes; under 40% of an even share "
+          "with more), else 'none'. The run records which was used.",
+          choices=("auto", "none", "balanced")),
     Param("loss", "choice", "auto", "What training minimises. 'auto' picks the standard loss "
           "for the task (cross-entropy for classes, mean squared error for numbers).",
           choices=LOSSES, advanced=True),
