@@ -215,10 +215,15 @@ def check_explainable(bundle) -> None:
         raise KwkError("Column contributions are not available for a time-series forecast: it "
                        "reads a whole window of rows, not one row's columns.",
                        "Use the permutation importance on the Evaluate page instead.")
+    if pre.inputs:
+        raise KwkError("Column contributions of a model with several inputs (a table with a "
+                       "text or pictures) are computed per row by kwk.evaluation.mixed.",
+                       "The Predict page explains a predicted row by its columns and words; "
+                       "the Evaluate page's Importance tab ranks its inputs and columns.")
     if pre.text:
         raise KwkError("Column contributions are not available for a text model (it reads one "
-                       "text column).", "The Evaluate page highlights the words that pushed "
-                       "each prediction.")
+                       "text column).", "The Predict page highlights the words of a predicted "
+                       "row that pushed its prediction.")
     if bundle.spec.get("data", {}).get("image_shape"):
         raise KwkError("Column contributions are not available for a picture model (every "
                        "pixel is a column).", "The Evaluate page shows a heat-map of the pixels "

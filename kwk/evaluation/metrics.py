@@ -98,13 +98,86 @@ def _constant_model(task: str, y_train, k: int):
     return (lambda X: baseline_output(task, y_train, len(X), k)), "majority class"
 
 
+class TableText:
+    """The comparison models' view of a mixed model's rows: the table's encoded columns
+    (``table``, a float matrix; pixels included for a model that reads pictures too) and the
+    raw texts of its text column (``texts``), which they read as TF-IDF word weights instead
+    of the network's word numbers. ``column`` names the text column."""
+
+    def __init__(self, table: np.ndarray, texts: np.ndarray, column: str):
+        self.table = np.asarray(table, dtype=float)
+        self.texts = np.asarray(texts, dtype=object)
+        self.column = column
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def take(self, idx) -> "TableText":
+        return TableText(self.table[idx], self.texts[idx], self.column)
+
+
+SIMPLE_TFIDF_WORDS = 20_000     # the linear model's TF-IDF vocabulary (sparse: cheap)
+REFERENCE_TFIDF_WORDS = 300     # gradient boosting reads numbers densely: fewer words
+
+
+def _tfidf(max_features: int):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    # every word counts, one-letter ones too (the default pattern drops them)
+    return TfidfVectorizer(max_features=max_features, token_pattern=r"(?u)\b\w+\b")
+
+
+def _table_and_tfidf(X_train: TableText, max_features: int, dense: bool):
+    """A function mapping :class:`TableText` rows to the table's columns beside the TF-IDF
+    word weights of their texts, the vectorizer fitted on ``X_train``'s texts only; None when
+    the training texts hold no word (then only the table is read)."""
+    import scipy.sparse as sp
+    vec = _tfidf(max_features)
+    try:
+        vec.fit(X_train.texts)
+    except ValueError:  # no word at all
+        return None
+
+    def features(X: TableText):
+        words = vec.transform(X.texts)
+        if dense:
+            return np.hstack([X.table, words.toarray()])
+        return sp.hstack([sp.csr_matrix(X.table), words], format="csr")
+    return features
+
+
+def reference_inputs(prep) -> tuple[dict, str | None]:
+    """What the comparison models read per split: the encoded rows as they are, except for a
+    model with a text branch, whose word numbers mean nothing to a linear model or to
+    gradient boosting: the table's columns with the raw texts (:class:`TableText`), or, where
+    the raw rows are not at hand (a streamed file), the table's columns alone. Returns
+    ``({split: X}, note)``, the note saying the references did not see the text (else None)."""
+    X = prep.X
+    inputs = prep.pre.inputs or {}
+    text = (inputs.get("text") or [None])[0]
+    if not text or not isinstance(X.get("train"), np.ndarray) or X["train"].dtype == object:
+        return dict(X), None
+    words = prep.pre.input_groups()[text]
+    keep = np.setdiff1d(np.arange(X["train"].shape[1]), words)
+    source = getattr(prep, "source", None)
+    if source is None or not getattr(prep, "rows", None):
+        return ({k: v[:, keep] for k, v in X.items()},
+                f"did not see the text '{text}' (its raw texts were not at hand)")
+    from kwk.prep.preprocess import text_values
+    return ({k: TableText(v[:, keep], text_values(source[text].iloc[prep.rows[k]])[:, 0], text)
+             for k, v in X.items()}, None)
+
+
 def fit_simple_model(task: str, X_train, y_train, k: int, seed: int = 0):
     """Logistic regression (classification) or linear regression on the same inputs; for
-    texts, on their TF-IDF word weights. Returns ``(predict(X) -> output, name)``."""
+    texts, on their TF-IDF word weights; for a table with a text (:class:`TableText`), on the
+    table's columns beside its text's TF-IDF word weights (fitted on the training texts only,
+    at most :data:`SIMPLE_TFIDF_WORDS` words). Returns ``(predict(X) -> output, name)``."""
     import warnings
 
     from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
     from sklearn.pipeline import make_pipeline
+    if isinstance(X_train, TableText):
+        return _fit_simple_mixed(task, X_train, y_train, k, seed)
     text = isinstance(X_train, np.ndarray) and X_train.dtype == object
     prep = []
     if text:
@@ -143,6 +216,37 @@ def fit_simple_model(task: str, X_train, y_train, k: int, seed: int = 0):
         return predict, "logistic regression" + suffix
 
 
+def _fit_simple_mixed(task: str, X_train: TableText, y_train, k: int, seed: int):
+    """:func:`fit_simple_model` on a table with a text: linear on the table + TF-IDF."""
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression, Ridge
+    features = _table_and_tfidf(X_train, SIMPLE_TFIDF_WORDS, dense=False)
+    if features is None:
+        features = (lambda X: X.table)
+        suffix = " (its texts hold no word)"
+    else:
+        suffix = f" on table + TF-IDF({X_train.column})"
+    if task != "regression" and len(np.unique(y_train)) < 2:
+        return _constant_model(task, y_train, k)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = Ridge() if task == "regression" else LogisticRegression(max_iter=1000,
+                                                                      random_state=seed)
+        m = est.fit(features(X_train), y_train)
+    if task == "regression":
+        return (lambda X: m.predict(features(X))), "ridge regression" + suffix
+    known = m.classes_.astype(int)
+
+    def predict(X):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            proba = np.zeros((len(X), k))
+            proba[:, known] = m.predict_proba(features(X))
+            return proba
+    return predict, "logistic regression" + suffix
+
+
 REFERENCE_ROWS = 20_000  # gradient boosting learns from at most this many training rows
 
 
@@ -156,12 +260,20 @@ def fit_reference_model(task: str, X_train, y_train, k: int, seed: int = 0):
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
     if isinstance(X_train, np.ndarray) and X_train.dtype == object:
         return None
-    X_train, y_train = np.asarray(X_train), np.asarray(y_train)
+    mixed = isinstance(X_train, TableText)
+    y_train = np.asarray(y_train)
+    X_train = X_train if mixed else np.asarray(X_train)
     name = "gradient boosting"
     if len(X_train) > REFERENCE_ROWS:
         pick = np.random.default_rng(seed).choice(len(X_train), REFERENCE_ROWS, replace=False)
-        X_train, y_train = X_train[pick], y_train[pick]
+        X_train = X_train.take(pick) if mixed else X_train[pick]
+        y_train = y_train[pick]
         name += f" (fitted on {REFERENCE_ROWS:,} training rows)"
+    features = (lambda X: X)
+    if mixed:  # the table beside the TF-IDF weights of the text's commonest words
+        words = _table_and_tfidf(X_train, REFERENCE_TFIDF_WORDS, dense=True)
+        features = words or (lambda X: X.table)
+        name += f" on table + TF-IDF({X_train.column})" if words else " (its texts hold no word)"
     if task != "regression" and len(np.unique(y_train)) < 2:
         return _constant_model(task, y_train, k)
     with warnings.catch_warnings():
@@ -169,14 +281,14 @@ def fit_reference_model(task: str, X_train, y_train, k: int, seed: int = 0):
         est = (HistGradientBoostingRegressor if task == "regression" else
                HistGradientBoostingClassifier)(max_iter=200, early_stopping=len(X_train) >= 200,
                                                random_state=seed)
-        m = est.fit(X_train, y_train)
+        m = est.fit(features(X_train), y_train)
     if task == "regression":
-        return (lambda X: m.predict(X)), name
+        return (lambda X: m.predict(features(X))), name
     known = m.classes_.astype(int)
 
     def predict(X):
         proba = np.zeros((len(X), k))
-        proba[:, known] = m.predict_proba(X)
+        proba[:, known] = m.predict_proba(features(X))
         return proba
     return predict, name
 
@@ -229,10 +341,10 @@ def one_openmp_thread():
 def _sample_rows(X, y, limit: int, seed: int):
     """At most ``limit`` rows of ``(X, y)`` (a seeded sample, in their order) and whether it
     is a sample. Inputs that are not one array (several model inputs) are kept whole."""
-    if not isinstance(X, np.ndarray) or len(X) <= limit:
+    if not isinstance(X, (np.ndarray, TableText)) or len(X) <= limit:
         return X, y, False
     pick = np.sort(np.random.default_rng(seed).choice(len(X), limit, replace=False))
-    return X[pick], np.asarray(y)[pick], True
+    return (X.take(pick) if isinstance(X, TableText) else X[pick]), np.asarray(y)[pick], True
 
 
 def evaluate_prepared(model, prep, phase=None) -> tuple[dict, dict]:
@@ -269,10 +381,14 @@ def evaluate_prepared(model, prep, phase=None) -> tuple[dict, dict]:
         baseline_output(task, y_tr, len(y_te), k)
     phase("Fitting the comparison models")
     seed = prep.spec["training"]["seed"]
+    ref_X, unseen = reference_inputs(prep)  # a text branch's texts, not its word numbers
+    X_tr, X_te = ref_X["train"], ref_X["test"]
     X_s, y_s, sampled = _sample_rows(X_tr, y_fit, SIMPLE_ROWS, seed)
     simple, simple_name = simple_model_output(task, X_s, y_s, X_te, k, seed)
     if sampled:
         simple_name += f" (fitted on {SIMPLE_ROWS:,} training rows)"
+    if unseen:
+        simple_name += f" ({unseen})"
     if change:
         simple, simple_name = simple + shift["test"], simple_name + " of the change"
     metrics = {"task": task, "n_test": int(len(y_te)),
@@ -289,7 +405,7 @@ def evaluate_prepared(model, prep, phase=None) -> tuple[dict, dict]:
         ref = fit_reference_model(task, X_tr, y_fit, k, seed)
         reference = None if ref is None else ref[0](X_te) + shift["test"]
     if ref is not None:
-        name = ref[1] + (" of the change" if change else "")
+        name = ref[1] + (" of the change" if change else "") + (f" ({unseen})" if unseen else "")
         metrics["reference"] = {"name": name, **metrics_for(task, y_te, reference, classes)}
         details["reference_out"] = reference
     return metrics, details

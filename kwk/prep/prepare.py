@@ -162,6 +162,11 @@ def encode_split(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list[s
     """Fit preprocessing on ``work``'s training positions and encode the three parts."""
     d = spec["data"]
     parts = {k: work.iloc[i] for k, i in zip(("train", "validation", "test"), split)}
+    if d.get("text"):  # the vocabulary and the Embedding sized from the training texts
+        from kwk.prep.text import sized_text, text_column
+        spec, note = sized_text(spec, parts["train"][text_column(spec)])
+        notes += [note] if note else []
+        d = spec["data"]
     pre = Preprocessor.fit(parts["train"], spec)
     if d["task"] != "regression" and len(pre.classes) < 2:
         raise DataError("The training split holds a single class.",
