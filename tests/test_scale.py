@@ -41,8 +41,8 @@ def table(n, seed=1, note=0):
                   + pd.to_timedelta(rng.integers(0, 400, n), unit="D")).strftime("%Y-%m-%d")
     df["y"] = np.where(rng.random(n) < 1 / (1 + np.exp(-logit)), "yes", "no")
     if note:
-        letters = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz", "S1")
-        df["note"] = rng.choice(letters, (n, note)).view(f"S{note}").ravel().astype(str)
+        letters = rng.integers(ord("a"), ord("z") + 1, (n, note), dtype=np.uint8)
+        df["note"] = letters.view(f"S{note}").ravel().astype(str)
     return df
 
 
@@ -285,10 +285,15 @@ def _train_args(data, out, chunk=2000, spec="s.json"):
             "--chunk-rows", str(chunk), "--quiet"]
 
 
+WORKER_NOISE_KB = 30_000  # a worker's peak from run to run, same data (docs/scaling.md)
+
+
 @pytest.fixture(scope="module")
 def heavy(tmp_path_factory):
-    """Two folders of the same kind of rows, one 4x larger, with a heavy unused text column:
-    what grows with the data is easy to see in memory, training stays quick. The smaller one
+    """Two folders of the same kind of rows, one 4x larger, with a heavy unused text column
+    (6,400 characters a row: the larger folder holds about 620 MB more in pandas, a worker's
+    share of it 200-300 MB against a run-to-run noise of 20-30 MB): what grows with the data
+    is easy to see in memory, training stays quick. The smaller one
     already fills the fixed-size samples (the simple model's first 20,000 training rows, the
     median samples), so only what depends on the data's size could differ."""
     root = tmp_path_factory.mktemp("scale")
@@ -296,7 +301,7 @@ def heavy(tmp_path_factory):
     (root / "s.json").write_text(json.dumps(spec))
     sizes = {}
     for name, n in (("small", 32_000), ("large", 128_000)):
-        df = table(n, note=1600)
+        df = table(n, note=6400)
         sizes[name] = df.memory_usage(deep=True).sum() / 1024
         write_folder(df, root / name, 6, row_group_size=2000)
     return root, sizes
@@ -321,11 +326,14 @@ def test_two_and_three_workers_stream_their_shares_with_bounded_memory(heavy):
     extra = sizes["large"] - sizes["small"]  # KB the 4x larger folder adds in pandas
     print("peak KB: small", small, "large", peaks, "extra rows in pandas (KB):", round(extra))
     for n, got in peaks.items():
-        for kb in got:  # holding its share of the extra rows would add at least extra / n;
-            # a worker's peak varies by about 20-30 MB from run to run (TensorFlow, gRPC
-            # threads; more on a busy machine), so the margin below that share is 20%
-            assert kb - max(small[n]) < 0.8 * extra / n, (n, got, small[n], extra)
-            assert kb / max(small[n]) < 1.05, (n, got, small[n])
+        # Holding its share of the extra rows would add at least extra / n to a worker's peak;
+        # the peak varies by about 20-30 MB from run to run (TensorFlow, gRPC threads; more on
+        # a busy machine: WORKER_NOISE_KB). Half the share is the allowance, several times the
+        # noise, so a worker that held its rows fails by a wide margin and noise never does.
+        allowed = 0.5 * extra / n
+        assert allowed > 3 * WORKER_NOISE_KB, (n, extra, "the signal must dwarf the noise")
+        for kb in got:
+            assert kb - max(small[n]) < allowed, (n, got, small[n], extra)
     ref = json.loads((root / "one" / "metrics.json").read_text())
     pre = json.loads((root / "one" / "preprocess.json").read_text())
     for n in (2, 3):
@@ -391,9 +399,8 @@ def test_a_worker_that_does_not_start_is_refused_after_the_wait(heavy, tmp_path)
     procs, ports = start_workers(2, _train_args(str(root / "small"), "out",
                                                 spec=str(root / "s.json")), tmp_path,
                                  peak=False, only=[0], KWK_WORKER_WAIT="5")  # 1 never starts
-    t0 = time.monotonic()
     _, err = procs[0].communicate(timeout=120)
     assert procs[0].returncode != 0
     assert "Not every worker started within 5 s" in err
-    assert f"worker 1 (127.0.0.1:{ports[1]}) did not join" in err
-    assert time.monotonic() - t0 < 60
+    assert f"worker 1 (127.0.0.1:{ports[1]}) did not join" in err  # refused, not left hanging
+    # (the communicate timeout above is the hang guard; no assertion on the seconds it took)

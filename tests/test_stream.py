@@ -143,14 +143,25 @@ def _peak_kb(args, cwd):
     return int(r.stdout.strip().splitlines()[-1]), r.stderr
 
 
+# The noise, measured on this test's own command (2 cores, beside the rest of the suite): a
+# worker's peak moves by up to about 22 MB from run to run for the same file (766,536 KB and
+# 788,676 KB were seen for 60,000 and 480,000 rows), and TensorFlow alone is about 750 MB of it.
+PEAK_NOISE_KB = 25_000
+GROWTH_ALLOWED = 0.25  # of the extra rows' size in pandas
+
+
 @pytest.mark.slow
 def test_memory_does_not_grow_with_the_file(tmp_path):
-    """The same streamed training on a file 8x larger peaks at about the same memory: far less
-    than the extra rows would take in memory (measured with pandas' deep memory usage)."""
-    spec = {**SPEC, "training": {**SPEC["training"], "epochs": 1, "batch_size": 512}}
+    """The same streamed training on a file 64x larger (3,840,000 rows against 60,000: about
+    345 MB more rows in pandas) peaks at about the same memory. The signal dwarfs the noise: a
+    run that held the file in memory would grow by at least those 345 MB, while streaming grew
+    by 11-27 MB when measured (2026-12-06), and the allowance (a quarter of the extra rows,
+    about 86 MB) is more than three times the run-to-run noise (PEAK_NOISE_KB). One epoch with
+    4,096-row batches keeps the large run under a minute."""
+    spec = {**SPEC, "training": {**SPEC["training"], "epochs": 1, "batch_size": 4096}}
     (tmp_path / "s.json").write_text(json.dumps(spec))
     peaks, sizes = [], []
-    for n in (60_000, 480_000):
+    for n in (60_000, 3_840_000):
         df = table(n)
         sizes.append(df.memory_usage(deep=True).sum() / 1024)
         df.to_parquet(tmp_path / f"d{n}.parquet", row_group_size=10_000)
@@ -160,11 +171,13 @@ def test_memory_does_not_grow_with_the_file(tmp_path):
         assert "Saved to" in err
         peaks.append(kb)
     small, large = peaks
-    print("peaks (KB):", peaks, "extra rows in pandas (KB):", sizes[1] - sizes[0])
-    assert large - small < 0.35 * (sizes[1] - sizes[0]), (peaks, sizes)
-    notes = json.loads((tmp_path / "r480000" / "run.json").read_text())["notes"]
+    extra = sizes[1] - sizes[0]
+    print("peaks (KB):", peaks, "extra rows in pandas (KB):", extra)
+    allowed = GROWTH_ALLOWED * extra
+    assert allowed > 3 * PEAK_NOISE_KB, (extra, "the signal must dwarf the noise")
+    assert large - small < allowed, (peaks, sizes)
+    notes = json.loads((tmp_path / "r3840000" / "run.json").read_text())["notes"]
     assert any("random sample of 5,000" in n for n in notes), notes
-    assert large / small < 1.05, peaks
 
 
 def test_cli_stream_errors_exit_2(tmp_path):

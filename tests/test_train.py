@@ -78,7 +78,7 @@ def test_background_job_progress_and_stop_keeps_model():
     df = pd.DataFrame({f"x{i}": rng.normal(size=n) for i in range(8)})
     df["y"] = df.x0 * 2 + rng.normal(size=n)
     job = Job(prepare(df, tiny_spec("y", epochs=500, batch_size=8))).start()
-    deadline = time.time() + 60
+    deadline = time.time() + 300  # a hang guard only: the job's epoch count is the signal
     while job.snapshot()["epoch"] < 2 and time.time() < deadline:
         time.sleep(0.05)
     s = job.snapshot()
@@ -181,11 +181,14 @@ def test_gate_queues_jobs_in_order_and_cancels_waiting_ones(iris_df):
     spec = tiny_spec("species", epochs=300, batch_size=4)
     first = Job(prepare(iris_df, spec), gate=gate).start()
     t0 = time.time()
-    while first.snapshot()["status"] != "running" and time.time() - t0 < 60:
+    while first.snapshot()["status"] != "running" and time.time() - t0 < 300:  # hang guard
         time.sleep(0.05)
     second = Job(prepare(iris_df, tiny_spec("species", epochs=1)), gate=gate).start()
     third = Job(prepare(iris_df, tiny_spec("species", epochs=1)), gate=gate).start()
-    time.sleep(0.5)
+    t0 = time.time()  # the jobs' own signal (both in the queue), not a fixed half second
+    while (second.snapshot().get("queue_position"), third.snapshot().get("queue_position")) \
+            != (1, 2) and time.time() - t0 < 300:
+        time.sleep(0.05)
     assert gate.running == 1
     assert second.snapshot()["status"] == "queued" and second.snapshot()["queue_position"] == 1
     assert third.snapshot()["queue_position"] == 2

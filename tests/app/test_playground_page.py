@@ -36,7 +36,11 @@ def test_default_page_and_controls():
     assert metric(at, "Epoch") == "1"
     at.button(key="pg_play").click().run()
     assert at.session_state.pg.playing and at.button(key="pg_pause")
-    time.sleep(1.5)
+    # the engine's own signal, not a fixed sleep: on a busy machine 1.5 s was not always 2
+    # epochs (the first one builds and compiles the model)
+    deadline = time.monotonic() + 120  # a hang guard only
+    while at.session_state.pg.epoch < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
     at.run()
     assert int(metric(at, "Epoch").replace(",", "")) > 1
     at.button(key="pg_pause").click().run()

@@ -75,8 +75,8 @@ def start_app(workspace, **env_extra):
                              "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
+    deadline = time.time() + 180  # a hang guard: the health check is the signal (generous:
+    while time.time() < deadline:  # three test processes and a busy loop share two cores)
         try:
             if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
                 break
