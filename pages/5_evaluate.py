@@ -26,7 +26,7 @@ from kwk.evaluation.curves import readable_loss
 from kwk.evaluation.metrics import paired_bootstrap
 from kwk.runs.service import set_threshold
 from kwk.prep.series import series_labels, time_axis
-from kwk.ui.explain import global_view, picture_heatmaps, text_words
+from kwk.ui.explain import global_view, mixed_row_view, picture_heatmaps, text_words
 from kwk.ui.images import misclassified_gallery
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
@@ -75,6 +75,18 @@ st.caption("Each *network vs …* column compares the network with the model jus
 ref_note = reference_notice(m, paired.get("reference"))
 if ref_note:
     st.info(ref_note, icon="🌲")
+mixed_text = (spec["data"].get("inputs") or {}).get("text")
+if mixed_text:  # what the comparison models read of the text
+    names = f"{m.get('simple_model', {}).get('name', '')} {m.get('reference', {}).get('name', '')}"
+    st.caption(f"The logistic/linear model and gradient boosting read the table's columns and "
+               f"the text '{mixed_text[0]}' as TF-IDF word weights (fitted on the training "
+               "texts; at most 20,000 words for the linear model, the 300 commonest for "
+               "gradient boosting), not the network's word numbers." if "TF-IDF" in names else
+               f"⚠️ The comparison models did **not** see the text '{mixed_text[0]}' (they read "
+               "its word numbers as plain numbers" + (", or only the table" if "did not see"
+                                                       in names else "") + "): they compare "
+               "with the table alone. Train the run again to compare with models that read "
+               "the text too.")
 notice = simple_model_notice(m, paired.get("simple"))
 if notice and "does better" in notice:
     st.warning(notice, icon="⚠️")
@@ -185,9 +197,12 @@ if (image or spec["data"].get("text")) and task != "regression":
                                                              "probability"]],
                     hide_index=True, width="stretch", column_config={
                         "probability": st.column_config.NumberColumn(format="%.3f")})
-            if inputs:  # the maps and word effects read a picture or a text alone
-                st.caption("Heat-maps and word effects are shown for models that read pictures "
-                           "or a text alone; the importance tab compares this model's inputs.")
+            if inputs:  # one row's columns and words: the Importance tab
+                st.caption("The **Importance** tab ranks this model's inputs and columns and "
+                           "explains any test row: each column's contribution"
+                           + (" and the words that moved it." if not image else
+                              " and its picture's as a whole (no pixel heat-map for a model "
+                              "with several inputs)."))
             elif image:  # where the model looked, and which words pushed it
                 picture_heatmaps(run, df_ex, ev["test_rows"], wrong, tuple(image), classes)
             else:
@@ -227,14 +242,17 @@ need_data_msg = ("Load the data this run was trained on (same file) on the **Dat
                  "compute this: it needs the original rows.")
 
 with tabs.get("Importance", st.empty()):
-    if text:
+    if text and not inputs:  # a text model reads words, not columns
         pass
     elif df is None or "test_rows" not in ev:
         st.info(need_data_msg, icon="📂")
     else:
         st.caption("How much worse the model gets on the test rows when one input column is "
                    "shuffled" + (" (its whole history in each window, swapped between "
-                                 "windows; the score is the forecast's RMSE)" if seq else "")
+                                 "windows; the score is the forecast's RMSE)" if seq else
+                                 " — and each input as a whole: the texts, the pictures or "
+                                 "all the table's columns swapped between rows" if inputs
+                                 else "")
                    + ": the longer the bar, the more the model relies on that column. "
                    "Error bars: spread over repeated shuffles.")
         repeats = st.slider("Repeats", 2, 20, 5, key="imp_repeats",
@@ -246,11 +264,17 @@ with tabs.get("Importance", st.empty()):
                 yy = b.pre.encode_target(rows[spec["data"]["target"]]) if task != "regression" \
                     else y
                 with st.spinner("Shuffling columns…"):
-                    ss.importance[run_id] = b.series_importance(
-                        df, ev["test_rows"], repeats=repeats, seed=spec["training"]["seed"]) \
-                        if seq else permutation_importance(
-                            b.output, rows, yy, task, importance_groups(b.pre), repeats=repeats,
-                            seed=spec["training"]["seed"])
+                    if seq:
+                        ss.importance[run_id] = b.series_importance(
+                            df, ev["test_rows"], repeats=repeats, seed=spec["training"]["seed"])
+                    elif inputs:  # each input as a whole, then each table column
+                        from kwk.evaluation.mixed import input_importance
+                        ss.importance[run_id] = input_importance(
+                            b, rows, yy, repeats=repeats, seed=spec["training"]["seed"])
+                    else:
+                        ss.importance[run_id] = permutation_importance(
+                            b.output, rows, yy, task, importance_groups(b.pre),
+                            repeats=repeats, seed=spec["training"]["seed"])
             except KwkError as e:
                 show_error(e)
         imp = ss.importance.get(run_id)
@@ -261,7 +285,9 @@ with tabs.get("Importance", st.empty()):
                 st.caption("A bar below zero: shuffling that column made the predictions slightly "
                            "*better* on these rows, so the model does not rely on it — the "
                            "difference is noise (compare it with its error bar).")
-        if not seq:
+        if inputs:  # one row: its columns, its text's words (or its picture)
+            mixed_row_view(run, run_id, df, ev)
+        elif not seq:
             global_view(run, run_id, df, ev)
 
 with tabs.get("Profiler", st.empty()):

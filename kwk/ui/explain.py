@@ -87,17 +87,29 @@ def why_this_prediction(run: dict, run_id: str, rows: pd.DataFrame | None) -> No
     the average prediction through each column's contribution to the row's prediction."""
     spec = run["spec"]
     st.subheader("🔍 Why this prediction?")
-    if not _tabular(spec):
-        st.caption("Column contributions are for tables. For pictures and texts, the Evaluate "
-                   "page shows where the model looked and which words pushed its predictions.")
+    d = spec["data"]
+    mixed = bool(d.get("inputs"))
+    if not _tabular(spec) and not mixed:
+        if d.get("text"):
+            _text_row(run, run_id, rows)
+        elif d.get("sequence"):
+            st.caption("Column contributions are for the rows of a table; a forecast reads a "
+                       "window of rows. The Evaluate page's Importance tab shows which columns "
+                       "the forecasts rely on.")
+        else:
+            st.caption("Column contributions are for tables; a picture model reads every pixel."
+                       + (" The Evaluate page's Charts tab shows where the model looked in its "
+                          "misclassified test pictures." if d["task"] != "regression" else ""))
         return
     ss = session()
-    prof = ss.profiler.get(run_id)
+    prof = None if mixed else ss.profiler.get(run_id)
     choices = (["a predicted row"] if rows is not None and len(rows) else []) + \
         (["the profiler's values"] if prof else [])
     if not choices:
-        st.caption("Predict some rows above (or set values in the Evaluate page's profiler), "
-                   "then pick one to see how each of its columns moved the prediction.")
+        st.caption("Predict some rows above" + ("" if mixed else " (or set values in the "
+                                                "Evaluate page's profiler)")
+                   + ", then pick one to see how each of its columns moved the prediction"
+                   + (" and which words of its text did." if d.get("text") else "."))
         return
     src = st.radio("Explain", choices, horizontal=True, key="why_source") \
         if len(choices) > 1 else choices[0]
@@ -110,6 +122,10 @@ def why_this_prediction(run: dict, run_id: str, rows: pd.DataFrame | None) -> No
         row, label = rows.iloc[[i - first]], f"row {i}"
     else:
         row, label = pd.DataFrame([prof["base"]]), "the profiler's values"
+    if mixed:
+        _mixed_button(run, run_id, row, label, (run_id, "mixed_row"), "why_go", rows)
+        _poll(lambda: _show_mixed(run, (run_id, "mixed_row"), "why"), (run_id, "mixed_row"))
+        return
     key = (run_id, "row")
     if st.button("🔍 Explain this row", key="why_go", type="primary",
                  help="Shapley contributions: each column's share of the difference between "
@@ -155,6 +171,132 @@ def _show_row(run: dict, key: tuple) -> None:
                "rows; each next bar is how much this row's value of one column moved it "
                "(green up, red down); the last bar is this row's prediction. The steps add up "
                "exactly. " + " ".join(e.notes))
+
+
+# --------------------------------------------------------------------------- mixed inputs
+def _text_row(run: dict, run_id: str, rows: pd.DataFrame | None) -> None:
+    """Predict page, a text model: the words of one predicted row that pushed its prediction."""
+    if rows is None or not len(rows):
+        st.caption("Predict some rows above, then pick one to see which of its words pushed "
+                   "the prediction.")
+        return
+    col = run["spec"]["data"]["features"][0]
+    zero = rows.index.equals(pd.RangeIndex(len(rows)))
+    first = 0 if zero else 1
+    i = int(st.number_input(f"Row, as numbered in the table above ({first} to "
+                            f"{len(rows) - 1 + first:,})", first, len(rows) - 1 + first, first,
+                            key=f"why_text_row_{run_id}"))
+    _words_of(run, rows[col].iloc[i - first])
+
+
+def _words_of(run: dict, text) -> None:
+    from kwk.evaluation.explain import word_effects
+    try:
+        b = cached_bundle(run["dir"])
+        effects, k, p = word_effects(b, text)
+    except KwkError as e:
+        show_error(e)
+        return
+    if not effects:
+        st.info("This row's text holds no word.")
+        return
+    what = f"'{b.pre.classes[k]}' ({p:.0%})" if k >= 0 else f"{p:.4g}"
+    st.markdown(f"Predicted {what}:")
+    st.html(_highlight(effects))
+    st.caption(_WORDS_HOW + ("towards " + f"'{b.pre.classes[k]}'" if k >= 0 else
+                             "towards a higher value") + _WORDS_HOW_END)
+
+
+_WORDS_HOW = "How to read it: green words pushed the prediction "
+_WORDS_HOW_END = (", red words away from it; the stronger the colour, the more the prediction "
+                  "changes when that word is left out (hover a word for the exact change).")
+
+
+def _mixed_button(run: dict, run_id: str, row: pd.DataFrame, label: str, key: tuple,
+                  button_key: str, fallback: pd.DataFrame | None) -> None:
+    """The button that explains one row of a mixed model in the background."""
+    if st.button("🔍 Explain this row", key=button_key, type="primary",
+                 help="Each column's and the text's (or picture's) share of the difference "
+                 "between this prediction and the average one (Shapley values), then the "
+                 "words that moved it (each left out in turn). A few seconds."):
+        try:
+            b = cached_bundle(run["dir"])
+            seed = run["spec"]["training"]["seed"]
+            bg, note = _background(run, run_id, fallback, seed)
+
+            def work(progress, stop):
+                from kwk.evaluation.mixed import explain_row
+                e = explain_row(b, row, bg, seed=seed, progress=progress, stop=stop)
+                e.notes.append(note)
+                return e
+            _start(key, label, work)
+        except KwkError as e:
+            show_error(e)
+
+
+def _show_mixed(run: dict, key: tuple, prefix: str) -> None:
+    """A mixed model's row explanation: the waterfall of its parts, then its words."""
+    from kwk.evaluation.explain import describe, steps
+    entry = session().explanations.get(key)
+    if entry is None or _progress_or_error(entry, f"{prefix}_mixed_stop"):
+        return
+    r = entry["task"].result
+    e = r.parts
+    if not e.n:
+        st.info("Stopped before the row was explained.")
+        return
+    target = run["spec"]["data"]["target"]
+    cls = None
+    if e.classes is not None:
+        cls = st.selectbox("Show the probability of", e.classes,
+                           index=e.classes.index(e.predicted[0]), key=f"{prefix}_mixed_class",
+                           help="The class the model predicts is preselected.")
+    w = steps(e, 0, cls)
+    title = f"Why {entry['label']} gets " + (f"{w['prediction']:.4g} ({target})" if cls is None
+                                             else f"P({cls}) = {w['prediction']:.3f}")
+    axis = f"predicted {target}" if cls is None else f"probability of '{cls}'"
+    st.plotly_chart(plots.contribution_waterfall(w, title, axis), key=f"{prefix}_mixed_fall")
+    st.markdown(describe(w))
+    st.caption("How to read it: the first bar is the model's average prediction over typical "
+               "rows; each next bar is how much this row's value of one column — its whole "
+               "text, its whole picture — moved it (green up, red down); the last bar is this "
+               "row's prediction. The steps add up exactly. " + " ".join(r.notes))
+    if r.text_column is not None:
+        effects = r.effects(cls)
+        st.markdown(f"**Which words of '{r.text_column}' moved it**")
+        if not effects:
+            st.info("This row's text holds no word.")
+            return
+        st.html(_highlight(effects))
+        st.caption(_WORDS_HOW + (f"towards '{cls}'" if cls is not None else
+                                 "towards a higher value") + _WORDS_HOW_END
+                   + " The row's other columns stay as they are.")
+
+
+def mixed_row_view(run: dict, run_id: str, df: pd.DataFrame | None, ev: dict) -> None:
+    """Evaluate page, a model with several inputs: why one test row got its prediction — each
+    column's and the text's (or picture's) contribution, and the words that moved it;
+    computed in the background when asked, kept per run and row."""
+    inputs = run["spec"]["data"].get("inputs") or {}
+    what = "columns and words" if "text" in inputs else "columns and its picture"
+    st.markdown(f"**Why one test row got its prediction ({what})**")
+    if df is None or "test_rows" not in ev:
+        st.info("Load the data this run was trained on (same file) on the **Data** page to "
+                "compute this: it needs the original rows.", icon="📂")
+        return
+    test_rows = np.asarray(ev["test_rows"])
+    if not len(test_rows):
+        return
+    i = int(st.number_input(f"Test row (1 to {len(test_rows):,})", 1, len(test_rows), 1,
+                            key=f"mixed_row_{run_id}"))
+    row = df.iloc[[int(test_rows[i - 1])]]
+    st.dataframe(row, hide_index=True, width="stretch")
+    key = (run_id, "mixed_eval")
+    _mixed_button(run, run_id, row, f"test row {i}", key, "mixed_go", None)
+    if "image" in inputs:
+        st.caption("The picture counts as one part of the row here (no pixel heat-map for a "
+                   "model with several inputs).")
+    _poll(lambda: _show_mixed(run, key, "eval"), key)
 
 
 # --------------------------------------------------------------------------- Evaluate: global

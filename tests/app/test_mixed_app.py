@@ -105,3 +105,75 @@ def test_a_table_with_pictures_trains_evaluates_and_predicts():
     assert at.session_state.modality == "table_images"
     assert set(at.session_state.spec["branches"]) == {"table", "image"}
     assert at.session_state.build_ok, [e.value for e in at.error]
+
+
+@pytest.mark.slow
+def test_a_table_with_a_text_is_explained_on_evaluate_and_predict():
+    """Issue 28, item 6: the Importance tab ranks the text input and the deciding number, one
+    test row is explained by its columns and words, the comparison models say they read the
+    text, and Predict explains a predicted row the same way (as its wording promises)."""
+    from tests.app.test_explain_pages import _finish, _open, _train
+    from tests.test_mixed_explain import preset_spec, table_text_word
+    df = table_text_word(900)
+    at, run_id = _open(df, _train(df, preset_spec(epochs=20)), "bought")
+    at.session_state.modality = "table_text"
+    goto(at, "5_evaluate")
+    no_crash(at)
+    assert "as TF-IDF word weights" in texts(at)
+    at.button(key="imp_go").click().run()
+    no_crash(at)
+    imp = at.session_state.importance[run_id].set_index("feature")["importance"]
+    text_input = "input: text (description)"
+    assert imp[text_input] > max(imp["x2"], imp["colour"]) + 0.2, imp
+    assert imp["x1"] > max(imp["x2"], imp["colour"]) + 0.2, imp
+    assert "Why one test row got its prediction (columns and words)" in texts(at)
+    at.button(key="mixed_go").click().run()
+    e = _finish(at, (run_id, "mixed_eval")).result
+    assert e.parts.columns == ["x1", "x2", "colour", "description"] and e.words
+    said = texts(at)
+    assert "Which words of 'description' moved it" in said and "Starts at the average" in said
+    shown = "".join(str(h.proto.body) for h in at.get("html"))
+    assert all(w in shown for w in e.words)
+
+    goto(at, "6_predict")
+    assert "which words of its text did" in texts(at)
+    at.button(key="pred_current").click().run()
+    no_crash(at)
+    i = next(k for k, t in enumerate(df["description"]) if "premium" in t)
+    at.number_input(key=f"why_row_{run_id}").set_value(i)
+    at.button(key="why_go").click().run()
+    e = _finish(at, (run_id, "mixed_row")).result
+    assert e.words == df["description"].iloc[i].split()
+    assert e.top_words(None, 1)[0][0] == "premium", e.effects()
+    assert "Which words of 'description' moved it" in texts(at)
+    assert "the Evaluate page shows" not in texts(at)
+
+
+@pytest.mark.slow
+def test_predict_shows_the_words_of_a_text_model_row():
+    """A text model: Predict's "Why this prediction?" shows the words of a predicted row
+    itself (it used to send the user to the Evaluate page, which shows them only for
+    misclassified texts of a classifier)."""
+    import numpy as np
+    import pandas as pd
+    from tests.app.test_explain_pages import _open, _train
+    rng = np.random.default_rng(3)
+    words = ["great", "superb", "awful", "poor", "the", "it"]
+    docs = [" ".join(rng.choice(words, 4)) for _ in range(120)]
+    reviews = pd.DataFrame({"review": docs, "score": [2.0 * (("great" in d) + ("superb" in d))
+                                                      for d in docs]})
+    spec = {"data": {"target": "score", "task": "regression",
+                     "text": {"max_tokens": 30, "sequence_length": 5}},
+            "layers": [{"type": "Embedding", "output_dim": 4},
+                       {"type": "GlobalAveragePooling1D"}],
+            "training": {"epochs": 5, "learning_rate": 0.02, "early_stopping_patience": 0}}
+    at, run_id = _open(reviews, _train(reviews, spec), "score")
+    at.session_state.modality = "text"
+    goto(at, "6_predict")
+    at.button(key="pred_current").click().run()
+    no_crash(at)
+    at.number_input(key=f"why_text_row_{run_id}").set_value(2).run()
+    no_crash(at)
+    shown = "".join(str(h.proto.body) for h in at.get("html"))
+    assert all(w in shown for w in docs[2].split())
+    assert "green words pushed the prediction towards a higher value" in texts(at)
