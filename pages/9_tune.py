@@ -11,7 +11,8 @@ from kwk.ui.session import session
 from kwk.ui.state import job_services, need_target, owner, profile_kinds, session_spec, \
     show_error, store, use_model
 from kwk.ui.tables import NICE
-from kwk.ui.tune import comparison_table, leaderboard_table, study_figures
+from kwk.ui.tune import comparison_table, leaderboard_table, own_network_note, study_figures, \
+    verdict_message
 
 ensure_navigation()
 ss = session()
@@ -44,8 +45,10 @@ if ss.data is not None and ss.target and not running:
             "search": st.column_config.CheckboxColumn("on", help="Search this setting"),
             "setting": st.column_config.TextColumn("setting"),
             "key": st.column_config.TextColumn("spec key", help="The path in the spec JSON"),
-            "low": st.column_config.NumberColumn("low", format="%g"),
-            "high": st.column_config.NumberColumn("high", format="%g"),
+            "low": st.column_config.TextColumn("low", help="A number; — for a setting "
+                                               "searched over its choices"),
+            "high": st.column_config.TextColumn("high", help="A number; — for a setting "
+                                                "searched over its choices"),
             "log": st.column_config.CheckboxColumn("log scale", help="Try small values as "
                                                    "often as large ones (sizes, rates)"),
             "choices": st.column_config.TextColumn("choices")})
@@ -60,8 +63,10 @@ if ss.data is not None and ss.target and not running:
     minutes = c[1].number_input("Minutes at most", 0.5, 600.0,
                                 float(job.minutes) if job is not None and job.minutes else 5.0,
                                 step=0.5, key="tune_minutes",
-                                help="The search stops after this time (the best so far is "
-                                "kept), then trains the chosen network once more.")
+                                help="The whole search, counting the training of the "
+                                "chosen network and of yours once more at the end: the trials "
+                                "stop early enough to leave those their time (estimated from "
+                                "the longest trial).")
     metric = c[2].selectbox("Score by", metrics, key="tune_metric", help="auto: balanced "
                             "accuracy for classes, R² for numbers, RMSE for time series.")
     pruner = c[3].selectbox("Stop hopeless trials early", ["hyperband", "median", "none"],
@@ -98,8 +103,10 @@ def live():
                 "queue. The search starts by itself.", icon="⏳")
     counts = search.counts()
     best = search.best()
-    head = (f"Trial {s['ran'] + 1} of {s['wanted']}" if s["status"] in ("running", "stopping")
-            and not s["phase"].startswith("Training") else s["status"].capitalize())
+    # Trials are numbered as the leaderboard numbers them (from 1, over the whole study)
+    head = (f"{s['ran']} of {s['wanted']} trials of this search done"
+            if s["status"] in ("running", "stopping") and not s["phase"].startswith("Training")
+            else s["status"].capitalize())
     st.progress(min(1.0, s["ran"] / max(1, s["wanted"])) if not job.done else 1.0,
                 text=f"{head} — {counts['complete']} complete, {counts['pruned']} pruned, "
                      f"{counts['failed']} failed · {s['elapsed']:.0f} s")
@@ -135,25 +142,39 @@ def live():
     if s["status"] == "failed":
         show_error(job.error)
     elif job.done and job.best_result is not None:
+        from kwk.tune.verdict import SEARCH_BETTER
+        # The verdict leads: did the search beat the user's own network on the test rows?
+        won = (job.verdict or {}).get("outcome") == SEARCH_BETTER
+        kind, text = verdict_message(job.verdict)
+        {"success": st.success, "warning": st.warning, "info": st.info}[kind](
+            text, icon="✅" if kind == "success" else "⚖️")
         st.subheader("The best network beside yours, on the test rows")
-        st.dataframe(comparison_table(job.best_result, job.own_result), hide_index=True,
-                     width="stretch")
+        opened = store().get(ss.run_id, owner()) if ss.run_id else None
+        st.markdown(own_network_note(job.own_result.prepared.spec if job.own_result else {},
+                                     opened if opened and opened["id"] != job.run_id else None))
+        st.dataframe(comparison_table(job.best_result, job.own_result, job.verdict),
+                     hide_index=True, width="stretch")
         st.caption("Both are trained on the same rows with the same seed and scored on the same "
                    "test rows, which the search never saw. *better* / *worse* only when the "
                    "difference is larger than the noise (paired bootstrap, 95%).")
-        st.success(s["message"], icon="✅")
-        b1, b2 = st.columns(2)
-        if b1.button("🧱 Use in Build", key="tune_use", help="The best network's layers and "
-                     "training options become the ones on the Build and Train pages."):
-            use_model(job.best_result.prepared.spec, "applied the best network of a search")
+        st.caption(s["message"])
+        b1, b2, b3 = st.columns(3)
+        if b1.button("✋ Keep yours", key="tune_keep", type="secondary" if won else "primary",
+                     help="Nothing changes: your stack stays on the Build page. The trials "
+                     "stay in this search's study (Runs page)."):
             st.switch_page("pages/3_build.py")
         if b2.button("💾 Save as a run", key="tune_save", disabled=job.run_id is not None,
-                     type="primary"):
+                     type="primary" if won else "secondary",
+                     help="Save the best network found, with its test scores, as a run."):
             try:
                 ss.run_id = job.save_best(store())
                 st.rerun(scope="app")
             except KwkError as e:
                 show_error(e)
+        if b3.button("🧱 Use in Build", key="tune_use", help="The best network's layers and "
+                     "training options become the ones on the Build and Train pages."):
+            use_model(job.best_result.prepared.spec, "applied the best network of a search")
+            st.switch_page("pages/3_build.py")
         if job.run_id:
             st.page_link("pages/5_evaluate.py", label="Saved: evaluate the best network",
                          icon="➡️")

@@ -99,12 +99,12 @@ def run(a) -> int:
                 what += f" at epoch {row['epochs']}" if row.get("epochs") else ""
                 what = "stopped" if row.get("stopped") else what
             if row.get("duplicate_of") is not None:
-                what = f"same settings as trial {row['duplicate_of']}"
+                what = f"same settings as trial {row['duplicate_of'] + 1}"
             if row.get("error"):
                 what += f": {row['error'][:120]}"
-            print(f"trial {row['number']}: {search.metric} {v} ({what}, "
-                  f"{row['seconds'] or 0:.1f} s); best {b['value']:.4f} (trial {b['number']})"
-                  if b else f"trial {row['number']}: {what}", file=sys.stderr)
+            print(f"trial {row['trial']}: {search.metric} {v} ({what}, "
+                  f"{row['seconds'] or 0:.1f} s); best {b['value']:.4f} (trial {b['trial']})"
+                  if b else f"trial {row['trial']}: {what}", file=sys.stderr)
 
         try:
             search.run(todo, timeout, on_trial=on_trial)
@@ -120,7 +120,7 @@ def run(a) -> int:
     target = Path(a.best_out) if a.best_out else out / "best"
     if show:
         b = search.best()
-        print(f"training the best network (trial {b['number']}, {search.metric} "
+        print(f"training the best network (trial {b['trial']}, {search.metric} "
               f"{b['value']:.4f}) again and scoring it on the test rows…", file=sys.stderr)
     result = _train_job(best_prepared(search), show)
     result.metrics["tuning"] = tuning_record(search)

@@ -1,7 +1,9 @@
 """A search in a background thread for the app: the trials (through the same gate as training),
 then the best network and the user's own trained again on the same split and scored on the test
-rows with bootstrap intervals, so the page can set them side by side. Nothing here touches
-Streamlit; the page polls :meth:`TuneJob.snapshot`.
+rows with bootstrap intervals, and the verdict (did the search beat the user's network?), so
+the page can set them side by side. The time limit covers all of it: the search stops early
+enough to leave the final trainings their estimated time. Nothing here touches Streamlit; the
+page polls :meth:`TuneJob.snapshot`.
 
 Studies live in the workspace (``studies/<owner>/<study>.db`` with a ``.json`` summary the Runs
 page lists), so a search interrupted by a restart resumes with its finished trials.
@@ -42,8 +44,9 @@ class TuneJob:
     final comparison. ``snapshot()`` returns the live state for the page."""
 
     def __init__(self, prepared, source, root: Path, owner: str = "", tune: dict | None = None,
-                 trials: int = 20, minutes: float | None = 5.0, gate=None):
-        self.source, self.owner, self.gate = source, owner, gate
+                 trials: int = 20, minutes: float | None = 5.0, gate=None,
+                 clock=time.monotonic):
+        self.source, self.owner, self.gate, self.clock = source, owner, gate, clock
         self.trials, self.minutes = int(trials), minutes
         from kwk.tune.search import Search, metric_for, space_of, study_name
         folder = studies_dir(root, owner)
@@ -57,6 +60,10 @@ class TuneJob:
         self._lock = threading.Lock()
         self._state = {"status": "queued", "phase": "", "message": "", "ran": 0}
         self.best_result = self.own_result = None
+        self.verdict: dict | None = None  # kwk.tune.verdict.compare: did the search win?
+        # How the time limit was shared: the search, and the final trainings it kept time for
+        self.budget: dict = {"limit_s": minutes * 60 if minutes else None, "reserved_s": None,
+                             "search_s": None, "final_s": None}
         self.error: KwkError | None = None
         self.run_id: str | None = None
         self._t0 = time.monotonic()
@@ -94,8 +101,11 @@ class TuneJob:
     def snapshot(self) -> dict:
         with self._lock:
             s = dict(self._state)
+        from kwk.tune.search import display_number
         live = self.search.live
-        s.update(elapsed=time.monotonic() - self._t0, trial=live.trial, epoch=live.epoch,
+        # trial: the running trial as the leaderboard numbers it (from 1)
+        s.update(elapsed=time.monotonic() - self._t0, trial=display_number(live.trial),
+                 epoch=live.epoch,
                  epochs=live.epochs, fold=live.fold, wanted=self.trials,
                  queue_position=self.gate.position(self) if self.gate is not None else 0)
         return s
@@ -124,15 +134,20 @@ class TuneJob:
     def _work(self) -> None:
         from kwk.training.assess import assess
         from kwk.training.core import train_once
-        from kwk.tune.best import best_prepared, own_prepared, tuning_record
+        from kwk.tune.best import best_prepared, final_reserve, own_prepared, tuning_record
+        from kwk.tune.verdict import compare
         self._set(status="running", phase="Searching")
-        timeout = self.minutes * 60 if self.minutes else None
+        timeout = self.budget["limit_s"]
 
         def on_trial(row):
             self._set(ran=self._state["ran"] + 1)
             self._write_summary()
 
-        self.search.run(self.trials, timeout, self._stop, on_trial)
+        # The limit covers the whole job: the search keeps time for the final trainings
+        started = self.clock()
+        self.search.run(self.trials, timeout, self._stop, on_trial, reserve=final_reserve,
+                        clock=self.clock)
+        self.budget.update(search_s=self.clock() - started, reserved_s=self.search.reserved)
         if self.search.best() is None:
             raise TrainError("No trial finished, so there is no better network to show.",
                              "Give the search more time or trials, or look at the failed "
@@ -144,9 +159,13 @@ class TuneJob:
         self._set(phase="Training your own network on the same split, to compare")
         self.own_result = train_once(own_prepared(self.search), stop=self._stop_final)
         assess(self.own_result, self._stop_final)
+        self.verdict = compare(self.best_result, self.own_result, self.search.metric)
+        self.budget["final_s"] = self.clock() - started - self.budget["search_s"]
         stopped = self._stop.is_set() and not self.search.timed_out
-        why = "Stopped by you. " if stopped else \
-            f"The {self.minutes:g} minute(s) were used up. " if self.search.timed_out else ""
+        why = "Stopped by you. " if stopped else (
+            f"The search stopped after {self.budget['search_s']:.0f} s, keeping about "
+            f"{self.budget['reserved_s']:.0f} s of the {self.minutes:g} minute(s) for training "
+            "the best network and yours again. ") if self.search.timed_out else ""
         self._set(status="stopped" if stopped else "finished", phase="",
                   message=why + self.search.note())
 

@@ -143,10 +143,15 @@ def search_folds(p: Prepared, k: int) -> list[Prepared]:
 
 
 # ---------------------------------------------------------------------- the study
+def display_number(number: int | None) -> int | None:
+    """A trial's number as people see it (the first trial is 1), from Optuna's (from 0)."""
+    return None if number is None else int(number) + 1
+
+
 @dataclasses.dataclass
 class Live:
     """What a running search is doing, for progress displays."""
-    trial: int | None = None     # the running trial's number
+    trial: int | None = None     # the running trial's number (Optuna's, from 0)
     epoch: int = 0
     epochs: int = 0
     fold: int = 0
@@ -182,6 +187,7 @@ class Search:
         self.storage_url = storage
         self.live = Live()
         self.timed_out = False  # the last run() ended because its time was up
+        self.reserved = 0.0  # seconds the last run() kept free for the final trainings
         self._folds: list[Prepared] | None = None
         self._lock = threading.Lock()
         seed = tr["seed"] + (os.getpid() if shared else 0)  # processes must not draw alike
@@ -239,20 +245,35 @@ class Search:
     # ------------------------------------------------------------------ running
     def run(self, n_trials: int, timeout: float | None = None,
             stop: threading.Event | None = None,
-            on_trial: Callable[[dict], None] | None = None) -> int:
+            on_trial: Callable[[dict], None] | None = None,
+            reserve: Callable[["Search"], float] | None = None,
+            clock: Callable[[], float] = time.monotonic) -> int:
         """Run ``n_trials`` more trials (fewer when ``timeout`` seconds pass or ``stop`` is set:
-        the running trial ends at once and counts as pruned). Returns the trials run here."""
+        the running trial ends at once and counts as pruned). Returns the trials run here.
+
+        ``reserve(search)`` is the time (seconds) to keep free at the end of ``timeout`` for
+        what follows the search (training the best network again), estimated again after every
+        trial: the search ends when its time plus that reserve reaches ``timeout``
+        (``self.reserved`` holds the last estimate). ``clock`` reads the time (tests pass
+        their own)."""
         import optuna
         stop = stop or threading.Event()
-        timer = None
         self.timed_out = False
-        if timeout:
-            def out_of_time():
+        self.reserved = float(reserve(self)) if reserve is not None and timeout else 0.0
+        t0 = clock()
+        done = threading.Event()
+
+        def time_up() -> bool:
+            if timeout and clock() - t0 + self.reserved >= timeout:
                 self.timed_out = True
                 stop.set()
-            timer = threading.Timer(timeout, out_of_time)
-            timer.daemon = True
-            timer.start()
+            return self.timed_out
+
+        if timeout:
+            def watch():
+                while not done.wait(0.2) and not time_up():
+                    pass
+            threading.Thread(target=watch, name="kwk-tune-clock", daemon=True).start()
         own = current_values(self.p.spec, self.space)
         if own is not None and not self.study.get_trials(deepcopy=False):
             self.study.enqueue_trial(own, user_attrs={"own": True}, skip_if_exists=True)
@@ -260,18 +281,19 @@ class Search:
 
         def after(study, trial):
             ran[0] += 1
+            if reserve is not None and timeout:
+                self.reserved = float(reserve(self))
             if on_trial is not None:
                 on_trial(self.row(trial))
-            if stop.is_set():
+            if time_up() or stop.is_set():
                 study.stop()
 
         try:
-            if not stop.is_set():
+            if not stop.is_set() and not time_up():
                 self.study.optimize(lambda t: self._objective(t, stop), n_trials=n_trials,
                                     callbacks=[after], catch=(KwkError,), gc_after_trial=True)
         finally:
-            if timer is not None:
-                timer.cancel()
+            done.set()
             self.live = Live()
         return ran[0]
 
@@ -372,7 +394,8 @@ class Search:
         """One trial as the leaderboard lists it."""
         secs = (t.datetime_complete - t.datetime_start).total_seconds() \
             if t.datetime_complete and t.datetime_start else None
-        out = {"number": t.number, "params": dict(t.params),
+        # "number" is Optuna's (from 0); "trial" the one people see, from 1, everywhere
+        out = {"number": t.number, "trial": display_number(t.number), "params": dict(t.params),
                "value": None if t.value is None or not math.isfinite(t.value) else float(t.value),
                "state": STATES.get(t.state.name, t.state.name.lower()),
                "epochs": t.user_attrs.get("epochs"), "seconds": secs}

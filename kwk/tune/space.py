@@ -330,15 +330,26 @@ def describe(path: str, layers: list) -> str:
 
 
 # ---------------------------------------------------------------------- as a table
+NO_RANGE = "—"  # the low/high cell of a setting searched over choices
+
+
+def _number_text(v) -> str:
+    """A bound as the table shows it: short, and read back to the same number."""
+    v = float(v)
+    short = f"{v:g}"
+    return short if float(short) == v else repr(v)
+
+
 def space_rows(space: dict, layers: list) -> list[dict]:
     """The space as table rows (the app's editable table): on, setting, key, low, high, log,
-    choices (comma-separated text)."""
+    choices (comma-separated text). Bounds are text: a number, or "—" for a setting searched
+    over its choices (the choices column lists them)."""
     rows = []
     for path, rng in space.items():
         ch = rng.get("choices")
         rows.append({"search": True, "setting": describe(path, layers), "key": path,
-                     "low": None if ch else float(rng["low"]),
-                     "high": None if ch else float(rng["high"]),
+                     "low": NO_RANGE if ch else _number_text(rng["low"]),
+                     "high": NO_RANGE if ch else _number_text(rng["high"]),
                      "log": bool(rng.get("log", False)),
                      "choices": ", ".join(map(str, ch)) if ch else ""})
     return rows
@@ -355,8 +366,10 @@ def _parse_choice(text: str):
 
 
 def rows_to_space(rows: list[dict], layers: list) -> tuple[dict, list[str]]:
-    """``(space, problems)`` from the table's rows (rows switched off are left out)."""
+    """``(space, problems)`` from the table's rows (rows switched off are left out). Bounds
+    may be numbers or text ("—" or empty: none)."""
     space: dict = {}
+    bad: list[str] = []
     for r in rows:
         if not r.get("search"):
             continue
@@ -369,14 +382,24 @@ def rows_to_space(rows: list[dict], layers: list) -> tuple[dict, list[str]]:
             continue
         lo, hi = r.get("low"), r.get("high")
 
-        def num(v):
+        def num(v, which):
+            if isinstance(v, str):
+                t = v.strip()
+                if t in ("", NO_RANGE, "-", "None"):
+                    return None
+                try:
+                    v = float(t)
+                except ValueError:
+                    bad.append(f"The {which} of {describe(path, layers)} must be a number, "
+                               f"not '{t}'.")
+                    return None
             if v is None or (isinstance(v, float) and math.isnan(v)):
                 return None
             return int(round(v)) if integer and float(v).is_integer() else float(v)
-        space[path] = {"low": num(lo), "high": num(hi)}
+        space[path] = {"low": num(lo, "low"), "high": num(hi, "high")}
         if r.get("log"):
             space[path]["log"] = True
-    problems: list[str] = []
+    problems: list[str] = list(bad)
     if space:
         normalize_tune({"space": space}, layers, problems)
     return space, problems

@@ -2,7 +2,6 @@
 network beside the user's own on the same test rows."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from kwk.ui.tables import NICE, VERDICT
@@ -24,10 +23,10 @@ def leaderboard_table(rows: list[dict], search) -> pd.DataFrame:
         if r.get("own"):
             state += " · your network"
         if r.get("duplicate_of") is not None:
-            state += f" · same as {r['duplicate_of']}"
+            state += f" · same as trial {r['duplicate_of'] + 1}"
         if r.get("stopped"):
             state = "stopped"
-        line = {"trial": r["number"], NICE.get(search.metric, search.metric): r["value"] if r["state"] == "complete"
+        line = {"trial": r["trial"], NICE.get(search.metric, search.metric): r["value"] if r["state"] == "complete"
                 else None, "state": state, "epochs": r.get("epochs"),
                 "seconds": None if r["seconds"] is None else round(r["seconds"], 1)}
         for k, v in r["params"].items():
@@ -59,18 +58,14 @@ def study_figures(search) -> list[tuple[str, object]]:
     return figs
 
 
-def comparison_table(best, own) -> pd.DataFrame:
+def comparison_table(best, own, verdict: dict | None = None) -> pd.DataFrame:
     """Metrics of the best network and the user's own on the same test rows, each with its
-    bootstrap interval, and the paired verdict of the best against the user's."""
-    from kwk.evaluation.metrics import CLASS_METRICS, REGRESSION_METRICS, paired_bootstrap
+    bootstrap interval, and the paired verdict of the best against the user's (from
+    :func:`kwk.tune.verdict.compare`, computed by the job)."""
+    from kwk.evaluation.metrics import CLASS_METRICS, REGRESSION_METRICS
     m_b, m_o = best.metrics, own.metrics if own is not None else {}
     names = REGRESSION_METRICS if m_b["task"] == "regression" else CLASS_METRICS
-    paired = {}
-    if own is not None and len(best.details["y"]) == len(own.details["y"]) and \
-            np.array_equal(np.asarray(best.details["y"]), np.asarray(own.details["y"])):
-        paired = paired_bootstrap(m_b["task"], best.details["y"], best.details["out"],
-                                  own.details["out"], max(len(best.details["classes"]), 1),
-                                  n_boot=300, seed=best.prepared.spec["training"]["seed"])
+    paired = (verdict or {}).get("metrics", {})
     rows = []
     for n in names:
         ci_b = m_b.get("test_ci", {}).get(n)
@@ -87,3 +82,50 @@ def comparison_table(best, own) -> pd.DataFrame:
             key = next(k for k, v in NICE.items() if v == r["metric"])
             r["gradient boosting"] = ref.get(key)
     return pd.DataFrame(rows)
+
+
+def verdict_message(v: dict | None) -> tuple[str, str]:
+    """``(kind, text)`` for the verdict the job decided (:func:`kwk.tune.verdict.compare`):
+    kind is "success" only when the search beat the user's network, "warning" when its best
+    was worse, "info" when it was not clearly better or could not be compared."""
+    from kwk.tune.verdict import KEPT_YOURS, SEARCH_BETTER
+    v = v or {}
+    if v.get("outcome") not in (SEARCH_BETTER, KEPT_YOURS):
+        return "info", ("Your own network could not be scored beside the best one, so this "
+                        "search is not compared with it.")
+    name = NICE.get(v["metric"], v["metric"])
+    total = len(v["metrics"])
+    noise = (f"difference {v['difference']:+.4f}, paired 95% interval {v['low']:+.4f} to "
+             f"{v['high']:+.4f}" if v["paired"] else f"difference {v['difference']:+.4f}, "
+             "too few test rows to tell it from noise")
+    score = (f"{name} {v['best']:.4f} for the best found against {v['yours']:.4f} for yours on "
+             f"the test rows ({noise})")
+    tally = (f" Clearly better on {len(v['better_on'])} and clearly worse on "
+             f"{len(v['worse_on'])} of the {total} test metrics.")
+    if v["outcome"] == SEARCH_BETTER:
+        return "success", f"**The search beat your network**: {score}.{tally}"
+    if v["reason"] == "worse":
+        return "warning", (f"**Your network is better: keep yours.** The search's best "
+                           f"network scored worse — {score}.{tally}")
+    return "info", (f"**The search did not beat your network: keep yours.** Its best network "
+                    f"is not clearly better — {score}.{tally}")
+
+
+def own_network_note(own_spec: dict, run: dict | None) -> str:
+    """What "your network" in the comparison is: the stack now on the Build page, trained again
+    on the same rows with the same seed and epochs, and whether that is the run the user has
+    open (``run``: a store record, or None)."""
+    from kwk.tune.verdict import same_network
+    text = ("**Your network** here is the stack now on the Build page, trained again on the "
+            "same split with the same seed, epochs and early stopping as the best one — not a "
+            "saved run.")
+    if run is not None:
+        label = f"'{run['name']}'" if run.get("name") else f"{run['id'][:6]}"
+        if same_network(run["spec"], own_spec):
+            text += (f" The run {label} you opened has the same network and training; trained "
+                     "again, its scores can differ a little from that run's.")
+        else:
+            text += (f" It is **not** the run {label} you opened: that run's network or "
+                     "training options differ from the stack now on Build, so its scores "
+                     "differ too.")
+    return text

@@ -45,3 +45,64 @@ def test_tune_page_finds_compares_and_saves():
     goto(at, "7_runs")
     studies = at.dataframe[0].value
     assert list(studies["trials"]) == [3] and studies["saved as run"][0] == run_id[:6]
+
+
+def test_a_search_worse_than_your_network_says_so_first_and_keeps_yours(monkeypatch):
+    """Issue 28: after a search whose best was worse than the user's network on the test
+    rows, the page showed a green ✅ and made "Save as a run" the primary button. The best
+    network here is made unable to learn (learning rate 1e-7), so it is truly worse: the
+    verdict leads, not green, and "Keep yours" is the primary action. "Your network" is
+    explained, naming the run the user has open (whose network differs)."""
+    import dataclasses
+    import json
+    import sqlite3
+
+    from kwk.tune import best
+
+    chosen = best.best_prepared
+
+    def crippled(search):
+        p = chosen(search)
+        spec = json.loads(json.dumps(p.spec))
+        spec["training"]["learning_rate"] = 1e-7
+        return dataclasses.replace(p, spec=spec)
+    monkeypatch.setattr(best, "best_prepared", crippled)
+    at = with_sample("iris")
+    goto(at, "2_target")
+    # a run the user opened on Evaluate, with another network than the one on Build
+    from kwk.ui.state import store
+    with sqlite3.connect(store().root / "runs.sqlite") as db:
+        db.execute("INSERT INTO runs (id, created, owner, name, data_name, fingerprint, task, "
+                   "status, metric, value, seconds, epochs, parameters, metrics, spec) "
+                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                   ("abcdefabcdef", "2024-01-01T10:00:00", "", "first try", "iris.csv", "f",
+                    "multiclass", "finished", "accuracy", 0.9, 1.0, 1, 10,
+                    json.dumps({"task": "multiclass", "test": {}}),
+                    json.dumps({"data": {"target": "species"}, "layers": [], "training": {}})))
+    at.session_state.run_id = "abcdefabcdef"
+    goto(at, "9_tune")
+    at.session_state.spec["training"].update(epochs=40, early_stopping_patience=0)
+    at.run()
+    at.number_input(key="tune_trials").set_value(2).run()
+    at.button(key="tune_start").click().run()
+    no_crash(at)
+    job = at.session_state.tune_job
+    assert job is not None and job.wait(300), job.snapshot()
+    at.run()
+    at.run()
+    no_crash(at)
+    assert job.verdict["outcome"] == "kept yours" and job.verdict["reason"] == "worse", \
+        job.verdict
+    assert not at.success, [s.value for s in at.success]  # nothing green
+    assert "✅" not in texts(at)
+    assert "keep yours" in at.warning[0].value.lower()
+    assert at.button(key="tune_keep").proto.type == "primary"
+    assert at.button(key="tune_save").proto.type == "secondary"
+    shown = texts(at)
+    assert "stack now on the Build page, trained again" in shown
+    assert "not** the run 'first try' you opened" in shown
+    # keeping yours leaves the Build stack as it was
+    layers = [dict(layer) for layer in at.session_state.spec["layers"]]
+    at.button(key="tune_keep").click().run()
+    no_crash(at)
+    assert [dict(layer) for layer in at.session_state.spec["layers"]] == layers
