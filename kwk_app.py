@@ -6,6 +6,7 @@ import streamlit as st
 
 from kwk.errors import KwkError
 from kwk.runs.jobs import default_limit
+from kwk.ui import persist
 from kwk.ui.runtime import keep_keras_state
 from kwk.ui.state import init, show_error
 from kwk.ui.session import session
@@ -19,6 +20,7 @@ keep_keras_state()
 st.set_page_config(page_title="Keras Without Keras", page_icon="🧱", layout="wide")
 init()
 ss = session()
+persist.restore()  # a reload or a new tab with ?s=<key>: the kept work comes back first
 
 
 def _title(name: str, done: bool) -> str:
@@ -48,6 +50,7 @@ with st.sidebar:
     st.markdown("### 🧱 Keras Without Keras")
     st.caption("Your data → a trained, evaluated Keras model and the script that made it.")
 nav = st.navigation(pages)
+persist.show_note()
 try:
     nav.run()
 except KwkError as e:  # engine errors carry a message and a hint for the user
@@ -57,5 +60,7 @@ except Exception as e:  # never show a traceback; Streamlit's rerun/stop are Bas
     st.error(f"Something unexpected went wrong on this page ({type(e).__name__}: {e}). "
              "Your data and saved runs are kept: go back a step, or try again. If it keeps "
              "happening, please report it with the file you used.", icon="⚠️")
+finally:  # also after a page's st.rerun()/st.stop(): keep what changed (cheap when nothing did)
+    persist.save()
 if _marks() != marks:  # the page changed a step (new data, a run...): redraw the sidebar
     st.rerun()

@@ -197,6 +197,26 @@ class History:
                         else "undone" if i > self.cursor else ""})
         return out[::-1]
 
+    def to_dict(self) -> dict:
+        """The history as JSON values (states, labels, cursor), e.g. to keep a session. The
+        states are the history's own (not copied: it is read on every rerun); serialise them,
+        do not change them."""
+        return {"entries": [{"state": e.state, "label": e.label}
+                            for e in self.entries], "cursor": self.cursor}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "History":
+        """Back from :meth:`to_dict`. Raises ValueError when ``d`` is not such a history."""
+        try:
+            entries = [Entry(dict(e["state"]), str(e["label"])) for e in d["entries"]]
+            cursor = int(d["cursor"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"not a kept history: {e}") from None
+        if not -1 <= cursor < len(entries) or (cursor < 0 and entries):
+            raise ValueError("not a kept history: cursor out of range")
+        drop = max(0, len(entries) - LIMIT)
+        return cls(entries=entries[drop:], cursor=max(cursor - drop, 0) if entries else -1)
+
     @property
     def next_undo(self) -> str | None:
         return self.entries[self.cursor].label if self.can_undo else None

@@ -120,6 +120,19 @@ class Session:
     upload_file: Key[str | None] = Key(None, "the upload id last loaded")
     spec_loaded: Key[str | None] = Key(None, "the spec upload id last applied on Build")
     job_done_seen: Key[Any] = Key(None, "the job whose end was already handled")
+    # --- the kept session (kwk/ui/persist.py: ?s=<key> in the address)
+    kept_key: Key[str | None] = Key(None, "the key of this session's kept work (?s= in the "
+                                    "address); None until there is data worth keeping")
+    kept_checked: Key[bool] = Key(False, "the address's key was looked up once (restored, "
+                                  "refused or not found)")
+    kept_saved: Key[Any] = Key(None, "(digest of the kept values, data fingerprint, data "
+                               "description) last written: an unchanged rerun writes nothing")
+    kept_note: Key[tuple | None] = Key(None, "(level, text) to say once about the kept work "
+                                       "(restored, refused, expired, data left out)")
+    kept_waiting: Key[dict | None] = Key(None, "what depended on data too large to keep: put "
+                                         "back when the same data is loaded again")
+    upload_source: Key[list] = Key(list, "[(LoadedData, parse arguments with the bytes)] of "
+                                   "the last uploads parsed, so the upload itself is kept")
     # --- the Playground (its controls' widget keys pg_<setting> are restored from pg_cfg)
     pg_cfg: Key[Any] = Key(None, "the Playground's settings (kwk.playground.engine.Config)")
     pg: Key[Any] = Key(None, "the live Playground model")

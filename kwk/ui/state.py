@@ -21,12 +21,24 @@ def init() -> None:
     session().init()
 
 
-@st.cache_data(show_spinner="Reading the file…", max_entries=8, ttl=3600)
 def parse(data: bytes, name: str, sheet: str | None = None, images: tuple | None = None,
           min_columns: int = 2) -> LoadedData:
     """Parse an upload once per (content, sheet, picture size and colour); reruns reuse the
     result. ``images`` is ``(height, width, "grayscale" | "rgb")`` for a zip of pictures;
-    ``min_columns=1`` accepts a one-column table (new rows for a text model)."""
+    ``min_columns=1`` accepts a one-column table (new rows for a text model). The last two
+    uploads parsed are remembered with their bytes, so the kept session (kwk/ui/persist.py)
+    stores the file as uploaded and reads it again the same way."""
+    ld = _parse(data, name, sheet, images, min_columns)
+    ss = session()
+    ss.upload_source = [(ld, {"bytes": data, "name": name, "sheet": sheet,
+                              "images": list(images) if images else None,
+                              "min_columns": min_columns})] + ss.upload_source[:1]
+    return ld
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=8, ttl=3600)
+def _parse(data: bytes, name: str, sheet: str | None, images: tuple | None,
+           min_columns: int) -> LoadedData:
     from kwk.data.loader import load
     if images:
         return load(data, name=name, sheet=sheet, image_size=images[:2], image_color=images[2],
@@ -84,6 +96,12 @@ def set_data(ld: LoadedData, target: str | None = None, sample_key: str | None =
         elif smp.text:
             chosen, ss.text = "text", dict(smp.text)
     set_modality(chosen)
+    waiting = ss.kept_waiting
+    if waiting is not None:  # a restored session whose data was too large to keep
+        ss.kept_waiting = None
+        if waiting.get("fingerprint") == ld.fingerprint:  # the same data again: its choices too
+            for name, value in waiting["values"].items():
+                st.session_state[name] = value
 
 
 def restore_modality(data: dict, branches: dict | None = None) -> str:

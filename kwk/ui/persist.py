@@ -1,0 +1,278 @@
+"""The kept session: a person's work survives a reload, and the same address opened in another
+tab finds it (``?s=<key>``; the store is :mod:`kwk.runs.sessions`).
+
+``kwk_app.py`` calls :func:`restore` before the page runs (once per browser session: a fresh
+session with ``?s=`` in the address gets the kept values back; every run puts the key back in
+the address when a page switch dropped it) and :func:`save` after the page ran (only when a kept
+value changed: a digest of the small values is compared, and the data itself is written once
+per data fingerprint).
+
+Kept: the data as read (a sample by its name, an upload as its own bytes read again by
+:func:`kwk.ui.state.parse`, any other table as parquet), what the user said about it (roles,
+kinds, target, task, the kind of data and its settings), the spec with its undo history, the
+current run and the sidebar's marks. Not kept: live objects (a training job comes back through
+``?job=``; the Playground's model) and caches.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+import streamlit as st
+
+from kwk.errors import KwkError
+from kwk.runs import sessions
+from kwk.ui import state
+from kwk.ui.session import DATA, TARGET, Session, session
+
+PARAM = "s"
+# the declared session keys kept as they are (JSON values), besides the data and the history
+KEPT = ("kinds", "roles", "target", "task", "modality", "image_shape", "sequence", "text",
+        "validation_column", "spec", "spec_version", "selected_layer", "build_part",
+        "build_ok", "run_id", "evaluated", "predicted")
+_log = logging.getLogger("kwk")
+
+
+def kept_note() -> str:
+    """One sentence for the Data page: what is kept, and for how long."""
+    return (f"Your work in this tab (the data as read, your choices, the model and its undo "
+            f"history, the current run) is kept on this server for "
+            f"{_how_long(sessions.ttl_hours())} after its last use under the key in the "
+            f"address: reload the page or open the address in another tab to find it again; "
+            f"anyone with the address sees it, so share it only as you would the data.")
+
+
+def _how_long(hours: float) -> str:
+    if hours >= 48 and hours % 24 == 0:
+        return f"{hours / 24:.0f} days"
+    return f"{hours:g} hour{'s' if hours != 1 else ''}"
+
+
+def _store() -> sessions.SessionStore:
+    return sessions.SessionStore()
+
+
+# --- what is kept ---------------------------------------------------------------------------
+def kept_values(ss: Session) -> dict:
+    """The kept values of the session as JSON values (shared, not copied: serialise them)."""
+    out = {name: getattr(ss, name) for name in KEPT}
+    out["history"] = ss.history.to_dict()
+    return out
+
+
+def digest(values: dict, data_id: str) -> str:
+    """A short digest of the kept values and the data's identity (its fingerprint and name):
+    a rerun that changed none of them writes nothing."""
+    text = json.dumps(values, sort_keys=True, default=_json_default)
+    return hashlib.blake2b(f"{data_id}\n{text}".encode(), digest_size=16).hexdigest()
+
+
+def _json_default(v):
+    if hasattr(v, "item"):  # numpy numbers
+        return v.item()
+    if isinstance(v, (set, tuple)):
+        return list(v)
+    raise TypeError(f"{type(v).__name__} is not kept")
+
+
+def _data_id(ld) -> str:
+    return "" if ld is None else f"{ld.fingerprint}|{ld.name}|{ld.fmt}"
+
+
+def data_description(ss: Session) -> tuple[dict | None, object]:
+    """What the session's data is and how to read it again, and a function giving the content
+    to write (None for a sample, which is kept by name)."""
+    ld = ss.data
+    if ld is None:
+        return None, None
+    base = {"fingerprint": ld.fingerprint, "name": ld.name}
+    key = ld.name[:-4] if ld.name.endswith(".csv") else None
+    from kwk.data.samples import SAMPLES
+    if key in SAMPLES and ld.fmt == "csv" and state.sample(key).fingerprint == ld.fingerprint:
+        return {**base, "kind": "sample", "key": key}, None
+    for parsed, args in ss.upload_source:
+        if parsed is ld:
+            raw = args["bytes"]
+            return ({**base, "kind": "upload", **{k: v for k, v in args.items()
+                                                   if k != "bytes"}}, lambda: raw)
+    meta = {"fmt": ld.fmt, "read_options": _jsonable(ld.read_options), "n_bytes": ld.n_bytes,
+            "sheets": list(ld.sheets), "notes": list(ld.notes),
+            "image_shape": list(ld.image_shape) if ld.image_shape is not None else None}
+    return {**base, "kind": "frame", "meta": meta}, lambda: ld.df
+
+
+def _jsonable(d: dict) -> dict:
+    try:
+        return json.loads(json.dumps(d, default=_json_default))
+    except (TypeError, ValueError):
+        return {k: v for k, v in d.items() if isinstance(v, (str, int, float, bool, type(None)))}
+
+
+# --- saving ---------------------------------------------------------------------------------
+def save() -> None:
+    """Keep the session's work when a kept value changed since the last save (the first time
+    there is data, a key is made and put in the address). Never fails the page."""
+    ss = session()
+    try:
+        _save(ss)
+    except sessions.SessionRefused:  # the key is another user's: never write there
+        ss.kept_key, ss.kept_saved = None, None
+        st.query_params.pop(PARAM, None)
+    except Exception:  # keeping the work must never break the page it ran after
+        _log.exception("the session could not be kept")
+    finally:
+        ss.upload_source = [e for e in ss.upload_source if e[0] is ss.data]
+        keep_key_in_address()  # a page that rewrote the address (the Playground) dropped it
+
+
+def _save(ss: Session) -> None:
+    waiting = ss.kept_waiting
+    if ss.data is None and waiting is None:
+        return  # nothing worth keeping yet
+    values = kept_values(ss)
+    if waiting is not None:  # data left out: keep what depended on it until it comes back
+        values.update(waiting["kept"])
+        data_id = "waiting|" + str(waiting.get("fingerprint"))
+    else:
+        data_id = _data_id(ss.data)
+    dig = digest(values, data_id)
+    saved = ss.kept_saved
+    if saved is not None and saved[0] == dig:
+        return
+    if not ss.kept_key:
+        ss.kept_key = sessions.new_key()
+    if waiting is not None:
+        desc, payload = waiting["data"], None
+    elif saved is not None and saved[1] == data_id:
+        desc, payload = saved[2], None  # the same data: already written (or left out)
+    else:
+        desc, payload = data_description(ss)
+    store = _store()
+    out = store.save(ss.kept_key, state.owner(), json.loads(json.dumps(
+        values, default=_json_default)), desc, payload)
+    if out.left_out:
+        ss.kept_note = ("warning", out.left_out)
+    ss.kept_saved = (dig, data_id, desc)
+    if payload is not None:
+        ss.upload_source = []  # the upload's bytes are on disk now
+    store.cleanup()  # at most once an hour
+
+
+def keep_key_in_address() -> None:
+    """Put the session's key back in the address when a page switch dropped it."""
+    key = session().kept_key
+    if key and st.query_params.get(PARAM) != key:
+        st.query_params[PARAM] = key
+
+
+# --- restoring ------------------------------------------------------------------------------
+def restore() -> None:
+    """Once per browser session: bring back the work kept under the address's key. A refused,
+    expired, missing or damaged one leaves a clean start and a note, never a traceback."""
+    ss = session()
+    if ss.kept_checked:
+        keep_key_in_address()
+        return
+    ss.kept_checked = True
+    key = st.query_params.get(PARAM)
+    if not key:
+        return
+    try:
+        _restore(ss, key)
+    except sessions.SessionError as e:
+        st.query_params.pop(PARAM, None)
+        ss.kept_note = ("warning", e.message + (f" {e.hint}" if e.hint else ""))
+    except Exception as e:  # anything else: a clean start, said plainly
+        _log.exception("the kept session could not be restored")
+        st.query_params.pop(PARAM, None)
+        ss.kept_note = ("warning", f"The work kept at this address could not be restored "
+                                   f"({type(e).__name__}); you start with a clean session.")
+
+
+def _restore(ss: Session, key: str) -> None:
+    store = _store()
+    snap = store.load(key, state.owner())
+    st_values = dict(snap.state)
+    from kwk.spec.history import History
+    try:
+        history = History.from_dict(st_values.pop("history", None) or {"entries": [],
+                                                                        "cursor": -1})
+    except ValueError:
+        history = History()
+    values = {k: st_values[k] for k in KEPT if k in st_values}
+    values["history"] = history
+    ld, note = _read_data(store, snap)
+    keys = Session.keys()
+    if ld is None and snap.data:  # no data: what depended on it waits for the same data
+        later = {k: v for k, v in values.items() if keys[k].depends_on in (DATA, TARGET)}
+        now = {k: v for k, v in values.items() if k not in later}
+        kept_json = {k: v for k, v in st_values.items() if k in later}
+        kept_json["history"] = snap.state.get("history")
+        ss.kept_waiting = {"fingerprint": snap.data.get("fingerprint"), "values": later,
+                           "kept": kept_json, "data": snap.data}
+        values = now
+    for name, value in values.items():  # as they were: no reset of what depends on them
+        st.session_state[name] = value
+    st.session_state["data"] = ld
+    ss.kept_key = key
+    # what was just read is what is kept: the next save writes only a change
+    if ss.kept_waiting is None:
+        data_id = _data_id(ld)
+        ss.kept_saved = (digest(kept_values(ss), data_id), data_id, snap.data)
+    else:
+        vals = kept_values(ss)
+        vals.update(ss.kept_waiting["kept"])
+        data_id = "waiting|" + str(ss.kept_waiting.get("fingerprint"))
+        ss.kept_saved = (digest(vals, data_id), data_id, snap.data)
+    ss.kept_note = ("warning", note) if note else (
+        ("info", f"Your work was restored ({ld.name}).") if ld is not None else None)
+    keep_key_in_address()
+
+
+def _read_data(store: sessions.SessionStore, snap: sessions.Snapshot):
+    """The kept data as a LoadedData, and a note when it could not be brought back."""
+    d = snap.data
+    if not d:
+        return None, None
+    name = d.get("name", "the data")
+    again = (f"Load {name} again: its target, roles and model history come back with it."
+             if d.get("fingerprint") else "Load your data again.")
+    try:
+        if d["kind"] == "sample":
+            ld = state.sample(d["key"])
+        elif d["kind"] == "upload":
+            ld = state.parse(store.read_bytes(snap), d["name"], d.get("sheet"),
+                             tuple(d["images"]) if d.get("images") else None,
+                             int(d.get("min_columns", 2)))
+        elif d["kind"] == "frame":
+            from kwk.data.loader import LoadedData
+            m = d.get("meta") or {}
+            ld = LoadedData(df=store.read_table(snap), name=name, fmt=m.get("fmt", "parquet"),
+                            read_options=dict(m.get("read_options") or {}),
+                            fingerprint=d.get("fingerprint", ""), n_bytes=int(m.get("n_bytes", 0)),
+                            sheets=list(m.get("sheets") or []),
+                            image_shape=tuple(m["image_shape"]) if m.get("image_shape") else None,
+                            notes=list(m.get("notes") or []))
+        else:  # left out when it was kept
+            why = ("it was too large to keep" if d.get("reason") == "too large"
+                   else f"it could not be kept ({d.get('reason', 'unknown')})")
+            return None, f"Your choices were restored, but not the data: {why}. {again}"
+    except (sessions.SessionError, KeyError, TypeError, ValueError) as e:
+        msg = getattr(e, "message", type(e).__name__)
+        return None, f"Your choices were restored, but the data could not be read ({msg}). {again}"
+    except KwkError as e:  # a reader's DataError
+        return None, f"Your choices were restored, but the data could not be read ({e.message}). {again}"
+    if d.get("fingerprint") and ld.fingerprint != d["fingerprint"]:
+        return None, (f"Your choices were restored, but {name} now reads differently from the "
+                      f"data they were made on. {again}")
+    return ld, None
+
+
+def show_note() -> None:
+    """Say once what happened to the kept work (restored, refused, expired, left out)."""
+    ss = session()
+    note = ss.kept_note
+    if note:
+        ss.kept_note = None
+        (st.warning if note[0] == "warning" else st.info)(note[1], icon="💾")
