@@ -176,6 +176,15 @@ with tab_preview:
 with tab_roles:
     st.caption("Choose what each column is for, and correct its kind if KwK guessed wrong. "
                "Identifier, constant and text columns are ignored by tabular models.")
+    # Whole numbers that look like codes (stores 1, 2, 3, 4, 7): one click makes them categories
+    for c in [c for c in prof["columns_info"] if c.get("suggestion")][:8]:
+        say, act = st.columns([5, 1], vertical_alignment="center")
+        say.info(f"**{c['name']}**: {c['suggestion']['reason']}", icon="💡")
+        if act.button("Treat as a category", key=f"code_kind_{c['name']}",
+                      help="The model then gives each value its own input instead of reading "
+                           "the numbers as amounts (store 7 is not 'more' than store 2)."):
+            ss.kinds[c["name"]] = c["suggestion"]["kind"]
+            st.rerun()
     rows = []
     for c in prof["columns_info"]:
         name = c["name"]

@@ -1,11 +1,13 @@
 """Train: options, Start/Stop, live progress and curves from a background job."""
 import streamlit as st
 
+from kwk.data.profile import rare_class
 from kwk.errors import KwkError
 from kwk.evaluation.curves import readable_loss
 from kwk.plots import learning_curves
 from kwk.runs.service import DataSource, run_in_background
 from kwk.spec import TRAINING_PARAMS
+from kwk.spec.choices import class_weight_choice
 from kwk.training import diagnose, prepare
 from kwk.ui.forms import param_widget, params_form
 from kwk.ui.model_info import resolved_task
@@ -68,10 +70,20 @@ else:
                 key="validation_column_select",
                 help="A column whose values are train / validation / test (or 0 / 1 / 2) decides "
                 "which rows are used for what, as in JMP.")
+    task = resolved_task()
+    weights = ss.spec["training"].get("class_weight", "auto")
+    if task in ("binary", "multiclass"):  # say what the class weights do with this target
+        rare = rare_class(ss.data.df[ss.target])
+        if weights == "auto" and rare is not None:
+            st.info(class_weight_choice("auto", ss.data.df[ss.target], task)[1], icon="⚖️")
+        elif weights == "none" and rare is not None:
+            st.caption(f"⚖️ Class weights 'none': the rare class '{rare['label']}' "
+                       f"({100 * rare['share']:.0f}% of rows) is not weighted, so the model may "
+                       "ignore it; judge it by balanced accuracy and that class's recall.")
     with st.form("training_form", border=True):
         shown = [p for p in TRAINING_PARAMS  # class weights mean nothing for numbers
                  if p.name != "validation"
-                 and not (p.name == "class_weight" and resolved_task() == "regression")]
+                 and not (p.name == "class_weight" and task == "regression")]
         values = params_form(shown, ss.spec["training"],
                              key_prefix=f"tr{ss.spec_version}", columns=3)
         start = st.form_submit_button("▶️ Start training", type="primary", disabled=running)

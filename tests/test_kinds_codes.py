@@ -121,6 +121,7 @@ def test_one_to_one_pairs_are_named_together():
     df["region_short"] = pd.Series(region).map({"north": "N", "south": "S", "east": "E"})
     df.loc[5, ["region", "region_short"]] = None  # missing in both: still one-to-one
     df["shifted"] = df["s"] - 1  # numeric, r = 1.00: the correlation warning names it already
+    df["Store7"] = np.where(df["StoreID"] == 7, "Yes", "No")  # many stores -> one flag
     p = profile(df, target="y")
     pairs = [sorted(w["columns"]) for w in p["warnings"] if len(w["columns"]) == 2]
     for a, b in (("STORE", "StoreID"), ("region", "region_short")):
@@ -278,3 +279,23 @@ def test_default_training_weights_a_rare_class(tmp_path):
     print("recall of the rare class:", recall, "scikit-learn balanced:", ref_recall)
     assert recall["auto"] >= recall["none"] + 0.2, recall
     assert abs(recall["auto"] - ref_recall) <= 0.15, (recall, ref_recall)
+
+
+@pytest.mark.parametrize("head_share,want", [(0.5, "balanced"), (0.1, "none")])
+def test_a_streamed_plan_decides_auto_weights_on_every_training_row(tmp_path, head_share, want):
+    """A file read in chunks: 'auto' follows the class shares of all the training rows, not
+    those of the first chunk (which the spec's other settings are resolved on)."""
+    from kwk.data.chunks import ChunkReader
+    from kwk.prep.streamed import plan
+    rng = np.random.default_rng(6)
+    head, rest = 300, 2700
+    rest_share = 0.12 if want == "balanced" else 0.33  # overall about 16% or 31%
+    y = np.r_[rng.random(head) < head_share, rng.random(rest) < rest_share]
+    df = pd.DataFrame({"x": rng.normal(size=head + rest), "y": np.where(y, "yes", "no")})
+    df.to_csv(tmp_path / "d.csv", index=False)
+    first = resolve(tiny_spec("y"), df.iloc[:head])[0]["training"]["class_weight"]
+    assert first != want  # the first chunk alone would decide the other way
+    p = plan(ChunkReader(tmp_path / "d.csv", head), tiny_spec("y"))
+    assert p.spec["training"]["class_weight"] == want
+    rare_notes = [n for n in p.notes if n.startswith("Rare class ")]
+    assert len(rare_notes) == (1 if want == "balanced" else 0)

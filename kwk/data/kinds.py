@@ -216,8 +216,8 @@ def code_evidence(s: pd.Series, n_unique: int | None = None) -> tuple[str, str] 
     inside = levels[(levels >= frequent[0]) & (levels <= frequent[-1])]
     if len(inside) == frequent[-1] - frequent[0] + 1:
         return None
-    return "weak", (f"its {k} whole numbers ({shown}) skip values between them, like codes: "
-                    "it looks like a code, not a quantity")
+    return "weak", (f"its {k} whole numbers ({shown}) skip values, as codes do; it looks "
+                    "like a code, not a quantity")
 
 
 def code_suggestion(s: pd.Series, n_unique: int | None = None) -> str | None:
@@ -226,7 +226,7 @@ def code_suggestion(s: pd.Series, n_unique: int | None = None) -> str | None:
     ev = code_evidence(s, n_unique)
     if ev is None or ev[0] != "weak":
         return None
-    return ev[1] + ": treat it as a category?"
+    return ev[1] + " — treat it as a category?"
 
 
 def infer_kind(s: pd.Series, n_unique: int | None = None) -> tuple[str, str]:

@@ -194,13 +194,14 @@ def correlations(df: pd.DataFrame, numeric_cols: list[str], seed: int = 0) -> di
             "sampled_rows": int(len(sub))}
 
 
-def rare_class(y: pd.Series) -> dict | None:
+def rare_class(y) -> dict | None:
     """The rarest class of a classification target when it is rare (see ``RARE_SHARE``):
     ``{"label", "share", "even", "weight", "classes"}`` — its share of the rows, the share of an
     even split (1/k), and the weight 'balanced' class weights give it (rows / (k × its rows),
     as :func:`kwk.training.core.class_weights_from_counts`). None with fewer than two classes
-    or no rare one."""
-    vc = y.value_counts(dropna=True)
+    or no rare one. ``y``: the target's values, or ``{class: rows}`` counted already."""
+    vc = (pd.Series(y, dtype=float) if isinstance(y, dict) else y.value_counts(dropna=True))
+    vc = vc[vc > 0].sort_values(ascending=False, kind="stable")
     k = len(vc)
     if k < 2:
         return None
@@ -228,8 +229,7 @@ def target_warnings(s: pd.Series, kind: str) -> list[str]:
                        f"{100 * rare['share']:.1f}% of rows{even}. Accuracy misleads here: a "
                        f"model that never predicts '{rare['label']}' is right "
                        f"{100 * (1 - rare['share']):.0f}% of the time; judge it by balanced "
-                       f"accuracy and the recall of '{rare['label']}'. The default class "
-                       f"weights ('auto') weight it ×{rare['weight']:.1f} in training.")
+                       f"accuracy and the recall of '{rare['label']}'.")
     return out
 
 
@@ -238,27 +238,27 @@ def same_information(df: pd.DataFrame, columns: list[str], sample: int = CORR_SA
     values (a store ID 1, 2, 3, 4, 7 beside a store number 0–4; two relabellings of one
     category), missing values counting as a value of their own. Only columns with 2 to
     ``SAME_INFO_LEVELS`` values are compared, on the first ``sample`` rows. Returns
-    ``(a, b, number of values)`` in column order."""
+    ``(a, b, number of values)`` in column order.
+
+    ``pd.factorize`` numbers a column's values in the order they first appear, so two columns
+    map one to one exactly when their numbers are identical: one hash per column, and only
+    columns with equal hashes are compared, however many columns there are."""
     sub = df.iloc[:sample]
-    codes, levels = {}, {}
+    groups: dict[tuple, list[tuple[str, np.ndarray]]] = {}
     for c in columns:
         try:
-            f, u = pd.factorize(sub[c], use_na_sentinel=False)
+            codes, uniques = pd.factorize(sub[c], use_na_sentinel=False)
         except TypeError:  # unhashable cells
             continue
-        if 2 <= len(u) <= SAME_INFO_LEVELS:
-            codes[c], levels[c] = f.astype(np.int64), len(u)
+        if 2 <= len(uniques) <= SAME_INFO_LEVELS:
+            codes = codes.astype(np.int8)
+            groups.setdefault((len(uniques), hash(codes.tobytes())), []).append((c, codes))
     out = []
-    names = list(codes)
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            k = levels[a]
-            if levels[b] != k:
-                continue
-            pairs = np.bincount(codes[a] * k + codes[b], minlength=k * k)
-            if int(np.count_nonzero(pairs)) == k:  # each value of a meets one value of b
-                out.append((a, b, k))
-    return out
+    for (k, _), members in groups.items():
+        for i, (a, ca) in enumerate(members):
+            out += [(a, b, k) for b, cb in members[i + 1:] if np.array_equal(ca, cb)]
+    order = {c: i for i, c in enumerate(columns)}
+    return sorted(out, key=lambda t: (order[t[0]], order[t[1]]))
 
 
 def profile(df: pd.DataFrame, kinds: dict[str, str] | None = None, target: str | None = None,

@@ -204,6 +204,7 @@ def plan(reader, spec: dict, exchange=None) -> Prepared:
     ``extra["shard_counts"]`` lists each worker's rows per split."""
     from kwk.spec import check_stack, resolve
     _refuse_unsupported(spec)
+    asked = (spec.get("training") or {}).get("class_weight", "auto")
     spec, notes = resolve(spec, reader.whole.first_chunk())
     d, tr = spec["data"], spec["training"]
     if tr["validation"] != "holdout" or tr["repeats"] > 1:
@@ -238,6 +239,11 @@ def plan(reader, spec: dict, exchange=None) -> Prepared:
     if not stats.exact_medians:
         notes.append(f"Missing numbers are filled with medians estimated from a random sample of "
                      f"{RESERVOIR:,} training values per column; means and spreads are exact.")
+    if asked == "auto":  # class weights from every training row's class, not the first chunk's
+        from kwk.spec.choices import class_weight_choice
+        spec["training"]["class_weight"], note = class_weight_choice(
+            "auto", dict(zip(pre.classes, stats.class_counts)), d["task"])
+        notes[:] = [n for n in notes if not n.startswith("Rare class ")] + ([note] if note else [])
     shapes = check_stack(spec, len(pre.input_names), max(len(pre.classes), 1))
     disk = OnDisk(reader=reader, class_counts=stats.class_counts, sample_rows=whole.first)
     return Prepared(spec=spec, notes=notes, pre=pre, counts=counts, shapes=shapes, disk=disk,

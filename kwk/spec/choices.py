@@ -94,11 +94,12 @@ def series_features(features: list[str], target: str | None, sequence: dict) -> 
     return [target, *[c for c in features if c not in (sequence["time"], sequence.get("group"))]]
 
 
-def class_weight_choice(setting: str, y: pd.Series, task: str) -> tuple[str, str | None]:
+def class_weight_choice(setting: str, y, task: str) -> tuple[str, str | None]:
     """What ``training.class_weight`` means for this target: ``(choice, note)``. 'auto' becomes
     'balanced' when the target has a rare class (:func:`kwk.data.profile.rare_class`: under 20%
     of the rows with two classes), else 'none'; a regression uses none. The note says which
-    and why (None when there is nothing to say). ``y``: the target's values (all rows)."""
+    and why (None when there is nothing to say); it starts "Rare class". ``y``: the target's
+    values (all rows), or ``{class: training rows}`` (a streamed plan counts them)."""
     if setting != "auto":
         return setting, None
     if task == "regression":
