@@ -32,17 +32,29 @@ def test_screening_ranks_columns_by_their_own_predictive_power():
     json.dumps(res)  # the profile carries it as JSON
 
 
-def test_classification_score_is_balanced_accuracy_rescaled():
+def test_classification_score_is_the_log_loss_reduction_and_value_the_balanced_accuracy():
+    # was: score == the balanced accuracy rescaled, which scores 0 a column that shifts the odds
+    # without changing the majority class (issue 28); value keeps that balanced accuracy
+    from sklearn.metrics import balanced_accuracy_score, log_loss
     rng = _rng(1)
     n = 1200
     x = rng.normal(size=n)
-    df = pd.DataFrame({"x": x, "noise": rng.normal(size=n),
-                       "t": np.where(x + rng.normal(0, 0.7, n) > 0, "yes", "no")})
+    t = np.where(x + rng.normal(0, 0.7, n) > 0, "yes", "no")
+    df = pd.DataFrame({"x": x, "noise": rng.normal(size=n), "t": t})
     res = screen(df, "t")
-    assert res["task"] == "binary" and res["metric"] == "balanced accuracy"
+    assert res["task"] == "binary" and res["metric"] == "log-loss reduction"
+    assert res["value_metric"] == "balanced accuracy"
     by = {r["column"]: r for r in res["columns"]}
-    assert by["x"]["score"] == pytest.approx(2 * (by["x"]["value"] - 0.5), abs=1e-3)
-    assert by["x"]["score"] > 0.5 > by["noise"]["score"]
+    assert by["x"]["score"] > 0.3 > by["noise"]["score"]
+    # value: the balanced accuracy of the threshold rule, about that of the true threshold 0
+    assert by["x"]["value"] == pytest.approx(balanced_accuracy_score(t, np.where(x > 0, "yes",
+                                                                                  "no")),
+                                             abs=0.03)
+    # score: about the in-sample log-loss reduction of the true probabilities
+    from scipy.stats import norm
+    p_yes = norm.cdf(x / 0.7)
+    truth = 1 - log_loss(t == "yes", p_yes) / log_loss(t == "yes", np.full(n, (t == "yes").mean()))
+    assert by["x"]["score"] == pytest.approx(truth, abs=0.06)
 
 
 def test_a_log_of_the_target_and_a_nonmonotone_function_of_it_are_flagged():

@@ -3,12 +3,32 @@
 Each column is judged **alone**: a small one-column model predicts the target from it, and its
 out-of-fold predictions (``FOLDS``-fold cross-validation on a sample of at most ``MAX_ROWS``
 rows) are scored. Numbers and dates go through a shallow decision tree (so thresholds, signs,
-bumps and monotone transforms all count, not only straight lines); categories through the
-per-category majority class (classification) or mean (regression), learned on the training
-folds, unseen categories getting the overall one.
+bumps and monotone transforms all count, not only straight lines); categories through one
+prediction per category, learned on the training folds, unseen categories getting the overall
+one.
 
-Scores: regression, the cross-validated R² (below 0 shown as 0); classification, the balanced
-accuracy rescaled so that guessing is 0 and perfection 1, ``(bacc - 1/k) / (1 - 1/k)``.
+The headline ``score`` (0 = no better than guessing, 1 = perfect):
+
+- classification: the cross-validated **log-loss reduction** of the column's predicted class
+  *probabilities* against the class shares alone (a deviance R², McFadden-like):
+  ``1 - logloss(column) / logloss(class shares)``, below 0 shown as 0. The probabilities are the
+  class shares within each category (or each leaf of the tree), shrunk towards the overall shares
+  as if ``PRIOR_WEIGHT`` rows of the overall mix were added to each (an unseen category gets the
+  overall shares). Unlike the accuracy of a majority rule, it sees a column that shifts the odds
+  without changing the most likely class (77% choose A under a flag, 53% elsewhere). Binary
+  targets also get ``auc``, the cross-validated ROC AUC of the same probabilities.
+- regression: the cross-validated R² (below 0 shown as 0) of the tree (numbers) or of the
+  per-category mean (categories).
+
+``value`` keeps its old meaning: classification, the balanced accuracy of the column's majority
+rule (the most frequent class per category or leaf); regression, the R² before the floor at 0.
+The leak flags are judged on it.
+
+How stable the ranking is: the out-of-fold losses are resampled ``BOOTSTRAP`` times (rows drawn
+with replacement, the same draws for every column; the one-column models are not refit), giving
+each column a 90% range of its score (``score_low``, ``score_high``) and of its rank
+(``rank_low``, ``rank_high``; 1 = best). Columns whose ranges overlap may swap places on
+another sample of rows.
 
 A column that *alone* predicts the target almost perfectly is a leakage suspect whatever its
 form: a copy, a monotone transform (the log of the target), a threshold or sign that gives the
@@ -41,10 +61,22 @@ LEAK_RANK = 0.995         # regression: rank correlation (a monotone transform o
 LEAK_COPY = 0.995         # |linear correlation|: a (rescaled) copy. The old 0.98 flagged honest,
                           # strong linear predictors (R² 0.96), so it now matches LEAK_R2
 LEAK_BACC = 0.99          # classification: balanced accuracy of the column alone
+PRIOR_WEIGHT = 1.0        # classification: each category's (leaf's) class shares are shrunk
+                          # towards the overall shares as if this many rows of them were added
+PREFIX_LEAVES = (2, 3, 4, 6, 8, 16, 32)  # classification: the smaller trees tried for the
+                                         # probabilities (:func:`_tree_oof`)
+BOOTSTRAP = 200           # resamples of the out-of-fold losses for the score and rank ranges
+LEVEL = 0.9               # ... which cover this share of them
 SKIP_KINDS = ("identifier", "constant", "text")
-HOW_TO_READ = ("Each bar is how well that column **alone** predicts the target (cross-validated, "
-               "0 = no better than guessing, 1 = perfect). Long bars are strong inputs; a bar "
-               "near 1 is too good to be true: check that column is known before the target.")
+HOW_TO_READ = ("Each bar is how well that column **alone** predicts the target, on rows it was "
+               "not fitted to (cross-validated): for classes, how much its predicted "
+               "probabilities improve on the class shares alone (log-loss reduction), for "
+               "numbers the R²; 0 = no better than guessing, 1 = perfect. A column that only "
+               "shifts the odds (more yes under one value, still mostly no) gets a short bar, "
+               "not none. The whiskers show the range of the score over resampled rows (90%): "
+               "columns whose whiskers overlap may swap places on another sample. Long bars are "
+               "strong inputs; a bar near 1 is too good to be true: check that column is known "
+               "before the target.")
 
 
 def _is_classification(task: str) -> bool:
@@ -83,11 +115,44 @@ def _as_number(s: pd.Series, kind: str = "numeric") -> np.ndarray:
     return to_number(s).to_numpy(dtype=float, na_value=np.nan)
 
 
+def _class_table(g_tr: np.ndarray, y_tr: np.ndarray, n_groups: int,
+                 n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group (a category, a leaf) learned on training rows: the majority class (an unseen
+    group: the overall one) and the class probabilities (:func:`_shrunk`)."""
+    counts = np.bincount(g_tr * n_classes + y_tr,
+                         minlength=n_groups * n_classes).reshape(n_groups, n_classes)
+    return _shrunk(counts, np.bincount(y_tr, minlength=n_classes))
+
+
+def _shrunk(counts: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """From the class counts per group (groups × classes) and overall: each group's majority
+    class (an empty group: the overall one) and its class shares shrunk towards the overall
+    shares as if ``PRIOR_WEIGHT`` rows of those were added (an empty group: the overall
+    shares)."""
+    prior = _prior(total)
+    size = counts.sum(axis=1)
+    best = np.where(size > 0, counts.argmax(axis=1), int(total.argmax()))
+    proba = (counts + PRIOR_WEIGHT * prior) / (size + PRIOR_WEIGHT)[:, None]
+    return best, proba
+
+
+def _prior(total: np.ndarray) -> np.ndarray:
+    """The class shares of the training rows (a class absent there gets half a row: no zero)."""
+    return (total + 0.5) / (total.sum() + 0.5 * len(total))
+
+
 def _tree_oof(x: np.ndarray, y: np.ndarray, folds: np.ndarray, classify: bool,
-              leaves: int, min_leaf: int) -> np.ndarray:
-    """Out-of-fold predictions of a decision tree on one number column. The tree sees the
-    values rescaled to [0, 1] (the same splits; huge numbers and nanosecond dates stay
-    distinct in its 32-bit floats); missing values get a value of their own, -1."""
+              leaves: int, min_leaf: int, n_classes: int = 0):
+    """Out-of-fold predictions of a decision tree on one number column, and (classification
+    with ``n_classes``) out-of-fold class probabilities (else None). The tree sees the values
+    rescaled to [0, 1] (the same splits; huge numbers and nanosecond dates stay distinct in its
+    32-bit floats); missing values get a value of their own, -1.
+
+    The probabilities are the shrunk class shares of a leaf (:func:`_class_table`), of the
+    tree or of a smaller one: a tree grown best-first (``max_leaf_nodes``) with its first
+    ``j - 1`` splits *is* the ``j``-leaf tree, so the smaller trees (``PREFIX_LEAVES``) cost no
+    fit; the size whose out-of-fold log-loss is lowest is kept (a weak trend is measured by a
+    few wide leaves rather than eight noisy ones)."""
     import warnings
 
     from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
@@ -97,8 +162,14 @@ def _tree_oof(x: np.ndarray, y: np.ndarray, folds: np.ndarray, classify: bool,
         lo, hi = np.min(v[fin]), np.max(v[fin])
         v = (v - lo) / (hi - lo) if hi > lo else v - lo
     X = np.where(fin, v, -1.0).reshape(-1, 1)
+    X32 = np.ascontiguousarray(X, dtype=np.float32)
     n = len(y)
     pred = np.zeros(n, dtype=int if classify else float)
+    proba = None
+    if classify and n_classes:
+        proba = np.zeros((n, n_classes))
+        sizes = sorted({j for j in PREFIX_LEAVES if j < leaves} | {leaves})
+        cand = np.zeros((len(sizes), n, n_classes))
     Model = DecisionTreeClassifier if classify else DecisionTreeRegressor
     with warnings.catch_warnings():  # "more classes than half the rows": intended here
         warnings.simplefilter("ignore", UserWarning)
@@ -106,33 +177,84 @@ def _tree_oof(x: np.ndarray, y: np.ndarray, folds: np.ndarray, classify: bool,
             test = folds == k
             m = Model(max_leaf_nodes=leaves, min_samples_leaf=min_leaf, random_state=0)
             m.fit(X[~test], y[~test])
-            pred[test] = m.predict(X[test])
-    return pred
+            if proba is None:
+                pred[test] = m.predict(X[test])
+                continue
+            tree = m.tree_
+            leaf = tree.apply(X32)  # every row's leaf (one call for both halves: no checks)
+            counts = np.bincount(leaf[~test] * n_classes + y[~test],
+                                 minlength=tree.node_count * n_classes
+                                 ).reshape(tree.node_count, n_classes)
+            best, table = _shrunk(counts, counts.sum(axis=0))
+            pred[test] = best[leaf[test]]  # the leaf's majority class: the tree's prediction
+            # the j-leaf tree: the first j - 1 splits made nodes 0 .. 2j - 2, and a child's id
+            # is above its parent's, so a node's leaf there is its deepest ancestor among
+            # them; the class counts are summed over the leaves it covers
+            last = (2 * np.array(sizes) - 2)[:, None]
+            offset = (np.arange(len(sizes)) * tree.node_count)[:, None]
+            parent = np.zeros(tree.node_count, dtype=np.intp)
+            for child in (tree.children_left, tree.children_right):
+                inner = child >= 0
+                parent[child[inner]] = np.flatnonzero(inner)
+            anc = np.broadcast_to(np.arange(tree.node_count), (len(sizes), tree.node_count))
+            while (anc > last).any():
+                anc = np.where(anc > last, parent[anc], anc)
+            flat = (anc + offset).ravel()
+            small = np.zeros((len(sizes) * tree.node_count, n_classes))
+            np.add.at(small, flat, np.tile(counts, (len(sizes), 1)))
+            table = _shrunk(small, counts.sum(axis=0))[1]
+            cand[:, test] = table[anc[:, leaf[test]] + offset]
+    if proba is not None:
+        loss = -np.log(np.clip(cand[:, np.arange(n), y], 1e-15, 1.0)).sum(axis=1)
+        proba = cand[int(np.argmin(loss))]
+    return pred, proba
 
 
 def _group_oof(codes: np.ndarray, y: np.ndarray, folds: np.ndarray, classify: bool,
-               n_classes: int) -> np.ndarray:
-    """Out-of-fold predictions of the per-category majority class / mean."""
+               n_classes: int):
+    """Out-of-fold predictions of the per-category majority class / mean, and (classification)
+    the per-category class probabilities (:func:`_class_table`; regression: None)."""
     n = len(y)
     n_cat = int(codes.max()) + 1 if n else 0
     pred = np.zeros(n, dtype=int if classify else float)
+    proba = np.zeros((n, n_classes)) if classify else None
     for k in np.unique(folds):
         test, train = folds == k, folds != k
         if classify:
-            counts = np.zeros((n_cat, n_classes))
-            np.add.at(counts, (codes[train], y[train]), 1)
-            overall = int(np.bincount(y[train], minlength=n_classes).argmax())
-            best = counts.argmax(axis=1)
-            seen = counts.sum(axis=1) > 0
-            table = np.where(seen, best, overall)
+            best, table = _class_table(codes[train], y[train], n_cat, n_classes)
+            pred[test], proba[test] = best[codes[test]], table[codes[test]]
         else:
             sums = np.bincount(codes[train], weights=y[train], minlength=n_cat)
             cnt = np.bincount(codes[train], minlength=n_cat)
             overall = float(y[train].mean())
             with np.errstate(invalid="ignore", divide="ignore"):
                 table = np.where(cnt > 0, sums / np.maximum(cnt, 1), overall)
-        pred[test] = table[codes[test]]
-    return pred
+            pred[test] = table[codes[test]]
+    return pred, proba
+
+
+def _prior_oof(y: np.ndarray, folds: np.ndarray, n_classes: int) -> np.ndarray:
+    """Out-of-fold probabilities of the class shares alone (the baseline: guessing)."""
+    proba = np.zeros((len(y), n_classes))
+    for k in np.unique(folds):
+        test = folds == k
+        proba[test] = _prior(np.bincount(y[~test], minlength=n_classes))
+    return proba
+
+
+def _losses(y: np.ndarray, proba: np.ndarray) -> np.ndarray:
+    """Each row's log-loss, ``-log p(its class)``."""
+    return -np.log(np.clip(proba[np.arange(len(y)), y], 1e-15, 1.0))
+
+
+def _auc(y: np.ndarray, p: np.ndarray) -> float:
+    """ROC AUC of the score ``p`` for class 1 (ties count half)."""
+    pos = y == 1
+    n1, n0 = int(pos.sum()), int((~pos).sum())
+    if n1 == 0 or n0 == 0:
+        return 0.5
+    r = pd.Series(p).rank().to_numpy()
+    return float((r[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
 def _r2(y: np.ndarray, p: np.ndarray) -> float:
@@ -185,10 +307,17 @@ def screen(df: pd.DataFrame, target: str, features: list[str] | None = None,
     is inferred from the target when not given; ``kinds`` are known column kinds (the profile's),
     inferred otherwise. Returns a JSON-serialisable dict::
 
-        {"task", "metric", "rows" (screened), "sampled" (bool), "seconds",
-         "columns": [{"column", "kind", "score" (0..1), "value" (R² or balanced accuracy),
-                      "leak" (None or the reason, one sentence)}, ...]  best first,
-         "skipped": [{"column", "why"}], "leak_checked" (bool), "note" (str or None)}
+        {"task", "metric" (what ``score`` is), "value_metric" (what ``value`` is),
+         "rows" (screened), "sampled" (bool), "seconds",
+         "columns": [{"column", "kind",
+                      "score" (0..1: log-loss reduction for classes, R² for numbers),
+                      "value" (balanced accuracy of the majority rule, or R² unfloored),
+                      "auc" (binary targets only), "rank" (1 = best),
+                      "score_low", "score_high", "rank_low", "rank_high" (90% ranges over
+                      resampled rows), "leak" (None or the reason, one sentence)}, ...]
+                    best first,
+         "skipped": [{"column", "why"}], "leak_checked" (bool), "note" (str or None),
+         "stability": {"method", "resamples", "level"}}
     """
     from kwk.data.kinds import infer_kind
     t0 = time.perf_counter()
@@ -214,16 +343,20 @@ def screen(df: pd.DataFrame, target: str, features: list[str] | None = None,
         codes, classes = pd.factorize(y_raw.astype(str), sort=True)
         y = codes.astype(int)
         n_classes = len(classes)
-        metric = "balanced accuracy"
+        metric, value_metric = "log-loss reduction", "balanced accuracy"
     else:
         y = to_number(y_raw).to_numpy(dtype=float, na_value=np.nan)
         ok = np.isfinite(y)
         data, y = data[ok], _unit(y[ok])  # R² and correlations do not depend on the scale
         n_classes = 0
-        metric = "R²"
+        metric = value_metric = "R²"
     n = len(y)
-    out = {"task": task, "metric": metric, "rows": int(n), "sampled": bool(sampled),
-           "columns": [], "skipped": [], "leak_checked": False, "note": None, "seconds": 0.0}
+    out = {"task": task, "metric": metric, "value_metric": value_metric, "rows": int(n),
+           "sampled": bool(sampled), "columns": [], "skipped": [], "leak_checked": False,
+           "note": None, "seconds": 0.0,
+           "stability": {"method": "the out-of-fold losses resampled (rows drawn with "
+                                   "replacement; the one-column models are not refit)",
+                         "resamples": BOOTSTRAP, "level": LEVEL}}
     if classify and n_classes > MAX_CLASSES:
         out["note"] = (f"the target has {n_classes} different labels: too many classes to "
                        "screen the columns against")
@@ -244,7 +377,9 @@ def screen(df: pd.DataFrame, target: str, features: list[str] | None = None,
     k = int(min(folds, max(2, n // 5)))
     fold = _folds(n, k, seed)
     y_ranks = None if classify else _ranks(y)
-    rows = []
+    # per-row losses: the baseline (class shares / the mean) and each screened column's
+    base_loss = _losses(y, _prior_oof(y, fold, n_classes)) if classify else None
+    rows, row_losses = [], []
     for c in features[:MAX_COLUMNS]:
         s = data[c]
         kind = kinds.get(c) or infer_kind(df[c] if len(df) <= 200_000 else s)[0]
@@ -259,15 +394,22 @@ def screen(df: pd.DataFrame, target: str, features: list[str] | None = None,
                     out["skipped"].append({"column": c, "why": "no numbers"})
                     continue
                 leaves = max(SHALLOW_LEAVES, n_classes + 2)  # room for one leaf per class
-                p = _tree_oof(x, y, fold, classify, leaves, max(5, n // 50))
-                if _score(_value(y, p, classify, n_classes), classify, n_classes) >= 0.3:
-                    fine = _tree_oof(x, y, fold, classify, MAX_LEAVES, max(3, n // 200))
+                p, proba = _tree_oof(x, y, fold, classify, leaves, max(5, n // 50),
+                                     n_classes)
+                if (_score(_value(y, p, classify, n_classes), classify, n_classes) >= 0.3
+                        or (classify and _ll_score(y, proba, base_loss) >= 0.3)):
+                    fine, fine_proba = _tree_oof(x, y, fold, classify, MAX_LEAVES,
+                                                 max(3, n // 200), n_classes)
+                    # the leak flags judge the majority rule; the score the probabilities
                     if _value(y, fine, classify, n_classes) > _value(y, p, classify, n_classes):
                         p = fine
+                    if classify and (_ll_score(y, fine_proba, base_loss)
+                                     > _ll_score(y, proba, base_loss)):
+                        proba = fine_proba
             else:  # categorical, boolean: one value per category (missing is a category)
                 cats = pd.factorize(s.astype(str).where(s.notna(), "\x00missing"))[0].astype(int)
                 x = None
-                p = _group_oof(cats, y, fold, classify, n_classes)
+                p, proba = _group_oof(cats, y, fold, classify, n_classes)
         except (TypeError, ValueError) as e:
             out["skipped"].append({"column": c, "why": f"cannot be read as {kind}: {e}"})
             continue
@@ -280,13 +422,15 @@ def screen(df: pd.DataFrame, target: str, features: list[str] | None = None,
                 if present > judged:
                     judged, where = present, f" on the {int(fin.sum()):,} rows where it has a value"
         if classify:
-            score = _score(value, classify, n_classes)
+            loss = _losses(y, proba)
+            score = _ll_score(y, proba, base_loss)
             if leak_ok and judged >= LEAK_BACC:
                 how = ("a threshold (or the sign) of it gives the class" if x is not None
                        else "each of its values goes with a single class")
                 leak = (f"predicts the target almost perfectly on its own (balanced accuracy "
                         f"{judged:.3f}{where}): {how}. Is it derived from the target?")
         else:
+            loss = (y - p) ** 2
             score = _score(value, classify, n_classes)
             if x is not None and leak_ok and score >= 0.5:  # a number with few values: bands?
                 fin = np.isfinite(x)
@@ -297,7 +441,7 @@ def screen(df: pd.DataFrame, target: str, features: list[str] | None = None,
                 # (price_band, a decile) is told perfectly; an honest one overlaps.
                 n_cats = int(cats.max()) + 1
                 back = _tree_oof(y, cats, fold, True, max(SHALLOW_LEAVES, 2 * n_cats),
-                                 max(3, n // 200))
+                                 max(3, n // 200))[0]
                 b = _balanced_accuracy(cats, back, n_cats)
                 if b >= LEAK_BACC:
                     what = "values" if x is not None else "categories"
@@ -317,15 +461,62 @@ def screen(df: pd.DataFrame, target: str, features: list[str] | None = None,
             if leak is None and leak_ok and judged >= LEAK_R2:
                 leak = (f"predicts the target almost perfectly on its own (R² {judged:.3f}"
                         f"{where}): a transform of the target?")
-        rows.append({"column": c, "kind": kind, "score": round(float(score), 4),
-                     "value": round(float(value), 4), "leak": leak})
+        row = {"column": c, "kind": kind, "score": round(float(score), 4),
+               "value": round(float(value), 4), "leak": leak}
+        if classify and n_classes == 2:
+            row["auc"] = round(_auc(y, proba[:, 1]), 4)
+        rows.append(row)
+        row_losses.append(loss)
     for c in features[MAX_COLUMNS:]:
         out["skipped"].append({"column": c, "why": f"only the first {MAX_COLUMNS} columns are "
                                                    "screened"})
+    _stability(rows, row_losses, y, base_loss, seed)
     rows.sort(key=lambda r: -r["score"])
     out["columns"] = rows
     out["seconds"] = round(time.perf_counter() - t0, 3)
     return out
+
+
+def _ll_score(y: np.ndarray, proba: np.ndarray, base_loss: np.ndarray) -> float:
+    """The log-loss reduction against the class shares alone, below 0 shown as 0."""
+    v = 1.0 - float(_losses(y, proba).sum()) / float(base_loss.sum())
+    return max(0.0, v) if np.isfinite(v) else 0.0
+
+
+def _stability(rows: list[dict], losses: list[np.ndarray], y: np.ndarray,
+               base_loss: np.ndarray | None, seed: int) -> None:
+    """Add each row's rank and the ``LEVEL`` ranges of its score and rank over ``BOOTSTRAP``
+    resamples of the rows (the same resamples for every column, so the ranks are compared on
+    the same rows). The out-of-fold losses are resampled; the models are not refit."""
+    if not rows:
+        return
+    n = len(y)
+    rng = np.random.default_rng(seed + 1)
+    draws = rng.integers(0, n, (BOOTSTRAP, n)) + (np.arange(BOOTSTRAP) * n)[:, None]
+    w = np.bincount(draws.ravel(), minlength=BOOTSTRAP * n).reshape(BOOTSTRAP, n).astype(float)
+    L = np.column_stack(losses)                      # rows × columns
+    model = w @ L                                    # resamples × columns
+    if base_loss is not None:                        # classes: the log-loss of the shares
+        base = w @ base_loss
+    else:                                            # numbers: the squares about the mean
+        base = w @ (y * y) - (w @ y) ** 2 / n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scores = np.clip(np.nan_to_num(1.0 - model / base[:, None], nan=0.0), 0.0, None)
+    lo_q, hi_q = 100 * (1 - LEVEL) / 2, 100 * (1 + LEVEL) / 2
+    ranks = _rank_desc(scores)
+    point = _rank_desc(np.array([[r["score"] for r in rows]]))[0]
+    for j, r in enumerate(rows):
+        r["rank"] = int(point[j])
+        r["score_low"] = round(float(np.percentile(scores[:, j], lo_q)), 4)
+        r["score_high"] = round(float(np.percentile(scores[:, j], hi_q)), 4)
+        r["rank_low"] = int(np.floor(np.percentile(ranks[:, j], lo_q)))
+        r["rank_high"] = int(np.ceil(np.percentile(ranks[:, j], hi_q)))
+
+
+def _rank_desc(scores: np.ndarray) -> np.ndarray:
+    """Per row of ``scores``, each column's rank, 1 = highest; ties share the best rank."""
+    r = np.round(scores, 4)
+    return 1 + (r[:, None, :] > r[:, :, None]).sum(axis=2)  # how many score higher, plus one
 
 
 def leak_message(row: dict) -> str:

@@ -16,6 +16,8 @@ def test_target_page_screens_columns_and_leaves_a_leak_out():
     goto(at, "2_target")
     assert "which columns predict the target on their own" in texts(at).lower()
     assert "alone" in texts(at) and "0 = no better than guessing" in texts(at)
+    # classes are scored by their probabilities, and the order's stability is stated
+    assert "log-loss reduction" in texts(at) and "How settled the order is" in texts(at)
     assert not any("🕵" in str(w.icon) for w in at.warning)
     rng = np.random.default_rng(0)
     n = 400
