@@ -36,11 +36,12 @@ _log = logging.getLogger("kwk")
 
 def kept_note() -> str:
     """One sentence for the Data page: what is kept, and for how long."""
-    return (f"Your work in this tab (the data as read, your choices, the model and its undo "
-            f"history, the current run) is kept on this server for "
-            f"{_how_long(sessions.ttl_hours())} after its last use under the key in the "
-            f"address: reload the page or open the address in another tab to find it again; "
-            f"anyone with the address sees it, so share it only as you would the data.")
+    who = ("only you, signed in, can open it" if state.owner() else
+           "anyone with the address can open it, so share it only as you would the data")
+    return (f"Your data, your choices, the model with its undo history and the current run are "
+            f"kept on this server for {_how_long(sessions.ttl_hours())} after your last visit, "
+            f"under the key in this page's address: reload, or open the address in another "
+            f"tab, to go on where you were ({who}).")
 
 
 def _how_long(hours: float) -> str:

@@ -146,3 +146,11 @@ def test_data_too_large_to_keep_comes_back_with_its_choices_when_loaded_again(mo
     again.button(key="use_sample").click().run()
     no_crash(again)
     assert again.session_state.target == "petal_width"  # not the sample's own 'species'
+
+
+def test_the_data_page_sentence_says_what_is_kept_and_for_how_long(monkeypatch):
+    from kwk.ui.persist import kept_note
+    text = kept_note()
+    assert "7 days" in text and "undo history" in text and "anyone with the address" in text
+    monkeypatch.setenv("KWK_SESSION_TTL_HOURS", "36")
+    assert "36 hours" in kept_note()

@@ -1,0 +1,148 @@
+"""A session survives a reload in Chromium (issue 29, item 1): the data, its target, an edited
+layer and the sidebar's ticks come back after a reload on Build; a training still runs after a
+reload on Train; the same address in a second browser context finds the same work; a context
+without the key sees the welcome and none of it."""
+import re
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from browser_util import nav, shot, use_sample, wait_idle
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from test_browser import choose, sidebar  # noqa: E402
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def key_of(url: str) -> str:
+    return parse_qs(urlparse(url).query).get("s", [""])[0]
+
+
+def reload_and_wait(page, title: str) -> None:
+    """Reload the page and wait for its own signals: its title drawn, the script run over."""
+    page.reload()
+    page.wait_for_function(
+        "(want) => { const h = document.querySelector('h1');"
+        " return !!h && h.innerText.includes(want)"
+        " && !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && !document.querySelector('[data-stale=\"true\"]'); }", arg=title)
+    wait_idle(page)
+
+
+def units(page) -> str:
+    return page.get_by_label("units", exact=True).first.input_value()
+
+
+def test_reload_and_a_second_tab_find_the_work(page, app_url, browser):
+    use_sample(page, app_url, "Restaurant tips", "tips")
+    page.wait_for_url(re.compile(r"[?&]s="))  # the key is in the address once there is data
+    key = key_of(page.url)
+    assert len(key) >= 32
+    nav(page, "Target")
+    choose(page, "What should the model predict?", "size")
+    assert key_of(page.url) == key  # a page switch keeps the key
+    nav(page, "Build")
+    assert units(page) == "32"
+    field = page.get_by_label("units", exact=True).first
+    field.fill("48")
+    field.press("Tab")
+    wait_idle(page)
+    page.get_by_text("The network is valid").wait_for()
+    assert "Build ✓" in sidebar(page)
+
+    # reload on Build: everything as it was
+    reload_and_wait(page, "Build")
+    assert units(page) == "48"
+    marks = sidebar(page)
+    assert "Data ✓" in marks and "Target ✓" in marks and "Build ✓" in marks
+    page.get_by_text("The network is valid").wait_for()
+    shot(page, "reload_1_build")
+    nav(page, "Data")
+    page.get_by_role("heading", name="tips.csv").wait_for()
+    nav(page, "Target")
+    inputs = page.get_by_test_id("stMarkdownContainer").filter(
+        has_text="input columns:").first.inner_text()
+    assert "tip" in inputs and "size" not in inputs  # size is the target, tip an input
+
+    # reload on Train while a run is training: it is still there, and still training
+    nav(page, "Train")
+    for label, value in (("epochs", "5000"), ("early stopping patience", "0")):
+        box = page.get_by_label(label, exact=True)
+        box.fill(value)
+        box.press("Tab")
+    page.get_by_role("button", name="Start training").click()
+    page.get_by_role("button", name="⏹️ Stop").wait_for()
+    page.get_by_text(re.compile(r"epoch \d+ of 5000")).first.wait_for()
+    reload_and_wait(page, "Train")
+    assert key_of(page.url) == key and "job=" in page.url
+    page.get_by_text(re.compile(r"Running — epoch \d+ of 5000")).first.wait_for()
+    page.get_by_role("button", name="⏹️ Stop").wait_for()
+    assert units_in_sidebar_kept(page)
+    shot(page, "reload_2_training")
+    page.get_by_role("button", name="⏹️ Stop").click()
+    page.get_by_text("The run is saved").wait_for(timeout=180_000)
+    wait_idle(page)
+    assert "Train ✓" in sidebar(page)
+
+    # the same address in another browser context (another tab, another window): the same work
+    other = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        tab = other.new_page()
+        tab.set_default_timeout(120_000)
+        tab.goto(f"{app_url}/?s={key}")
+        tab.get_by_role("heading", name="tips.csv").wait_for()
+        wait_idle(tab)
+        marks = sidebar(tab)
+        assert all(f"{step} ✓" in marks for step in ("Data", "Target", "Build", "Train"))
+        nav(tab, "Build")
+        assert units(tab) == "48"
+        shot(tab, "reload_3_second_tab")
+    finally:
+        other.close()
+
+    # a context without the key: the welcome, none of the work
+    stranger = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        tab = stranger.new_page()
+        tab.set_default_timeout(120_000)
+        tab.goto(app_url)
+        tab.get_by_text("pick a sample dataset").first.wait_for()
+        wait_idle(tab)
+        assert tab.get_by_role("heading", name="tips.csv").count() == 0
+        assert "✓" not in sidebar(tab)
+        assert not key_of(tab.url)
+        shot(tab, "reload_4_stranger")
+    finally:
+        stranger.close()
+    assert page.get_by_text("Something unexpected went wrong").count() == 0
+
+
+def units_in_sidebar_kept(page) -> bool:
+    """After the reload on Train the sidebar still ticks the steps done before it."""
+    marks = sidebar(page)
+    return all(f"{step} ✓" in marks for step in ("Data", "Target", "Build"))
+
+
+def test_an_uploaded_file_comes_back_after_a_reload(page, app_url, tmp_path):
+    """An upload is kept as the file itself and read again the same way after a reload."""
+    from test_browser import upload
+    import numpy as np
+    import pandas as pd
+    rng = np.random.default_rng(29)
+    df = pd.DataFrame({"x": rng.normal(size=321).round(3), "grp": rng.choice(["a", "b"], 321),
+                       "y": rng.integers(0, 2, 321)})
+    path = tmp_path / "persist_upload.csv"
+    df.to_csv(path, sep=";", index=False)  # a delimiter the reader has to detect
+    page.goto(app_url)
+    wait_idle(page)
+    upload(page, path)
+    page.wait_for_url(re.compile(r"[?&]s="))
+    reload_and_wait(page, "Data")
+    page.get_by_role("heading", name="persist_upload.csv").wait_for()
+    rows = page.get_by_test_id("stMetric").filter(has_text="Rows").first.inner_text()
+    cols = page.get_by_test_id("stMetric").filter(has_text="Columns").first.inner_text()
+    assert "321" in rows and cols.strip().endswith("3")
+    assert page.get_by_text("Your work was restored (persist_upload.csv)").count() == 1
+    shot(page, "reload_5_upload")
