@@ -32,20 +32,42 @@ def screening(df, fingerprint: str, target: str, features: list[str], task: str,
 
 
 def screening_figure(res: dict, max_columns: int = 30) -> go.Figure:
-    """Horizontal bars, best column on top; suspected leaks in orange."""
+    """Horizontal bars, best column on top; suspected leaks in orange. Whiskers: the 90% range
+    of each score over resampled rows (absent in results made before they were computed). The
+    axis starts at 0; when every range ends below 0.5 it stops short of 1 and says so."""
     rows = res["columns"][:max_columns]
+    has_range = bool(rows) and all("score_low" in r for r in rows)
     f = go.Figure()
-    f.add_bar(x=[r["score"] for r in rows], y=[r["column"] for r in rows], orientation="h",
-              marker_color=[SECOND if r["leak"] else ACCENT for r in rows],
-              customdata=[r["value"] for r in rows],
-              hovertemplate="%{y}: score %{x:.3f} (" + res["metric"]
-              + " %{customdata:.3f})<extra></extra>")
+    bar = dict(x=[r["score"] for r in rows], y=[r["column"] for r in rows], orientation="h",
+               marker_color=[SECOND if r["leak"] else ACCENT for r in rows])
+    what = res.get("value_metric", res["metric"])
+    if has_range:
+        bar["error_x"] = dict(type="data", symmetric=False, color=GREY, thickness=1.2,
+                              array=[r["score_high"] - r["score"] for r in rows],
+                              arrayminus=[r["score"] - r["score_low"] for r in rows])
+        bar["customdata"] = [[r["value"], r["score_low"], r["score_high"], r["rank_low"],
+                              r["rank_high"]] for r in rows]
+        bar["hovertemplate"] = ("%{y}: score %{x:.3f}, 90% range %{customdata[1]:.3f}–"
+                                "%{customdata[2]:.3f}, rank %{customdata[3]}–%{customdata[4]} ("
+                                + what + " %{customdata[0]:.3f})<extra></extra>")
+    else:
+        bar["customdata"] = [r["value"] for r in rows]
+        bar["hovertemplate"] = ("%{y}: score %{x:.3f} (" + what
+                                + " %{customdata:.3f})<extra></extra>")
+    f.add_bar(**bar)
     title = "Each column alone against the target"
     if len(res["columns"]) > max_columns:
         title += f" (the best {max_columns} of {len(res['columns'])})"
-    f.update_layout(title=title, height=max(220, 24 * len(rows) + 90), **_LAYOUT,
-                    xaxis=dict(range=[0, 1.02], title="score (0 = guessing, 1 = perfect)"),
-                    yaxis=dict(autorange="reversed"))
+    top = max([r.get("score_high", r["score"]) for r in rows] or [0.0])
+    end = 1.0 if top >= 0.5 else max(0.1, float(np.ceil(top * 1.25 * 20) / 20))
+    axis = f"Score alone: {res['metric']}, 0 = no better than guessing, 1 = perfect"
+    if end < 1:
+        axis += f" (axis cut at {end:g})"
+    if has_range:
+        axis += "; whiskers: 90% range"
+    f.update_layout(title=title, height=max(220, 24 * len(rows) + 110), **_LAYOUT,
+                    xaxis=dict(range=[0, end * 1.02], title=axis, rangemode="tozero"),
+                    yaxis=dict(autorange="reversed", title="input column"))
     return f
 
 
@@ -72,12 +94,22 @@ def screening_chart(res: dict) -> None:
         return
     st.markdown("#### Which columns predict the target on their own")
     st.plotly_chart(screening_figure(res), key="screening_chart")
-    score = ("R² (below 0 shown as 0)" if res["metric"] == "R²" else
-             "balanced accuracy rescaled so that guessing is 0")
+    score = {"R²": "R² (below 0 shown as 0)",
+             "log-loss reduction": "1 − log-loss of the column's class probabilities ÷ "
+                                   "log-loss of the class shares alone (below 0 shown as 0)",
+             }.get(res["metric"], res["metric"])
     extra = (f" Score: {score}, on {res['rows']:,} rows" + (" (a sample)" if res["sampled"]
                                                              else "")
              + ". Orange: suspected leak.")
     st.caption(HOW_TO_READ + extra)
+    ranked = [r for r in res["columns"] if "rank_low" in r][:6]
+    if len(ranked) > 1:
+        st.caption("How settled the order is (each column's place over resampled rows, 90% "
+                   "range): " + ", ".join(
+                       f"{r['column']} {r['rank_low']}" + (f"–{r['rank_high']}"
+                                                           if r["rank_high"] > r["rank_low"]
+                                                           else "")
+                       for r in ranked) + ".")
     if res.get("note"):
         st.caption(res["note"].capitalize() + ".")
 
