@@ -14,6 +14,11 @@ _LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), font=dict(size=12))
 REPORT_TEMPLATE = "plotly_white"
 
 
+PROBABILITY = [0, 1]        # the axis range of probabilities: never auto-scaled
+CURVE_RANGE = [0, 1.02]     # rates and shares drawn as curves (a line at 1 stays visible)
+_SMALL_TITLE = dict(font=dict(size=10))
+
+
 def _fig(title: str | None = None, height: int = 320, **kw) -> go.Figure:
     f = go.Figure()
     f.update_layout(title=title, height=height, **_LAYOUT, **kw)
@@ -32,6 +37,8 @@ def column_distribution(col: dict, height: int = 180) -> go.Figure:
     elif col.get("top"):
         f.add_bar(x=[str(t["value"])[:20] for t in col["top"]], y=[t["count"] for t in col["top"]],
                   marker_color=ACCENT, hovertemplate="%{x}: %{y}<extra></extra>")
+    f.update_xaxes(title=dict(text=str(col.get("name", "value")), **_SMALL_TITLE))
+    f.update_yaxes(title=dict(text="rows", **_SMALL_TITLE))
     return f
 
 
@@ -51,8 +58,10 @@ def correlation_heatmap(corr: dict, max_columns: int = 40) -> go.Figure:
         cols, m = [cols[i] for i in keep], m[np.ix_(keep, keep)]
     f = _fig(title, height=max(300, 28 * len(cols) + 120))
     f.add_heatmap(z=m, x=cols, y=cols, zmin=-1, zmax=1, colorscale="RdBu", reversescale=True,
+                  colorbar=dict(title="correlation<br>(−1 to 1)"),
                   hovertemplate="%{y} × %{x}: %{z:.2f}<extra></extra>")
-    f.update_yaxes(autorange="reversed")
+    f.update_yaxes(autorange="reversed", title="column")
+    f.update_xaxes(title="column")
     return f
 
 
@@ -65,6 +74,8 @@ def target_distribution(values, task: str, name: str) -> go.Figure:
     else:
         vc = s.astype(str).value_counts()
         f.add_bar(x=vc.index.tolist(), y=vc.values.tolist(), marker_color=ACCENT)
+    f.update_xaxes(title=name)
+    f.update_yaxes(title="rows")
     return f
 
 
@@ -99,7 +110,8 @@ def network_diagram(rows: list[dict], max_nodes: int = 12) -> go.Figure:
                   line=dict(color="white", width=1)), text=texts, hoverinfo="text")
     f.update_xaxes(tickvals=list(range(len(rows))),
                    ticktext=[f"{r['name']}<br>{int(np.prod(r['shape']))}" for r in rows],
-                   showgrid=False, zeroline=False)
+                   showgrid=False, zeroline=False,
+                   title="layer, and how many values it passes on (dots on a log scale)")
     f.update_yaxes(visible=False)
     return f
 
@@ -150,7 +162,8 @@ def _branched_diagram(rows: list[dict], max_nodes: int = 8) -> go.Figure:
                          xanchor="right", font=dict(size=12))
     f.update_xaxes(tickvals=sorted(ticks), ticktext=["<br>".join(ticks[x][:2]) for x in
                                                      sorted(ticks)],
-                   showgrid=False, zeroline=False, range=[-1.2, x_head - 0.5])
+                   showgrid=False, zeroline=False, range=[-1.2, x_head - 0.5],
+                   title="layers, from each input (left) to the output")
     f.update_yaxes(visible=False)
     return f
 
@@ -166,8 +179,11 @@ def learning_curves(history: dict, metric: str = "loss", title: str | None = Non
             f.add_scatter(x=list(range(1, len(v) + 1)), y=v, name=name, mode="lines+markers",
                           marker=dict(size=4), line=dict(color=color))
     f.update_xaxes(title="epoch")
-    if y_title:
-        f.update_yaxes(title=y_title)
+    share = metric in ("accuracy", "binary_accuracy", "categorical_accuracy", "auc",
+                       "precision", "recall")
+    f.update_yaxes(title=y_title or metric.replace("_", " ") + (" (0–1)" if share else ""))
+    if share:  # a share of rows: the whole 0–1 scale, not a zoom on its last percent
+        f.update_yaxes(range=CURVE_RANGE)
     return f
 
 
@@ -198,8 +214,8 @@ def roc_curves(y, proba, classes) -> go.Figure:
             continue
         fpr, tpr, _ = roc_curve(yi, proba[:, i])
         f.add_scatter(x=fpr, y=tpr, mode="lines", name=f"{c} (AUC {auc(fpr, tpr):.3f})")
-    f.update_xaxes(title="false positive rate", range=[0, 1])
-    f.update_yaxes(title="true positive rate", range=[0, 1.02])
+    f.update_xaxes(title="false positive rate (0–1)", range=PROBABILITY)
+    f.update_yaxes(title="true positive rate (0–1)", range=CURVE_RANGE)
     return f
 
 
@@ -214,8 +230,8 @@ def pr_curves(y, proba, classes) -> go.Figure:
         p, r, _ = precision_recall_curve(yi, proba[:, i])
         ap = average_precision_score(yi, proba[:, i])
         f.add_scatter(x=r, y=p, mode="lines", name=f"{c} (AP {ap:.3f})")
-    f.update_xaxes(title="recall", range=[0, 1])
-    f.update_yaxes(title="precision", range=[0, 1.02])
+    f.update_xaxes(title="recall (0–1)", range=PROBABILITY)
+    f.update_yaxes(title="precision (0–1)", range=CURVE_RANGE)
     return f
 
 
@@ -245,7 +261,8 @@ def residual_histogram(y, pred) -> go.Figure:
     r = np.asarray(y, float) - np.asarray(pred, float)
     f = _fig("Residuals", height=340, showlegend=False)
     f.add_histogram(x=r, marker_color=ACCENT, nbinsx=30)
-    f.update_xaxes(title="residual")
+    f.update_xaxes(title="residual (actual − predicted)")
+    f.update_yaxes(title="rows")
     return f
 
 
@@ -254,8 +271,9 @@ def gains_chart(g) -> go.Figure:
     f.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dot", color=GREY))
     f.add_scatter(x=[0, *g["fraction"]], y=[0, *g["gain"]], mode="lines+markers",
                   line=dict(color=ACCENT))
-    f.update_xaxes(title="share of rows, highest probability first", tickformat=".0%")
-    f.update_yaxes(title="share of positives found", tickformat=".0%")
+    f.update_xaxes(title="share of rows, highest probability first", tickformat=".0%",
+                   range=PROBABILITY)
+    f.update_yaxes(title="share of positives found", tickformat=".0%", range=CURVE_RANGE)
     return f
 
 
@@ -263,8 +281,9 @@ def lift_chart(g) -> go.Figure:
     f = _fig("Lift", height=320, showlegend=False)
     f.add_hline(y=1, line=dict(dash="dot", color=GREY))
     f.add_scatter(x=g["fraction"], y=g["lift"], mode="lines+markers", line=dict(color=ACCENT))
-    f.update_xaxes(title="share of rows, highest probability first", tickformat=".0%")
-    f.update_yaxes(title="lift (× random)")
+    f.update_xaxes(title="share of rows, highest probability first", tickformat=".0%",
+                   range=PROBABILITY)
+    f.update_yaxes(title="lift (× random)", rangemode="tozero")
     return f
 
 
@@ -275,8 +294,8 @@ def calibration_chart(c) -> go.Figure:
                   marker=dict(size=np.clip(np.sqrt(c["count"]) * 2, 5, 20)),
                   line=dict(color=ACCENT), text=c["count"],
                   hovertemplate="predicted %{x:.2f}, observed %{y:.2f} (%{text} rows)<extra></extra>")
-    f.update_xaxes(title="mean predicted probability", range=[0, 1])
-    f.update_yaxes(title="observed frequency", range=[0, 1])
+    f.update_xaxes(title="mean predicted probability (0–1)", range=PROBABILITY)
+    f.update_yaxes(title="observed share of positives (0–1)", range=PROBABILITY)
     return f
 
 
@@ -289,6 +308,7 @@ def importance_chart(imp, axis_title: str = "drop in score when the column is sh
     f.add_bar(x=imp["importance"], y=imp["feature"], orientation="h", marker_color=ACCENT,
               error_x=dict(type="data", array=imp["sd"], color=GREY))
     f.update_xaxes(title=axis_title, zeroline=True, zerolinecolor=GREY)
+    f.update_yaxes(title="column")
     return f
 
 
@@ -360,8 +380,8 @@ def roc_overlay(curves: dict, title: str = "ROC") -> go.Figure:
                   name="chance")
     for name, (fpr, tpr, a) in curves.items():
         f.add_scatter(x=fpr, y=tpr, mode="lines", name=f"{name} (AUC {a:.3f})")
-    f.update_xaxes(title="false positive rate", range=[0, 1])
-    f.update_yaxes(title="true positive rate", range=[0, 1.02])
+    f.update_xaxes(title="false positive rate (0–1)", range=PROBABILITY)
+    f.update_yaxes(title="true positive rate (0–1)", range=CURVE_RANGE)
     return f
 
 
@@ -376,12 +396,17 @@ def series_chart(times, values, groups=None, name: str = "", max_series: int = 8
         f.add_scatter(x=part["t"], y=part["v"], mode="lines", name=str(g) or name,
                       line=dict(width=1.3))
     f.update_layout(showlegend=groups is not None, legend=dict(orientation="h", y=-0.15))
+    f.update_xaxes(title="time")
+    f.update_yaxes(title=name or "value")
     return f
 
 
 def forecast_chart(times, actual, predicted, naive=None, title: str = "Forecast on the test "
-                   "period") -> go.Figure:
-    """Actual vs predicted over the test period (and the naive last-value forecast)."""
+                   "period", y_title: str = "target (its own units)",
+                   x_title: str = "time") -> go.Figure:
+    """Actual vs predicted over the test period (and the naive last-value forecast);
+    ``y_title`` names the target, ``x_title`` the time axis (a row number when there is no
+    time column)."""
     order = np.argsort(np.asarray(times), kind="stable")
     t = np.asarray(times)[order]
     f = _fig(title, height=340)
@@ -393,6 +418,8 @@ def forecast_chart(times, actual, predicted, naive=None, title: str = "Forecast 
         f.add_scatter(x=t, y=np.asarray(naive, float)[order], mode="lines",
                       name="naive (last value)", line=dict(color=GREY, width=1, dash="dot"))
     f.update_layout(legend=dict(orientation="h", y=-0.15))
+    f.update_xaxes(title=x_title)
+    f.update_yaxes(title=y_title)
     return f
 
 
@@ -400,7 +427,9 @@ def contribution_waterfall(w: dict, title: str = "Why this prediction",
                            x_title: str = "prediction") -> go.Figure:
     """A waterfall from the average prediction through each column's contribution to the row's
     prediction (``w`` from :func:`kwk.evaluation.explain.steps`); red pushes down, green up.
-    The axis spans the path from the average to the prediction, so small steps show."""
+    A class's probability (``w["class"]`` set) is drawn on the whole 0–1 axis, never a zoom
+    on part of it; a number's axis spans the path from the average to the prediction (a
+    number has no natural zero), so small steps show."""
     labels = ["average prediction"] + [s[0] for s in w["steps"]] + ["this prediction"]
     values = [w["base"]] + [s[1] for s in w["steps"]] + [w["prediction"]]
     measure = ["absolute"] + ["relative"] * len(w["steps"]) + ["total"]
@@ -411,11 +440,16 @@ def contribution_waterfall(w: dict, title: str = "Why this prediction",
                              increasing=dict(marker=dict(color="#16A34A")),
                              decreasing=dict(marker=dict(color="#DC2626")),
                              totals=dict(marker=dict(color=ACCENT))))
-    f.update_yaxes(autorange="reversed")
+    f.update_yaxes(autorange="reversed", title="step: the average, each column, the result")
+    if w.get("class") is not None:
+        f.update_xaxes(title=f"{x_title} (0–1)", range=PROBABILITY)
+        return f
     path = np.cumsum([w["base"]] + [s[1] for s in w["steps"]])
     lo, hi = float(min(path.min(), w["prediction"])), float(max(path.max(), w["prediction"]))
     pad = 0.25 * (hi - lo) or 0.05 * (abs(hi) or 1.0)
-    f.update_xaxes(title=x_title, range=[lo - pad, hi + pad])
+    lo, hi = lo - pad, hi + pad
+    f.update_xaxes(title=x_title + (" (the axis does not start at 0)" if lo > 0 or hi < 0
+                                    else ""), range=[lo, hi])
     return f
 
 
@@ -427,6 +461,7 @@ def contribution_bars(importance: list[dict], axis_title: str, top: int = 15) ->
     f.add_bar(x=[r["mean_abs"] for r in rows], y=[r["feature"] for r in rows], orientation="h",
               marker_color=ACCENT)
     f.update_xaxes(title=axis_title)
+    f.update_yaxes(title="column")
     return f
 
 
@@ -458,6 +493,116 @@ def beeswarm(swarm: list[dict], axis_title: str, seed: int = 0) -> go.Figure:
                                           title="value", tickvals=[0, 1],
                                           ticktext=["low", "high"], thickness=10)))
             scale_shown = True
-    f.update_yaxes(tickvals=list(range(len(names))), ticktext=names)
+    f.update_yaxes(tickvals=list(range(len(names))), ticktext=names, title="column")
     f.update_xaxes(title=axis_title, zeroline=True, zerolinecolor=GREY)
+    return f
+
+
+# ---------------------------------------------------------------------- the layer inspector
+MAX_BARS = 128    # a layer output drawn as bars shows at most this many values
+MAX_MAPS = 8      # feature maps drawn per convolution
+
+
+def layer_output_figure(o: dict, names: list[str] | None = None,
+                        y_title: str | None = None) -> go.Figure | None:
+    """One layer's output for one row (``o`` from :func:`kwk.evaluation.inspect.layer_outputs`):
+    bars for a flat output, a heat-map for steps × units, the first feature maps of a
+    convolution; None for other shapes. ``names`` label the bars (the inputs, or the classes of
+    an output layer); ``y_title`` says what a bar's height is. An output of probabilities
+    (``o["probability"]``) is drawn on a fixed 0–1 axis, so 5.8% looks small."""
+    v = o["values"]
+    title = f"{o['layer']} ({o['type']})"
+    if o["kind"] == "maps":
+        from plotly.subplots import make_subplots
+        n = min(MAX_MAPS, v.shape[-1])
+        f = make_subplots(rows=1, cols=n, horizontal_spacing=0.01,
+                          subplot_titles=[f"map {i + 1}" for i in range(n)])
+        for i in range(n):
+            f.add_heatmap(z=v[:, :, i], row=1, col=i + 1, colorscale="Viridis",
+                          showscale=i == 0, colorbar=dict(title="strength", thickness=8),
+                          hovertemplate="%{z:.3g}<extra></extra>")
+        f.update_yaxes(autorange="reversed", showticklabels=False)
+        f.update_xaxes(showticklabels=False)
+        f.update_xaxes(title="picture width →", row=1, col=1)
+        f.update_yaxes(title="height", row=1, col=1)
+        f.update_layout(title=title, height=220, showlegend=False, **_LAYOUT)
+        return f
+    f = _fig(title, showlegend=False)
+    if o["kind"] == "matrix":
+        f.add_heatmap(z=v.T, colorscale="RdBu", zmid=0, colorbar=dict(title="value"),
+                      hovertemplate="step %{x}, unit %{y}: %{z:.3g}<extra></extra>")
+        f.update_xaxes(title="step (or word) in the sequence")
+        f.update_yaxes(title="unit")
+        f.update_layout(height=240)
+        return f
+    if o["kind"] != "vector":
+        return None
+    shown = v[:MAX_BARS]
+    labels = names[:len(shown)] if names is not None and len(names) == len(v) else \
+        list(range(1, len(shown) + 1))
+    probability = bool(o.get("probability"))
+    f.add_bar(x=labels, y=shown, marker_color=[ACCENT if x > 0 else GREY for x in shown],
+              hovertemplate="%{x}: %{y:" + (".1%" if probability else ".3g")
+              + "}<extra></extra>")
+    if o["layer"] == "input":
+        x_title, default_y = "input (number column or 0/1 category)", \
+            "scaled value (0 = training average)"
+    elif probability:
+        x_title, default_y = "class" if names is not None else "unit", "probability"
+    else:
+        x_title = "unit"
+        default_y = "output value (0 = switched off)" if o.get("relu") else "output value"
+    f.update_xaxes(title=x_title, type="category" if names is not None else None)
+    f.update_yaxes(title=y_title or default_y)
+    if probability:
+        f.update_yaxes(range=[0, 1], tickformat=".0%")
+    f.update_layout(height=220)
+    return f
+
+
+def weight_histogram(w: dict) -> go.Figure:
+    """A layer's weights and biases counted by value (``w`` from
+    :func:`kwk.evaluation.inspect.weight_histograms`)."""
+    f = _fig(f"{w['layer']} ({w['type']}, {w['n_weights']:,} numbers)", height=240,
+             barmode="overlay", legend=dict(orientation="h", y=-0.35))
+    for part, color in (("kernel", ACCENT), ("bias", SECOND)):
+        h = w[part]
+        if h is None:
+            continue
+        e = np.asarray(h["edges"])
+        f.add_bar(x=(e[:-1] + e[1:]) / 2, y=h["counts"], width=np.diff(e), marker_color=color,
+                  name="weights" if part == "kernel" else "biases", opacity=0.8,
+                  hovertemplate="%{x:.3g}: %{y}<extra></extra>")
+    f.update_xaxes(title="value of the weight or bias")
+    f.update_yaxes(title="how many")
+    return f
+
+
+def dead_units_chart(dead: list[dict]) -> go.Figure:
+    """The share of each ReLU layer's units that are dead (records ``{"layer", "dead",
+    "units", "share"}``), on a 0–100% axis."""
+    f = _fig(None, height=260, showlegend=False)
+    f.add_bar(x=[d["layer"] for d in dead], y=[d["share"] for d in dead],
+              text=[f"{d['dead']} of {d['units']}" for d in dead], textposition="outside",
+              marker_color=SECOND, customdata=[[d["dead"], d["units"]] for d in dead],
+              hovertemplate="%{x}: %{customdata[0]} of %{customdata[1]} units dead"
+                            "<extra></extra>")
+    f.update_xaxes(title="layer")
+    f.update_yaxes(range=[0, 1], tickformat=".0%", title="share of its units dead")
+    return f
+
+
+def gradient_norms_chart(grads: list[dict]) -> go.Figure:
+    """The norm of the loss gradient per layer (records ``{"layer", "norm"}``); a log axis when
+    the norms span more than a factor of 100, and the axis title says so."""
+    f = _fig(None, height=280, showlegend=False)
+    norms = [g["norm"] for g in grads]
+    f.add_bar(x=[g["layer"] for g in grads], y=norms, marker_color=ACCENT,
+              text=[f"{v:.2g}" for v in norms], textposition="outside",
+              hovertemplate="%{x}: %{y:.3g}<extra></extra>")
+    spread = max(norms) / max(min(norms), 1e-30) if norms and max(norms) > 0 else 1.0
+    log = spread > 100
+    f.update_xaxes(title="layer")
+    f.update_yaxes(type="log" if log else "linear",
+                   title="gradient norm" + (" (log scale)" if log else ""))
     return f

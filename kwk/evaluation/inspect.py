@@ -37,7 +37,8 @@ def layer_outputs(model, x) -> list[dict]:
     """Each layer's output for ONE input ``x`` (an encoded row, shape ``(1, ...)`` or without
     the leading 1). Returns ``[{"layer", "type", "shape" (without the batch), "values"
     (np.ndarray of that shape), "kind": "vector" | "maps" | "matrix" | "other", "relu"
-    (bool: the layer ends with a ReLU)}]`` in order, starting with the input itself (layer
+    (bool: the layer ends with a ReLU), "probability" (bool: it ends with a sigmoid or
+    softmax, so its values are probabilities from 0 to 1)}]`` in order, starting with the input itself (layer
     ``"input"``, when it is numbers): ``maps`` is a (height, width, channels) output
     (convolutions), ``matrix`` a 2-D one (steps × features), ``vector`` a flat one."""
     import keras
@@ -49,17 +50,18 @@ def layer_outputs(model, x) -> list[dict]:
     outs = probe(_as_input(x[:1]), training=False)  # a direct call: no predict() retracing
     if not isinstance(outs, (list, tuple)):
         outs = [outs]
-    def entry(name, typ, v, relu=False):
+    def entry(name, typ, v, relu=False, probability=False):
         kind = {1: "vector", 2: "matrix", 3: "maps"}.get(v.ndim, "other")
         if not np.issubdtype(v.dtype, np.number):
             kind = "other"
         return {"layer": name, "type": typ, "shape": tuple(v.shape), "values": v, "kind": kind,
-                "relu": relu}
+                "relu": relu, "probability": probability}
 
     x0 = np.asarray(x)[0]
     res = [entry("input", "Input", x0)] if np.issubdtype(x0.dtype, np.number) else []
     for l, o in zip(layers, outs):
-        res.append(entry(l.name, type(l).__name__, np.asarray(o)[0], _is_relu(l)))
+        res.append(entry(l.name, type(l).__name__, np.asarray(o)[0], _is_relu(l),
+                         _is_probability(l)))
     return res
 
 
@@ -106,6 +108,15 @@ def _is_relu(layer) -> bool:
         return True
     act = getattr(layer, "activation", None)
     return act is not None and getattr(act, "__name__", "") == "relu"
+
+
+def _is_probability(layer) -> bool:
+    """Whether the layer's outputs are probabilities (a sigmoid or softmax at its end)."""
+    name = type(layer).__name__
+    if name == "Softmax":
+        return True
+    act = getattr(layer, "activation", None)
+    return act is not None and getattr(act, "__name__", "") in ("sigmoid", "softmax")
 
 
 def dead_units(model, X) -> list[dict]:

@@ -43,7 +43,10 @@ def thumbnail_uri(values: np.ndarray) -> str:
 
 def surface_figure(snap: dict, xy: np.ndarray, y: np.ndarray, train_idx, test_idx,
                    problem: str, show_test: bool = False, discretize: bool = False,
-                   height: int = 330) -> go.Figure:
+                   height: int = 330, x_title: str = "X₁", y_title: str = "X₂") -> go.Figure:
+    """The output over the plane (blue +1 / P = 1, orange −1 / P = 0; the colours are fixed
+    to that range) with the points on top; the axes are the two inputs ``x_title`` and
+    ``y_title`` (your columns, scaled into the plane, on your data)."""
     z = np.asarray(snap["surface"], dtype=float)
     if problem == "classification":
         z = z * 2 - 1  # probability of blue -> [-1, 1]
@@ -62,9 +65,9 @@ def surface_figure(snap: dict, xy: np.ndarray, y: np.ndarray, train_idx, test_id
                       hovertemplate=f"{name}: (%{{x:.2f}}, %{{y:.2f}})<extra></extra>")
     f.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0), showlegend=False,
                     xaxis=dict(range=[-DOMAIN, DOMAIN], constrain="domain", showgrid=False,
-                               zeroline=False),
+                               zeroline=False, title=dict(text=x_title, font=dict(size=11))),
                     yaxis=dict(range=[-DOMAIN, DOMAIN], scaleanchor="x", showgrid=False,
-                               zeroline=False))
+                               zeroline=False, title=dict(text=y_title, font=dict(size=11))))
     return f
 
 
@@ -141,7 +144,9 @@ def loss_figure(history: dict, height: int = 140) -> go.Figure:
             keep = np.unique(np.linspace(0, len(v) - 1, LOSS_POINTS).astype(int))
             x, v = x[keep], v[keep]
         f.add_scatter(x=x, y=v, mode="lines", name=key, line=dict(color=color, width=1.5))
+    small = dict(font=dict(size=10), standoff=2)
     f.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0),
-                    legend=dict(orientation="h", y=1.15, x=0), xaxis=dict(title=None),
-                    yaxis=dict(title=None, rangemode="tozero"))
+                    legend=dict(orientation="h", y=1.15, x=0),
+                    xaxis=dict(title=dict(text="epoch", **small)),
+                    yaxis=dict(title=dict(text="loss", **small), rangemode="tozero"))
     return f

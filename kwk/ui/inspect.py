@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from kwk import plots
 from kwk.plots import ACCENT, GREY, SECOND
 from kwk.ui.session import session
 
@@ -118,8 +119,6 @@ def screening_chart(res: dict) -> None:
 
 GRAD_ROWS = 256   # training rows for the gradient norms
 DEAD_ROWS = 512   # rows over which a ReLU unit must stay at 0 to count as dead
-MAX_BARS = 128    # a layer output drawn as bars shows at most this many values
-MAX_MAPS = 8      # feature maps drawn per convolution
 
 
 @st.cache_data(show_spinner="Looking inside the network…", max_entries=32)
@@ -171,65 +170,44 @@ def _answer(o: dict, pre) -> str:
             f"{v[best]:.1%}, is the prediction.")
 
 
-def _output_figure(o: dict, names: list[str] | None = None) -> tuple[go.Figure, str]:
+def _what(o: dict) -> str:
+    """What a layer's output chart shows, in words."""
     v = o["values"]
-    f = go.Figure()
     if o["kind"] == "maps":
-        from plotly.subplots import make_subplots
-        n = min(MAX_MAPS, v.shape[-1])
-        f = make_subplots(rows=1, cols=n, horizontal_spacing=0.01,
-                          subplot_titles=[f"map {i + 1}" for i in range(n)])
-        for i in range(n):
-            f.add_heatmap(z=v[:, :, i], row=1, col=i + 1, colorscale="Viridis", showscale=False,
-                          hovertemplate="%{z:.3g}<extra></extra>")
-        f.update_yaxes(autorange="reversed", showticklabels=False)
-        f.update_xaxes(showticklabels=False)
+        n = min(plots.MAX_MAPS, v.shape[-1])
         more = f" (the first {n} of {v.shape[-1]})" if v.shape[-1] > n else ""
-        what = (f"{v.shape[-1]} feature maps{more}: each is where in the picture one filter "
+        return (f"{v.shape[-1]} feature maps{more}: each is where in the picture one filter "
                 "found its pattern (bright = strong).")
-        height = 200
-    elif o["kind"] == "matrix":
-        f.add_heatmap(z=v.T, colorscale="RdBu", zmid=0, hovertemplate="%{z:.3g}<extra></extra>")
-        what = (f"a {v.shape[0]} × {v.shape[1]} grid of values (e.g. one row per step or "
-                "word, one column per unit); red high, blue low.")
-        height = 220
-    elif o["kind"] == "vector":
-        shown = v[:MAX_BARS]
-        labels = names[:len(shown)] if names is not None and len(names) == len(v) else \
-            list(range(1, len(shown) + 1))
-        f.add_bar(x=labels, y=shown,
-                  marker_color=[ACCENT if x > 0 else GREY for x in shown],
-                  hovertemplate="%{x}: %{y:.3g}<extra></extra>")
-        more = f" (the first {MAX_BARS} of {len(v)})" if len(v) > MAX_BARS else ""
+    if o["kind"] == "matrix":
+        return (f"a {v.shape[0]} × {v.shape[1]} grid of values (one column per step or word, "
+                "one row per unit); red high, blue low.")
+    if o["kind"] == "vector":
+        more = f" (the first {plots.MAX_BARS} of {len(v)})" if len(v) > plots.MAX_BARS else ""
         if o["layer"] == "input":
-            what = (f"the row as the network receives it, {len(v)} numbers{more}: each number "
+            return (f"the row as the network receives it, {len(v)} numbers{more}: each number "
                     "column scaled (0 = its training average), one 0/1 input per category.")
-        else:
-            what = f"the {len(v)} values this layer passes on{more}, one bar per unit" + (
-                "; a gap is a unit switched off (0) for this row." if o["relu"] else
-                "; grey bars are 0 or below.")
-        height = 200
-    else:
-        return None, f"an output of shape {o['shape']} (not drawn)."
-    f.update_layout(title=f"{o['layer']} ({o['type']})", height=height, showlegend=False,
-                    **_LAYOUT)
-    return f, what
+        return f"the {len(v)} values this layer passes on{more}, one bar per unit" + (
+            "; a gap is a unit switched off (0) for this row." if o["relu"] else
+            "; grey bars are 0 or below.")
+    return f"an output of shape {o['shape']} (not drawn)."
 
 
-def _hist_figure(w: dict) -> go.Figure:
-    f = go.Figure()
-    for part, color in (("kernel", ACCENT), ("bias", SECOND)):
-        h = w[part]
-        if h is None:
-            continue
-        e = np.asarray(h["edges"])
-        f.add_bar(x=(e[:-1] + e[1:]) / 2, y=h["counts"], width=np.diff(e), marker_color=color,
-                  name="weights" if part == "kernel" else "biases", opacity=0.8,
-                  hovertemplate="%{x:.3g}: %{y}<extra></extra>")
-    f.update_layout(title=f"{w['layer']} ({w['type']}, {w['n_weights']:,} numbers)",
-                    height=220, barmode="overlay", **_LAYOUT,
-                    legend=dict(orientation="h", y=-0.2))
-    return f
+def _output_labels(o: dict, pre, last: bool) -> tuple[list[str] | None, str | None]:
+    """The bars' names and the y-axis title of one layer's output chart: the input names for
+    the input, the classes for an output layer of probabilities, standard units for a
+    regression's output."""
+    if o["layer"] == "input":
+        return pre.input_names, None
+    if not last or o["kind"] != "vector":
+        return None, None
+    if pre.task == "regression":
+        return None, "the answer in standard units"
+    n = len(np.asarray(o["values"]).reshape(-1))
+    if pre.task == "binary" and n == 1:
+        return [f"P('{pre.classes[1]}')"], f"probability of '{pre.classes[1]}'"
+    if n == len(pre.classes):
+        return [str(c) for c in pre.classes], "probability"
+    return None, None
 
 
 def layer_inspector(run: dict, ev: dict, df) -> None:
@@ -268,9 +246,10 @@ def layer_inspector(run: dict, ev: dict, df) -> None:
     pre = cached_bundle(run["dir"]).pre
     cols = st.columns(2)
     for k, o in enumerate(outs):
-        fig, what = _output_figure(o, pre.input_names if o["layer"] == "input" else None)
-        if k == len(outs) - 1 and o["kind"] == "vector":
-            what = _answer(o, pre)
+        last = k == len(outs) - 1
+        names, y_title = _output_labels(o, pre, last)
+        fig = plots.layer_output_figure(o, names, y_title)
+        what = _answer(o, pre) if last and o["kind"] == "vector" else _what(o)
         with cols[k % 2]:
             if fig is not None:
                 st.plotly_chart(fig, key=f"insp_out_{k}")
@@ -284,35 +263,18 @@ def layer_inspector(run: dict, ev: dict, df) -> None:
     cols = st.columns(2)
     for k, w in enumerate(net["weights"]):
         with cols[k % 2]:
-            st.plotly_chart(_hist_figure(w), key=f"insp_w_{k}")
+            st.plotly_chart(plots.weight_histogram(w), key=f"insp_w_{k}")
 
     if net["dead"]:
         st.markdown("#### Dead ReLU units")
-        f = go.Figure()
-        f.add_bar(x=[d["layer"] for d in net["dead"]], y=[d["share"] for d in net["dead"]],
-                  text=[f"{d['dead']} of {d['units']}" for d in net["dead"]],
-                  textposition="outside",
-                  marker_color=SECOND, customdata=[[d["dead"], d["units"]] for d in net["dead"]],
-                  hovertemplate="%{x}: %{customdata[0]} of %{customdata[1]} units dead"
-                                "<extra></extra>")
-        f.update_layout(height=240, yaxis=dict(range=[0, 1], tickformat=".0%",
-                                               title="share of units"), **_LAYOUT)
-        st.plotly_chart(f, key="insp_dead")
+        st.plotly_chart(plots.dead_units_chart(net["dead"]), key="insp_dead")
         st.caption(f"The share of each ReLU layer's units that output 0 on all "
                    f"{net['dead_rows']} training rows sampled (outside the test set): a dead "
                    "unit never passes anything on and never learns. A high share wastes the "
                    "layer; try a smaller learning rate or a leaky ReLU.")
     if net["grads"]:
         st.markdown("#### Gradient norms per layer")
-        f = go.Figure()
-        norms = [g["norm"] for g in net["grads"]]
-        f.add_bar(x=[g["layer"] for g in net["grads"]], y=norms, marker_color=ACCENT,
-                  text=[f"{v:.2g}" for v in norms], textposition="outside",
-                  hovertemplate="%{x}: %{y:.3g}<extra></extra>")
-        spread = max(norms) / max(min(norms), 1e-30) if max(norms) > 0 else 1.0
-        f.update_layout(height=260, yaxis=dict(type="log" if spread > 100 else "linear",
-                                               title="gradient norm"), **_LAYOUT)
-        st.plotly_chart(f, key="insp_grads")
+        st.plotly_chart(plots.gradient_norms_chart(net["grads"]), key="insp_grads")
         st.caption(f"How strongly the loss pushes each layer's weights, computed at the end of "
                    f"training: with the final model on {net['grad_rows']} training rows (rows "
                    "outside the test set, as the network was fed them). Much "
