@@ -17,8 +17,9 @@ The headline ``score`` (0 = no better than guessing, 1 = perfect):
   overall shares). Unlike the accuracy of a majority rule, it sees a column that shifts the odds
   without changing the most likely class (77% choose A under a flag, 53% elsewhere). Binary
   targets also get ``auc``, the cross-validated ROC AUC of the same probabilities.
-- regression: the cross-validated R² (below 0 shown as 0) of the tree (numbers) or of the
-  per-category mean (categories).
+- regression: the cross-validated R² (below 0 shown as 0) of the better of the tree and a
+  straight line (numbers: a line extrapolates to the largest values of a skewed column, where a
+  tree's outer leaf stops) or of the per-category mean (categories).
 
 ``value`` keeps its old meaning: classification, the balanced accuracy of the column's majority
 rule (the most frequent class per category or leaf); regression, the R² before the floor at 0.
@@ -208,6 +209,25 @@ def _tree_oof(x: np.ndarray, y: np.ndarray, folds: np.ndarray, classify: bool,
         loss = -np.log(np.clip(cand[:, np.arange(n), y], 1e-15, 1.0)).sum(axis=1)
         proba = cand[int(np.argmin(loss))]
     return pred, proba
+
+
+def _linear_oof(x: np.ndarray, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
+    """Out-of-fold predictions of a least-squares line on one number column; a row without a
+    value gets the mean target of the training rows without one (or of all training rows)."""
+    v = _unit(np.where(np.isfinite(x), x, np.nan))
+    fin = np.isfinite(v)
+    pred = np.zeros(len(y))
+    for k in np.unique(folds):
+        test, train = folds == k, folds != k
+        fit = train & fin
+        if fit.sum() >= 2 and np.ptp(v[fit]) > 0:
+            slope, intercept = np.polyfit(v[fit], y[fit], 1)
+        else:
+            slope, intercept = 0.0, float(y[train].mean())
+        pred[test & fin] = intercept + slope * v[test & fin]
+        gone = train & ~fin
+        pred[test & ~fin] = float(y[gone].mean()) if gone.any() else float(y[train].mean())
+    return pred
 
 
 def _group_oof(codes: np.ndarray, y: np.ndarray, folds: np.ndarray, classify: bool,
@@ -406,6 +426,12 @@ def screen(df: pd.DataFrame, target: str, features: list[str] | None = None,
                     if classify and (_ll_score(y, fine_proba, base_loss)
                                      > _ll_score(y, proba, base_loss)):
                         proba = fine_proba
+                if not classify:  # a straight line extrapolates where a tree's steps stop:
+                    # on skewed columns (school sizes, incomes) the tree's outer leaves miss
+                    # the largest values, so the better out-of-fold fit of the two counts
+                    line = _linear_oof(x, y, fold)
+                    if _r2(y, line) > _r2(y, p):
+                        p = line
             else:  # categorical, boolean: one value per category (missing is a category)
                 cats = pd.factorize(s.astype(str).where(s.notna(), "\x00missing"))[0].astype(int)
                 x = None
