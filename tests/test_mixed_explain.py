@@ -191,3 +191,33 @@ def test_one_row_is_explained_by_its_columns_and_its_deciding_word(mixed_run):
              and df["x1"].iloc[r] > 0.8)
     e = explain_row(b, df.iloc[[j]], bg, permutations=2)
     assert e.parts.predicted == ["no"] and e.top_words(None, 1)[0][0] == "basic", e.effects()
+
+
+def test_a_picture_is_one_part_of_a_row_and_the_parts_add_up():
+    """Table + pictures: a row is explained by its table columns and its picture as a whole
+    (64 pixel columns, one part), exactly additive; checked on a known function of x1 and
+    the picture's first pixel, whose Shapley values are known by hand."""
+    from kwk.evaluation.mixed import explain_row, parts
+    from kwk.prep.prepare import prepare
+    from test_mixed import table_and_pictures
+    df = table_and_pictures(200)
+    prep = prepare(df, {"data": {"target": "label", "image_shape": [8, 8, 1]},
+                        "branches": {"table": [{"type": "Dense", "units": 4}],
+                                     "image": [{"type": "Flatten"}]}})
+
+    class Fake:  # a model that is additive in x1 and in the picture's first pixel
+        pre, threshold = prep.pre, 0.5
+
+        @staticmethod
+        def predict_output(raw):
+            z = 0.5 * raw["x1"].to_numpy(float) + 0.002 * raw["px_0"].to_numpy(float)
+            return np.column_stack([0.5 - z, 0.5 + z])
+
+    assert list(parts(prep.pre)) == ["x1", "picture (64 pixels)"]
+    bg, row = df.iloc[100:140], df.iloc[[3]]
+    e = explain_row(Fake, row, bg, permutations=3).parts
+    assert e.additivity_gap() < 1e-9 and e.rows.iloc[0]["picture (64 pixels)"] == \
+        "this row's picture"
+    v = e.output("b")[0][0]
+    assert np.isclose(v[0], 0.5 * (row["x1"].iloc[0] - bg["x1"].mean()))
+    assert np.isclose(v[1], 0.002 * (row["px_0"].iloc[0] - bg["px_0"].mean()))
