@@ -102,7 +102,10 @@ def test_codes_are_categories_or_a_suggestion():
     assert infer_kind(df["StoreID"]) [0] == "categorical"  # noqa: E211
     assert code_evidence(df["StoreID"])[0] == "strong"
     assert code_evidence(df["s"])[0] == "weak" and _kind(df["s"]) == "numeric"
-    for count in ("household_size", "calls", "price"):
+    # years of schooling as statsmodels' fair table has them: whole numbers that skip values
+    # but are an amount (they start at 9 and spread out), not a code
+    df["educ"] = np.random.default_rng(8).choice([9, 12, 14, 16, 17, 20], len(df))
+    for count in ("household_size", "calls", "price", "educ"):
         assert code_evidence(df[count]) is None and _kind(df[count]) == "numeric", count
     p = profile(df, target="y")
     cols = {c["name"]: c for c in p["columns_info"]}

@@ -184,7 +184,8 @@ def code_evidence(s: pd.Series, n_unique: int | None = None) -> tuple[str, str] 
     ``count``), 2–50 values, each on two rows or more on average.
     Weak (a suggestion): no such name, 3–10 values that are not a quantity's grid: the frequent
     values (each on 2% of the rows or more, at least 5 rows) skip a whole number between them,
-    as stores 1, 2, 3, 4, 7 do; some values are consecutive (a grid such as doses 10, 20, 30 or
+    as stores 1, 2, 3, 4, 7 do, numbered from 0 or 1 and covering at least half of their span
+    (years of schooling 9, 12, 14, 16, 17, 20 are an amount's values); some values are consecutive (a grid such as doses 10, 20, 30 or
     pixel levels 0, 16, 32 … is an amount's) and they are not years. A count such as a household's size (1–6, none skipped) or calls per month (0–8,
     the rare high ones missing) is not a code."""
     if ptypes.is_bool_dtype(s) or not ptypes.is_numeric_dtype(s) or (
@@ -209,6 +210,11 @@ def code_evidence(s: pd.Series, n_unique: int | None = None) -> tuple[str, str] 
         return None
     steps = np.diff(levels)
     if np.all(steps == steps[0]) or steps.min() != 1:  # a grid (doses, pixel levels): amounts
+        return None
+    # codes are numbered from 0 or 1 and skip a few numbers (stores 1, 2, 3, 4, 7); a
+    # quantity's common values start anywhere and spread out (years of schooling 9, 12, 14,
+    # 16, 17, 20 in statsmodels' fair table)
+    if levels[0] not in (0, 1) or k < 0.5 * (levels[-1] - levels[0] + 1):
         return None
     frequent = levels[counts >= max(5, 0.02 * len(v))]
     if len(frequent) < 2 or len(frequent) == frequent[-1] - frequent[0] + 1:
