@@ -31,6 +31,8 @@ PARAM = "s"
 KEPT = ("kinds", "roles", "target", "task", "modality", "image_shape", "sequence", "text",
         "validation_column", "spec", "spec_version", "selected_layer", "build_part",
         "build_ok", "run_id", "evaluated", "predicted")
+# the live background work found again by its registry id: address parameter -> session key
+LIVE = {"job": "job", "tune": "tune_job"}
 _log = logging.getLogger("kwk")
 
 
@@ -59,6 +61,24 @@ def kept_values(ss: Session) -> dict:
     """The kept values of the session as JSON values (shared, not copied: serialise them)."""
     out = {name: getattr(ss, name) for name in KEPT}
     out["history"] = ss.history.to_dict()
+    out["jobs"] = dict(ss.kept_jobs)
+    return out
+
+
+def live_ids(ss: Session) -> dict:
+    """The registry ids of the session's training and search (``?job=``, ``?tune=``) while the
+    session still shows them: the Train and Tune pages put an id in the address when they
+    start; a page switch drops it, so it is remembered here and put back."""
+    _, registry = state.job_services()
+    who, out = state.owner(), {}
+    for param, name in LIVE.items():
+        obj = getattr(ss, name)
+        if obj is None:
+            continue
+        for jid in (st.query_params.get(param), ss.kept_jobs.get(param)):
+            if jid and registry.get(jid, who) is obj:
+                out[param] = jid
+                break
     return out
 
 
@@ -128,6 +148,7 @@ def save() -> None:
 
 
 def _save(ss: Session) -> None:
+    ss.kept_jobs = live_ids(ss)
     waiting = ss.kept_waiting
     if ss.data is None and waiting is None:
         return  # nothing worth keeping yet
@@ -161,10 +182,12 @@ def _save(ss: Session) -> None:
 
 
 def keep_key_in_address() -> None:
-    """Put the session's key back in the address when a page switch dropped it."""
-    key = session().kept_key
-    if key and st.query_params.get(PARAM) != key:
-        st.query_params[PARAM] = key
+    """Put the session's key (and its running jobs' ids) back in the address when a page
+    switch dropped them."""
+    ss = session()
+    for param, value in ((PARAM, ss.kept_key), *ss.kept_jobs.items()):
+        if value and st.query_params.get(param) != value:
+            st.query_params[param] = value
 
 
 # --- restoring ------------------------------------------------------------------------------
@@ -216,6 +239,13 @@ def _restore(ss: Session, key: str) -> None:
     for name, value in values.items():  # as they were: no reset of what depends on them
         st.session_state[name] = value
     st.session_state["data"] = ld
+    _, registry = state.job_services()
+    jobs = {}
+    for param, jid in (snap.state.get("jobs") or {}).items():
+        obj = registry.get(str(jid), state.owner()) if param in LIVE else None
+        if obj is not None:  # still in this server's registry (a restart forgets them)
+            st.session_state[LIVE[param]], jobs[param] = obj, str(jid)
+    ss.kept_jobs = jobs
     ss.kept_key = key
     # what was just read is what is kept: the next save writes only a change
     if ss.kept_waiting is None:

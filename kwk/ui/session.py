@@ -131,6 +131,9 @@ class Session:
                                        "(restored, refused, expired, data left out)")
     kept_waiting: Key[dict | None] = Key(None, "what depended on data too large to keep: put "
                                          "back when the same data is loaded again")
+    kept_jobs: Key[dict] = Key(dict, "address parameter (job, tune) -> the registry id of "
+                               "this session's running training or search, kept in the address "
+                               "and with the session")
     upload_source: Key[list] = Key(list, "[(LoadedData, parse arguments with the bytes)] of "
                                    "the last uploads parsed, so the upload itself is kept")
     # --- the Playground (its controls' widget keys pg_<setting> are restored from pg_cfg)
