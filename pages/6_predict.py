@@ -37,22 +37,30 @@ for col, (name, label, mime) in zip(d, files):
                             on_click="ignore")
 
 
-@st.cache_data(max_entries=8, show_spinner="Building the download…")
-def _built(run_dir: str, what: str, changed: float) -> tuple[str, bytes, str]:
-    """An export (or the run folder as a zip), built once per run, format and change of the
-    run's files (``changed``: the latest time one was written, e.g. a new threshold)."""
+@st.cache_data(max_entries=8, show_spinner="Building the download (a model file is loaded in "
+                                            "its own runtime and checked against the run)…")
+def _built(run_dir: str, what: str, changed: float) -> tuple[str, bytes | None, str, str | None]:
+    """A download ``(file name, bytes, message, None)``, built once per run, format and change
+    of the run's files (``changed``: the latest time one was written, e.g. a new threshold).
+    A model export is checked before it is offered; one that was refused or failed its check
+    is ``("", None, reason, hint)``, kept too, so it is not converted again at every rerun."""
     if what == "run":
         from kwk.runs.bundle import zip_run
         return "kwk_run.zip", zip_run(run_dir), "The whole run folder: model, preprocessing, " \
-            "spec, metrics, history, script."
+            "spec, metrics, history, script.", None
     if what == "notebook":
         from kwk.codegen.notebook import notebook_bytes
         return "train.ipynb", notebook_bytes(run_dir), "The training script as a Jupyter " \
-            "notebook, in sections: run it next to the data file to train this model again."
+            "notebook, in sections: run it next to the data file to train this model " \
+            "again.", None
     from kwk.export import export_bytes
-    return export_bytes(run_dir, what)
+    try:
+        return (*export_bytes(run_dir, what), None)
+    except KwkError as e:
+        return "", None, e.message, e.hint
 
 
+MODELS = ("keras", "savedmodel", "tflite", "onnx")
 EXPORTS = {"keras": ("🧠 Model (.keras)", "takes the original columns by name, the training "
                       "preprocessing inside"),
            "savedmodel": ("🗄️ SavedModel (zip)", "for TF Serving: signature 'serving_default'"),
@@ -61,23 +69,32 @@ EXPORTS = {"keras": ("🧠 Model (.keras)", "takes the original columns by name,
            "run": ("🗂️ Run folder (zip)", "everything KwK saved for this run"),
            "notebook": ("📓 Notebook (.ipynb)", "the training script as a notebook")}
 if seq:  # forecasts need windows of rows, built outside the network
-    del EXPORTS["keras"], EXPORTS["savedmodel"], EXPORTS["tflite"], EXPORTS["onnx"]
+    for what in MODELS:
+        del EXPORTS[what]
 # A selection (not a button): it survives the reruns that redraw the sidebar, and each
-# download is built once per run and format.
+# download is built (and a model file checked) once per run and format.
 picked = st.pills("Build a download", list(EXPORTS), format_func=lambda k: EXPORTS[k][0],
                   selection_mode="multi", key=f"export_pick_{run_id}",
                   default=None if seq else ["keras"],
-                  help="Pick a format: KwK builds it (a few seconds) and offers the file.")
+                  help="Pick a format: KwK builds it, loads a model file in its own runtime "
+                       "and compares it with the run on a few rows (a few seconds), then "
+                       "offers the file.")
 for what in picked or []:
     try:
         changed = max((p.stat().st_mtime for p in Path(run["dir"]).iterdir()), default=0.0)
-        name, data, message = _built(run["dir"], what, changed)
+        name, data, message, hint = _built(run["dir"], what, changed)
     except KwkError as e:
         show_error(e)
+        continue
+    if data is None:  # refused, or the written file failed its check: nothing to download
+        show_error(KwkError(f"{EXPORTS[what][0]}: {message}", hint))
         continue
     st.download_button(f"⬇️ {name}", data, file_name=name, mime="application/octet-stream",
                        key=f"dl_built_{what}", on_click="ignore",
                        help=EXPORTS[what][1])
+    if what in MODELS:  # the check's sentence, then what the file takes and gives
+        checked, _, message = message.partition("\n\n")
+        st.success(checked, icon="✅")
     st.caption(message)
 if seq:
     st.caption("A time-series model forecasts from windows of several rows, built outside the "

@@ -73,7 +73,7 @@ def _reviews(n=120, seed=0):
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """name -> (run folder, the rows to score): four tiny trained runs."""
+    """name -> (run folder, the rows to score): six tiny trained runs."""
     from kwk.data.samples import SAMPLES
     root = tmp_path_factory.mktemp("export_runs")
     out = {}
@@ -103,6 +103,13 @@ def runs(tmp_path_factory):
     rows = pd.DataFrame({"review": ["great superb the", "awful poor it", None, "",
                                     "Great, SUPERB! never-seen words"]})
     out["text"] = (_train(texts, spec, root / "text"), rows)
+    # issue 28: a tuned network with GELU layers; its ONNX did not load in onnxruntime
+    df = pd.DataFrame({"u": rng.normal(size=120), "v": rng.normal(50, 9, 120)})
+    df["y"] = np.where(df["u"] + (df["v"] - 50) / 9 > 0, "up", "down")
+    spec = tiny_spec("y", epochs=1)
+    spec["layers"] = [{"type": "Dense", "units": 8, "activation": "gelu"},
+                      {"type": "Dense", "units": 4, "activation": "gelu"}]
+    out["gelu"] = (_train(df, spec, root / "gelu"), df.iloc[:40].copy())
     return out
 
 
@@ -112,7 +119,8 @@ def exported(runs, tmp_path_factory):
     from kwk.export import export_run
     root = tmp_path_factory.mktemp("exports")
     return {name: {fmt: export_run(run, fmt, root / name / fmt / path)
-                   for fmt, path in FORMATS.items()} for name, (run, _) in runs.items()}
+                   for fmt, path in FORMATS.items()}
+            for name, (run, _) in runs.items() if name != "gelu"}
 
 
 def _expected(run, rows):
@@ -324,3 +332,145 @@ def test_a_converter_failure_is_reported_not_raised(runs, monkeypatch, tmp_path)
                                        "Unsupported op: FancyOp") as e:
         art.export_run(runs["pictures"][0], "tflite", tmp_path / "m.tflite")
     assert ".keras and SavedModel" in e.value.hint
+
+
+# ---------------------------------------------------------------- issue 28: checked exports
+def _ort_scores(path, feed):
+    import onnxruntime as ort
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return sess.run(None, {i.name: feed[i.name] for i in sess.get_inputs()})[0]
+
+
+def test_a_gelu_network_exports_to_onnx_that_onnxruntime_runs(runs, tmp_path, capsys):
+    """TensorFlow writes the exact GELU with Erfc, which no ONNX runtime has; the export
+    writes it with Erf (the same function) and the file runs and matches."""
+    from kwk.cli import main
+    from kwk.export import export_run
+    from kwk.export.raw import raw_inputs
+    run, rows = runs["gelu"]
+    res = export_run(run, "onnx", tmp_path / "m.onnx")
+    b, want = _expected(run, rows)
+    got = _ort_scores(res.path, raw_inputs(b.pre, b.spec, rows))
+    _close(got, want, "binary")
+    assert res.check.runtime == "onnxruntime" and res.check.rows == 8
+    assert res.check.max_diff <= 1e-4
+    assert main(["export", str(run), "--format", "onnx", "--out", str(tmp_path / "c.onnx")]) == 0
+    err = capsys.readouterr().err
+    assert "Checking c.onnx in onnxruntime" in err
+    assert "Loaded in onnxruntime and matched the model on 8 rows (max difference" in err
+
+
+def test_a_file_that_does_not_load_is_deleted_and_the_cli_exits_2(runs, tmp_path, monkeypatch,
+                                                                   capsys):
+    """Without the Erf rewrite, the converter writes the Erfc node of the issue's report: the
+    check loads the file in onnxruntime, which refuses it; nothing is left, exit 2."""
+    import kwk.export.support as support
+    from kwk.cli import main
+    from kwk.export import ExportCheckFailed, export_run
+    monkeypatch.setattr(support, "onnx_friendly", lambda model: 0)
+    run = runs["gelu"][0]
+    with pytest.raises(ExportCheckFailed, match="does not run in onnxruntime.*Erfc") as e:
+        export_run(run, "onnx", tmp_path / "m.onnx")
+    assert "deleted" in e.value.hint and ".keras and SavedModel" in e.value.hint
+    assert not (tmp_path / "m.onnx").exists() and not (tmp_path / "preprocess.json").exists()
+    assert main(["export", str(run), "--format", "onnx", "--out", str(tmp_path / "c.onnx")]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].startswith("error: The onnx file was written but does not run in "
+                                           "onnxruntime")
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_file_whose_predictions_differ_is_refused_and_deleted(runs, tmp_path, monkeypatch):
+    """A converter that changed the arithmetic (here: the saved file's output bias moved by
+    0.5 after writing) is caught on the check's rows."""
+    import keras
+
+    import kwk.export.artifacts as art
+    from kwk.export import ExportCheckFailed, export_bytes
+    real = art._write_keras
+
+    def drifting(model, meta, path):
+        real(model, meta, path)
+        copy = keras.saving.load_model(path, safe_mode=True)
+        out = copy.get_layer("kwk_model").get_layer("output")
+        out.bias.assign(out.bias + 0.5)
+        real(copy, meta, path)
+    monkeypatch.setattr(art, "_write_keras", drifting)
+    # the network's output is the standardised target: +0.5 there is 0.5 standard deviations
+    with pytest.raises(ExportCheckFailed, match=r"differ from the model's by up to 0\.5 of the "
+                       r"target's standard deviation on 8 rows \(allowed: 0\.0001\)"):
+        art.export_run(runs["regression"][0], "keras", tmp_path / "m.keras")
+    assert not (tmp_path / "m.keras").exists()
+    with pytest.raises(ExportCheckFailed):  # the page's download is never built
+        export_bytes(runs["binary"][0], "keras")
+
+
+def test_a_format_that_cannot_carry_a_layer_is_refused_before_converting(runs, tmp_path,
+                                                                        monkeypatch, capsys):
+    import kwk.export.artifacts as art
+    from kwk.cli import main
+    from kwk.export import ExportRefused, export_run
+    from kwk.export.support import REFUSED
+    monkeypatch.setitem(REFUSED, ("tflite", "activation", "gelu"), "no such operator")
+    converted = []
+    monkeypatch.setattr(art, "_convert", lambda *a: converted.append(a))
+    with pytest.raises(ExportRefused) as e:
+        export_run(runs["gelu"][0], "tflite", tmp_path / "m.tflite")
+    assert e.value.message == ("This network cannot be exported as LiteRT: layer 1 (gelu "
+                               "activation): no such operator; layer 2 (gelu activation): no "
+                               "such operator.")
+    assert ".keras or SavedModel" in e.value.hint
+    assert not converted and not list(tmp_path.iterdir())
+    assert main(["export", str(runs["gelu"][0]), "--format", "tflite",
+                 "--out", str(tmp_path / "m.tflite")]) == 2
+    assert "error: This network cannot be exported as LiteRT" in capsys.readouterr().err
+    export_run(runs["gelu"][0], "keras", tmp_path / "m.keras")  # other formats are not refused
+
+
+def test_the_check_rows_come_from_the_runs_own_preprocessing(runs):
+    """Numbers around their training mean, every category in turn, dates around the training
+    dates, the vocabulary's words, pixels around the training pixels; the last row empty."""
+    from kwk.export.verify import ROWS, reference_rows
+    from kwk.runs.bundle import load_bundle
+    b = load_bundle(runs["binary"][0])
+    rows = reference_rows(b)
+    assert len(rows) == ROWS == 8 and list(rows.columns) == b.pre.features
+    assert rows.iloc[-1].isna().all() and rows.iloc[:-1].notna().all().all()
+    state = {c["name"]: c for c in b.pre.state["columns"]}
+    assert set(rows["home city"].iloc[:-1]) == set(state["home city"]["categories"])
+    age = rows["age"].iloc[:-1].astype(float)
+    assert abs(age.mean() - state["age"]["mean"]) < 3 * state["age"]["std"]
+    days = (pd.to_datetime(rows["joined"].iloc[:-1]) - pd.Timestamp("1970-01-01")) \
+        / pd.Timedelta(days=1)
+    st = state["joined"]["parts"]["days"]
+    assert (abs(days - st["mean"]) < 4 * st["std"]).all()
+    assert b.pre.unusual(rows).eq("").all()  # nothing the model never saw
+    text = load_bundle(runs["text"][0])
+    vocab = set(text.model.get_layer("0_vectorize").get_vocabulary())
+    words = " ".join(reference_rows(text)["review"].iloc[:-1]).split()
+    assert set(words) - vocab == {"qzxv"}  # known words, and one unknown on purpose
+    pic = load_bundle(runs["pictures"][0])
+    px = reference_rows(pic).iloc[:-1].astype(float).to_numpy()
+    from kwk.data.samples import SAMPLES
+    train = SAMPLES["digits"].load().iloc[:200].drop(columns="digit").to_numpy(dtype=float)
+    spread = train.std()  # 448 draws from the training pixels' mean and spread
+    assert abs(px.mean() - train.mean()) < 0.15 * spread
+    assert abs(px.std() - spread) < 0.15 * spread
+
+
+def test_the_tolerance_is_absolute_on_probabilities_and_in_target_spreads_for_values():
+    """Hand-computed: a regression's difference is divided by the target's standard deviation
+    after the float32 resolution of the value (4 × 2^-23 × |value|) is taken away."""
+    from types import SimpleNamespace
+
+    from kwk.export.verify import compare
+    reg = SimpleNamespace(pre=SimpleNamespace(task="regression",
+                                              state={"target": {"std": 1000.0}}))
+    d = compare(reg, np.array([[50000.05], [10.0]]), np.array([50000.0, 10.0]))
+    assert d == pytest.approx((0.05 - 4 * 2.0 ** -23 * 50000.0) / 1000.0, rel=1e-9)
+    cls = SimpleNamespace(pre=SimpleNamespace(task="binary", state={}))
+    assert compare(cls, np.array([[0.3, 0.7]]), np.array([[0.30002, 0.69998]])) \
+        == pytest.approx(2e-5)
+    assert compare(cls, np.array([[np.nan, 0.7]]), np.array([[0.3, 0.7]])) == np.inf
+    with pytest.raises(ValueError):
+        compare(cls, np.zeros((2, 2)), np.zeros((2, 3)))

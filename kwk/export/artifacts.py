@@ -6,24 +6,33 @@ carry the same raw-input model when every input is a number (numbers, pictures);
 converters cannot carry the string lookups, date parsing and text vectorisation, so a model
 with category, date or text inputs is exported as its numeric core, with ``preprocess.json``
 beside it: the fitted preprocessing as data and how to apply it (see :func:`sidecar`).
+
+Nothing is handed over unchecked: a network a format cannot carry is refused before converting
+(:mod:`kwk.export.support`), and every written file is loaded in its own runtime and scores a
+few rows as the run does (:mod:`kwk.export.verify`), or it is deleted and the export fails
+with the reason.
 """
 from __future__ import annotations
 
 import io
 import json
 import os
+import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kwk.errors import KwkError
+from kwk.export.errors import ExportCheckFailed, ExportError
 
 FORMATS = ("keras", "savedmodel", "tflite", "onnx")
 SUFFIX = {"keras": ".keras", "savedmodel": "", "tflite": ".tflite", "onnx": ".onnx"}
-# Packages a format needs beyond TensorFlow (LiteRT's converter is part of TensorFlow; the
-# ai-edge-litert interpreter only runs the file).
-NEEDS = {"onnx": (("tf2onnx", "onnx"), "pip install 'tf2onnx>=1.16.1' 'onnx>=1.16'")}
+# Packages a format needs beyond TensorFlow, to convert and to check the file (LiteRT's
+# converter is part of TensorFlow, and so is a copy of its interpreter, used when
+# ai-edge-litert is not installed).
+NEEDS = {"onnx": (("tf2onnx", "onnx", "onnxruntime"),
+                  "pip install 'tf2onnx>=1.16.1' 'onnx>=1.16' 'onnxruntime>=1.20'")}
 SIDECAR = "preprocess.json"
 
 HOW_TO_ENCODE = {
@@ -41,11 +50,13 @@ HOW_TO_ENCODE = {
 @dataclass
 class Exported:
     """What :func:`export_run` wrote: the artifact's ``path``, every file or folder written
-    (``files``) and a one-paragraph ``message`` for the user."""
+    (``files``), a one-paragraph ``message`` for the user (what the file takes and gives) and
+    the ``check`` it passed (:class:`kwk.export.verify.Check`; ``check.sentence`` says it)."""
     path: Path
     files: list = field(default_factory=list)
     message: str = ""
     preprocessing_inside: bool = True
+    check: object = None  # kwk.export.verify.Check: the file loaded and matched the run
 
 
 def _check_format(fmt: str) -> None:
@@ -155,12 +166,17 @@ def _prepare_out(fmt: str, out) -> Path:
     return out
 
 
-def export_run(run_dir, fmt: str, out, phase=None) -> Exported:
+def export_run(run_dir, fmt: str, out, phase=None, rows=None) -> Exported:
     """Export the run in ``run_dir`` (a bundle folder) as ``fmt`` (one of :data:`FORMATS`) to
-    ``out``: a ``.keras``/``.tflite``/``.onnx`` file, or a new folder for a SavedModel.
+    ``out``: a ``.keras``/``.tflite``/``.onnx`` file, or a new folder for a SavedModel; then
+    load the file in its own runtime and compare its predictions with the run's on ``rows``
+    (default: rows made from the run's preprocessing, see :mod:`kwk.export.verify`).
     ``phase``, when given, receives each step as it starts (loading, building, converting or
-    writing). Raises KwkError for unknown formats, missing converter packages, time-series
-    runs and unwritable paths."""
+    writing, checking). Raises KwkError for unknown formats, missing converter packages,
+    time-series runs and unwritable paths; :class:`kwk.export.errors.ExportRefused` for a
+    network the format cannot carry (before converting) and
+    :class:`kwk.export.errors.ExportCheckFailed` for a file that does not load or does not
+    match (the file is deleted)."""
     phase = phase or (lambda text: None)
     _check_format(fmt)
     out = _prepare_out(fmt, out)
@@ -168,14 +184,17 @@ def export_run(run_dir, fmt: str, out, phase=None) -> Exported:
     from kwk.runs.bundle import load_bundle
     bundle = load_bundle(run_dir)
     from kwk.export.raw import core_model, metadata, raw_model, refuse_unsupported
+    from kwk.export.support import litert_friendly, onnx_friendly, refuse_up_front
     refuse_unsupported(bundle.pre)
+    refuse_up_front(bundle.spec, fmt)
     meta = metadata(bundle.pre, bundle.spec)
     inside = fmt in ("keras", "savedmodel") or _numeric_only(meta)
+    existed = out.exists()
+    files = [out]
     try:
         phase("Building the model with its preprocessing inside" if inside else
               "Building the model (encoded numbers in)")
         model = raw_model(bundle, onnx=fmt == "onnx") if inside else core_model(bundle)
-        files = [out]
         if fmt == "keras":
             phase(f"Writing {out.name}")
             _write_keras(model, meta, out)
@@ -183,17 +202,28 @@ def export_run(run_dir, fmt: str, out, phase=None) -> Exported:
             phase(f"Writing the SavedModel folder {out.name}")
             _write_savedmodel(model, meta, out)
         else:
+            # formulations the converter carries, same numbers (see kwk.export.support)
+            (onnx_friendly if fmt == "onnx" else litert_friendly)(model)
             phase(f"Converting to {'LiteRT' if fmt == 'tflite' else 'ONNX'} ({out.name})")
             _convert(model, fmt, out)
             side = out.parent / SIDECAR
             side.write_text(json.dumps(sidecar(bundle, inside), indent=2, ensure_ascii=False))
             files.append(side)
+        from kwk.export.verify import RUNTIME, verify
+        phase(f"Checking {out.name} in {RUNTIME[fmt]}")
+        check = verify(bundle, fmt, out, inside, rows)
+    except ExportError:
+        _remove(files, keep_folder=existed)
+        raise
     except OSError as e:
+        _remove(files, keep_folder=existed)
         raise KwkError(f"Writing {out} failed: {e.strerror or e}.",
                        "Choose a folder you can write to, with free disk space.")
     except KwkError:
+        _remove(files, keep_folder=existed)
         raise
     except Exception as e:  # the converters are other projects' code: any failure is theirs
+        _remove(files, keep_folder=existed)
         import logging
         logging.getLogger("kwk").exception("export to %s failed", fmt)
         raise KwkError(f"The {fmt} export of this model failed: {type(e).__name__}: "
@@ -203,7 +233,20 @@ def export_run(run_dir, fmt: str, out, phase=None) -> Exported:
                         "preprocessing) still works; ") + "please report this model's layers "
                        "with the error.")
     return Exported(path=out, files=files, message=_message(fmt, out, meta, inside),
-                    preprocessing_inside=inside)
+                    preprocessing_inside=inside, check=check)
+
+
+def _remove(files, keep_folder: bool) -> None:
+    """Delete what a failed export wrote (a SavedModel folder's contents; the folder itself
+    too unless it was there, empty, before)."""
+    for f in files:
+        f = Path(f)
+        if f.is_dir():
+            shutil.rmtree(f, ignore_errors=True)
+            if keep_folder:
+                f.mkdir(exist_ok=True)
+        else:
+            f.unlink(missing_ok=True)
 
 
 def _call_once(model) -> None:
@@ -235,7 +278,7 @@ def _check_onnx_inputs(path: Path, expected: list[str]) -> None:
     names = [i.name for i in graph.input if i.name not in constants]
     if sorted(names) != sorted(expected):
         path.unlink(missing_ok=True)
-        raise KwkError(f"The ONNX converter produced a model with unexpected inputs "
+        raise ExportCheckFailed(f"The ONNX converter produced a model with unexpected inputs "
                        f"({', '.join(names[:6])}) instead of {', '.join(expected[:6])}.",
                        "Use the .keras or SavedModel export; please report the run's layers.")
 
@@ -262,14 +305,17 @@ def _message(fmt: str, out: Path, meta: dict, inside: bool) -> str:
 
 
 def export_bytes(run_dir, fmt: str) -> tuple[str, bytes, str]:
-    """An export as one download: ``(file name, bytes, message)``. A SavedModel folder, and a
-    LiteRT/ONNX file with its ``preprocess.json``, come as a zip."""
+    """An export as one download, built and checked: ``(file name, bytes, message)``, the
+    message being the check's sentence, an empty line, then what the file takes and gives.
+    A SavedModel folder, and a LiteRT/ONNX file with its ``preprocess.json``, come as a zip.
+    Raises as :func:`export_run` does: nothing unchecked is returned."""
     with tempfile.TemporaryDirectory() as tmp:
         name = "model" + (SUFFIX[fmt] or "_savedmodel")
         res = export_run(run_dir, fmt, Path(tmp) / name)
+        message = f"{res.check.sentence}\n\n{res.message}"
         if fmt == "keras":
-            return name, res.path.read_bytes(), res.message
-        return name + ".zip", zip_paths([Path(f) for f in res.files], Path(tmp)), res.message
+            return name, res.path.read_bytes(), message
+        return name + ".zip", zip_paths([Path(f) for f in res.files], Path(tmp)), message
 
 
 def zip_paths(paths, root: Path) -> bytes:
