@@ -221,3 +221,18 @@ def test_a_picture_is_one_part_of_a_row_and_the_parts_add_up():
     v = e.output("b")[0][0]
     assert np.isclose(v[0], 0.5 * (row["x1"].iloc[0] - bg["x1"].mean()))
     assert np.isclose(v[1], 0.002 * (row["px_0"].iloc[0] - bg["px_0"].mean()))
+
+
+def test_an_embedding_size_the_user_chose_is_kept():
+    """Only the catalog's default numbers per word are sized from the data; 128 typed on Build
+    stays 128 (the vocabulary is still sized: it is capped by the words there are)."""
+    from kwk.prep.text import sized_text
+    spec = {"data": {"text": {"max_tokens": 10_000}},
+            "layers": [{"type": "Embedding", "input_dim": None, "output_dim": 128},
+                       {"type": "GlobalAveragePooling1D"}]}
+    texts = ["good cheap fast", "bad slow dear", "good fast", "slow bad"] * 5
+    out, note = sized_text(spec, texts)
+    emb = out["layers"][0]
+    assert emb["output_dim"] == 128 and emb["input_dim"] == out["data"]["text"]["max_tokens"] < 20
+    spec["layers"][0]["output_dim"] = 32  # the default: sized
+    assert sized_text(spec, texts)[0]["layers"][0]["output_dim"] < 32

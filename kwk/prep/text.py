@@ -104,7 +104,8 @@ def sized_text(spec: dict, train_texts) -> tuple[dict, str | None]:
     """``spec`` (resolved) with its text sizes taken from the training texts: ``data.text.
     max_tokens`` becomes :func:`vocabulary_size` (never more than it was: it is the cap), and
     each Embedding that reads the words (the text branch's, or a text model's first layer)
-    takes that many word numbers and at most :func:`embedding_dim` numbers per word. An
+    takes that many word numbers and, when its numbers per word are the catalog's default, at
+    most :func:`embedding_dim` of them (a size the user chose is kept). An
     Embedding with reused weights is left alone. Returns ``(spec, note)``, the note saying
     what was sized (None when nothing changed)."""
     import copy
@@ -114,6 +115,8 @@ def sized_text(spec: dict, train_texts) -> tuple[dict, str | None]:
     layers = spec["branches"].get("text", []) if spec.get("branches") else spec["layers"]
     if any(layer.get("weights") for layer in layers if layer.get("type") == "Embedding"):
         return spec, None  # a reused text encoder keeps its own word numbers
+    from kwk.catalog.layers import CATALOG
+    default_dim = int(CATALOG["Embedding"].defaults()["output_dim"])
     cap = int(d["text"]["max_tokens"])
     counts = _word_counts(train_texts)
     size = vocabulary_size(counts, cap)
@@ -125,7 +128,9 @@ def sized_text(spec: dict, train_texts) -> tuple[dict, str | None]:
             continue
         if layer.get("input_dim") is None or int(layer["input_dim"]) > size:
             layer["input_dim"] = size
-        if int(layer.get("output_dim") or 0) > embedding_dim(size):
+        # only the catalog's default is sized down: a number the user chose is theirs
+        if (layer.get("output_dim") is None or int(layer["output_dim"]) == default_dim) \
+                and default_dim > embedding_dim(size):
             layer["output_dim"] = embedding_dim(size)
         dims.append(int(layer["output_dim"]))
         break  # the first Embedding reads the word numbers

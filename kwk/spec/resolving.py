@@ -147,7 +147,8 @@ def _resolved(ctx: Context) -> dict:
     if text is not None:
         spec["data"]["text"] = dict(text)
         ctx.notes.append(f"Text: the model reads the column '{features[0]}' itself, keeping the "
-                         f"{text['max_tokens']:,} most frequent words and the first "
+                         f"at most {text['max_tokens']:,} most frequent words (those seen at "
+                         "least twice in the training texts) and the first "
                          f"{text['sequence_length']} words of each text.")
     shape = data.get("image_shape")
     if shape is not None:
@@ -177,7 +178,7 @@ def _resolved_mixed(ctx: Context, features: list[str]) -> dict:
     if "text" in inputs:
         spec["data"]["text"] = dict(data["text"])
         parts.append(f"the text branch reads '{inputs['text'][0]}' (the "
-                     f"{data['text']['max_tokens']:,} most frequent words, the first "
+                     f"at most {data['text']['max_tokens']:,} most frequent words, the first "
                      f"{data['text']['sequence_length']} of each text)")
     if "image" in inputs:
         shape = data["image_shape"]
