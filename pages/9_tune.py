@@ -9,10 +9,9 @@ from kwk.ui.model_info import resolved_task
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
 from kwk.ui.state import job_services, need_target, owner, profile_kinds, session_spec, \
-    show_error, store, use_model
+    show_error, store
 from kwk.ui.tables import NICE
-from kwk.ui.tune import comparison_table, leaderboard_table, own_network_note, study_figures, \
-    verdict_message
+from kwk.ui.tune import leaderboard_table, outcome_section, study_figures
 
 ensure_navigation()
 ss = session()
@@ -115,6 +114,11 @@ def live():
         st.caption(f"⏳ Trial {s['trial']}{fold}: epoch {s['epoch']} of at most {s['epochs']}")
     if s["phase"] and s["phase"] != "Searching":
         st.caption(f"⏳ {s['phase']}…")
+    if s["status"] == "failed":
+        show_error(job.error)
+    elif job.done and job.best_result is not None:
+        outcome_section(job, s["message"])  # the verdict leads, then the trials
+        st.subheader("Every trial of the search")
     c = st.columns(3)
     label = NICE.get(search.metric, search.metric)
     label = label if label[:2] in ("R²", "RM", "MA", "RO", "F1") else label[0].lower() + label[1:]
@@ -139,45 +143,6 @@ def live():
             tabs = st.tabs([name for name, _ in figs])
             for tab, (name, fig) in zip(tabs, figs):
                 tab.plotly_chart(fig, key=f"tune_fig_{name}")
-    if s["status"] == "failed":
-        show_error(job.error)
-    elif job.done and job.best_result is not None:
-        from kwk.tune.verdict import SEARCH_BETTER
-        # The verdict leads: did the search beat the user's own network on the test rows?
-        won = (job.verdict or {}).get("outcome") == SEARCH_BETTER
-        kind, text = verdict_message(job.verdict)
-        {"success": st.success, "warning": st.warning, "info": st.info}[kind](
-            text, icon="✅" if kind == "success" else "⚖️")
-        st.subheader("The best network beside yours, on the test rows")
-        opened = store().get(ss.run_id, owner()) if ss.run_id else None
-        st.markdown(own_network_note(job.own_result.prepared.spec if job.own_result else {},
-                                     opened if opened and opened["id"] != job.run_id else None))
-        st.dataframe(comparison_table(job.best_result, job.own_result, job.verdict),
-                     hide_index=True, width="stretch")
-        st.caption("Both are trained on the same rows with the same seed and scored on the same "
-                   "test rows, which the search never saw. *better* / *worse* only when the "
-                   "difference is larger than the noise (paired bootstrap, 95%).")
-        st.caption(s["message"])
-        b1, b2, b3 = st.columns(3)
-        if b1.button("✋ Keep yours", key="tune_keep", type="secondary" if won else "primary",
-                     help="Nothing changes: your stack stays on the Build page. The trials "
-                     "stay in this search's study (Runs page)."):
-            st.switch_page("pages/3_build.py")
-        if b2.button("💾 Save as a run", key="tune_save", disabled=job.run_id is not None,
-                     type="primary" if won else "secondary",
-                     help="Save the best network found, with its test scores, as a run."):
-            try:
-                ss.run_id = job.save_best(store())
-                st.rerun(scope="app")
-            except KwkError as e:
-                show_error(e)
-        if b3.button("🧱 Use in Build", key="tune_use", help="The best network's layers and "
-                     "training options become the ones on the Build and Train pages."):
-            use_model(job.best_result.prepared.spec, "applied the best network of a search")
-            st.switch_page("pages/3_build.py")
-        if job.run_id:
-            st.page_link("pages/5_evaluate.py", label="Saved: evaluate the best network",
-                         icon="➡️")
     if job.done and ss.tune_done_seen is not job:  # once: a full rerun stops the polling
         ss.tune_done_seen = job
         st.rerun(scope="app")

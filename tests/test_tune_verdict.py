@@ -11,13 +11,15 @@ from kwk.evaluation.metrics import scalar_metrics
 from kwk.tune.verdict import KEPT_YOURS, NO_COMPARISON, SEARCH_BETTER, compare, same_network
 
 
-def _result(y, p1, seed=0):
-    """A finished binary result: test rows ``y`` (0/1), the network's P(class 1) ``p1``."""
+def _result(y, p1, units=8):
+    """A finished binary result: test rows ``y`` (0/1), the network's P(class 1) ``p1``, from
+    a network of one Dense layer of ``units``."""
     out = np.column_stack([1 - p1, p1])
+    spec = {"layers": [{"type": "Dense", "units": units}], "training": {"seed": 0}}
     return SimpleNamespace(
         metrics={"task": "binary", "test": scalar_metrics("binary", y, out, 2)},
         details={"y": y, "out": out, "classes": ["no", "yes"]},
-        prepared=SimpleNamespace(spec={"training": {"seed": seed}}))
+        prepared=SimpleNamespace(spec=spec))
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +36,7 @@ def two_networks():
 
 def test_a_search_worse_than_your_network_keeps_yours(two_networks):
     y, p_own, p_best = two_networks
-    v = compare(_result(y, p_best), _result(y, p_own), "balanced_accuracy")
+    v = compare(_result(y, p_best, units=64), _result(y, p_own), "balanced_accuracy")
     assert v["outcome"] == KEPT_YOURS and v["reason"] == "worse"
     # the numbers are the test metrics, checked against scikit-learn
     bal = balanced_accuracy_score
@@ -53,7 +55,7 @@ def test_a_search_worse_than_your_network_keeps_yours(two_networks):
 
 def test_a_search_that_beats_your_network_wins(two_networks):
     y, p_own, p_best = two_networks
-    v = compare(_result(y, p_own), _result(y, p_best), "balanced_accuracy")
+    v = compare(_result(y, p_own, units=64), _result(y, p_best), "balanced_accuracy")
     assert v["outcome"] == SEARCH_BETTER and v["low"] > 0
     assert "accuracy" in v["better_on"] and v["worse_on"] == []
 
@@ -64,10 +66,17 @@ def test_not_clearly_better_keeps_yours(two_networks):
     p_best = p_own.copy()
     flip = np.flatnonzero((p_own > 0.5) != (y == 1))[:2]  # two of its errors put right
     p_best[flip] = 1 - p_best[flip]
-    v = compare(_result(y, p_best), _result(y, p_own), "accuracy")
+    v = compare(_result(y, p_best, units=64), _result(y, p_own), "accuracy")
     assert v["difference"] == pytest.approx(2 / 400)
     assert v["outcome"] == KEPT_YOURS and v["reason"] == "about the same"
     assert v["low"] <= 0 <= v["high"]
+
+
+def test_when_the_best_settings_are_your_own_the_verdict_says_so(two_networks):
+    y, p_own, _ = two_networks
+    v = compare(_result(y, p_own), _result(y, p_own), "accuracy")
+    assert v["outcome"] == KEPT_YOURS and v["reason"] == "your own"
+    assert v["difference"] == 0
 
 
 def test_without_your_network_there_is_no_comparison(two_networks):

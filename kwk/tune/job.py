@@ -162,10 +162,16 @@ class TuneJob:
         self.verdict = compare(self.best_result, self.own_result, self.search.metric)
         self.budget["final_s"] = self.clock() - started - self.budget["search_s"]
         stopped = self._stop.is_set() and not self.search.timed_out
+        b = self.budget
         why = "Stopped by you. " if stopped else (
-            f"The search stopped after {self.budget['search_s']:.0f} s, keeping about "
-            f"{self.budget['reserved_s']:.0f} s of the {self.minutes:g} minute(s) for training "
-            "the best network and yours again. ") if self.search.timed_out else ""
+            f"The search stopped after {b['search_s']:.0f} s to leave time for training the "
+            f"best network and yours again (about {b['reserved_s']:.0f} s, estimated from the "
+            "longest trial). ") if self.search.timed_out else ""
+        total = b["search_s"] + b["final_s"]
+        if b["limit_s"] and total > b["limit_s"] * 1.05:  # say it plainly, with the reason
+            why += (f"It took {total:.0f} s in all, more than the {self.minutes:g} minute(s): "
+                    f"the search took {b['search_s']:.0f} s (it runs at least one trial) and "
+                    f"training the best network and yours again took {b['final_s']:.0f} s. ")
         self._set(status="stopped" if stopped else "finished", phase="",
                   message=why + self.search.note())
 

@@ -33,8 +33,9 @@ def compare(best, own, metric: str, n_boot: int = 300, level: float = 0.95) -> d
     Returns ``{"outcome", "reason", "metric", "best", "yours", "difference", "low", "high",
     "paired", "metrics", "better_on", "worse_on", "level"}``: ``outcome`` is
     :data:`SEARCH_BETTER` only when the paired interval of ``best - yours`` on ``metric``
-    lies on the better side of 0, else :data:`KEPT_YOURS` (``reason`` "worse" or "about the
-    same") or :data:`NO_COMPARISON`; ``metrics`` holds the same comparison for every test
+    lies on the better side of 0, else :data:`KEPT_YOURS` (``reason`` "worse", "about the
+    same", or "your own" when the best settings tried were the user's own) or
+    :data:`NO_COMPARISON`; ``metrics`` holds the same comparison for every test
     metric (``verdict`` "better" / "worse" / "about the same" for the best network), and
     ``better_on`` / ``worse_on`` list the metrics where it is clearly better or worse.
     Without a paired bootstrap (fewer than 5 test rows), the point values decide and
@@ -73,6 +74,8 @@ def compare(best, own, metric: str, n_boot: int = 300, level: float = 0.95) -> d
         out["outcome"] = SEARCH_BETTER
     else:
         out["outcome"], out["reason"] = KEPT_YOURS, key["verdict"]
+        if same_network(best.prepared.spec, own.prepared.spec):
+            out["reason"] = "your own"  # the best settings tried were the user's own
     return out
 
 

@@ -42,6 +42,7 @@ def study_figures(search) -> list[tuple[str, object]]:
     there are enough finished trials to draw them."""
     import optuna.visualization as vis
     complete = search.counts()["complete"]
+    score = f"{NICE.get(search.metric, search.metric)} (validation)"
     figs = []
     makers = [("Optimization history", vis.plot_optimization_history, 1),
               ("Parallel coordinates", vis.plot_parallel_coordinate, 2),
@@ -54,8 +55,41 @@ def study_figures(search) -> list[tuple[str, object]]:
         except Exception:  # e.g. importances of a setting that never varied
             continue
         fig.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10))
-        figs.append((name, fig))
+        figs.append((name, _our_words(name, fig, score, search.metric in SHARES)))
     return figs
+
+
+SHARES = {"accuracy", "balanced_accuracy", "f1_macro", "precision_macro", "recall_macro",
+          "roc_auc"}  # scores from 0 to 1
+
+
+def _our_words(name: str, fig, score: str, share: bool):
+    """Optuna's figure with the page's words: trials numbered from 1 as in the leaderboard
+    (Optuna counts from 0), the score named on its axis."""
+    if name == "Optimization history":
+        for trace in fig.data:
+            if trace.x is not None and len(trace.x):
+                trace.x = [x + 1 for x in trace.x]
+            trace.name = {"Objective Value": "trial's score",
+                          "Best Value": "best so far"}.get(trace.name, trace.name)
+        n = max((len(t.x) for t in fig.data if t.x is not None), default=0)
+        fig.update_xaxes(title="trial (numbered as in the table, from 1)",
+                         dtick=1 if n <= 20 else None, rangemode="nonnegative")
+        fig.update_yaxes(title=score)
+        if share:  # a score from 0 to 1 is drawn on the whole scale, not zoomed in
+            fig.update_yaxes(range=[0, 1.02])
+        fig.update_layout(title=None)
+    elif name == "Parallel coordinates":
+        for trace in fig.data:
+            for dim in getattr(trace, "dimensions", None) or []:
+                if dim.label == "Objective Value":
+                    dim.label = score
+        fig.update_layout(title=None)
+    else:
+        fig.update_xaxes(title=f"importance (shares add to 1) for: {score}")
+        fig.update_yaxes(title="setting")
+        fig.update_layout(title=None)
+    return fig
 
 
 def comparison_table(best, own, verdict: dict | None = None) -> pd.DataFrame:
@@ -104,6 +138,10 @@ def verdict_message(v: dict | None) -> tuple[str, str]:
              f"{len(v['worse_on'])} of the {total} test metrics.")
     if v["outcome"] == SEARCH_BETTER:
         return "success", f"**The search beat your network**: {score}.{tally}"
+    if v["reason"] == "your own":
+        return "info", ("**The search found nothing better than your network: keep yours.** "
+                        "The best settings it tried are your own, so the two networks are the "
+                        f"same — {score}.")
     if v["reason"] == "worse":
         return "warning", (f"**Your network is better: keep yours.** The search's best "
                            f"network scored worse — {score}.{tally}")
@@ -129,3 +167,49 @@ def own_network_note(own_spec: dict, run: dict | None) -> str:
                      "training options differ from the stack now on Build, so its scores "
                      "differ too.")
     return text
+
+
+def outcome_section(job, message: str) -> None:
+    """The end of a search on the Tune page: the verdict first (green only when the search beat
+    the user's network), what "your network" is, both on the test rows, and the actions —
+    "Keep yours" is the primary one unless the search won."""
+    import streamlit as st
+
+    from kwk.errors import KwkError
+    from kwk.tune.verdict import SEARCH_BETTER
+    from kwk.ui.session import session
+    from kwk.ui.state import owner, show_error, store, use_model
+    ss = session()
+    won = (job.verdict or {}).get("outcome") == SEARCH_BETTER
+    kind, text = verdict_message(job.verdict)
+    {"success": st.success, "warning": st.warning, "info": st.info}[kind](
+        text, icon="✅" if kind == "success" else "⚖️")
+    b1, b2, b3 = st.columns(3)
+    if b1.button("✋ Keep yours", key="tune_keep", type="secondary" if won else "primary",
+                 help="Nothing changes: your stack stays on the Build page. The trials stay in "
+                 "this search's study (Runs page)."):
+        st.switch_page("pages/3_build.py")
+    if b2.button("💾 Save as a run", key="tune_save", disabled=job.run_id is not None,
+                 type="primary" if won else "secondary",
+                 help="Save the best network found, with its test scores, as a run."):
+        try:
+            ss.run_id = job.save_best(store())
+            st.rerun(scope="app")
+        except KwkError as e:
+            show_error(e)
+    if b3.button("🧱 Use in Build", key="tune_use", help="The best network's layers and "
+                 "training options become the ones on the Build and Train pages."):
+        use_model(job.best_result.prepared.spec, "applied the best network of a search")
+        st.switch_page("pages/3_build.py")
+    if job.run_id:
+        st.page_link("pages/5_evaluate.py", label="Saved: evaluate the best network", icon="➡️")
+    st.subheader("The best network beside yours, on the test rows")
+    opened = store().get(ss.run_id, owner()) if ss.run_id else None
+    st.markdown(own_network_note(job.own_result.prepared.spec if job.own_result else {},
+                                 opened if opened and opened["id"] != job.run_id else None))
+    st.caption(message)
+    st.dataframe(comparison_table(job.best_result, job.own_result, job.verdict),
+                 hide_index=True, width="stretch")
+    st.caption("Both are trained on the same rows with the same seed and scored on the same "
+               "test rows, which the search never saw. *better* / *worse* only when the "
+               "difference is larger than the noise (paired bootstrap, 95%).")
