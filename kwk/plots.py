@@ -172,7 +172,7 @@ def learning_curves(history: dict, metric: str = "loss", title: str | None = Non
                     y_title: str | None = None) -> go.Figure:
     """Training and validation curves of ``metric`` by epoch; ``y_title`` names the y axis."""
     f = _fig(title or metric.replace("_", " ").capitalize(), height=300,
-             legend=dict(orientation="h", y=-0.2))
+             legend=dict(orientation="h", y=-0.32))
     for key, name, color in ((metric, "train", ACCENT), (f"val_{metric}", "validation", SECOND)):
         v = history.get(key) or []
         if v:
@@ -544,19 +544,17 @@ def layer_output_figure(o: dict, names: list[str] | None = None,
     f.add_bar(x=labels, y=shown, marker_color=[ACCENT if x > 0 else GREY for x in shown],
               hovertemplate="%{x}: %{y:" + (".1%" if probability else ".3g")
               + "}<extra></extra>")
-    if o["layer"] == "input":
-        x_title, default_y = "input (number column or 0/1 category)", \
-            "scaled value (0 = training average)"
+    if o["layer"] == "input":  # the caption says what the scale means
+        x_title, default_y = "input (number column or 0/1 category)", "scaled value"
     elif probability:
         x_title, default_y = "class" if names is not None else "unit", "probability"
     else:
-        x_title = "unit"
-        default_y = "output value (0 = switched off)" if o.get("relu") else "output value"
+        x_title, default_y = "unit", "output value"
     f.update_xaxes(title=x_title, type="category" if names is not None else None)
     f.update_yaxes(title=y_title or default_y)
     if probability:
         f.update_yaxes(range=[0, 1], tickformat=".0%")
-    f.update_layout(height=220)
+    f.update_layout(height=240)
     return f
 
 
