@@ -136,6 +136,9 @@ def test_data_over_the_cap_is_left_out_and_the_choices_kept(tmp_path, monkeypatc
     assert snap.state == STATE and snap.data["kind"] == "left_out"
     assert snap.data["fingerprint"] == "sha256:abc" and snap.data_path is None
     assert [p.name for p in store.folder(key).iterdir()] == ["snapshot.json"]
+    # saved again with the description it returned (a later edit): still "too large"
+    store.save(key, "", {**STATE, "target": "x"}, out.data)
+    assert store.load(key).data["reason"] == "too large"
     # an upload is measured by its own size: just under the cap is kept, just over is not
     room = store.max_bytes - len(json.dumps(STATE, sort_keys=True))
     up = {"kind": "upload", "fingerprint": "f", "name": "u.csv"}

@@ -99,10 +99,12 @@ class Snapshot:
 
 @dataclass
 class Saved:
-    """What :meth:`SessionStore.save` did: whether a data file was written, and the note
-    when the data was left out (too large, or not writable as a table)."""
+    """What :meth:`SessionStore.save` did: whether a data file was written, the note when the
+    data was left out (too large, or not writable as a table), and the data's description as
+    kept (give it back with the next save of the same data)."""
     data_written: bool = False
     left_out: str | None = None
+    data: dict | None = None
 
 
 class SessionStore:
@@ -246,6 +248,7 @@ class SessionStore:
                 "created": (old or {}).get("created", now), "updated": now,
                 "data": data, "state": state}
         self._write_json(folder, SNAPSHOT, snap)
+        out.data = data
         keep = {data.get("file")} if data else set()
         for p in folder.glob("data-*"):  # the data files the snapshot no longer names
             if p.name not in keep:

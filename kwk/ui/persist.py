@@ -175,7 +175,7 @@ def _save(ss: Session) -> None:
         values, default=_json_default)), desc, payload)
     if out.left_out:
         ss.kept_note = ("warning", out.left_out)
-    ss.kept_saved = (dig, data_id, desc)
+    ss.kept_saved = (dig, data_id, out.data)
     if payload is not None:
         ss.upload_source = []  # the upload's bytes are on disk now
     store.cleanup()  # at most once an hour

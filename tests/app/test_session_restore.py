@@ -138,14 +138,17 @@ def test_data_too_large_to_keep_comes_back_with_its_choices_when_loaded_again(mo
     no_crash(at)
     assert any("too large to keep" in w.value for w in at.warning)
     key = at.session_state.kept_key
+    at.session_state.task = "regression"  # a later edit is kept too, the data still left out
+    at.run()
     again = reload(key)
     assert again.session_state.data is None and again.session_state.target is None
-    assert any("not the data" in w.value and "flowers.parquet" in w.value
-               for w in again.warning)
+    assert any("not the data" in w.value and "too large" in w.value
+               and "flowers.parquet" in w.value for w in again.warning)
     again.selectbox(key="sample_choice").set_value("iris").run()
     again.button(key="use_sample").click().run()
     no_crash(again)
     assert again.session_state.target == "petal_width"  # not the sample's own 'species'
+    assert again.session_state.task == "regression"
 
 
 def test_the_data_page_sentence_says_what_is_kept_and_for_how_long(monkeypatch):
