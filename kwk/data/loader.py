@@ -590,6 +590,8 @@ def fingerprint_file(path: Path) -> str:
 KWK_READ_KEYS = ("blank_tail_columns", "formatted_numbers", "zip_member", "xport_version")
 MAX_UNPACKED_BYTES = int(os.environ.get("KWK_MAX_UNPACKED_MB", "1024")) << 20
 _PACKED_TABLES = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json")
+# A class challenge's student.zip (kwk/learn/challenge.py): its training table is the data.
+CHALLENGE_META, CHALLENGE_TRAIN, CHALLENGE_TEST = "challenge.json", "train.csv", "test.csv"
 
 
 def _unpack_table(data: bytes, name: str):
@@ -631,8 +633,10 @@ def _unpack_table(data: bytes, name: str):
     names = [i.filename for i in infos]
     if image_members(names):
         return None
-    tables = [i for i in infos if i.filename.lower().endswith(_PACKED_TABLES)
-              and not any(p.startswith((".", "__MACOSX")) for p in i.filename.split("/"))]
+    challenge = CHALLENGE_META in names and CHALLENGE_TRAIN in names  # its training rows
+    tables = [zf.getinfo(CHALLENGE_TRAIN)] if challenge else [
+        i for i in infos if i.filename.lower().endswith(_PACKED_TABLES)
+        and not any(p.startswith((".", "__MACOSX")) for p in i.filename.split("/"))]
     if len(tables) > 1:
         shown = ", ".join(i.filename for i in tables[:5])
         raise DataError(f"'{name}' holds {len(tables)} tables ({shown}{', …' if len(tables) > 5 else ''}): "
@@ -654,7 +658,7 @@ def _unpack_table(data: bytes, name: str):
                         "Zip the table again without a password, or upload it unpacked.")
     if len(out) > MAX_UNPACKED_BYTES:
         raise too_big
-    return out, info.filename.split("/")[-1], ("zip", info.filename)
+    return out, info.filename.split("/")[-1], ("challenge" if challenge else "zip", info.filename)
 
 
 def reader_options(read_options: dict) -> dict:
@@ -784,6 +788,11 @@ def load(source, name: str | None = None, sheet=None, image_size=None,
     if packed:
         opts.update({"compression": "gzip"} if packed[0] == "gzip" else {"zip_member": packed[1]})
     notes = _read_formatted_numbers(df, opts)
+    if packed and packed[0] == "challenge":
+        notes.insert(0, f"'{name}' is a class challenge: its training rows ({CHALLENGE_TRAIN}) "
+                        f"are the data. Predict its test rows ({CHALLENGE_TEST}) for your "
+                        "submission: on the Challenge page (which also chooses the target and "
+                        "shows the goal), or with 'python -m kwk predict RUN test.csv'.")
     if opts.get("convert_categoricals") is False:
         notes.append("Some value labels of this Stata file stand for several codes, so pandas "
                      "cannot turn them into categories: the columns hold the codes instead.")
