@@ -45,6 +45,7 @@ pages = [
             icon="📦"),
     st.Page("pages/7_runs.py", title="Runs", icon="🗂️"),
     st.Page("pages/8_playground.py", title="Playground", icon="🛝", url_path="playground"),
+    st.Page("pages/11_challenge.py", title="Challenge", icon="🏆", url_path="challenge"),
 ]
 with st.sidebar:
     st.markdown("### 🧱 Keras Without Keras")
