@@ -50,6 +50,9 @@ class LoadedData:
     sheets: list[str] = field(default_factory=list)
     image_shape: tuple | None = None  # (height, width, channels) when the rows are pictures
     notes: list[str] = field(default_factory=list)
+    # a class challenge's student.zip: its other members (challenge.json, test.csv) as bytes,
+    # read by kwk.learn.challenge.challenge_of; None for any other file
+    challenge: dict[str, bytes] | None = None
 
 
 def _fmt_from_name(name: str) -> str | None:
@@ -661,6 +664,19 @@ def _unpack_table(data: bytes, name: str):
     return out, info.filename.split("/")[-1], ("challenge" if challenge else "zip", info.filename)
 
 
+def _challenge_parts(data: bytes, name: str) -> dict[str, bytes]:
+    """challenge.json and test.csv of a challenge's student.zip (its test rows are read by
+    kwk.learn.challenge, which knows what they mean)."""
+    import zipfile
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        return {m: zf.read(m) for m in (CHALLENGE_META, CHALLENGE_TEST) if m in zf.namelist()
+                and zf.getinfo(m).file_size <= MAX_UNPACKED_BYTES}
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as e:
+        raise DataError(f"'{name}' could not be unpacked ({e}).",
+                        "Download the challenge's student.zip again.")
+
+
 def reader_options(read_options: dict) -> dict:
     """The pandas reader's keyword arguments among ``read_options``."""
     return {k: v for k, v in read_options.items() if k not in KWK_READ_KEYS}
@@ -736,10 +752,14 @@ def load(source, name: str | None = None, sheet=None, image_size=None,
     if not head or not head.strip():
         raise DataError(f"'{name}' is empty.", "Upload a file with a header row and data rows.")
     packed = None  # a table inside a .gz file or a .zip: (compression, member name)
+    challenge = None
     if head[:2] == b"\x1f\x8b" or (head[:2] == b"PK" and name.lower().endswith(".zip")):
-        unpacked = _unpack_table(data if data is not None else reader_src.read_bytes(), name)
+        raw = data if data is not None else reader_src.read_bytes()
+        unpacked = _unpack_table(raw, name)
         if unpacked is not None:
             data, inner, packed = unpacked
+            if packed[0] == "challenge":
+                challenge = _challenge_parts(raw, name)
             head, reader_src = data[:_HEAD], None
             if not head.strip():
                 raise DataError(f"The table in '{name}' is empty.",
@@ -821,4 +841,5 @@ def load(source, name: str | None = None, sheet=None, image_size=None,
         _check_formulas(df, data, opts["sheet_name"], name, opts.get("header", 0))
     fp = fp_future.result()
     return LoadedData(df=df, name=name, fmt=fmt, read_options=opts,
-                      fingerprint=fp, n_bytes=n_bytes, sheets=sheets, notes=notes)
+                      fingerprint=fp, n_bytes=n_bytes, sheets=sheets, notes=notes,
+                      challenge=challenge)

@@ -385,33 +385,41 @@ def open_student_zip(data: bytes, name: str = STUDENT_FILE):
     source), ``test_df`` the test rows with their ``row_id`` (as text), ``meta`` the
     challenge.json. Raises :class:`DataError` for a zip that is not a challenge."""
     from kwk.data.loader import load
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        names = zf.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise DataError(f"'{name}' is not a readable zip file ({e}).",
+    if not is_student_zip(data):
+        raise DataError(f"'{name}' is not a KwK challenge: it has no {CHALLENGE_META} and "
+                        f"{CHALLENGE_TRAIN}.", "Open the student.zip your teacher gave you.")
+    ld = load(data, name=name if name.lower().endswith(".zip") else f"{name}.zip")
+    test, meta = challenge_of(ld)
+    return ld.df, test, meta
+
+
+def challenge_of(ld) -> tuple[pd.DataFrame, dict] | None:
+    """``(test rows, challenge.json)`` of loaded data that is a challenge's student.zip (its
+    training rows), else None. The test rows keep their ``row_id`` as text."""
+    from kwk.data.loader import load
+    parts = getattr(ld, "challenge", None)
+    if not parts:
+        return None
+    name = ld.name
+    if CHALLENGE_META not in parts or CHALLENGE_TEST not in parts:
+        raise DataError(f"'{name}' is not a whole KwK challenge: it has no "
+                        f"{CHALLENGE_TEST if CHALLENGE_META in parts else CHALLENGE_META}.",
                         "Download the challenge's student.zip again.")
-    missing = [m for m in (CHALLENGE_META, CHALLENGE_TRAIN, CHALLENGE_TEST) if m not in names]
-    if missing:
-        raise DataError(f"'{name}' is not a KwK challenge: it has no {', '.join(missing)}.",
-                        "Open the student.zip your teacher gave you.")
     try:
-        meta = json.loads(zf.read(CHALLENGE_META).decode("utf-8"))
-        test_bytes = zf.read(CHALLENGE_TEST)
-    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, OSError) as e:
-        raise DataError(f"'{name}' holds a damaged challenge ({e}).",
+        meta = json.loads(parts[CHALLENGE_META].decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise DataError(f"The {CHALLENGE_META} in '{name}' is damaged ({e}).",
                         "Download the challenge's student.zip again.")
     meta = check_meta(meta, name)
-    train = load(data, name=name).df
-    if meta["target"] not in train.columns:
+    if meta["target"] not in ld.df.columns:
         raise DataError(f"The training rows of '{name}' have no column '{meta['target']}'.",
                         "Download the challenge's student.zip again.")
-    test = load(test_bytes, name=CHALLENGE_TEST, min_columns=1).df
+    test = load(parts[CHALLENGE_TEST], name=CHALLENGE_TEST, min_columns=1).df
     if ROW_ID not in test.columns:
         raise DataError(f"The test rows of '{name}' have no '{ROW_ID}' column.",
                         "Download the challenge's student.zip again.")
     test[ROW_ID] = _ids(test[ROW_ID])
-    return train, test, meta
+    return test, meta
 
 
 def check_meta(meta, name: str = CHALLENGE_META) -> dict:

@@ -4,7 +4,9 @@ downloads a submission. The rules live in :mod:`kwk.learn.challenge`.
 
 What the page keeps between reruns lives in ``st.session_state`` under keys no widget owns
 (``challenge_made``: the teacher's files; ``challenge_seen``: the student.zip upload already
-opened; ``challenge_sub``: the student's last submission), so it survives leaving the page."""
+opened; ``challenge_sub``: the student's last submission), so it survives leaving the page. The
+student's challenge itself travels with the loaded data (``LoadedData.challenge``), so it is
+found whichever page opened the zip, and comes back with a kept session."""
 from __future__ import annotations
 
 import json
@@ -19,25 +21,18 @@ MADE, SEEN, SUB = "challenge_made", "challenge_seen", "challenge_sub"
 
 
 @st.cache_data(max_entries=4, show_spinner="Opening the challenge…")
-def _opened(data: bytes, name: str):
-    from kwk.learn.challenge import open_student_zip
-    return open_student_zip(data, name)
+def _opened(fingerprint: str, _ld):
+    from kwk.learn.challenge import challenge_of
+    return challenge_of(_ld)
 
 
 def loaded_challenge():
     """``(test rows, challenge.json)`` of the challenge whose training rows are the session's
-    data (a student.zip uploaded here or on the Data page), else None."""
-    from kwk.data.loader import CHALLENGE_TRAIN
-    from kwk.learn.challenge import is_student_zip
-    ss = session()
-    ld = ss.data
-    if ld is None or ld.read_options.get("zip_member") != CHALLENGE_TRAIN:
+    data (a student.zip opened here or on the Data page), else None."""
+    ld = session().data
+    if ld is None or not getattr(ld, "challenge", None):
         return None
-    for kept, args in ss.upload_source:
-        if kept.fingerprint == ld.fingerprint and is_student_zip(args["bytes"]):
-            _, test, meta = _opened(args["bytes"], args["name"])
-            return test, meta
-    return None
+    return _opened(ld.fingerprint, ld)
 
 
 # ------------------------------------------------------------------ the student
@@ -52,12 +47,16 @@ def open_upload() -> None:
     if up is None or st.session_state.get(SEEN) == up.file_id:
         return
     try:
-        data = up.getvalue()
-        _, _, meta = _opened(data, up.name)
-        ld = parse(data, up.name)
+        ld = parse(up.getvalue(), up.name)
+        found = _opened(ld.fingerprint, ld)
     except KwkError as e:
         show_error(e)
         return
+    if found is None:
+        st.error(f"'{up.name}' is not a KwK challenge (it has no challenge.json and "
+                 "train.csv).", icon="⚠️")
+        return
+    meta = found[1]
     st.session_state[SEEN] = up.file_id
     set_data(ld, meta["target"])
     session().task = meta["task"]
@@ -177,7 +176,7 @@ def _table_choice():
     ss = session()
     have = ss.data is not None and loaded_challenge() is None
     options = (["The loaded data", "Upload a table"] if have else ["Upload a table"])
-    src = st.radio("Table", options, horizontal=True, key="ch_src")
+    src = st.radio("Table", options, horizontal=True, key=f"ch_src_{len(options)}")  # new options: first one
     if src == "The loaded data":
         return ss.data.df, ss.data.name
     up = st.file_uploader("A table with the column to predict (any format KwK reads)",
@@ -268,7 +267,7 @@ def _key_and_meta():
     from kwk.learn.challenge import read_key, read_meta
     made = st.session_state.get(MADE)
     options = (["The challenge made above", "Upload a key"] if made else ["Upload a key"])
-    src = st.radio("Key", options, horizontal=True, key="ch_key_src")
+    src = st.radio("Key", options, horizontal=True, key=f"ch_key_src_{len(options)}")
     try:
         if src == "The challenge made above":
             return read_key(made["key"], "key.csv"), made["meta"]
