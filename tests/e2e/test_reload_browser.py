@@ -148,7 +148,12 @@ def test_an_uploaded_file_comes_back_after_a_reload(page, app_url, tmp_path):
     page.wait_for_url(re.compile(r"[?&]s="))
     reload_and_wait(page, "Data")
     page.get_by_role("heading", name="persist_upload.csv").wait_for()
-    metrics = dict(m.inner_text().split("\n", 1) for m in page.get_by_test_id("stMetric").all())
-    assert metrics["Rows"].strip() == "321" and metrics["Columns"].strip() == "3"
+    wait_idle(page)
+    from playwright.sync_api import expect  # retries until the page shows it (or times out)
+
+    def metric(label):
+        return page.get_by_test_id("stMetric").filter(has=page.get_by_text(label, exact=True))
+    expect(metric("Rows")).to_contain_text("321")
+    expect(metric("Columns")).to_contain_text("3")
     assert page.get_by_text("Your work was restored (persist_upload.csv)").count() == 1
     shot(page, "reload_5_upload")
