@@ -72,7 +72,9 @@ def describe(meta: dict, test) -> None:
     c = st.columns(4)
     c[0].metric("Predict", meta["target"])
     c[1].metric("Task", meta["task"])
-    c[2].metric("Scored by", meta["metric_label"], help=f"{better} is better; {goal}")
+    c[2].metric("Goal", "none" if meta.get("goal") is None else
+                f"{'≥' if meta['higher_is_better'] else '≤'} {meta['goal']:g}",
+                help=f"The teacher's goal for the {meta['metric_label']} ({better} is better).")
     c[3].metric("Test rows", f"{len(test):,}")
     st.caption(f"Scored by {meta['metric_label']} ({better} is better); {goal}.")
     with st.expander("The rules"):
@@ -231,7 +233,7 @@ def create_form() -> None:
     made = st.session_state.get(MADE)
     if made:
         m = made["meta"]
-        st.success(f"'{m['title']}': {m['rows']['train']:,} training rows for the students, "
+        st.success(f"{m['title']}: {m['rows']['train']:,} training rows for the students, "
                    f"{m['rows']['test']:,} test rows whose answers only you keep.", icon="✅")
         for n in made["notes"]:
             st.caption(n)
@@ -341,7 +343,7 @@ def leaderboard_view() -> None:
                           json.dumps(meta) if meta else "", tuple(subs))
     table = board_table(board)
     better = "higher" if attrs["higher_is_better"] else "lower"
-    st.dataframe(table, hide_index=True, width="stretch", key="ch_board_table")
+    st.table(table, hide_index=True, alt="Leaderboard")  # a plain table: shown to a class
     st.caption(f"Ranked by {attrs['metric_label']} on the {len(key):,} hidden test rows "
                f"({better} is better). The interval holds the score of 95% of resamples of "
                "these rows: where two intervals overlap, the order between them may be luck.")
@@ -351,9 +353,9 @@ def board_table(board):
     """The leaderboard as shown: rank, name, score, 95% interval, goal, problem."""
     import pandas as pd
     out = pd.DataFrame({
-        "Rank": board["rank"],
+        "Rank": [str(r) if pd.notna(r) else "—" for r in board["rank"]],
         "Name": board["name"],
-        "Score": board["score"].round(4),
+        "Score": [f"{v:.4f}" if pd.notna(v) else "" for v in board["score"]],
         "95% interval": [f"{lo:.3f} – {hi:.3f}" if pd.notna(lo) and pd.notna(hi) else ""
                          for lo, hi in zip(board["low"], board["high"])],
         "Goal": ["✓ reached" if m is True else "not yet" if m is False else ""
