@@ -117,3 +117,14 @@ def test_correlation_heatmap_of_a_wide_table_shows_the_most_correlated_columns()
     assert shown == sorted(shown, key=lambda c: int(c[1:]))  # the table's order is kept
     assert "the 10 most correlated of 60" in f.layout.title.text
     assert len(correlation_heatmap(corr, max_columns=100).data[0].x) == 60
+
+
+def test_a_code_columns_profiler_grid_is_its_levels_and_says_so():
+    import numpy as np
+    import pandas as pd
+
+    from kwk.evaluation.analysis import grid_is_levels, profile_grid
+    stores = profile_grid(pd.Series([1, 2, 3, 4, 7] * 10), "numeric")
+    assert stores == [1.0, 2.0, 3.0, 4.0, 7.0] and grid_is_levels(stores)  # no store 5 or 6
+    assert not grid_is_levels(profile_grid(pd.Series(np.arange(200)), "numeric"))
+    assert not grid_is_levels(profile_grid(pd.Series(np.linspace(0, 1, 50)), "numeric"))

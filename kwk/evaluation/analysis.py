@@ -186,6 +186,13 @@ def analyses_for(task: str, modality: str) -> list[str]:
             + (["Profiler"] if per_column else []) + ["Report"])
 
 
+def grid_is_levels(grid: list) -> bool:
+    """True when a number column's profiler grid is the values the column holds (a code or a
+    small count, see :func:`profile_grid`), not evenly spaced points: a control must offer only
+    those values, never a store 5 between stores 4 and 7."""
+    return 1 < len(grid) <= MAX_LEVELS and all(float(x).is_integer() for x in grid)
+
+
 def profiler_bands(curves: dict, others: list[dict]) -> dict:
     """Per feature, the (low, high) range of the profiler curves of several models (repeated
     seeds) around ``curves``; empty without other models."""
