@@ -7,6 +7,7 @@ import streamlit as st
 from kwk.errors import KwkError
 from kwk.runs.jobs import default_limit
 from kwk.ui import persist
+from kwk.ui.lesson import lesson_box
 from kwk.ui.runtime import keep_keras_state
 from kwk.ui.state import init, show_error
 from kwk.ui.session import session
@@ -28,29 +29,35 @@ def _title(name: str, done: bool) -> str:
 
 
 def _marks() -> tuple:
-    """What the sidebar's ✓ marks show: the steps done with the current data."""
-    return (ss.data is not None, bool(ss.target), bool(ss.build_ok), bool(ss.run_id),
-            bool(ss.evaluated), bool(ss.predicted))
+    """What the sidebar's ✓ marks show: the steps done with the current data. Train,
+    Evaluate and Predict count only for a run trained on the data (and target) now loaded:
+    a run of other data does not tick them (kwk.runs.fit.run_matches_data)."""
+    from kwk.ui.stale import run_fits
+    fits = run_fits()
+    return (ss.data is not None, bool(ss.target), bool(ss.build_ok), fits,
+            fits and bool(ss.evaluated), fits and bool(ss.predicted))
 
 
 marks = _marks()
 pages = [
-    st.Page("pages/1_data.py", title=_title("Data", ss.data is not None), icon="📂", default=True),
-    st.Page("pages/2_target.py", title=_title("Target", bool(ss.target)), icon="🎯"),
-    st.Page("pages/3_build.py", title=_title("Build", bool(ss.build_ok)), icon="🧱"),
-    st.Page("pages/4_train.py", title=_title("Train", bool(ss.run_id)), icon="🏋️"),
+    st.Page("pages/1_data.py", title=_title("Data", marks[0]), icon="📂", default=True),
+    st.Page("pages/2_target.py", title=_title("Target", marks[1]), icon="🎯"),
+    st.Page("pages/3_build.py", title=_title("Build", marks[2]), icon="🧱"),
+    st.Page("pages/4_train.py", title=_title("Train", marks[3]), icon="🏋️"),
     st.Page("pages/9_tune.py", title="Tune", icon="🎛️", url_path="tune"),
-    st.Page("pages/5_evaluate.py", title=_title("Evaluate", bool(ss.evaluated)), icon="📊"),
-    st.Page("pages/6_predict.py", title=_title("Predict & export", bool(ss.predicted)),
+    st.Page("pages/5_evaluate.py", title=_title("Evaluate", marks[4]), icon="📊"),
+    st.Page("pages/6_predict.py", title=_title("Predict & export", marks[5]),
             icon="📦"),
     st.Page("pages/7_runs.py", title="Runs", icon="🗂️"),
     st.Page("pages/8_playground.py", title="Playground", icon="🛝", url_path="playground"),
+    st.Page("pages/10_learn.py", title="Learn", icon="🎓", url_path="learn"),
     st.Page("pages/11_challenge.py", title="Challenge", icon="🏆", url_path="challenge"),
 ]
 with st.sidebar:
     st.markdown("### 🧱 Keras Without Keras")
     st.caption("Your data → a trained, evaluated Keras model and the script that made it.")
 nav = st.navigation(pages)
+lesson_box(nav)  # the open lesson's goal, hints and Check in the sidebar (not on Learn itself)
 persist.show_note()
 try:
     nav.run()
