@@ -88,3 +88,19 @@ def test_same_network_compares_the_model_not_the_name():
     a = {"name": "a", "layers": [{"type": "Dense", "units": 8}], "training": {"epochs": 5}}
     assert same_network(a, {**a, "name": "b", "tune": {"trials": 3}})
     assert not same_network(a, {**a, "training": {"epochs": 6}})
+
+
+def test_the_leaderboard_shows_a_dash_not_none_for_a_trial_without_a_score():
+    from types import SimpleNamespace
+
+    from kwk.ui.tune import leaderboard_table
+    search = SimpleNamespace(metric="balanced_accuracy",
+                             p=SimpleNamespace(spec={"layers": [{"type": "Dense"}]}))
+    rows = [{"trial": 1, "number": 0, "state": "complete", "value": 0.91234, "epochs": 12,
+             "seconds": 3.21, "params": {}},
+            {"trial": 2, "number": 1, "state": "pruned", "value": None, "epochs": 3,
+             "seconds": None, "params": {}}]
+    table = leaderboard_table(rows, search)
+    shown = table.astype(str).to_numpy().ravel().tolist()
+    assert "None" not in shown and "nan" not in shown
+    assert "0.9123" in shown and "—" in shown

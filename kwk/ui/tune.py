@@ -26,9 +26,12 @@ def leaderboard_table(rows: list[dict], search) -> pd.DataFrame:
             state += f" · same as trial {r['duplicate_of'] + 1}"
         if r.get("stopped"):
             state = "stopped"
-        line = {"trial": r["trial"], NICE.get(search.metric, search.metric): r["value"] if r["state"] == "complete"
-                else None, "state": state, "epochs": r.get("epochs"),
-                "seconds": None if r["seconds"] is None else round(r["seconds"], 1)}
+        # a trial without a final score (pruned, failed, running) shows "—", not "None"
+        score = f"{r['value']:.4g}" if r["state"] == "complete" and r["value"] is not None \
+            else "—"
+        line = {"trial": r["trial"], NICE.get(search.metric, search.metric): score,
+                "state": state, "epochs": r.get("epochs") if r.get("epochs") is not None
+                else "—", "seconds": "—" if r["seconds"] is None else f"{r['seconds']:.1f}"}
         for k, v in r["params"].items():
             line[describe(k, layers)] = _short(v)
         if r.get("error"):
