@@ -14,6 +14,8 @@
     python -m kwk export RUN --format F --out PATH          keras, savedmodel, tflite or onnx
     python -m kwk serve RUN [--host H] [--port P]           a REST service (FastAPI)
     python -m kwk notebook RUN --out train.ipynb            the training script as a notebook
+    python -m kwk challenge create DATA --target T --out DIR  a class challenge (hidden answers);
+        challenge score KEY SUBMISSION, challenge board KEY FOLDER   (docs/challenges.md)
 
 The commands after ``sample`` live in ``kwk/commands/`` (one module each).
 

@@ -238,6 +238,9 @@ def _bad(sub: pd.DataFrame, which: str) -> pd.DataFrame:
     if which == "unknown":
         s.loc[s.index[0], "row_id"] = "T123"
         return s
+    if which == "other":  # a submission for another challenge
+        s["row_id"] = [f"X{i:06d}" for i in range(len(s))]
+        return s
     if which == "class":
         s.loc[s.index[0], "prediction"] = "zebra"
         return s
@@ -255,6 +258,7 @@ def _bad(sub: pd.DataFrame, which: str) -> pd.DataFrame:
     ("missing", "1 of the 50 test rows have no prediction"),
     ("repeated", "appear more than once"),
     ("unknown", "are not test rows of this challenge ('T123')"),
+    ("other", "none of its row ids are test rows of this challenge"),
     ("class", "not classes of this task ('zebra'"),
     ("empty", "prediction(s) are empty"),
     ("no_row_id", "no 'row_id' column"),

@@ -557,6 +557,11 @@ def check_submission(key: pd.DataFrame, target: str, sub: pd.DataFrame, task: st
         problems.append(f"{len(dup):,} row id(s) appear more than once ({_examples(dup)})")
     known = set(key[ROW_ID])
     unknown = [i for i in pd.unique(ids_ok) if i not in known]
+    if unknown and len(unknown) == ids_ok.nunique():
+        raise DataError("The submission is refused: none of its row ids are test rows of this "
+                        f"challenge ({_examples(unknown)}).",
+                        "Is it for another challenge? Predict the test.csv of this challenge's "
+                        "student.zip.")
     if unknown:
         problems.append(f"{len(unknown):,} row id(s) are not test rows of this challenge "
                         f"({_examples(unknown)})")
