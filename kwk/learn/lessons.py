@@ -202,10 +202,18 @@ def playground_setup(d: dict) -> Iterator[Problem]:
             yield Problem(("setup", k), f"'{k}' must be {_kind_of(known[k])}")
     if any(k not in known or not _same_type(known[k], v) for k, v in s.items()):
         return
-    try:
-        playground_config(s).check()
-    except SpecError as e:
-        yield Problem(("setup",), e.message)
+    alone = False
+    for k, v in s.items():  # each setting on its own first, so the problem has its line
+        try:
+            playground_config({k: v}).check()
+        except SpecError as e:
+            alone = True
+            yield Problem(("setup", k), e.message.removeprefix("Playground settings: "))
+    if not alone:
+        try:
+            playground_config(s).check()
+        except SpecError as e:
+            yield Problem(("setup",), e.message)
 
 
 def _same_type(default, v) -> bool:
