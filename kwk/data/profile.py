@@ -262,8 +262,22 @@ def same_information(df: pd.DataFrame, columns: list[str], sample: int = CORR_SA
 
 
 def profile(df: pd.DataFrame, kinds: dict[str, str] | None = None, target: str | None = None,
-            name: str = "data") -> dict:
-    """Profile ``df``. ``kinds`` overrides inferred kinds; ``target`` adds target warnings."""
+            name: str = "data", image_shape=None, notes=()) -> dict:
+    """Profile ``df``. ``kinds`` overrides inferred kinds; ``target`` adds target warnings.
+    Pictures in pixel columns (:func:`kwk.data.image_profile.picture_columns`; ``image_shape``
+    when the reader knows it, ``notes`` its notes) get the pictures' profile
+    (:func:`kwk.data.image_profile.profile_images`), not one card per pixel."""
+    from kwk.data.image_profile import picture_columns, profile_images
+    found = picture_columns(df, image_shape)
+    if found is not None and (target is None or target == found[1]):
+        return profile_images(df, image_shape, found[1], pixels=found[0], notes=notes, name=name,
+                              kinds=kinds)
+    return profile_table(df, kinds=kinds, target=target, name=name)
+
+
+def profile_table(df: pd.DataFrame, kinds: dict[str, str] | None = None,
+                  target: str | None = None, name: str = "data") -> dict:
+    """Profile ``df`` as a table, column by column (:func:`profile` for any data)."""
     kinds = kinds or {}
     n_rows = int(len(df))
     # Columns are independent and pandas/numpy release the GIL in their inner loops; the

@@ -12,8 +12,8 @@ import copy
 from collections.abc import Mapping
 
 import pandas as pd
-from pandas.api import types as ptypes
 
+from kwk.data.image_profile import pixel_columns  # noqa: F401  (the one rule; used below)
 from kwk.data.kinds import MODEL_KINDS
 
 FEATURE = "feature"  # the default role of a column (the others: "target", "ignore")
@@ -77,15 +77,6 @@ def _role_features(df: pd.DataFrame, target: str | None, roles: Mapping[str, str
         return None
     return [str(c) for c in df.columns if str(c) != target
             and roles.get(str(c), FEATURE) == FEATURE and column_kinds.get(str(c)) in MODEL_KINDS]
-
-
-def pixel_columns(df: pd.DataFrame, target: str | None, roles: Mapping[str, str]) -> list[str]:
-    """A picture's pixel columns, in order: the ``px_…`` columns a zip of pictures is read
-    into, else the numeric feature columns (the target and ignored columns left out)."""
-    cols = [str(c) for c in df.columns]
-    px = [c for c in cols if c.startswith("px_")]
-    return px or [c for c in cols if c != target and roles.get(c, FEATURE) == FEATURE
-                  and ptypes.is_numeric_dtype(df[c])]
 
 
 def series_features(features: list[str], target: str | None, sequence: dict) -> list[str]:

@@ -73,9 +73,11 @@ def sample(key: str) -> LoadedData:
 
 
 @st.cache_data(show_spinner="Profiling…", max_entries=16)
-def cached_profile(fingerprint: str, kinds_json: str, target: str | None, _df) -> dict:
+def cached_profile(fingerprint: str, kinds_json: str, target: str | None, _df,
+                   image_shape: tuple | None = None, notes: tuple = ()) -> dict:
     from kwk.data.profile import profile
-    return profile(_df, kinds=json.loads(kinds_json), target=target)
+    return profile(_df, kinds=json.loads(kinds_json), target=target, image_shape=image_shape,
+                   notes=notes)
 
 
 def set_data(ld: LoadedData, target: str | None = None, sample_key: str | None = None) -> None:
@@ -189,7 +191,7 @@ def current_profile() -> dict | None:
     if ld is None:
         return None
     return cached_profile(ld.fingerprint, json.dumps(session().kinds, sort_keys=True),
-                          session().target, ld.df)
+                          session().target, ld.df, ld.image_shape, tuple(ld.notes))
 
 
 def profile_kinds() -> dict[str, str]:

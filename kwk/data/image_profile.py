@@ -1,0 +1,224 @@
+"""The profile of pictures stored as pixel columns: the pictures, not the pixels.
+
+A zip of class folders (``kwk.data.images``) or a pixel CSV (the digits sample) is a table of
+hundreds of pixel columns and one label. Profiling each pixel as a column says nothing useful
+("px_0: constant", "px_0 and px_3 are highly correlated" thousands of times) and costs seconds.
+:func:`profile_images` profiles the pictures instead: how many per class and whether a class is
+rare, their size and colour, brightness and contrast per class, exact duplicates (within a class,
+and across classes: a labelling mistake), near-blank pictures and files that could not be read.
+:func:`kwk.data.profile.profile` calls it when :func:`picture_columns` finds pictures.
+
+**The one rule for which columns are pixels** lives here (:func:`pixel_columns`): the ``px_…``
+columns a zip of pictures is read into, else the numeric feature columns. The spec's choices
+(``kwk.spec.choices``) use the same function.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+
+PIXEL_PREFIX = "px_"
+FEATURE = "feature"  # the default role of a column
+BLANK_SPREAD = 0.01  # a picture whose pixels spread over under 1% of the data's range is near-blank
+EXAMPLES = 5  # rows named per finding
+LABEL_NAMES = ("label", "class", "digit", "target", "y")
+
+
+def pixel_columns(df: pd.DataFrame, target: str | None, roles: Mapping[str, str]) -> list[str]:
+    """A picture's pixel columns, in order: the ``px_…`` columns a zip of pictures is read
+    into, else the numeric feature columns (the target and ignored columns left out)."""
+    cols = [str(c) for c in df.columns]
+    px = [c for c in cols if c.startswith(PIXEL_PREFIX)]
+    return px or [c for c in cols if c != target and roles.get(c, FEATURE) == FEATURE
+                  and ptypes.is_numeric_dtype(df[c])]
+
+
+def picture_columns(df: pd.DataFrame, image_shape: Sequence[int] | None = None
+                    ) -> tuple[list[str], str | None] | None:
+    """``(pixel columns, label column or None)`` when ``df`` holds pictures, else None.
+
+    Pictures: the pixel columns (:func:`pixel_columns`) are every column but at most one, the
+    label, and there are as many as ``image_shape`` holds (when it is known) or at least 4.
+    With ``image_shape`` unknown only ``px_…`` columns count as pixels (a table of numbers is
+    not taken for pictures)."""
+    cols = [str(c) for c in df.columns]
+    others = [c for c in cols if not c.startswith(PIXEL_PREFIX)]
+    if len(others) == len(cols):  # no px_ names: numeric columns, with the shape known only
+        if image_shape is None:
+            return None
+        others = [c for c in cols if c not in pixel_columns(df, None, {})]
+        if not others:  # a numeric label: the one with a label's name
+            others = [c for c in cols if c.lower() in LABEL_NAMES][:1]
+    if len(others) > 1:
+        return None
+    label = others[0] if others else None
+    px = pixel_columns(df, label, {})
+    if len(px) < 4 or (image_shape is not None and math.prod(image_shape) != len(px)):
+        return None
+    return px, label
+
+
+def picture_label(df: pd.DataFrame, image_shape: Sequence[int] | None = None) -> str | None:
+    """The label column of pictures (the one column that is not a pixel), else None: the
+    target a picture dataset comes with."""
+    found = picture_columns(df, image_shape)
+    return found[1] if found else None
+
+
+def guess_shape(n: int) -> list[int]:
+    """A square picture's shape for ``n`` pixel values: grey first, then colour; else one row."""
+    for channels in (1, 3):
+        side = math.isqrt(n // channels)
+        if n % channels == 0 and side * side * channels == n:
+            return [side, side, channels]
+    return [1, n, 1]
+
+
+def _row_keys(x: np.ndarray) -> np.ndarray:
+    """One code per picture; equal codes are exactly equal pictures (a 128-bit hash of the
+    row's bytes)."""
+    x = np.ascontiguousarray(x)
+    digests = [hashlib.blake2b(r.tobytes(), digest_size=16).digest() for r in x]
+    return pd.factorize(pd.Series(digests, dtype=object))[0]
+
+
+def _duplicates(codes: np.ndarray, labels: np.ndarray | None) -> dict:
+    """Groups of identical pictures: how many pictures repeat an earlier one in the same class
+    (``within``), how many groups hold pictures of more than one class (``across``), and the
+    first groups by row (``groups``: rows and their labels)."""
+    s = pd.Series(codes)
+    dup = s.duplicated(keep=False).to_numpy()
+    out = {"within": 0, "across": 0, "repeated": int(s.duplicated().sum()), "groups": []}
+    if not dup.any():
+        return out
+    rows = np.flatnonzero(dup)
+    lab = labels if labels is not None else np.zeros(len(codes), dtype=object)
+    for _, grp in pd.Series(rows).groupby(codes[rows], sort=False):
+        members = grp.to_list()
+        classes = [str(lab[r]) for r in members]
+        distinct = list(dict.fromkeys(classes))
+        mixed = len(distinct) > 1
+        out["across"] += mixed
+        out["within"] += len(members) - len(distinct)
+        if len(out["groups"]) < 20:
+            out["groups"].append({"rows": [int(r) for r in members], "labels": classes,
+                                  "across": mixed})
+    out["groups"].sort(key=lambda g: (not g["across"], g["rows"][0]))
+    return out
+
+
+def _unreadable(notes: Sequence[str]) -> int:
+    """Files the picture reader skipped, from its note (kwk.data.images)."""
+    for n in notes:
+        m = re.match(r"(\d+) file\(s\) could not be read", n)
+        if m:
+            return int(m.group(1))
+    return 0
+
+
+def profile_images(df: pd.DataFrame, image_shape: Sequence[int] | None, label: str | None,
+                   pixels: list[str] | None = None, notes: Sequence[str] = (),
+                   name: str = "data", kinds: Mapping[str, str] | None = None) -> dict:
+    """Profile pictures stored as pixel columns (one row per picture).
+
+    ``image_shape``: (height, width, channels), guessed from the number of pixels when None;
+    ``label``: the class column (or None); ``pixels``: the pixel columns (found by
+    :func:`picture_columns` when None); ``notes``: the reader's notes (skipped files);
+    ``kinds``: the user's kind for the label.
+
+    Returns the keys of :func:`kwk.data.profile.profile` (``columns_info`` lists the label in
+    full and each pixel as a plain numeric input, ``correlations`` is empty) plus ``images``:
+    ``shape``, ``colour``, ``value_range``, ``classes`` (per class: pictures, share, brightness
+    mean and sd, contrast mean; brightness is a picture's mean pixel, contrast its pixels'
+    standard deviation), ``duplicates`` (see ``_duplicates``), ``blank`` (count and rows),
+    ``missing_pixels``, ``unreadable``. ``warnings`` holds a few, each about the pictures."""
+    from kwk.data.profile import _column, target_warnings
+    if pixels is None:
+        found = picture_columns(df, image_shape)
+        pixels = found[0] if found else [str(c) for c in df.columns if str(c) != label]
+    n = int(len(df))
+    shape = list(image_shape) if image_shape is not None else guess_shape(len(pixels))
+    x = df[pixels].to_numpy(dtype=np.float32, na_value=np.nan) if n else np.zeros((0, len(pixels)))
+    missing = int(np.isnan(x).sum())
+    with np.errstate(invalid="ignore"):
+        bright = np.nanmean(x, axis=1) if n else np.zeros(0)
+        contrast = np.nanstd(x, axis=1) if n else np.zeros(0)
+        lo = float(np.nanmin(x)) if x.size and missing < x.size else 0.0
+        hi = float(np.nanmax(x)) if x.size and missing < x.size else 0.0
+    labels = df[label].astype(str).to_numpy() if label is not None else None
+    dups = _duplicates(_row_keys(np.nan_to_num(x, nan=-1.0)), labels) if n else _duplicates(
+        np.zeros(0, dtype=int), None)
+    blank_rows = np.flatnonzero(np.nan_to_num(contrast, nan=0.0) <= BLANK_SPREAD * (hi - lo))
+    classes = []
+    if labels is not None:
+        frame = pd.DataFrame({"c": labels, "b": bright, "k": contrast})
+        try:  # classes in their own order (2 before 10)
+            order = [str(v) for v in sorted(df[label].dropna().unique())]
+        except TypeError:
+            order = sorted(set(labels))
+        groups = dict(list(frame.groupby("c", sort=False)))
+        for cls, g in ((c, groups[c]) for c in order if c in groups):
+            classes.append({"label": str(cls), "pictures": int(len(g)),
+                            "share": float(len(g) / n),
+                            "brightness_mean": float(g["b"].mean()),
+                            "brightness_sd": float(g["b"].std(ddof=1)) if len(g) > 1 else 0.0,
+                            "contrast_mean": float(g["k"].mean())})
+    unreadable = _unreadable(notes)
+    info = {"shape": shape, "shape_guessed": image_shape is None,
+            "colour": "grey" if shape[-1] == 1 else "colour", "pixels": len(pixels),
+            "value_range": [lo, hi], "label": label, "classes": classes,
+            "duplicates": dups, "blank": {"count": int(len(blank_rows)),
+                                          "rows": [int(r) for r in blank_rows[:20]]},
+            "missing_pixels": missing, "unreadable": unreadable}
+
+    warnings: list[dict] = []
+    if label is not None:
+        for w in target_warnings(df[label], "categorical"):
+            warnings.append({"columns": [label], "message": w})
+    across = [g for g in dups["groups"] if g["across"]]
+    if dups["across"]:
+        eg = "; ".join(f"rows {', '.join(map(str, g['rows'][:3]))}: "
+                       f"{', '.join(repr(c) for c in dict.fromkeys(g['labels']))}"
+                       for g in across[:3])
+        warnings.append({"columns": [label], "message":
+                         f"{dups['across']} picture(s) appear in more than one class ({eg}): "
+                         "the same picture with two labels is a labelling mistake; remove "
+                         "the wrong copy"})
+    if dups["within"]:
+        warnings.append({"columns": [], "message":
+                         f"{dups['within']} exact duplicate picture(s) within a class: they "
+                         "weigh twice in training and a copy can land in the test split, "
+                         "flattering the score"})
+    if len(blank_rows):
+        warnings.append({"columns": [], "message":
+                         f"{len(blank_rows)} near-blank picture(s) (almost a single colour, e.g. "
+                         f"row {', '.join(map(str, blank_rows[:EXAMPLES]))}): check they are "
+                         "real pictures of their class"})
+    if missing:
+        warnings.append({"columns": [], "message":
+                         f"{missing:,} missing pixel values: the model fills them with the "
+                         "training median of their pixel"})
+    if unreadable:
+        warnings.append({"columns": [], "message":
+                         f"{unreadable} file(s) in the zip could not be read as pictures and "
+                         "were skipped"})
+
+    cols_info = [_column(df[label], n, (kinds or {}).get(label))] if label is not None else []
+    if cols_info:
+        cols_info[0]["warnings"] = []  # said above, about the pictures
+    cols_info += [{"name": c, "kind": "numeric", "kind_reason": "a pixel of the pictures",
+                   "dtype": str(df[c].dtype), "missing": 0, "missing_pct": 0.0,
+                   "unique": None, "unique_estimated": False, "stats": None, "top": [],
+                   "histogram": None, "warnings": [], "pixel": True} for c in pixels]
+    return {"name": name, "rows": n, "columns": int(df.shape[1]),
+            "duplicate_rows": dups["repeated"],
+            "memory_bytes": int(df.memory_usage(deep=False).sum()),
+            "columns_info": cols_info, "warnings": warnings,
+            "correlations": {"columns": [], "matrix": [], "sampled_rows": 0},
+            "images": info}
