@@ -230,7 +230,7 @@ def test_each_export_loads_and_matches_or_is_refused_up_front(run_for, tmp_path,
         assert why in e.value.message and e.value.hint and not converted and not out.exists()
         return
     res = export_run(run, fmt, out)
-    assert res.check.max_diff <= 1e-4 and "matched the model on 8 rows" in res.message
+    assert res.check.max_diff <= 1e-4 and "matched the model on 8 rows" in res.check.sentence
     b = load_bundle(run)
     rows = _rows(b)
     want = b.output(rows)

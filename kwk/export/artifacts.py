@@ -312,7 +312,8 @@ def export_bytes(run_dir, fmt: str) -> tuple[str, bytes, str]:
     with tempfile.TemporaryDirectory() as tmp:
         name = "model" + (SUFFIX[fmt] or "_savedmodel")
         res = export_run(run_dir, fmt, Path(tmp) / name)
-        message = f"{res.check.sentence}\n\n{res.message}"
+        # the temporary folder means nothing to whoever downloads the file
+        message = f"{res.check.sentence}\n\n{res.message}".replace(f"{Path(tmp)}{os.sep}", "")
         if fmt == "keras":
             return name, res.path.read_bytes(), message
         return name + ".zip", zip_paths([Path(f) for f in res.files], Path(tmp)), message
