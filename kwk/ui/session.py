@@ -92,6 +92,9 @@ class Session:
     build_part: Key[str] = Key("head", "the part of a mixed-input model edited on Build "
                                "(a branch, or 'head': the layers after the merge)")
     build_ok: Key[bool] = Key(False, "the stack fits the data (sidebar ✓)", TARGET)
+    stack_from: Key[dict | None] = Key(None, "{'data': name, 'layers', 'branches'}: the stack "
+                                       "as it was when other data was replaced (Build says "
+                                       "it was kept from that data while it is unchanged)")
     # --- training and results of the current data
     job: Key[Any] = Key(None, "the training Job shown on the Train page", TARGET)
     tune_job: Key[Any] = Key(None, "the search (kwk.tune.job.TuneJob) shown on the Tune page",
@@ -108,6 +111,14 @@ class Session:
     pred_rows: Key[Any] = Key(None, "the raw rows last given to Predict (DataFrame)", TARGET)
     pred_made: Key[tuple | None] = Key(None, "(run id, upload id, threshold) of the predictions",
                                        TARGET)
+    stale_ok: Key[list] = Key(list, "run ids shown although trained on other data, which the "
+                              "user chose to keep looking at (their warning shrinks to a line)",
+                              DATA)
+    pred_grid: Key[Any] = Key(None, "(run id, DataFrame, version): the rows Predict's grid "
+                              "starts from (the last rows predicted from it)")
+    pred_upload_seen: Key[tuple | None] = Key(None, "(run id, upload id) last read on Predict: "
+                                              "an upload still in its box is not read again "
+                                              "after typed rows or the current data", TARGET)
     importance: Key[dict] = Key(dict, "run id -> permutation importance computed on demand")
     comparisons: Key[dict] = Key(dict, "run id -> paired bootstraps of the network vs references")
     profiler: Key[dict] = Key(dict, "run id -> the profiler's starting values and grids")
@@ -168,7 +179,15 @@ class Session:
 
     def new_data(self) -> None:
         """New data: everything that depends on the data or its target starts over. A job that
-        is still training keeps going in the background; its run is saved to the Runs page."""
+        is still training keeps going in the background; its run is saved to the Runs page.
+        The stack is kept (when it suits the new data): remember which data it came from."""
+        old = st.session_state.get("data")
+        if old is not None:
+            spec = self.spec
+            st.session_state["stack_from"] = {
+                "data": getattr(old, "name", None) or "the previous data",
+                "layers": copy.deepcopy(spec.get("layers", [])),
+                "branches": copy.deepcopy(spec.get("branches"))}
         self._reset((DATA, TARGET))
         st.query_params.pop("job", None)
 
