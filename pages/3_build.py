@@ -11,7 +11,8 @@ from kwk.catalog.presets import BRANCH_MODALITY, MIXED, TEMPLATES, layers_for, t
 from kwk.errors import SpecError
 from kwk.plots import network_diagram
 from kwk.spec import check_stack, dumps, loads, output_units
-from kwk.spec.history import MODEL_KEYS
+from kwk.spec.history import MODEL_KEYS, start_label
+from kwk.spec.templates import stack_words, suggest_template, which_template
 from kwk.ui.forms import params_form
 from kwk.ui.model_info import try_stack_info
 from kwk.ui.runtime import ensure_navigation
@@ -29,7 +30,10 @@ if not need_target():
 
 # Every edit, wherever it was made (here, Train's options, a search's best network), is
 # recorded when this page runs; undo/redo restore the model part of the spec.
-ss.history.observe({**ss.spec, "modality": ss.modality}, label=ss.history_label)
+# After new data the first entry says where the stack came from ("kept the stack from
+# iris.csv (9 layers)"), not a bare "start".
+first = start_label(ss.stack_from, ss.spec) if ss.history.cursor < 0 else None
+ss.history.observe({**ss.spec, "modality": ss.modality}, label=ss.history_label or first)
 ss.history_label = None
 # A table with a text column or pictures: one stack per branch and the layers after the merge;
 # the editor below works on the part chosen.
@@ -122,6 +126,8 @@ def history_bar() -> None:
     edits = len(h.entries) - 1
     with n.popover(f"🕘 History ({edits} edit{'' if edits == 1 else 's'})", width="stretch"):
         if not edits:
+            if h.entries and h.entries[0].label != "start":  # where the stack came from
+                st.markdown(f"- **0 · {h.entries[0].label}** ← now")
             st.caption("Every change to the network or its training is listed here, and can be "
                        "undone and redone.")
         else:
@@ -148,13 +154,37 @@ with left:
                          help=f"By default only what suits {MODALITY_WORDS[modality]} is offered.")
     names = templates_for(modality) if mixed or not show_all else [
         n for n, t in TEMPLATES.items() if "branches" not in t]
+    # The box shows what the stack really is: its template, or "Custom" (kept from the
+    # previous data while it is unchanged); never a template it is not.
+    kept = ss.stack_from if ss.stack_from and ss.spec["layers"] == ss.stack_from["layers"] \
+        and (ss.spec.get("branches") or {}) == (ss.stack_from["branches"] or {}) else None
+    kept_from = kept["data"] if kept and ss.data is not None \
+        and kept["data"] != ss.data.name else None
+    now_is = which_template(ss.spec["layers"], ss.spec.get("branches"))
+    suits = suggest_template(modality, len(ss.data.df))
+    if kept_from and now_is != suits and suits in TEMPLATES:
+        with st.container(border=True, key="kept_stack"):
+            st.info(f"Your stack ({stack_words(ss.spec['layers'], ss.spec.get('branches'))}) "
+                    f"is kept from **{kept_from}**. The template made for this data is "
+                    f"**{suits}**: {TEMPLATES[suits]['help']}", icon="🧳")
+            if st.button(f"Use the template for this data ({suits})", key="use_suited",
+                         type="primary", help="Replaces the kept layers; undo brings "
+                         "them back."):
+                apply_template(suits)
     t1, t2 = st.columns([3, 1])
-    tpl = t1.selectbox("Start from a template", names, key=f"template_{modality}",
+    tpl = t1.selectbox("Start from a template", names,  # a stack of one's own: a fresh box
+                       key=f"template_{modality}" + ("" if now_is else "_custom"),
+                       index=names.index(now_is) if now_is in names else None,
+                       placeholder=stack_words(ss.spec["layers"], ss.spec.get("branches"),
+                                               kept_from),
                        help="Replaces the current layers with a ready-made stack (you are asked "
-                       "first when that would discard layers).")
-    t1.caption(TEMPLATES[tpl]["help"])
+                       "first when that would discard layers). Empty: your stack is no "
+                       "template.")
+    t1.caption(TEMPLATES[tpl]["help"] if tpl else
+               f"Your stack: {stack_words(ss.spec['layers'], ss.spec.get('branches'), kept_from)}"
+               ". Pick a template to replace it.")
     n_all = len(ss.spec["layers"]) + sum(map(len, (ss.spec.get("branches") or {}).values()))
-    if t2.button("Apply", key="apply_template"):
+    if t2.button("Apply", key="apply_template", disabled=tpl is None):
         if n_all and (ss.spec["layers"] != TEMPLATES[tpl]["layers"]
                       or ss.spec.get("branches") != TEMPLATES[tpl].get("branches")):
             ss.pending_template = tpl

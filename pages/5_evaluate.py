@@ -32,8 +32,9 @@ from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
 from kwk.ui.state import cached_bundle, owner, run_data, run_picker, show_error, store
 from kwk.prep.twins import twins_note
-from kwk.ui.tables import (assessment_table, metrics_table, number_columns, reference_notice,
-                           simple_model_notice)
+from kwk.ui.stale import run_banner
+from kwk.ui.tables import (assessment_table, metrics_display, metrics_table, number_columns,
+                           reference_notice, simple_model_notice)
 
 ensure_navigation()
 
@@ -42,8 +43,9 @@ st.title("📊 Evaluate")
 run_id = run_picker("eval_run")
 if run_id is None:
     st.stop()
-ss.evaluated = True
 run = store().get(run_id, owner())
+if run_banner(run, run_id, "evaluate"):  # a run of other data says so first, not a ✓
+    ss.evaluated = True
 m, spec = run["metrics"], run["spec"]
 hist = store().history(run_id)
 task = m["task"]
@@ -66,9 +68,15 @@ table = metrics_table(m, {"baseline": paired.get("baseline", {}),
 twins = twins_note(m.get("twins"))
 if twins:
     st.warning(twins, icon="👯")
-st.dataframe(table, hide_index=True, width="stretch",
-             column_config={c: st.column_config.NumberColumn(format="%.4f")
-                            for c in number_columns(table)})
+shown, layout, model_names = metrics_display(table, m)  # no sideways scrolling at 1,280 px
+metrics_cols = {c: st.column_config.NumberColumn(v["label"], help=v["help"], width=v["width"],
+                                                 format="%.4f")
+                if v["number"] and c in number_columns(table) else
+                st.column_config.TextColumn(v["label"], help=v["help"], width=v["width"])
+                for c, v in layout.items()}
+st.container(key="eval_metrics").dataframe(shown, hide_index=True, width="stretch",
+                                           column_config=metrics_cols)
+st.caption(model_names)
 st.caption("Each *network vs …* column compares the network with the model just left of it, on "
            "the same test rows: *better* or *worse* only when the difference is larger than the "
            "noise (paired bootstrap, 95%), else *about the same*.")

@@ -8,10 +8,13 @@ import streamlit as st
 from kwk.data.safety import csv_safe
 from kwk.errors import KwkError
 from kwk.runs.bundle import unusual_summary
+from kwk.runs.fit import columns_fit, needed_columns
 from kwk.runs.service import set_threshold
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
 from kwk.ui.state import cached_bundle, owner, parse, run_picker, show_error, store
+from kwk.ui.predict_grid import predict_grid, prediction_first
+from kwk.ui.stale import run_banner
 
 ensure_navigation()
 
@@ -22,6 +25,7 @@ if run_id is None:
     st.stop()
 run = store().get(run_id, owner())
 spec = run["spec"]
+run_banner(run, run_id, "predict")  # a run of other data says so first
 
 
 st.subheader("Downloads")
@@ -132,8 +136,14 @@ else:
 up = st.file_uploader("New rows (or a .zip of pictures for an image model)",
                       type=["csv", "tsv", "txt", "xlsx", "parquet", "jsonl", "zip", "gz"],
                       key="pred_upload")
+current_ok, current_why = (False, "No data is loaded.") if ss.data is None else \
+    columns_fit(needed_columns(run["dir"]), ss.data.df.columns)  # the run's own column list
 use_current = st.button("…or predict the current dataset", key="pred_current",
-                        disabled=ss.data is None)
+                        disabled=not current_ok, help=current_why or None)
+if ss.data is not None and not current_ok:
+    st.caption(f"Predicting the current dataset ({ss.data.name}) is not offered. "
+               f"{current_why}")
+typed = predict_grid(run, run_id)  # rows typed or pasted in a grid, checked; None until asked
 threshold = None
 if spec["data"]["task"] == "binary":
     classes = store().target_state(run_id).get("classes", ["0", "1"])
@@ -149,8 +159,11 @@ if spec["data"]["task"] == "binary":
         except KwkError as e:
             show_error(e)
 try:
-    if up is not None and ss.pred_source != (run_id, up.file_id):
-        ss.pred_source = (run_id, up.file_id)
+    if typed is not None:  # just asked for: before an upload still waiting in its box
+        ss.pred_source = (run_id, typed[0])
+        ss.pred_rows, ss.pred_made = typed[1], None
+    elif up is not None and ss.pred_upload_seen != (run_id, up.file_id):
+        ss.pred_source = ss.pred_upload_seen = (run_id, up.file_id)
         shape = spec["data"].get("image_shape")  # pictures are read at the model's size
         images = (shape[0], shape[1], "grayscale" if shape[2] == 1 else "rgb") \
             if shape and up.name.lower().endswith(".zip") else None
@@ -175,7 +188,9 @@ if pred is not None and ss.pred_source and ss.pred_source[0] == run_id:
     if threshold is not None:
         st.caption(f"Labelled at the decision threshold {threshold:.2f}: "
                    f"P({classes[1]}) ≥ {threshold:.2f} → {classes[1]}.")
-    st.dataframe(pred.head(1000), width="stretch", height=360)
+    shown, pinned = prediction_first(pred.head(1000), ss.pred_rows)  # not off to the right
+    st.container(key="pred_table").dataframe(shown, width="stretch", height=360,
+                                             column_config=pinned)
     if len(pred) > 1000:
         st.caption(f"Showing 1,000 of {len(pred):,} rows; the download has all of them.")
     st.download_button("⬇️ Download predictions (CSV)",

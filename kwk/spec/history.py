@@ -119,6 +119,22 @@ def describe(before: dict, after: dict, moved: dict | None = None) -> str:
     return "; ".join(parts) or "changed the model"
 
 
+def start_label(kept: dict | None, now: dict) -> str:
+    """The first history entry's words after new data was loaded. ``kept``: the stack when
+    the previous data was replaced (``{"data", "layers", "branches"}``, see the session's
+    ``stack_from``), ``now``: the model part of the spec as Build first sees it. "kept the
+    stack from iris.csv (9 layers)" when it came along unchanged, "started from a new stack
+    (the one from iris.csv did not suit this data)" when it was replaced, "start" without
+    previous data."""
+    if not kept:
+        return "start"
+    layers, branches = kept.get("layers") or [], kept.get("branches") or {}
+    n = len(layers) + sum(map(len, branches.values()))
+    if now.get("layers", []) == layers and (now.get("branches") or {}) == branches:
+        return f"kept the stack from {kept['data']} ({n} layer{'s' if n != 1 else ''})"
+    return f"started from a new stack (the one from {kept['data']} did not suit this data)"
+
+
 @dataclass
 class Entry:
     state: dict

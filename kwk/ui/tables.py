@@ -141,3 +141,47 @@ def reference_notice(metrics: dict, comparison: dict | None = None) -> str | Non
                        "network cannot honestly match: fix the split first.")
     return lead + ("On tables it is a strong reference: the **Tune** page searches for a "
                    "network that comes closer.")
+
+
+SHORT_VERDICT = {"≈ about the same": "≈ same", "❌ no better": "❌ no better"}
+
+
+def metrics_display(table: pd.DataFrame, metrics: dict) -> tuple[pd.DataFrame, dict, str]:
+    """The metrics table laid out to be read without scrolling sideways (a 1,280 px window):
+    the same columns with short headers and fixed narrow widths, the models' full names in
+    each header's tooltip and in a caption below. Returns ``(table, columns, names)``:
+    ``columns`` maps each column to ``{"label", "help", "width", "number"}`` (width in
+    pixels), ``names`` is the caption naming the reference models."""
+    base = metrics.get("baseline", {}).get("name", "")
+    simple = metrics.get("simple_model", {}).get("name", "simple model")
+    ref = metrics.get("reference", {}).get("name", "gradient boosting") \
+        if "reference" in metrics else None
+    models = {f"baseline: {base}": ("baseline", f"The baseline: {base}."),
+              simple: ("simple", f"The simple model: {simple}."),
+              **({ref: ("boosting", f"The reference: {ref}.")} if ref else {})}
+    vs = {"network vs baseline": ("vs baseline", "The network against the baseline."),
+          "network vs simple model": ("vs simple", "The network against the simple model."),
+          "network vs gradient boosting": ("vs boosting",
+                                           "The network against gradient boosting.")}
+    out = table.copy()
+    cols = {}
+    for c in out.columns:
+        if c == "metric":
+            cols[c] = {"label": "metric", "help": None, "width": 130, "number": False}
+        elif c == "network":
+            cols[c] = {"label": "network", "help": "This run's network on the test rows.",
+                       "width": 72, "number": True}
+        elif c == "95% CI":
+            cols[c] = {"label": "95% CI", "help": "The network's 95% interval (bootstrap "
+                       "over the test rows).", "width": 100, "number": False}
+        elif c in vs:
+            out[c] = out[c].map(lambda v: SHORT_VERDICT.get(v, v))
+            label, help_ = vs[c]
+            cols[c] = {"label": label, "help": help_ + " Better or worse only outside the "
+                       "noise (paired bootstrap, 95%).", "width": 92, "number": False}
+        else:
+            label, help_ = models.get(c, (c, None))
+            cols[c] = {"label": label, "help": help_, "width": 72, "number": True}
+    names = (f"Baseline: {base} · simple model: {simple}"
+             + (f" · boosting: {ref}" if ref else "") + ".")
+    return out, cols, names
