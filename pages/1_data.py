@@ -94,7 +94,8 @@ if up is not None:
     if ld is not None and ss.upload_seen != seen:  # a new upload (or sheet) only
         same_file = ss.upload_file == up.file_id  # e.g. pictures read at a new size
         ss.upload_seen, ss.upload_file = seen, up.file_id
-        set_data(ld, ss.target if same_file else None)
+        from kwk.data.image_profile import picture_label  # pictures come with their label
+        set_data(ld, ss.target if same_file else picture_label(ld.df, ld.image_shape))
 
 with st.expander("🗄️ More sources: a file on the server, or a database"):
     t_file, t_db = st.tabs(["File on the server", "Database (SQL)"])
@@ -114,7 +115,10 @@ with st.expander("🗄️ More sources: a file on the server, or a database"):
                 if st.button("Load this file", key="load_server_file"):
                     try:
                         from pathlib import Path
-                        set_data(server_file(path, Path(path).stat().st_mtime))
+
+                        from kwk.data.image_profile import picture_label
+                        sld = server_file(path, Path(path).stat().st_mtime)
+                        set_data(sld, picture_label(sld.df, sld.image_shape))
                         st.rerun()
                     except (KwkError, OSError) as e:
                         show_error(e if isinstance(e, KwkError) else KwkError(str(e)))
@@ -144,7 +148,7 @@ import pandas as pd  # noqa: E402  (with data only: see the imports above)
 
 from kwk.data.kind_names import KINDS  # noqa: E402
 from kwk.plots import column_distribution, correlation_heatmap  # noqa: E402
-from kwk.ui.images import image_gallery  # noqa: E402
+from kwk.ui.images import picture_profile  # noqa: E402
 from kwk.ui.tables import size_text  # noqa: E402
 
 ld = ss.data
@@ -153,20 +157,23 @@ prof = current_profile()
 st.subheader(f"{ld.name}")
 for note in ld.notes:
     st.info(note, icon="ℹ️")
-if ld.image_shape is not None:
-    image_gallery(ld, ss.target)
-m = st.columns(5)
-m[0].metric("Rows", f"{prof['rows']:,}")
-m[1].metric("Columns", prof["columns"])
-m[2].metric("Duplicate rows", f"{prof['duplicate_rows']:,}")
-m[3].metric("Missing cells", f"{sum(c['missing'] for c in prof['columns_info']):,}")
-m[4].metric("Memory", size_text(prof["memory_bytes"]))
-
-tab_preview, tab_roles, tab_cols, tab_corr = st.tabs(
-    ["Preview", "Roles & kinds", "Column profiles", "Correlations"])
+pictures = "images" in prof  # pictures: their profile, not one card per pixel column
+if pictures:
+    picture_profile(ld, prof)
+    tab_preview, tab_roles = st.tabs(["Preview", "Roles & kinds"])
+    tab_cols = tab_corr = None
+else:
+    m = st.columns(5)
+    m[0].metric("Rows", f"{prof['rows']:,}")
+    m[1].metric("Columns", prof["columns"])
+    m[2].metric("Duplicate rows", f"{prof['duplicate_rows']:,}")
+    m[3].metric("Missing cells", f"{sum(c['missing'] for c in prof['columns_info']):,}")
+    m[4].metric("Memory", size_text(prof["memory_bytes"]))
+    tab_preview, tab_roles, tab_cols, tab_corr = st.tabs(
+        ["Preview", "Roles & kinds", "Column profiles", "Correlations"])
 with tab_preview:
     st.dataframe(df.head(200), width="stretch", height=320)
-    if prof["warnings"]:
+    if prof["warnings"] and not pictures:
         n_w = len(prof["warnings"])
         with st.expander(f"⚠️ {n_w} {'thing' if n_w == 1 else 'things'} to know about this data",
                          expanded=True):
@@ -175,7 +182,9 @@ with tab_preview:
 
 with tab_roles:
     st.caption("Choose what each column is for, and correct its kind if KwK guessed wrong. "
-               "Identifier, constant and text columns are ignored by tabular models.")
+               "Identifier, constant and text columns are ignored by tabular models."
+               + (f" The {prof['images']['pixels']:,} pixel columns are the pictures' inputs "
+                  "and are not listed." if pictures else ""))
     # Whole numbers that look like codes (stores 1, 2, 3, 4, 7): one click makes them categories
     for c in [c for c in prof["columns_info"] if c.get("suggestion")][:8]:
         say, act = st.columns([5, 1], vertical_alignment="center")
@@ -187,6 +196,8 @@ with tab_roles:
             st.rerun()
     rows = []
     for c in prof["columns_info"]:
+        if c.get("pixel"):
+            continue
         name = c["name"]
         role = "target" if name == ss.target else ss.roles.get(name, "feature")
         if c["kind"] in ("identifier", "constant", "text") and name not in ss.roles and role != "target":
@@ -225,46 +236,47 @@ with tab_roles:
     if changed:
         st.rerun()
 
-with tab_cols:
-    q = st.text_input("Filter columns", key="col_filter", placeholder="type part of a name",
-                      help="Show only the columns whose name contains this text.")
-    cols = [c for c in prof["columns_info"] if q.lower() in c["name"].lower()]
-    per_row, per_page = 3, 12  # a chart per card: pages keep wide tables quick to show
-    if len(cols) > per_page:
-        labels = {i: f"columns {i + 1}–{min(i + per_page, len(cols))} ({cols[i]['name'][:30]} …)"
-                  for i in range(0, len(cols), per_page)}
-        first = st.selectbox(f"{len(cols)} columns: show", list(labels), key="col_page",
-                             format_func=labels.get,
-                             help="Profile cards are shown 12 at a time; pick the next ones here "
-                             "or type part of a name in the filter.")
-        cols = cols[first:first + per_page]
-    for i in range(0, len(cols), per_row):
-        row = st.columns(per_row)
-        for slot, c in zip(row, cols[i:i + per_row]):
-            with slot.container(border=True):
-                st.markdown(f"**{c['name']}**  \n`{c['kind']}` · {c['missing_pct']:.1f}% missing · "
-                            f"{c['unique']:,}{'≈' if c.get('unique_estimated') else ''} unique")
-                if c["kind"] in ("numeric", "categorical", "boolean", "datetime") and (
-                        c.get("histogram") or c.get("top")):
-                    st.plotly_chart(column_distribution(c), key=f"dist_{c['name']}",
-                                    config={"displayModeBar": False})
-                s = c.get("stats")
-                if s:
-                    st.caption(" · ".join(f"{k} {'—' if s[key] is None else format(s[key], '.4g')}"
-                                          for k, key in (("mean", "mean"), ("sd", "std"),
-                                                         ("min", "min"), ("median", "median"),
-                                                         ("max", "max"))))
-                for w in c["warnings"]:
-                    st.caption(f"⚠️ {w}")
+if not pictures:  # no per-pixel cards, no pixel correlation heat-map
+    with tab_cols:
+        q = st.text_input("Filter columns", key="col_filter", placeholder="type part of a name",
+                          help="Show only the columns whose name contains this text.")
+        cols = [c for c in prof["columns_info"] if q.lower() in c["name"].lower()]
+        per_row, per_page = 3, 12  # a chart per card: pages keep wide tables quick to show
+        if len(cols) > per_page:
+            labels = {i: f"columns {i + 1}–{min(i + per_page, len(cols))} ({cols[i]['name'][:30]} …)"
+                      for i in range(0, len(cols), per_page)}
+            first = st.selectbox(f"{len(cols)} columns: show", list(labels), key="col_page",
+                                 format_func=labels.get,
+                                 help="Profile cards are shown 12 at a time; pick the next ones here "
+                                 "or type part of a name in the filter.")
+            cols = cols[first:first + per_page]
+        for i in range(0, len(cols), per_row):
+            row = st.columns(per_row)
+            for slot, c in zip(row, cols[i:i + per_row]):
+                with slot.container(border=True):
+                    st.markdown(f"**{c['name']}**  \n`{c['kind']}` · {c['missing_pct']:.1f}% missing · "
+                                f"{c['unique']:,}{'≈' if c.get('unique_estimated') else ''} unique")
+                    if c["kind"] in ("numeric", "categorical", "boolean", "datetime") and (
+                            c.get("histogram") or c.get("top")):
+                        st.plotly_chart(column_distribution(c), key=f"dist_{c['name']}",
+                                        config={"displayModeBar": False})
+                    s = c.get("stats")
+                    if s:
+                        st.caption(" · ".join(f"{k} {'—' if s[key] is None else format(s[key], '.4g')}"
+                                              for k, key in (("mean", "mean"), ("sd", "std"),
+                                                             ("min", "min"), ("median", "median"),
+                                                             ("max", "max"))))
+                    for w in c["warnings"]:
+                        st.caption(f"⚠️ {w}")
 
-with tab_corr:
-    corr = prof["correlations"]
-    if len(corr["columns"]) < 2:
-        st.info("Fewer than two numeric columns: nothing to correlate.")
-    else:
-        st.plotly_chart(correlation_heatmap(corr), key="corr_heatmap")
-        if corr["sampled_rows"] < prof["rows"]:
-            st.caption(f"Computed on a random sample of {corr['sampled_rows']:,} rows.")
+    with tab_corr:
+        corr = prof["correlations"]
+        if len(corr["columns"]) < 2:
+            st.info("Fewer than two numeric columns: nothing to correlate.")
+        else:
+            st.plotly_chart(correlation_heatmap(corr), key="corr_heatmap")
+            if corr["sampled_rows"] < prof["rows"]:
+                st.caption(f"Computed on a random sample of {corr['sampled_rows']:,} rows.")
 
 if ss.target:
     st.success(f"Target: **{ss.target}**. Next: check it on the Target page.", icon="🎯")

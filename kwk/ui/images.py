@@ -1,4 +1,5 @@
-"""Picture datasets on screen: class counts and a few example images per class."""
+"""Picture datasets on screen: their profile (classes, size, duplicates, blanks) with a few
+example pictures per class, and the misclassified test pictures."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,26 +14,55 @@ def pixels_to_images(rows: np.ndarray, shape: tuple) -> np.ndarray:
     return imgs[..., 0] if shape[-1] == 1 else imgs
 
 
-def image_gallery(ld: LoadedData, label: str | None = None, per_class: int = 6,
-                  max_classes: int = 12) -> None:
-    h, w, c = ld.image_shape
-    if label is None or label not in ld.df.columns:
-        others = [col for col in map(str, ld.df.columns) if not col.startswith("px_")]
-        if not others:
-            return
-        label = "label" if "label" in others else others[-1]
-    counts = ld.df[label].value_counts().sort_index()
-    st.markdown(f"**{len(ld.df):,} pictures in {len(counts)} classes**, each {h}×{w} "
-                f"{'grayscale' if c == 1 else 'colour'}.")
-    st.bar_chart(counts, height=180, x_label="class", y_label="pictures")
-    px = [col for col in ld.df.columns if str(col).startswith("px_")]
-    for cls in list(counts.index)[:max_classes]:
-        rows = ld.df.loc[ld.df[label] == cls, px].head(per_class).to_numpy()
+def picture_profile(ld: LoadedData, prof: dict, per_class: int = 6, max_classes: int = 12) -> None:
+    """The Data page's profile of pictures (``prof["images"]``, kwk.data.image_profile): size
+    and colour, pictures per class, brightness and contrast per class, duplicates and blanks,
+    and a few pictures of each class."""
+    import pandas as pd
+    info = prof["images"]
+    h, w, c = info["shape"]
+    classes = info["classes"]
+    st.markdown(f"**{prof['rows']:,} pictures in {len(classes)} classes**, each {h}×{w} "
+                f"{'grayscale' if c == 1 else 'colour'}"
+                + (" (size guessed from the number of pixels)" if info["shape_guessed"] else "")
+                + f"; pixel values {info['value_range'][0]:g}–{info['value_range'][1]:g}.")
+    m = st.columns(4)
+    m[0].metric("Pictures", f"{prof['rows']:,}")
+    m[1].metric("Classes", len(classes))
+    m[2].metric("Duplicate pictures", f"{info['duplicates']['repeated']:,}",
+                help="Pictures identical to an earlier one, pixel for pixel (within a class or "
+                     "in another class).")
+    m[3].metric("Near-blank pictures", f"{info['blank']['count']:,}",
+                help="Pictures of almost a single colour.")
+    if prof["warnings"]:
+        n_w = len(prof["warnings"])
+        with st.expander(f"⚠️ {n_w} {'thing' if n_w == 1 else 'things'} to know about these "
+                         "pictures", expanded=True):
+            for wng in prof["warnings"]:
+                st.markdown(f"- {wng['message']}")
+    if not classes:
+        return
+    table = pd.DataFrame([{"class": k["label"], "pictures": k["pictures"],
+                           "share %": round(100 * k["share"], 1),
+                           "brightness": round(k["brightness_mean"], 1),
+                           "brightness sd": round(k["brightness_sd"], 1),
+                           "contrast": round(k["contrast_mean"], 1)} for k in classes])
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        st.bar_chart(table.set_index("class")["pictures"], height=200, x_label="class",
+                     y_label="pictures")
+    with right:
+        st.dataframe(table, hide_index=True, width="stretch", key="picture_classes")
+        st.caption("Brightness: a picture's mean pixel value; contrast: the spread (standard "
+                   "deviation) of its pixels; both averaged over the class.")
+    label, px = info["label"], [col["name"] for col in prof["columns_info"] if col.get("pixel")]
+    for k in classes[:max_classes]:
+        rows = ld.df.loc[ld.df[label].astype(str) == k["label"], px].head(per_class).to_numpy()
         cols = st.columns([1] + [1] * per_class, vertical_alignment="center")
-        cols[0].markdown(f"**{cls}**  \n{counts[cls]:,}")
+        cols[0].markdown(f"**{k['label']}**  \n{k['pictures']:,}")
         for slot, img in zip(cols[1:], pixels_to_images(rows, (h, w, c))):
             slot.image(img, width=72, clamp=True)
-    if len(counts) > max_classes:
+    if len(classes) > max_classes:
         st.caption(f"Examples of the first {max_classes} classes are shown.")
 
 
