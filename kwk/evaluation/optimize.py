@@ -173,7 +173,7 @@ def check_fixed(space: dict[str, dict], fixed: dict | None) -> dict:
             label = as_labels(pd.Series([value])).iloc[0]
             if str(label) not in sp["values"]:
                 problems.append(f"{name} = '{value}' is not one of its levels "
-                                f"({_shown(sp['values'])})")
+                                f"({_shown(sorted(sp['values'], key=str.casefold))})")
             else:
                 out[name] = str(label)
     if problems:
