@@ -46,7 +46,8 @@ def samples_dir(tmp_path_factory, iris_df, churn_df):
 # The longest test files first (measured with --durations, 2026-12-01): with the suite on a few
 # processes, one file per process at a time, a long file left for the end keeps one process
 # busy while the others idle.
-LONG_FIRST = ("test_scale.py", "e2e/test_load.py", "e2e/test_explain_tune_browser.py",
+LONG_FIRST = ("test_scale.py", "test_export_matrix_layers.py", "test_export_matrix.py",
+              "e2e/test_load.py", "e2e/test_explain_tune_browser.py",
               "test_tune.py", "test_series_text.py", "test_codegen.py", "test_train.py",
               "e2e/test_browser.py", "app/test_pages.py", "e2e/test_newcomer_browser.py",
               "e2e/test_playground_browser.py", "e2e/test_series_text_browser.py",

@@ -243,3 +243,17 @@ def test_steps_per_execution_keeps_progress_moving():
     assert steps_per_execution(100) == 2
     assert steps_per_execution(625) == 12
     assert steps_per_execution(100_000) == 16
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_every_offered_activation_builds_a_network_that_predicts(activation):
+    """Each activation the catalog offers gives a Dense stack whose output has the expected
+    shape ('glu', which halves a layer's units, and 'threshold', which needs two more
+    arguments, were offered and failed in training)."""
+    import numpy as np
+    spec = normalize({"data": {"target": "y", "task": "binary"},
+                      "layers": [{"type": "Dense", "units": 4, "activation": activation},
+                                 {"type": "Dense", "units": 3}]})
+    model = build_model(spec, 5, 1)
+    out = np.asarray(model(np.random.default_rng(0).normal(size=(2, 5)).astype("float32")))
+    assert out.shape == (2, 1)

@@ -12,11 +12,14 @@ from typing import Callable
 
 from kwk.catalog.params import Param
 
+# Every activation a layer can be given by name. Keras's 'glu' (it halves a layer's units)
+# and 'threshold' (it needs two more arguments) cannot be: a network with either failed in
+# training, so they are not offered.
 ACTIVATIONS = ("relu", "sigmoid", "softmax", "tanh", "linear", "elu", "selu", "gelu", "silu",
                "swish", "softplus", "softsign", "leaky_relu", "relu6", "mish", "exponential",
-               "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "celu", "glu",
+               "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "celu",
                "log_sigmoid", "log_softmax", "sparse_plus", "sparse_sigmoid", "sparsemax",
-               "squareplus", "tanh_shrink", "hard_shrink", "soft_shrink", "threshold")
+               "squareplus", "tanh_shrink", "hard_shrink", "soft_shrink")
 INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
                 "lecun_normal", "orthogonal", "random_normal", "random_uniform",
                 "truncated_normal", "variance_scaling", "zeros", "ones")
