@@ -76,13 +76,26 @@ if seq:  # forecasts need windows of rows, built outside the network
     for what in MODELS:
         del EXPORTS[what]
 # A selection (not a button): it survives the reruns that redraw the sidebar, and each
-# download is built (and a model file checked) once per run and format.
+# download is built (and a model file checked) once per run and format. A download once built
+# stays offered: clicking its chosen pill again does not take it away.
+pick_key = f"export_pick_{run_id}"
+kept = ss.exports_built.setdefault(run_id, [] if seq else ["keras"])
+
+
+def _keep_built() -> None:
+    for w in st.session_state.get(pick_key) or []:
+        if w not in kept:
+            kept.append(w)
+    st.session_state[pick_key] = [w for w in EXPORTS if w in kept]
+
+
 picked = st.pills("Build a download", list(EXPORTS), format_func=lambda k: EXPORTS[k][0],
-                  selection_mode="multi", key=f"export_pick_{run_id}",
-                  default=None if seq else ["keras"],
+                  selection_mode="multi", key=pick_key, on_change=_keep_built,
+                  default=None if pick_key in st.session_state else
+                  [w for w in EXPORTS if w in kept],
                   help="Pick a format: KwK builds it, loads a model file in its own runtime "
                        "and compares it with the run on a few rows (a few seconds), then "
-                       "offers the file.")
+                       "offers the file; it stays offered.")
 for what in picked or []:
     try:
         changed = max((p.stat().st_mtime for p in Path(run["dir"]).iterdir()), default=0.0)

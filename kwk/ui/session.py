@@ -125,6 +125,8 @@ class Session:
     reports: Key[dict] = Key(dict, "run id -> HTML report bytes built on demand")
     explanations: Key[dict] = Key(dict, "(run id, what) -> a background explanation "
                                   "(kwk.ui.explain: Predict's row, Evaluate's global view)")
+    exports_built: Key[dict] = Key(dict, "run id -> the downloads picked on Predict (once "
+                                   "built, a download stays offered)")
     # --- what an upload widget last delivered (so a rerun does not load it twice)
     image_opts: Key[tuple | None] = Key(None, "(upload id, (height, width, colour)) for pictures")
     upload_seen: Key[tuple | None] = Key(None, "(upload id, sheet, picture options) last loaded")
@@ -153,6 +155,7 @@ class Session:
     pg_data_key: Key[Any] = Key(None, "what data the live Playground model was built on")
     pg_url_problems: Key[list] = Key(list, "settings in the link that could not be used")
     pg_was_playing: Key[bool] = Key(False, "the Playground was training before a rerun")
+    pg_data: Key[dict] = Key(dict, "the Playground's own data (JSON): source, upload, columns")
 
     def __setattr__(self, name: str, value) -> None:
         key = getattr(type(self), name, None)

@@ -89,3 +89,16 @@ def test_a_time_series_run_explains_that_only_the_run_folder_is_offered(built):
                                                               "Notebook (.ipynb)"]
     assert "not exported as a stand-alone model" in texts(at)
     assert not [b for b in _download_labels(at) if b.startswith("⬇️")]
+
+
+def test_a_built_download_stays_offered_when_its_pill_is_clicked_again(built):
+    """Clicking the already chosen 'Model (.keras)' pill again used to remove its download."""
+    _save_run(_table(), tiny_spec("y", epochs=1))
+    at = goto(app(), "6_predict")
+    assert "⬇️ model.keras" in _download_labels(at)
+    at.pills[0].set_value(["run"]).run()  # keras clicked off, the run folder on
+    no_crash(at)
+    assert {"⬇️ model.keras", "⬇️ kwk_run.zip"} <= set(_download_labels(at))
+    assert at.pills[0].value == ["keras", "run"]
+    at.pills[0].set_value([]).run()  # everything clicked off: nothing is taken away
+    assert {"⬇️ model.keras", "⬇️ kwk_run.zip"} <= set(_download_labels(at))
