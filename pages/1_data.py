@@ -10,6 +10,7 @@ from kwk.data.sources import data_dirs
 from kwk.errors import KwkError
 from kwk.data.samples import SAMPLES
 from kwk.ui.landing import welcome
+from kwk.ui.persist import kept_note
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
 from kwk.ui.state import (
@@ -141,7 +142,8 @@ with st.expander("🗄️ More sources: a file on the server, or a database"):
                 show_error(e)
 
 if ss.data is None:
-    st.info("Upload a file or pick a sample to begin. Your data stays in this session.", icon="👋")
+    st.info("Upload a file or pick a sample to begin.", icon="👋")
+    st.caption(kept_note())
     st.stop()
 
 import pandas as pd  # noqa: E402  (with data only: see the imports above)
@@ -155,6 +157,7 @@ ld = ss.data
 df = ld.df
 prof = current_profile()
 st.subheader(f"{ld.name}")
+st.caption(kept_note())
 for note in ld.notes:
     st.info(note, icon="ℹ️")
 pictures = "images" in prof  # pictures: their profile, not one card per pixel column

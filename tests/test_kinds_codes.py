@@ -302,3 +302,24 @@ def test_a_streamed_plan_decides_auto_weights_on_every_training_row(tmp_path, he
     assert p.spec["training"]["class_weight"] == want
     rare_notes = [n for n in p.notes if n.startswith("Rare class ")]
     assert len(rare_notes) == (1 if want == "balanced" else 0)
+
+
+def test_a_column_and_its_log_are_named_together():
+    """statsmodels' anes96 holds popul and logpopul: r = 0.46, yet one is the log of the other.
+    A noisy relation (rank correlation about 0.98) and an unrelated column are not named."""
+    rng = np.random.default_rng(9)
+    n = 400
+    popul = np.round(rng.lognormal(3, 2, n), 1)
+    df = pd.DataFrame({"popul": popul, "logpopul": np.log(popul + 0.1),
+                       "noisy": np.log(popul + 0.1) + rng.normal(0, 0.5, n),
+                       "other": rng.normal(size=n), "y": rng.normal(size=n)})
+    r = np.corrcoef(df["popul"], df["logpopul"])[0, 1]
+    assert r < 0.95  # the correlation warning cannot see it
+    p = profile(df, target="y")
+    pairs = {frozenset(w["columns"]): w["message"] for w in p["warnings"]
+             if len(w["columns"]) == 2}
+    assert "same information" in pairs[frozenset(("popul", "logpopul"))]
+    assert "transform" in pairs[frozenset(("popul", "logpopul"))]
+    rho = df[["popul", "noisy"]].corr("spearman").iloc[0, 1]
+    assert 0.9 < rho < 0.999 and frozenset(("popul", "noisy")) not in pairs
+    assert not any("other" in k for k in pairs)

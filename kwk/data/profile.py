@@ -33,6 +33,9 @@ HIGH_CORR = 0.95
 # become 'balanced'. 20%: at a 16% minority the plain network's recall of it was 0.11 (issue 28).
 RARE_SHARE = 0.20
 SAME_INFO_LEVELS = 50  # columns with at most this many values are compared for one-to-one pairs
+MONOTONE_RHO = 0.999       # ranks this close: one number column is a transform of the other
+MONOTONE_MAX_COLUMNS = 100  # number columns compared for it (the first ones)
+MONOTONE_SAMPLE = 20_000   # rows they are compared on
 
 
 def _num(x):
@@ -261,6 +264,36 @@ def same_information(df: pd.DataFrame, columns: list[str], sample: int = CORR_SA
     return sorted(out, key=lambda t: (order[t[0]], order[t[1]]))
 
 
+def monotone_pairs(df: pd.DataFrame, numeric_cols: list[str], seed: int = 0,
+                   sample: int = MONOTONE_SAMPLE) -> list[tuple[str, str, float]]:
+    """Pairs of number columns of which one is a monotone transform of the other (a log, a
+    square root, a rescaling): their ranks agree (``|rank correlation| >= MONOTONE_RHO``) while
+    their plain correlation may be far from 1 (statsmodels' anes96 holds ``popul`` and
+    ``logpopul``: r = 0.46, rank correlation 1.00). Only columns with more than
+    ``SAME_INFO_LEVELS`` values (fewer are :func:`same_information`'s) and at most
+    ``MONOTONE_MAX_COLUMNS`` of them, on a sample of ``sample`` rows. ``(a, b, rho)``."""
+    cols = numeric_cols[:MONOTONE_MAX_COLUMNS]
+    if len(cols) < 2:
+        return []
+    sub = df[cols]
+    if len(sub) > sample:
+        sub = sub.iloc[np.sort(np.random.default_rng(seed).choice(len(sub), sample,
+                                                                  replace=False))]
+    x = pd.DataFrame({c: _numeric_values(sub[c]).to_numpy(dtype=float, na_value=np.nan)
+                      for c in cols})
+    x = x.where(np.isfinite(x))
+    many = [c for c in cols if x[c].nunique() > SAME_INFO_LEVELS]
+    if len(many) < 2:
+        return []
+    rho = x[many].rank().corr().to_numpy()
+    out = []
+    for i in range(len(many)):
+        for j in range(i + 1, len(many)):
+            if np.isfinite(rho[i, j]) and abs(rho[i, j]) >= MONOTONE_RHO:
+                out.append((many[i], many[j], float(rho[i, j])))
+    return out
+
+
 def profile(df: pd.DataFrame, kinds: dict[str, str] | None = None, target: str | None = None,
             name: str = "data", image_shape=None, notes=()) -> dict:
     """Profile ``df``. ``kinds`` overrides inferred kinds; ``target`` adds target warnings.
@@ -310,6 +343,14 @@ def profile_table(df: pd.DataFrame, kinds: dict[str, str] | None = None,
                              f"{a} and {b} carry the same information: each of their {k} values "
                              "goes with exactly one value of the other (one is a relabelling "
                              "of the other); keep one of them"})
+    named = {frozenset(w["columns"]) for w in warnings if len(w["columns"]) == 2}
+    for a, b, rho in monotone_pairs(df, numeric):
+        if frozenset((a, b)) not in named:
+            warnings.append({"columns": [a, b], "message":
+                             f"{a} and {b} carry the same information: one "
+                             f"{'rises' if rho > 0 else 'falls'} with the other in lockstep "
+                             f"(rank correlation {rho:.3f}), so one is a transform of the other "
+                             "(a log, a rescaling); keep one of them"})
     if dups:
         warnings.append({"columns": [], "message": f"{dups} duplicate rows"})
     if target is not None and target in df.columns:
