@@ -105,8 +105,10 @@ def cmd_profile(a) -> int:
     if a.target and a.target not in ld.df.columns:
         raise KwkError(f"The target column '{a.target}' is not in the data.",
                        f"Columns: {', '.join(map(str, ld.df.columns[:30]))}.")
-    p = profile(ld.df, target=a.target, name=ld.name)
-    if a.target:  # each column alone against the target, and the leakage flags built on it
+    p = profile(ld.df, target=a.target, name=ld.name, image_shape=ld.image_shape,
+                notes=tuple(ld.notes))
+    if a.target and "images" not in p:  # each column alone against the target, and the
+        # leakage flags built on it (pictures are profiled as pictures, not pixel by pixel)
         from kwk.data.profile import add_screening
         add_screening(p, ld.df, a.target)
     p["source"] = {"format": ld.fmt, "read_options": ld.read_options,
@@ -145,6 +147,9 @@ def cmd_train(a) -> int:
         from kwk.training.distributed import cluster
         if not cluster()["chief"]:
             return _train(a)  # the other workers train their share and write nothing
+    if tracking(a):  # a wrong tracking URI or a missing MLflow: said before training
+        from kwk.runs.tracker import check_uri, require_mlflow
+        check_uri(tracking(a)); require_mlflow()
     existed = Path(a.out).exists()
     ensure_writable(a.out)  # fail before a long training, not after
     try:
@@ -283,7 +288,42 @@ def _train(a) -> int:
     print(f"{res.message} Test {key}: {_r(val)} "
           f"(baseline {_r(res.metrics['baseline'].get(key))}). Trained on {res.device}. "
           f"Saved to {out}", file=sys.stderr)
+    return log_to_mlflow(a, out)
+
+
+def tracking(a) -> str | None:
+    """``--mlflow URI``, else ``$MLFLOW_TRACKING_URI``, else None (no logging)."""
+    from kwk.runs.tracker import tracking_uri
+    return tracking_uri(getattr(a, "mlflow", None))
+
+
+def log_to_mlflow(a, out, log=None) -> int:
+    """After the run is saved: log it to MLflow when asked. A failure never loses the run: it
+    is reported with where the run was saved, and the status is 2."""
+    uri = tracking(a)
+    if not uri:
+        return 0
+    from kwk.runs.tracker import log_run
+    try:
+        r = (log or log_run)(out, uri, a.mlflow_experiment, a.mlflow_register)
+    except KwkError as e:
+        print(f"error: the run was saved to {out}, but logging it to MLflow at {uri} failed: "
+              f"{e}".replace("\n", " "), file=sys.stderr)
+        return EXIT_USER
+    reg = r.get("registered")
+    print(f"Logged to MLflow at {uri}: run {r['run_id']}, model {r['model_uri']}"
+          + (f", registered as '{reg['name']}' version {reg['version']}" if reg else ""),
+          file=sys.stderr)
     return 0
+
+
+def _mlflow_args(s) -> None:
+    s.add_argument("--mlflow", metavar="URI", help="also log the run to this MLflow tracking "
+                   "server after saving it (default: $MLFLOW_TRACKING_URI when set)")
+    s.add_argument("--mlflow-experiment", dest="mlflow_experiment", default="kwk",
+                   help="the MLflow experiment (default: kwk)")
+    s.add_argument("--mlflow-register", dest="mlflow_register", metavar="NAME",
+                   help="also register the model in MLflow's model registry under NAME")
 
 
 def cmd_predict(a) -> int:
@@ -402,6 +442,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--distributed", action="store_true",
                    help="train with TensorFlow's MultiWorkerMirroredStrategy, configured from "
                         "TF_CONFIG (one worker without it); only the chief writes --out")
+    _mlflow_args(s)
     s.set_defaults(fn=cmd_train)
     s = sub.add_parser("predict", help="predict new rows with a trained model folder")
     s.add_argument("model_dir"); s.add_argument("data", nargs="?")

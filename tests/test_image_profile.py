@@ -177,3 +177,18 @@ def test_tables_keep_the_table_profile():
 def test_one_pixel_rule_shared_with_the_spec():
     from kwk.spec import choices
     assert choices.pixel_columns is pixel_columns
+
+
+def test_cli_profile_of_a_picture_zip_profiles_the_pictures(tmp_path):
+    """`kwk profile shapes.zip --target label` gives the pictures' profile with the shape the
+    reader found (not a square guessed from the pixel count) and no per-pixel screening."""
+    import json
+
+    from tests.testutil import run_cli
+    data, _ = make_zip(broken=False)
+    (tmp_path / "shapes.zip").write_bytes(data)
+    r = run_cli("profile", tmp_path / "shapes.zip", "--target", "label", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    p = json.loads(r.stdout)
+    assert "images" in p and "screening" not in p
+    assert not any("px_" in w["message"] for w in p["warnings"])
