@@ -1,4 +1,7 @@
 """Playground: the TensorFlow Neural Network Playground, live, on its datasets or the user's."""
+import base64
+
+import pandas as pd
 import streamlit as st
 
 from kwk.data.loader import LoadedData, fingerprint_bytes
@@ -16,7 +19,10 @@ from kwk.playground.engine import (
     suggest_inputs,
     user_dataset,
 )
-from kwk.playground.plots import loss_figure, network_figure, surface_figure
+from kwk.playground.explain import (explain_all, explain_snapshot, how_it_computes,
+                                    input_names, is_probability, neuron_title, neurons)
+from kwk.playground.plots import (MAX_DRAWN, loss_figure, network_figure, neuron_figure,
+                                  surface_figure)
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import playground_widgets, session
 from kwk.ui.state import parse, profile_kinds, set_data, show_error, use_model
@@ -51,7 +57,12 @@ for _k, _v in cfg.as_dict().items():
 widgets.setdefault("pg_n_layers", len(cfg.layers))
 for _i, _n in enumerate(cfg.layers):
     widgets.setdefault(f"pg_layer_{_i}", _n)
-widgets.setdefault("pg_source", "mine" if cfg.dataset == "user" else "playground")
+# The Playground's own data (the source, an uploaded file, the columns chosen) lives in pg_data,
+# which no widget owns: coming back from another page finds the same data and the same network.
+kept = ss.pg_data
+kept.setdefault("columns", {})
+widgets.setdefault("pg_source", "playground" if cfg.dataset != "user" else
+                   kept.get("source") if kept.get("source") in ("mine", "upload") else "mine")
 # Widgets that are not drawn in a run (another data source, hidden controls) would lose their
 # value; re-assigning keeps every setting.
 for _k in playground_widgets(list(cfg.as_dict()), MAX_LAYERS):
@@ -79,15 +90,75 @@ def _pos(options, value) -> int:
     return options.index(value) if value in options else 0
 
 
+def _columns(kind: str, xs: list[str], targets: list[str], target: str | None) -> tuple:
+    """The X₁, X₂ and target choices for one kind of own data ('mine', 'upload'), drawn with
+    the columns chosen before (kept in pg_data) when they are still offered."""
+    keys = {"mine": ("pg_u_x1", "pg_u_x2", "pg_u_target"),
+            "upload": ("pg_up_x1", "pg_up_x2", "pg_up_target")}[kind]
+    before = kept["columns"].get(kind) or [None, None, None]
+    for key, value, options in zip(keys, before, (xs, xs, targets)):
+        if widgets.get(key) not in options:
+            widgets.pop(key, None)
+        if value in options:
+            widgets.setdefault(key, value)
+    if widgets.get(keys[1]) == widgets.get(keys[0]):
+        widgets.pop(keys[1], None)
+    x1 = st.selectbox("X₁ (horizontal)", xs, key=keys[0],
+                      help="The numeric inputs that best separate the target come first; ID "
+                      "columns and the target are not offered." if kind == "mine" else None)
+    x2 = st.selectbox("X₂ (vertical)", [c for c in xs if c != x1], key=keys[1])
+    tdef = targets.index(target) if target in targets else len(targets) - 1
+    tgt = st.selectbox("Target", targets, index=tdef, key=keys[2])
+    kept["columns"][kind] = [x1, x2, tgt]
+    return x1, x2, tgt
+
+
+def _upload() -> tuple[str, bytes] | None:
+    """The 3-column CSV: the file in the upload box, else the one uploaded before (kept, so it
+    survives leaving the page: the box itself is emptied by then). Removing the file from the
+    box (×) forgets it."""
+    had_box = "pg_upload" in widgets  # the box was on screen in the run before
+    up = st.file_uploader("CSV with X₁, X₂ and the target (in that order)",
+                          type=["csv", "tsv", "txt"], key="pg_upload")
+    file = kept.get("upload")
+    if up is not None:
+        raw = up.getvalue()
+        fid = fingerprint_bytes(raw) + "|" + up.name
+        if not file or file.get("id") != fid:
+            file = {"name": up.name, "b64": base64.b64encode(raw).decode(), "id": fid}
+            kept["upload"] = file
+            kept["columns"].pop("upload", None)
+        kept["in_box"] = fid
+        return up.name, raw
+    if file and had_box and kept.get("in_box") == file.get("id"):
+        kept["upload"], kept["in_box"] = None, None  # taken out of the box: forgotten
+        return None
+    kept["in_box"] = None
+    if not file:
+        return None
+    st.caption(f"Using **{file['name']}**, uploaded earlier. Upload another file to replace it.")
+    return file["name"], base64.b64decode(file["b64"])
+
+
+def _query_with(settings: dict) -> dict:
+    """The address: the Playground's settings, and whatever else is there (the kept session's
+    key, a running job, a lesson) left as it was."""
+    ours = set(Config().as_dict()) | {"classroom", "hide"}
+    return {**{k: v for k, v in st.query_params.to_dict().items() if k not in ours}, **settings}
+
+
 # ---------------------------------------------------------------- controls
 left, right = st.columns([1.15, 3], gap="large")
 with right:
     top = st.container()
     live_slot = st.container()
     if "output" not in hidden:
-        o1, o2, _ = st.columns([1, 1, 2])
+        o1, o2, o3, _ = st.columns([1, 1, 1.2, 0.8])
         o1.toggle("Show test data", bool(widgets.pg_show_test), key="pg_show_test")
         o2.toggle("Discretize output", bool(widgets.pg_discretize), key="pg_discretize")
+        o3.toggle("Weights on the links", bool(widgets.pg_show_weights), key="pg_show_weights",
+                  help="Colour (blue positive, orange negative) and thickness by each weight; "
+                       "point at a link's middle for its number.")
 user_data, no_data = None, ""
 with left:
     if "data" not in hidden:
@@ -99,6 +170,7 @@ with left:
                      format_func=sources.get, key="pg_source",
                      horizontal=False, label_visibility="collapsed")
         source = widgets.get("pg_source", "playground")
+        kept["source"] = source
         if source == "playground":
             st.radio("Problem type", ["classification", "regression"],
                      _pos(["classification", "regression"], widgets.pg_problem), key="pg_problem",
@@ -125,30 +197,26 @@ with left:
                                f"({', '.join(num) or 'none'}); the Playground draws two as X₁ "
                                "and X₂. Upload a 3-column CSV here, or use the Build page.")
                 else:
-                    x1 = st.selectbox("X₁ (horizontal)", num, key="pg_u_x1",
-                                      help="The numeric inputs that best separate the target "
-                                      "come first; ID columns and the target are not offered.")
-                    x2 = st.selectbox("X₂ (vertical)", [c for c in num if c != x1], index=0,
-                                      key="pg_u_x2")
-                    tdef = allc.index(ss.target) if ss.target in allc else len(allc) - 1
-                    tgt = st.selectbox("Target", allc, index=tdef, key="pg_u_target")
+                    x1, x2, tgt = _columns("mine", num, allc, ss.target)
                     try:
                         user_data = user_dataset(df, x1, x2, tgt)
-                        st.caption("Both columns are scaled into the plane (−5 to 5).")
+                        st.caption("The network sees both columns scaled into the plane "
+                                   "(−5 to 5); the pictures show their own values.")
                     except KwkError as e:
                         show_error(e)
         else:
-            up = st.file_uploader("CSV with X₁, X₂ and the target (in that order)",
-                                  type=["csv", "tsv", "txt"], key="pg_upload")
-            if up is not None:
+            file = _upload()
+            if file is not None:
+                name, raw = file
                 try:
-                    ld = parse(up.getvalue(), up.name)
+                    ld = parse(raw, name)
                     cols = [str(c) for c in ld.df.columns]
                     if len(cols) != 3:
-                        raise KwkError(f"'{up.name}' has {len(cols)} columns; the Playground "
+                        raise KwkError(f"'{name}' has {len(cols)} columns; the Playground "
                                        "reads exactly three: X₁, X₂ and the target.",
                                        "Keep two numeric columns and the target.")
-                    user_data = user_dataset(ld.df, *cols)
+                    x1, x2, tgt = _columns("upload", cols, cols, cols[2])
+                    user_data = user_dataset(ld.df, x1, x2, tgt)
                 except KwkError as e:
                     show_error(e)
         st.slider("Training data (%)", 10, 90, int(widgets.pg_train_ratio), step=10,
@@ -207,7 +275,13 @@ new = Config(
     problem=(user_data[2] if user_data else "classification") if source != "playground"
     else widgets.pg_problem,
     optimizer=widgets.pg_optimizer, dropout=float(widgets.pg_dropout), seed=int(widgets.pg_seed),
-    show_test=bool(widgets.pg_show_test), discretize=bool(widgets.pg_discretize))
+    show_test=bool(widgets.pg_show_test), discretize=bool(widgets.pg_discretize),
+    show_weights=bool(widgets.pg_show_weights))
+shown_hidden = sorted(hidden - {"share"})
+url = _query_with({**new.to_query(), **({"classroom": "1"} if classroom else {}),
+                   **({"hide": ",".join(shown_hidden)} if shown_hidden else {})})
+if st.query_params.to_dict() != url:  # the address holds the settings, data or not
+    st.query_params.from_dict(url)
 
 if source != "playground" and user_data is None:
     with top:  # keep the layout: say what is missing where the picture would be
@@ -216,7 +290,7 @@ if source != "playground" and user_data is None:
 if not new.features:
     top.warning("Switch on at least one input feature.", icon="👆")
     st.stop()
-view_only = {"show_test", "discretize"}
+view_only = {"show_test", "discretize", "show_weights"}
 changed = {k for k, v in new.as_dict().items() if v != cfg.as_dict()[k]}
 data_key = (source, None if user_data is None else
             hash(user_data[0].tobytes() + user_data[1].tobytes()))
@@ -236,11 +310,7 @@ if pg is None or changed - view_only or ss.pg_data_key != data_key and user_data
         pg.play()
 ss.pg_cfg = new
 pg.config.show_test, pg.config.discretize = new.show_test, new.discretize
-shown_hidden = sorted(hidden - {"share"})
-url = {**new.to_query(), **({"classroom": "1"} if classroom else {}),
-       **({"hide": ",".join(shown_hidden)} if shown_hidden else {})}
-if st.query_params.to_dict() != url:
-    st.query_params.from_dict(url)
+pg.config.show_weights = new.show_weights
 
 # ---------------------------------------------------------------- play / pause / step / reset
 with top:
@@ -273,19 +343,65 @@ def live():
                 else f"{1 / pg.epoch_seconds:.0f}")
     if snap["error"]:
         st.error(snap["error"], icon="⚠️")
+    feats, axes = pg.config.features, pg.axes
+    every = neurons(snap["weights"])
+    choice = widgets.get("pg_explain")
+    if choice not in every:
+        widgets.pop("pg_explain", None)
+        choice = None
+    about = explain_all(snap, feats, axes, per_layer=MAX_DRAWN)
     c_net, c_out = st.columns([1.25, 1], gap="medium")
-    c_net.plotly_chart(network_figure(snap, pg.config.features), key="pg_network",
+    c_net.plotly_chart(network_figure(snap, feats, names=input_names(feats, axes),
+                                      show_weights=pg.config.show_weights, selected=choice,
+                                      about=about),
+                       key="pg_network", on_select=_picked, selection_mode="points",
                        config={"displayModeBar": False}, theme=None)
     c_out.plotly_chart(surface_figure(snap, pg.xy, pg.y, pg.train_idx, pg.test_idx,
                                       pg.config.problem, pg.config.show_test,
-                                      pg.config.discretize),
+                                      pg.config.discretize, axes=axes),
                        key="pg_surface", config={"displayModeBar": False}, theme=None)
     c_out.plotly_chart(loss_figure(snap["history"]), key="pg_curve",
                        config={"displayModeBar": False})
+    n_hidden = len(snap["weights"]) - 1
+    picked = st.selectbox("Explain neuron", every, index=None, key="pg_explain",
+                          format_func=lambda n: neuron_title(n[0], n[1], n_hidden),
+                          placeholder="Point at a neuron to see what it computes; click it, or "
+                                      "choose it here, to see it in full")
+    if picked is not None:
+        explained(snap, *picked)
     if ss.pg_was_playing and not snap["playing"]:
         ss.pg_was_playing = False
         st.rerun(scope="app")  # it paused by itself: stop polling, show ▶️
     ss.pg_was_playing = snap["playing"]
+
+
+def _picked() -> None:
+    """A neuron clicked in the network: explain it (the chart's selection -> the choice)."""
+    event = widgets.get("pg_network") or {}
+    for point in (event.get("selection") or {}).get("points") or []:
+        data = point.get("customdata")
+        if data is not None and len(data) == 2:
+            widgets["pg_explain"] = (int(data[0]), int(data[1]))
+            return
+
+
+def explained(snap: dict, layer: int, index: int) -> None:
+    """What one neuron computes: the sentence, its output over the plane, its weights."""
+    n = explain_snapshot(snap, layer, index, pg.config.features, pg.axes)
+    with st.container(border=True, key="pg_neuron"):
+        st.markdown(f"**{n.title}** — {n.sentence}")
+        fig_col, w_col = st.columns([1.3, 1], gap="medium")
+        n_layers = len(snap["weights"])
+        prob = is_probability(layer, n_layers, pg.config.problem)
+        fig_col.plotly_chart(neuron_figure(snap["neurons"][layer - 1][index], pg.axes, n.line,
+                                           probability=prob),
+                             key="pg_neuron_map", config={"displayModeBar": False}, theme=None)
+        w_col.dataframe(pd.DataFrame({"from": n.inputs + ["bias (always 1)"],
+                                      "weight": [*n.weights, n.bias]}),
+                        hide_index=True, key="pg_neuron_weights",
+                        column_config={"weight": st.column_config.NumberColumn(format="%.3f")})
+        w_col.caption(how_it_computes(layer, n_layers, pg.config.activation, pg.config.problem,
+                                      n.line is not None))
 
 
 with live_slot:

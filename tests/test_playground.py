@@ -199,3 +199,147 @@ def test_a_long_loss_curve_is_thinned_for_drawing():
     xs = [np.asarray(t.x) for t in fig.data]
     assert all(len(x) <= LOSS_POINTS and x[0] == 1 and x[-1] == 20_000 for x in xs)
     assert np.asarray(fig.data[0].y)[-1] == 0.0  # the last epoch is drawn
+
+
+# ----------------------------------------------------------------------------- neurons explained
+from kwk.playground.engine import Axis  # noqa: E402
+from kwk.playground.explain import Line, explain, explain_snapshot, input_names, neurons, num  # noqa: E402
+
+
+def _first(w, b, features=("x1", "x2"), axes=None):
+    """A network of one hidden neuron with these incoming weights, explained."""
+    return explain([np.array(w, float).reshape(-1, 1), np.ones((1, 1))],
+                   [np.array([b], float), np.zeros(1)], 1, 0, list(features), axes)
+
+
+def test_a_first_layer_neuron_draws_the_line_its_weights_say():
+    # 0.8·x1 − 1.0·x2 + 0.1 = 0  <=>  x2 = 0.8·x1 + 0.1 (by hand)
+    n = _first([0.8, -1.0], 0.1)
+    assert n.title == "Layer 1 · neuron 1" and n.inputs == ["X₁", "X₂"]
+    assert n.weights == [0.8, -1.0] and n.bias == pytest.approx(0.1)
+    assert n.line.slope == pytest.approx(0.8) and n.line.intercept == pytest.approx(0.1)
+    assert n.sentence == ("Turns on when X₂ is small and X₁ is large: a line across the plane, "
+                          "roughly X₂ = 0.8·X₁ + 0.1.")
+    # the line is where the weighted sum is zero, and "on" is the side the sentence names
+    xs = np.linspace(-6, 6, 7)
+    assert np.allclose(0.8 * xs - 1.0 * (n.line.slope * xs + n.line.intercept) + 0.1, 0)
+    assert 0.8 * 5 - 1.0 * -5 + 0.1 > 0  # X₁ large, X₂ small: on
+
+
+def test_the_line_matches_a_fitted_logistic_regression():
+    """Independent check: scikit-learn fits a boundary to points labelled by x2 > 0.5·x1 − 1;
+    a neuron holding the fitted weights explains that same line."""
+    from sklearn.linear_model import LogisticRegression
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(-6, 6, (2000, 2))
+    y = (xy[:, 1] > 0.5 * xy[:, 0] - 1).astype(int)
+    lr = LogisticRegression(C=1e4, max_iter=5000).fit(xy, y)
+    n = _first(lr.coef_[0], lr.intercept_[0])
+    assert n.line.slope == pytest.approx(0.5, abs=0.05)
+    assert n.line.intercept == pytest.approx(-1.0, abs=0.1)
+    assert "X₂ is large" in n.sentence and "X₁ is small" in n.sentence
+    assert n.line.text() == "X₂ = 0.5·X₁ − 1"
+
+
+def test_on_your_data_the_line_is_in_the_columns_units():
+    # income 20–120 and age 18–68 were scaled to −5…5: plane = 0.1·income − 7, 0.2·age − 8.6;
+    # 0.8·p1 − p2 + 0.1 = 0  <=>  age = 0.4·income + 15.5 (by hand)
+    axes = (Axis("income", 20, 120), Axis("age", 18, 68))
+    n = _first([0.8, -1.0, 0.0], 0.1, ("x1", "x2", "x1_x2"), axes)
+    assert n.inputs == ["income", "age", "income·age"]
+    assert n.line.slope == pytest.approx(0.4) and n.line.intercept == pytest.approx(15.5)
+    assert "age = 0.4·income + 15" in n.sentence and "income is large" in n.sentence
+    assert np.allclose(axes[0].to_plane([20, 120]), [-5, 5])
+    assert np.allclose(axes[1].from_plane(axes[1].to_plane([18, 30.5, 68])), [18, 30.5, 68])
+
+
+def test_lines_along_an_axis_and_outside_the_plane():
+    n = _first([2.0, 0.01], -1.0)  # X₂'s weight is too small to matter: x1 = 0.5
+    assert n.line.slope is None and n.line.at == pytest.approx(0.5)
+    assert n.sentence.endswith("roughly X₁ = 0.5.") and "X₂" not in n.sentence
+    n = _first([0.0, 3.0], 1.5)  # only X₂: x2 = −0.5
+    assert n.line.text() == "X₂ = −0.5"
+    n = _first([1.0, 1.0], 20.0)  # x1 + x2 + 20 > 0 on all of [−6, 6]²
+    assert "lies outside the plane shown, so it is on everywhere here" in n.sentence
+
+
+def test_curved_inputs_and_a_neuron_that_learned_nothing():
+    n = _first([1.0, 1.2], -3.0, ("x1_sq", "x2_sq"))
+    assert n.sentence.startswith("Turns on far from the centre: a ring") and n.line is None
+    n = _first([-1.0, -1.0], 3.0, ("x1_sq", "x2_sq"))
+    assert n.sentence.startswith("Turns on near the centre")
+    # equal weights, but X₁² spans 0–36 where X₁ spans −6–6: X₁² is what matters
+    n = _first([0.5, 0.5], 0.0, ("x1", "x1_sq"))
+    assert n.named[0] == "X₁²" and "not a straight line, since it uses X₁²" in n.sentence
+    n = _first([0.001, -0.002], 0.3)
+    assert n.sentence.startswith("Has not learned anything yet") and n.line is None
+
+
+def test_deeper_neurons_combine_the_layer_before():
+    W = [np.zeros((2, 4)), np.array([[2.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.05, -0.9]]),
+         np.array([[0.1], [-3.0]])]
+    B = [np.zeros(4), np.zeros(2), np.zeros(1)]
+    n = explain(W, B, 2, 0, ["x1", "x2"])
+    assert n.title == "Layer 2 · neuron 1" and n.inputs[0] == "neuron 1 of layer 1"
+    assert n.sentence == ("Combines neurons 1 and 3 of layer 1, mostly 1: on where 1 is on and "
+                          "3 is off.")
+    n = explain(W, B, 2, 1, ["x1", "x2"])  # 1.0 and −0.9: no "mostly"
+    assert n.sentence == "Combines neurons 2 and 4 of layer 1: on where 2 is on and 4 is off."
+    out = explain(W, B, 3, 0, ["x1", "x2"])
+    assert out.title == "Output" and out.sentence == "Reverses neuron 2 of layer 2: blue where it is off."
+    # a busy neuron counts more than a still one: the spreads tip the balance to neuron 3
+    n = explain(W, B, 2, 0, ["x1", "x2"], spreads=[np.array([0.1, 1, 1, 1])])
+    assert n.named[0] == "neuron 3 of layer 1"
+    assert neurons(W) == [(1, 0), (1, 1), (1, 2), (1, 3), (2, 0), (2, 1), (3, 0)]
+    with pytest.raises(ValueError, match="has 2 neurons"):
+        explain(W, B, 2, 5, ["x1", "x2"])
+
+
+def test_every_drawn_neuron_has_a_sentence_for_the_hover():
+    from kwk.playground.explain import explain_all, how_it_computes, is_probability
+    W = [np.array([[1.0, 0.0, 2.0], [0.0, 1.0, 0.0]]), np.array([[1.0], [0.0], [0.0]])]
+    snap = {"weights": W, "biases": [np.zeros(3), np.zeros(1)],
+            "neurons": [np.ones((3, 20, 20)), np.ones((1, 20, 20))]}
+    about = explain_all(snap, ["x1", "x2"], per_layer=2)
+    assert list(about) == [(1, 0), (1, 1), (2, 0)]  # the third of layer 1 is not drawn
+    assert about[(1, 1)] == ("Turns on when X₂ is large: a line across the plane, roughly "
+                             "X₂ = 0.")
+    assert is_probability(2, 2, "classification") and not is_probability(2, 2, "regression")
+    assert "sigmoid" in how_it_computes(2, 2, "tanh", "classification", False)
+    assert "through relu" in how_it_computes(1, 2, "relu", "classification", True)
+
+
+def test_numbers_and_names_in_sentences():
+    assert [num(v) for v in (0.8, 0.123, 35.4, 1234, -0.05, 0, 250000)] == \
+        ["0.8", "0.12", "35", "1200", "-0.05", "0", "250,000"]
+    assert Line(-1.0, 2.0).text() == "x2 = −1·x1 + 2" and Line(0.0, -3.0).text() == "x2 = −3"
+    axes = (Axis("a", 0, 1), Axis("b", 0, 1))
+    assert input_names(["x1_sq", "x1_x2", "sin_x2"], axes) == ["a²", "a·b", "sin(b)"]
+
+
+@pytest.mark.slow
+def test_a_live_neuron_is_explained_from_its_keras_weights():
+    """The snapshot's weights and biases are the model's, and the neuron's own output over the
+    plane is positive on the side of its line the sentence calls 'on'."""
+    pg = Playground(Config(layers=[3], activation="tanh", seed=2))
+    for _ in range(3):
+        pg.train_epoch()
+    pg.step()
+    snap = pg.snapshot()
+    dense = next(layer for layer in pg.model.layers if hasattr(layer, "kernel"))
+    kernel, bias = np.asarray(dense.kernel), np.asarray(dense.bias)
+    checked = 0
+    for j in range(3):
+        n = explain_snapshot(snap, 1, j, pg.config.features)
+        assert np.allclose(n.weights, kernel[:, j]) and n.bias == pytest.approx(bias[j])
+        if n.line is None or n.line.slope is None:
+            continue
+        gx, gy = np.meshgrid(np.linspace(-6, 6, 20), np.linspace(-6, 6, 20))
+        above = gy > n.line.slope * gx + n.line.intercept
+        out = snap["neurons"][0][j]
+        far = np.abs(gy - (n.line.slope * gx + n.line.intercept)) > 0.5
+        sign_above = np.sign(kernel[1, j])  # the sum grows with x2 when its weight is positive
+        assert np.all(np.sign(out[above & far]) == sign_above)
+        assert np.all(np.sign(out[~above & far]) == -sign_above)
+        checked += 1
+    assert checked  # seed 2 gives three slanted lines

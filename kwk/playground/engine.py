@@ -1,6 +1,6 @@
 """The Playground engine: the TensorFlow Neural Network Playground's datasets, input features and
 live training of a small Keras network on a 2-D plane, plus the decision surface and each
-neuron's output over the plane. No Streamlit here; the page is ``pages/0_playground.py``.
+neuron's output over the plane. No Streamlit here; the page is ``pages/8_playground.py``.
 
 The network is an ordinary KwK spec (Dense layers from the catalog, built by
 ``kwk.model.builder``), so "Open in Build" hands exactly this network to the full flow.
@@ -11,6 +11,7 @@ import math
 import threading
 import time
 from dataclasses import asdict, dataclass, field, fields
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -128,6 +129,31 @@ def to_plane(x: np.ndarray) -> np.ndarray:
     return (x - lo) / (hi - lo) * 10 - 5
 
 
+class Axis(NamedTuple):
+    """How one column of the user's data was scaled into the plane (``engine.to_plane``): its
+    smallest value went to -5 and its largest to +5."""
+    name: str
+    lo: float
+    hi: float
+
+    def scale(self) -> tuple[float, float]:
+        """``(a, c)`` with place on the plane = a · value + c (a constant column sat at 0)."""
+        if not self.hi > self.lo:
+            return 1.0, -self.lo
+        a = 10 / (self.hi - self.lo)
+        return a, -self.lo * a - 5
+
+    def to_plane(self, v):
+        """A value in the column's units -> its place on the plane."""
+        a, c = self.scale()
+        return a * np.asarray(v, float) + c
+
+    def from_plane(self, p):
+        """A place on the plane -> the value in the column's units."""
+        a, c = self.scale()
+        return (np.asarray(p, float) - c) / a
+
+
 def suggest_inputs(df: pd.DataFrame, target: str | None, kinds: dict[str, str]) -> list[str]:
     """The numeric columns worth drawing as X₁ and X₂, most useful first: the numeric inputs
     (not identifiers, not the target), ranked by how strongly each separates the target
@@ -159,10 +185,23 @@ def suggest_inputs(df: pd.DataFrame, target: str | None, kinds: dict[str, str]) 
     return [cols[i] for i in np.argsort(-score, kind="stable")]
 
 
-def user_dataset(df: pd.DataFrame, x1: str, x2: str, target: str):
-    """``(xy, y, problem, classes)`` from two numeric columns and a target of the user's data:
-    a two-class target gives classification (the first class sorted is 0), a numeric one
-    regression scaled into [-1, 1]."""
+class UserData(tuple):
+    """The user's data on the plane: the tuple ``(xy, y, problem, classes)``, plus ``axes``:
+    the two columns' names and how each was scaled into the plane (:class:`Axis`), so the
+    pictures can be labelled, and a neuron's line given, in the columns' own units."""
+
+    axes: tuple
+
+    def __new__(cls, xy, y, problem, classes, axes):
+        self = super().__new__(cls, (xy, y, problem, classes))
+        self.axes = axes
+        return self
+
+
+def user_dataset(df: pd.DataFrame, x1: str, x2: str, target: str) -> UserData:
+    """``(xy, y, problem, classes)`` (a :class:`UserData`, with ``axes``) from two numeric
+    columns and a target of the user's data: a two-class target gives classification (the
+    first class sorted is 0), a numeric one regression scaled into [-1, 1]."""
     from kwk.prep.preprocess import as_labels, to_number
     for c in (x1, x2, target):
         if c not in df.columns:
@@ -178,15 +217,20 @@ def user_dataset(df: pd.DataFrame, x1: str, x2: str, target: str):
     keep_idx = np.flatnonzero(keep.to_numpy())
     if len(keep_idx) > MAX_POINTS:
         keep_idx = np.sort(np.random.default_rng(0).choice(keep_idx, MAX_POINTS, replace=False))
-    xy = np.c_[to_plane(a.to_numpy()[keep_idx]), to_plane(b.to_numpy()[keep_idx])]
+    va = np.asarray(a.to_numpy()[keep_idx], float)
+    vb = np.asarray(b.to_numpy()[keep_idx], float)
+    xy = np.c_[to_plane(va), to_plane(vb)]
+    axes = (Axis(str(x1), float(va.min()), float(va.max())),
+            Axis(str(x2), float(vb.min()), float(vb.max())))
     classes = sorted(labels.iloc[keep_idx].unique().tolist())
     if len(classes) == 2:
         y = (labels.iloc[keep_idx].to_numpy() == classes[1]).astype(float)
-        return xy, y, "classification", classes
+        return UserData(xy, y, "classification", classes, axes)
     num = to_number(df[target]).to_numpy()[keep_idx]
     if len(classes) > 2 and np.isfinite(num).all() and len(classes) > 10:
         lo, hi = num.min(), num.max()
-        return xy, (num - lo) / (hi - lo) * 2 - 1, "regression", [float(lo), float(hi)]
+        return UserData(xy, (num - lo) / (hi - lo) * 2 - 1, "regression",
+                        [float(lo), float(hi)], axes)
     raise DataError(f"The target '{target}' has {len(classes)} values; the Playground shows two "
                     "classes or a number.",
                     "Choose a two-class or numeric target, or use the Build page for more classes.")
@@ -213,6 +257,7 @@ class Config:
     seed: int = 0
     show_test: bool = False
     discretize: bool = False
+    show_weights: bool = True  # the links coloured and sized by their weights (view only)
 
     def check(self) -> None:
         """Raise SpecError naming every setting out of range."""
@@ -359,7 +404,8 @@ class Playground:
             xy, y = make_dataset(config.dataset, config.points, config.noise / 100, config.seed)
             self.classes = None
         else:
-            xy, y, _, self.classes = data
+            xy, y, self.classes = data[0], data[1], data[3]
+        self.axes = getattr(data, "axes", None)  # the user's columns (names and scaling)
         self.xy, self.y = xy, y
         self.train_idx, self.test_idx = split(len(xy), config.train_ratio / 100, config.seed)
         self.X = feature_matrix(xy, config.features)
@@ -470,12 +516,14 @@ class Playground:
         outs = outs if isinstance(outs, (list, tuple)) else [outs]
         neurons = [np.asarray(o).T.reshape(-1, self.THUMB_RES, self.THUMB_RES) for o in outs]
         weights = [np.asarray(layer.kernel) for layer in self._dense]
+        biases = [np.asarray(layer.bias) if layer.use_bias else np.zeros(w.shape[1], np.float32)
+                  for layer, w in zip(self._dense, weights)]
         inputs = self._thumb_X.T.reshape(-1, self.THUMB_RES, self.THUMB_RES)
         with self._lock:
             hist = {k: list(v) for k, v in self.history.items()}
             epoch = self.epoch
         return {"epoch": epoch, "surface": surface, "neurons": neurons, "inputs": inputs,
-                "weights": weights, "history": hist,
+                "weights": weights, "biases": biases, "history": hist,
                 "train_loss": hist["train"][-1] if hist["train"] else self._loss(self.train_idx),
                 "test_loss": hist["test"][-1] if hist["test"] else self._loss(self.test_idx),
                 "playing": self.playing, "error": self.error, "time": time.monotonic()}
