@@ -13,7 +13,7 @@ import sys
 
 
 def add(sub) -> None:
-    from kwk.cli import _image_args, _sql_args
+    from kwk.cli import _image_args, _mlflow_args, _sql_args
     s = sub.add_parser("tune", help="search for a better network (Optuna); write the "
                        "leaderboard, the study and the best network's run")
     s.add_argument("data", nargs="?")
@@ -33,6 +33,7 @@ def add(sub) -> None:
     s.add_argument("--quiet", action="store_true", help="no progress lines")
     _sql_args(s)
     _image_args(s)
+    _mlflow_args(s)  # the search as one MLflow run (the best network) with a nested run per trial
     s.set_defaults(fn=run)
 
 
@@ -61,6 +62,10 @@ def run(a) -> int:
         raise KwkError(f"--trials must be from 1 to 10000, got {a.trials}.")
     if a.timeout is not None and not a.timeout > 0:
         raise KwkError(f"--timeout must be a number of seconds > 0, got {a.timeout:g}.")
+    from kwk.cli import tracking
+    if tracking(a):  # a wrong tracking URI or a missing MLflow: said before the search
+        from kwk.runs.tracker import check_uri, require_mlflow
+        check_uri(tracking(a)); require_mlflow()
     out = Path(a.out) if a.out else None
     if out is not None:
         ensure_writable(out)
@@ -88,6 +93,8 @@ def run(a) -> int:
                   + (f" ({done} already finished)" if done else "")
                   + (f", at most {timeout:g} s" if timeout else ""), file=sys.stderr)
 
+        cap = [search.budget()["epochs"]]
+
         def on_trial(row):
             if not show:
                 return
@@ -105,6 +112,9 @@ def run(a) -> int:
             print(f"trial {row['trial']}: {search.metric} {v} ({what}, "
                   f"{row['seconds'] or 0:.1f} s); best {b['value']:.4f} (trial {b['trial']})"
                   if b else f"trial {row['trial']}: {what}", file=sys.stderr)
+            if search.budget()["epochs"] > cap[0]:  # the best trials hit the epoch cap
+                cap[0] = search.budget()["epochs"]
+                print(f"note: {search.epoch_caps()['text']}", file=sys.stderr)
 
         try:
             search.run(todo, timeout, on_trial=on_trial)
@@ -132,4 +142,8 @@ def run(a) -> int:
     key, val = headline(result.metrics)
     print(f"{search.note()} Test {key}: {_r(val)}. Saved to {saved}", file=sys.stderr)
     print(json.dumps({"best": search.best(), "test": {key: val}, "out": str(saved)}))
-    return 0
+    from kwk.cli import log_to_mlflow
+    from kwk.runs.tracker import log_search
+    board, summary = search.leaderboard(), search.summary()
+    return log_to_mlflow(a, saved, lambda d, uri, exp, reg: log_search(d, board, summary, uri,
+                                                                       exp, reg))
