@@ -69,6 +69,25 @@ with st.expander("✏️ Name this run and add notes"):
         if st.session_state.get("compare_sel"):
             st.session_state["compare_sel"] = list(st.session_state["compare_sel"])
         st.rerun()
+with st.expander("📤 Send to MLflow"):
+    import os
+    ml_uri = st.text_input("Tracking URI", os.environ.get("MLFLOW_TRACKING_URI", ""),
+                           key="mlflow_uri", placeholder="http://mlflow.example.com:5000",
+                           help="Your MLflow server, or sqlite:///path/mlflow.db for a local store.")
+    ml_exp = st.text_input("Experiment", "kwk", key="mlflow_exp")
+    ml_reg = st.text_input("Register the model as (optional)", "", key="mlflow_reg")
+    if st.button("📤 Send this run to MLflow", key="mlflow_send"):
+        from kwk.errors import KwkError
+        from kwk.runs.tracker import log_run
+        try:
+            with st.spinner("Logging the run, its report and its model…"):
+                sent = log_run(store().run_dir(sel), ml_uri, ml_exp, ml_reg.strip() or None)
+            reg = sent["registered"]
+            st.success(f"Logged as MLflow run `{sent['run_id']}`; model `{sent['model_uri']}`"
+                       + (f", registered as {reg['name']} version {reg['version']}" if reg
+                          else "") + ".")
+        except KwkError as e:
+            st.error(f"Sending the run to MLflow failed: {e}")
 c1, c2, c3 = st.columns(3)
 if c1.button("📊 Open in Evaluate", key="open_eval"):
     ss.run_id = sel
