@@ -93,6 +93,8 @@ def run(a) -> int:
                   + (f" ({done} already finished)" if done else "")
                   + (f", at most {timeout:g} s" if timeout else ""), file=sys.stderr)
 
+        cap = [search.budget()["epochs"]]
+
         def on_trial(row):
             if not show:
                 return
@@ -110,6 +112,9 @@ def run(a) -> int:
             print(f"trial {row['trial']}: {search.metric} {v} ({what}, "
                   f"{row['seconds'] or 0:.1f} s); best {b['value']:.4f} (trial {b['trial']})"
                   if b else f"trial {row['trial']}: {what}", file=sys.stderr)
+            if search.budget()["epochs"] > cap[0]:  # the best trials hit the epoch cap
+                cap[0] = search.budget()["epochs"]
+                print(f"note: {search.epoch_caps()['text']}", file=sys.stderr)
 
         try:
             search.run(todo, timeout, on_trial=on_trial)

@@ -24,7 +24,11 @@ import numpy as np
 from kwk.errors import KwkError, SpecError, TrainError
 from kwk.prep.prepare import Prepared, encode_split
 from kwk.tune.space import (CLASS_METRICS, DEPTH, METRICS, REGRESSION_METRICS, apply,
-                            current_values, default_tune, propose)
+                            cap_growth, current_values, default_tune, epoch_budget,
+                            growth_text, propose, still_improving)
+
+# Settings that are the search's training budget (grown by epoch_budget) unless searched
+BUDGET_KEYS = ("training.epochs", "training.early_stopping_patience")
 
 STATES = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed", "RUNNING": "running",
           "WAITING": "waiting"}
@@ -182,6 +186,9 @@ class Search:
                             "Give tune.space, or use layers with searchable settings (Dense, "
                             "Conv, recurrent, Embedding, Dropout).")
         tr = prepared.spec["training"]
+        # the epoch cap grows when the best trials end at it still improving (not when the
+        # space searches epochs or patience itself: then they are the user's to choose)
+        self.grows = not any(k in self.space for k in BUDGET_KEYS)
         self.kfold = tr["validation"] == "kfold" and not prepared.spec["data"].get("sequence")
         self.name = name or study_name(prepared, fingerprint, self.space, self.metric)
         self.storage_url = storage
@@ -329,6 +336,12 @@ class Search:
             return seen.value
         spec = apply(self.p.spec, values)
         spec["training"]["repeats"] = 1
+        if self.grows:
+            budget = self.budget()
+            spec["training"].update(epochs=budget["epochs"],
+                                    early_stopping_patience=budget["patience"])
+            trial.set_user_attr("epoch_cap", budget["epochs"])
+            trial.set_user_attr("patience", budget["patience"])
         trial.set_user_attr("spec_layers", len(spec["layers"]))
         try:
             from kwk.spec import check_stack
@@ -365,6 +378,7 @@ class Search:
         if feeder.pruned_at is not None:
             trial.set_user_attr("epochs", r.epochs_run)
             raise optuna.TrialPruned(f"pruned at epoch {feeder.pruned_at}")
+        trial.set_user_attr("at_cap", still_improving(r.history, spec["training"]["epochs"]))
         return r.metrics["score"], r.epochs_run
 
     def _kfold(self, trial, spec: dict, stop) -> tuple[float, int]:
@@ -372,7 +386,7 @@ class Search:
         with self._lock:
             if self._folds is None:
                 self._folds = search_folds(self.p, self.p.spec["training"]["folds"])
-        scores, epochs = [], 0
+        scores, epochs, at_cap = [], 0, 0
         for i, fp in enumerate(self._folds, start=1):
             p = dataclasses.replace(fp, spec=spec, notes=[])
             self.live = Live(trial=trial.number, epochs=spec["training"]["epochs"], fold=i,
@@ -380,6 +394,7 @@ class Search:
             r = self._train(p, _TrialFeeder(p, "test", self.metric), stop)
             scores.append(r.metrics["score"])
             epochs += r.epochs_run
+            at_cap += still_improving(r.history, spec["training"]["epochs"])
             if stop.is_set():
                 break
             trial.report(float(np.mean(scores)), i)
@@ -387,6 +402,7 @@ class Search:
                 trial.set_user_attr("epochs", epochs)
                 raise optuna.TrialPruned(f"pruned after fold {i}")
         trial.set_user_attr("fold_scores", scores)
+        trial.set_user_attr("at_cap", at_cap * 2 > len(scores))  # most folds still improving
         return float(np.mean(scores)), epochs
 
     # ------------------------------------------------------------------ results
@@ -401,7 +417,7 @@ class Search:
                "epochs": t.user_attrs.get("epochs"), "seconds": secs}
         if t.state.name == "PRUNED" and out["value"] is None and t.intermediate_values:
             out["last_reported"] = float(list(t.intermediate_values.values())[-1])
-        for k in ("own", "duplicate_of", "error", "stopped"):
+        for k in ("own", "duplicate_of", "error", "stopped", "epoch_cap", "patience", "at_cap"):
             if k in t.user_attrs:
                 out[k] = t.user_attrs[k]
         return out
@@ -429,7 +445,47 @@ class Search:
         if b is None:
             raise KwkError("No trial has finished yet, so there is no best network.",
                            "Run the search with more trials or more time.")
-        return apply(self.p.spec, b["params"])
+        spec = apply(self.p.spec, b["params"])
+        if b.get("epoch_cap"):  # the budget it was trained with, so the final run matches it
+            spec["training"].update(epochs=b["epoch_cap"],
+                                    early_stopping_patience=b["patience"])
+        return spec
+
+    # ------------------------------------------------------------------ the epoch budget
+    def _budget_trials(self) -> list[dict]:
+        """The trials the budget rule reads: complete ones trained here (not repeats)."""
+        return [r for r in (self.row(t) for t in self.study.get_trials(deepcopy=False))
+                if r["state"] == "complete" and r.get("duplicate_of") is None
+                and r.get("epoch_cap")]
+
+    def budget(self) -> dict:
+        """The epochs and patience the next trial trains with (:func:`epoch_budget`)."""
+        tr = self.p.spec["training"]
+        if not self.grows:
+            return {"epochs": tr["epochs"], "patience": tr["early_stopping_patience"]}
+        return epoch_budget(tr["epochs"], tr["early_stopping_patience"], self._budget_trials(),
+                            self.direction == "maximize")
+
+    def epoch_caps(self) -> dict:
+        """What the summary and the record say about the epoch cap: the spec's, the one the
+        next trial gets, how it grew, how many trials ended at their cap still improving, and
+        the sentence that says so."""
+        tr = self.p.spec["training"]
+        trials = self._budget_trials()
+        growth = cap_growth(tr["epochs"], trials)
+        nxt = self.budget()
+        text = growth_text(growth)
+        if self.grows and nxt["epochs"] > max([tr["epochs"], *(g["grew_to"] for g in growth)]):
+            cap = max([tr["epochs"], *(g["grew_to"] for g in growth)])
+            hit = sum(1 for t in trials if t["epoch_cap"] == cap and t.get("at_cap"))
+            text = (text + " " if text else "") + (
+                f"{hit} trial(s) hit the {cap}-epoch cap while still improving: later trials "
+                f"get {nxt['epochs']} epochs (patience {nxt['patience']}).")
+        elif not self.grows:
+            text = "The epoch cap stays as the space searches epochs or patience itself."
+        return {"start": tr["epochs"], "next": nxt["epochs"], "patience": nxt["patience"],
+                "growth": growth, "grows": self.grows,
+                "at_cap": sum(1 for t in trials if t.get("at_cap")), "text": text}
 
     def summary(self) -> dict:
         """What ``study.json`` holds."""
@@ -439,7 +495,7 @@ class Search:
                 "split": "k-fold mean over training and validation rows" if self.kfold
                 else "validation rows", "counts": self.counts(),
                 "trials": len(self.study.get_trials(deepcopy=False)), "space": self.space,
-                "best": b, "own": own}
+                "best": b, "own": own, "epoch_cap": self.epoch_caps()}
 
     def note(self) -> str:
         """The sentence a run of the best network carries."""
@@ -448,10 +504,12 @@ class Search:
         own = self.own()
         vs = f" (your own network: {own['value']:.4g})" if own and own.get("value") is not None \
             else ""
+        caps = self.epoch_caps()
+        grew = f" {caps['text']}" if caps["growth"] else ""
         return (f"Chosen by a search of {tried} trial(s) ({c['complete']} complete, "
                 f"{c['pruned']} pruned, {c['failed']} failed) on the {self.summary()['split']}: "
-                f"{self.metric} {b['value']:.4g}{vs}. The test rows were never seen by the "
-                "search; the metrics below are this network's only test score.")
+                f"{self.metric} {b['value']:.4g}{vs}.{grew} The test rows were never seen by "
+                "the search; the metrics below are this network's only test score.")
 
 
 def _storage(url: str, engine_kwargs: dict):

@@ -6,11 +6,17 @@ A space maps a *path into the spec* to a range::
     {"training.learning_rate": {"low": 1e-4, "high": 0.1, "log": true},
      "layers[0].units":        {"low": 8, "high": 512, "log": true},
      "layers[0].activation":   {"choices": ["relu", "gelu", "tanh"]},
-     "hidden_blocks":          {"low": 1, "high": 4}}
+     "hidden_blocks":          {"low": 1, "high": 4},
+     "head_dropout":           {"low": 0.0, "high": 0.5}}
 
 ``layers[i]`` counts from 0 in the spec's ``layers`` list. ``hidden_blocks`` is the depth: how
 many Dense blocks (a Dense layer with the Dropout/normalisation layers that follow it) the
 stack's head has; fewer drops blocks from the end, more repeats the last block.
+``head_dropout`` is the Dropout rate after every one of those blocks (a Dropout layer is added
+to a block without one; 0 adds none). ``training.weight_decay`` 0 means no decay (null).
+
+Epochs and early-stopping patience are not searched: they are the search's *training budget*
+(:func:`epoch_budget`), which grows when the best trials end at the epoch cap still improving.
 """
 from __future__ import annotations
 
@@ -22,6 +28,14 @@ from kwk.catalog.layers import CATALOG
 from kwk.catalog.params import Param
 
 DEPTH = "hidden_blocks"
+DROPOUT = "head_dropout"
+# The weight decays the proposed space offers (0: none). Keras' decoupled decay is multiplied
+# by the learning rate at every step, so useful values sit between 1e-4 and 0.1.
+WEIGHT_DECAYS = [0.0, 0.0001, 0.001, 0.01, 0.1]
+# The epoch cap of a search grows (x2) when its best trials end at it still improving; at most
+# this many times the spec's epochs, and never above EPOCH_CAP_MAX.
+EPOCH_GROWTH_MAX = 8
+EPOCH_CAP_MAX = 1000
 TUNE_KEYS = ("trials", "timeout_s", "metric", "sampler", "pruner", "space")
 SAMPLERS = ("tpe", "random")
 PRUNERS = ("hyperband", "median", "none")
@@ -37,7 +51,7 @@ REGRESSION_METRICS = ("r2", "rmse", "mae")
 # Layers that belong to the Dense layer before them (a "block").
 COMPANIONS = {"Dropout", "GaussianDropout", "AlphaDropout", "GaussianNoise", "BatchNormalization",
               "LayerNormalization", "Activation"}
-_PATH = re.compile(r"^(?:training\.(\w+)|layers\[(\d+)\]\.(\w+)|hidden_blocks)$")
+_PATH = re.compile(r"^(?:training\.(\w+)|layers\[(\d+)\]\.(\w+)|hidden_blocks|head_dropout)$")
 
 
 def default_tune() -> dict:
@@ -57,9 +71,11 @@ def param_at(path: str, layers: list) -> tuple[Param | None, str | None]:
     m = _PATH.match(path) if isinstance(path, str) else None
     if not m:
         return None, (f"'{path}' is not a path into the spec: use training.NAME, "
-                      f"layers[INDEX].NAME (INDEX from 0) or {DEPTH}.")
+                      f"layers[INDEX].NAME (INDEX from 0), {DEPTH} or {DROPOUT}.")
     if path == DEPTH:
         return None, None
+    if path == DROPOUT:  # the rate of a Dropout layer after each head block
+        return next(q for q in CATALOG["Dropout"].params if q.name == "rate"), None
     if m.group(1):
         p = _training_param(m.group(1))
         if p is None:
@@ -192,6 +208,9 @@ def normalize_tune(tune, layers: list, problems: list[str]) -> dict:
             if DEPTH in space and not head_blocks(layers):
                 problems.append(f"tune.space['{DEPTH}']: the stack has no Dense block to "
                                 "repeat or drop; add a Dense layer, or leave the depth out.")
+            if DROPOUT in space and not head_blocks(layers):
+                problems.append(f"tune.space['{DROPOUT}']: the stack has no Dense block to "
+                                "put a Dropout after; add a Dense layer, or leave it out.")
             out["space"] = copy.deepcopy(space)
     return out
 
@@ -227,6 +246,29 @@ def with_depth(layers: list, n: int) -> list:
     return [*copy.deepcopy(layers[:start]), *[x for b in body[:n] for x in b]]
 
 
+def with_dropout(layers: list, rate: float) -> list:
+    """``layers`` with a Dropout of ``rate`` after every head block's Dense layer: a block's
+    first Dropout takes the rate, a block without one gets one (none when ``rate`` is 0)."""
+    out = copy.deepcopy(layers)
+    for s, e in reversed(head_blocks(out)):
+        drop = next((i for i in range(s + 1, e) if out[i].get("type") == "Dropout"), None)
+        if drop is not None:
+            out[drop]["rate"] = rate
+        elif rate > 0:
+            out.insert(s + 1, {**CATALOG["Dropout"].defaults(), "type": "Dropout",
+                               "rate": rate})
+    return out
+
+
+def head_dropout(layers: list) -> float | None:
+    """The head blocks' Dropout rate as a value of ``head_dropout``: 0 when no block has a
+    Dropout, the rate when every block has one with the same rate, else None."""
+    rates = set()
+    for s, e in head_blocks(layers):
+        r = [layers[i].get("rate") for i in range(s + 1, e) if layers[i].get("type") == "Dropout"]
+        rates.add(r[0] if r else 0.0)
+    return rates.pop() if len(rates) == 1 else None
+
 # ---------------------------------------------------------------------- values -> spec
 def apply(spec: dict, values: dict) -> dict:
     """A copy of ``spec`` with a trial's ``values`` ({path: value}) written in; the depth is
@@ -236,12 +278,18 @@ def apply(spec: dict, values: dict) -> dict:
         if path == DEPTH:
             continue
         m = _PATH.match(path)
+        if path == DROPOUT:
+            continue
+        if m.group(1) == "weight_decay" and not v:
+            v = None  # no decay: the spec's null, as the user's own network has it
         if m.group(1):
             out["training"][m.group(1)] = v
         else:
             out["layers"][int(m.group(2))][m.group(3)] = v
     if DEPTH in values:
         out["layers"] = with_depth(out["layers"], int(values[DEPTH]))
+    if DROPOUT in values:  # after the depth, so repeated blocks get it too
+        out["layers"] = with_dropout(out["layers"], float(values[DROPOUT]))
     return out
 
 
@@ -251,10 +299,14 @@ def current_values(spec: dict, space: dict) -> dict | None:
     for path, rng in space.items():
         if path == DEPTH:
             v = len(head_blocks(spec["layers"]))
+        elif path == DROPOUT:
+            v = head_dropout(spec["layers"])
         else:
             m = _PATH.match(path)
             v = spec["training"][m.group(1)] if m.group(1) else \
                 spec["layers"][int(m.group(2))].get(m.group(3))
+            if m.group(1) == "weight_decay" and v is None:
+                v = 0.0
         if "choices" in rng:
             if v not in rng["choices"]:
                 return None
@@ -309,9 +361,15 @@ def propose(spec: dict, train_rows: int | None = None) -> dict:
         for p in (lt.params if lt else ()):
             if p.tune and not p.advanced:
                 space[f"layers[{i}].{p.name}"] = _around(p, layer.get(p.name, p.default))
+    # regularisation: weight decay, and a Dropout after each Dense block of the head (where
+    # the stack has no Dropout there already: its own rates are searched above)
+    wd = spec["training"].get("weight_decay") or 0.0
+    space["training.weight_decay"] = {"choices": sorted({*WEIGHT_DECAYS, wd})}
     blocks = len(head_blocks(spec["layers"]))
     if blocks:
         space[DEPTH] = {"low": 1, "high": max(blocks, min(4, blocks + 2))}
+        if head_dropout(spec["layers"]) == 0.0:
+            space[DROPOUT] = {"low": 0.0, "high": 0.5}
     return space
 
 
@@ -319,6 +377,8 @@ def describe(path: str, layers: list) -> str:
     """A readable name for a space key: "units of layer 1 (Dense)", "learning rate"."""
     if path == DEPTH:
         return "hidden Dense blocks (depth)"
+    if path == DROPOUT:
+        return "dropout after each hidden Dense block"
     m = _PATH.match(path)
     if not m:
         return path
@@ -403,3 +463,54 @@ def rows_to_space(rows: list[dict], layers: list) -> tuple[dict, list[str]]:
     if space:
         normalize_tune({"space": space}, layers, problems)
     return space, problems
+
+
+# ---------------------------------------------------------------------- the training budget
+def still_improving(history: dict, cap: int) -> bool:
+    """Whether a training that ran ``cap`` epochs ended at the cap still improving: its best
+    validation loss (the training loss where there is none) is at one of its last few epochs
+    (the last tenth, at least the last one)."""
+    loss = history.get("val_loss") or history.get("loss") or []
+    if len(loss) < cap or not loss:
+        return False
+    vals = [math.inf if v is None or not math.isfinite(v) else float(v) for v in loss]
+    best = min(range(len(vals)), key=lambda i: (vals[i], -i))
+    return best >= len(vals) - max(1, round(len(vals) / 10))
+
+
+def epoch_budget(base_epochs: int, base_patience: int, trials: list[dict],
+                 maximize: bool) -> dict:
+    """The epochs and early-stopping patience the next trial trains with.
+
+    ``trials`` are the finished trials' ``{"value", "epoch_cap", "at_cap"}`` (``at_cap``: it
+    ended at its cap still improving, :func:`still_improving`). The cap is the highest any
+    trial ran under (the spec's ``base_epochs`` at first); it doubles when most of the best
+    (up to three) complete trials at that cap hit it still improving, up to
+    ``EPOCH_GROWTH_MAX`` times the spec's epochs and ``EPOCH_CAP_MAX``. Patience grows with the
+    cap (0, never stop early, stays 0). The space's distributions never change: this is the
+    budget the objective applies, so Optuna sees the same space throughout."""
+    limit = max(base_epochs, min(EPOCH_CAP_MAX, base_epochs * EPOCH_GROWTH_MAX))
+    cap = max([base_epochs, *(t["epoch_cap"] for t in trials if t.get("epoch_cap"))])
+    at = [t for t in trials if t.get("epoch_cap") == cap and t.get("value") is not None]
+    at.sort(key=lambda t: -t["value"] if maximize else t["value"])
+    top = at[:3]
+    if top and sum(bool(t.get("at_cap")) for t in top) * 2 > len(top):
+        cap = min(cap * 2, limit)
+    patience = 0 if base_patience <= 0 else min(cap, round(base_patience * cap / base_epochs))
+    return {"epochs": cap, "patience": patience}
+
+
+def cap_growth(base_epochs: int, trials: list[dict]) -> list[dict]:
+    """How the epoch cap grew: one ``{"cap", "hit", "grew_to"}`` per cap trials ran under
+    before the last (``hit``: the trials that ended at it still improving)."""
+    caps = sorted({base_epochs, *(t["epoch_cap"] for t in trials if t.get("epoch_cap"))})
+    return [{"cap": c, "hit": sum(1 for t in trials if t.get("epoch_cap") == c
+                                  and t.get("at_cap")), "grew_to": nxt}
+            for c, nxt in zip(caps, caps[1:])]
+
+
+def growth_text(growth: list[dict]) -> str:
+    """The sentence that says how the cap grew ('' when it did not)."""
+    parts = [f"{g['hit']} trial(s) hit the {g['cap']}-epoch cap while still improving: the cap "
+             f"grew to {g['grew_to']}" for g in growth]
+    return ("; ".join(parts) + ", with early-stopping patience scaled alike.") if parts else ""
