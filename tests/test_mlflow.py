@@ -157,7 +157,8 @@ def test_a_tracker_that_is_down_never_loses_the_run(tmp_path, samples_dir, monke
     assert r.returncode == 2
     line = [x for x in r.stderr.splitlines() if x.startswith("error:")][-1]
     assert line.startswith(f"error: the run was saved to {tmp_path / 'run'}, but logging it "
-                           "to MLflow at http://127.0.0.1:9/ failed:")
+                           "to MLflow at http://127.0.0.1:9/ failed: the MLflow server at "
+                           "http://127.0.0.1:9/ cannot be reached (connection refused).")
     assert "Traceback" not in r.stderr
     for f in FILES:  # the run folder is complete, and it predicts
         assert (tmp_path / "run" / f).exists(), f

@@ -312,9 +312,7 @@ def log_run(run_dir, uri: str, experiment: str = "kwk", register: str | None = N
         raise
     except Exception as e:  # MLflow's own errors: server down, refused, bad store, ...
         _fail(client, run_id)
-        text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise KwkError(f"{type(e).__name__}: {text[:400]}",
-                       "Check the tracking URI and that the MLflow server is running.") from e
+        raise _reason(e, uri) from e
     return {"run_id": run_id, "model_uri": f"runs:/{run_id}/model", "experiment_id": exp_id,
             "artifact_uri": artifact_uri, "registered": registered}
 
@@ -370,6 +368,18 @@ def log_search(best_dir, leaderboard: list[dict], summary: dict, uri: str,
                 client.set_terminated(rid, states.get(row["state"], "FINISHED"))
                 ids.append(rid)
     except Exception as e:
-        raise KwkError(f"{type(e).__name__}: {str(e).strip()[:400]}",
-                       "Check the tracking URI and that the MLflow server is running.") from e
+        raise _reason(e, uri) from e
     return {**out, "trials": ids}
+
+
+def _reason(e: Exception, uri: str) -> KwkError:
+    """MLflow's error as one sentence: an unreachable server said plainly."""
+    text = " ".join(str(e).split()) or type(e).__name__
+    m = re.search(r"(Connection refused|Name or service not known|timed out|"
+                  r"No route to host|Temporary failure in name resolution)", text)
+    if m or "Max retries exceeded" in text:
+        why = m.group(1).lower() if m else "no answer"
+        return KwkError(f"the MLflow server at {uri} cannot be reached ({why}).",
+                        "Check the tracking URI and that the MLflow server is running.")
+    return KwkError(f"{type(e).__name__}: {text[:400]}",
+                    "Check the tracking URI and that the MLflow server is running.")
