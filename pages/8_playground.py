@@ -365,8 +365,9 @@ def live():
     n_hidden = len(snap["weights"]) - 1
     picked = st.selectbox("Explain neuron", every, index=None, key="pg_explain",
                           format_func=lambda n: neuron_title(n[0], n[1], n_hidden),
-                          placeholder="Point at a neuron to see what it computes; click it, or "
-                                      "choose it here, to see it in full")
+                          placeholder="Point at a neuron in the network to see what it "
+                                      "computes; click it (paused) or choose it here to see "
+                                      "it in full")
     if picked is not None:
         explained(snap, *picked)
     if ss.pg_was_playing and not snap["playing"]:

@@ -59,15 +59,17 @@ def _wait_epoch(page, n: int) -> None:
 
 def _neuron_point(page, layer: int, index: int) -> tuple[float, float]:
     """Where neuron ``(layer, index)`` is drawn on screen, from the network chart's own data
-    (its invisible 'neurons' trace holds each node's place and [layer, index])."""
-    net = page.locator(".st-key-pg_network .js-plotly-plot").first
-    net.wait_for()
-    return tuple(net.evaluate(
-        "(el, want) => { const t = el.data.find(d => d.name === 'neurons');"
+    (its invisible 'neurons' trace holds each node's place and [layer, index]); waits until
+    plotly has drawn the chart (while training, it is redrawn twice a second)."""
+    found = page.wait_for_function(
+        "(want) => { const el = document.querySelector('.st-key-pg_network .js-plotly-plot');"
+        " if (!el || !el.data || !el._fullLayout || !el._fullLayout.xaxis) return null;"
+        " const t = el.data.find(d => d.name === 'neurons'); if (!t) return null;"
         " const k = t.customdata.findIndex(c => c[0] === want[0] && c[1] === want[1]);"
         " const L = el._fullLayout, r = el.getBoundingClientRect();"
         " return [r.left + L.xaxis._offset + L.xaxis.d2p(t.x[k]),"
-        "         r.top + L.yaxis._offset + L.yaxis.d2p(t.y[k])]; }", [layer, index]))
+        "         r.top + L.yaxis._offset + L.yaxis.d2p(t.y[k])]; }", arg=[layer, index])
+    return tuple(found.json_value())
 
 
 def test_an_upload_survives_runs_and_a_neuron_explains_itself(page, tmp_path):
