@@ -153,9 +153,9 @@ def test_playground_check_answers_in_words():
     c = "playground_test_loss_below"
     v = run_check(c, {"threshold": 0.1}, pg_state(loss=0.31))
     assert not v.done and v.message.startswith(
-        "Not yet: your test loss is 0.310; the goal is under 0.1.")
+        "Not yet: your test loss is 0.310; the goal is under 0.10.")
     v = run_check(c, {"threshold": 0.1}, pg_state(loss=0.04))
-    assert v.done and v.message == ("Your test loss is 0.040, under the goal of 0.1, with no "
+    assert v.done and v.message == ("Your test loss is 0.040, under the goal of 0.10, with no "
                                     "hidden layer after 50 epochs.")
     assert "epoch 0" in run_check(c, {"threshold": 0.1}, pg_state(epoch=0)).message
     assert "Spiral" in run_check(c, {"threshold": 0.1, "dataset": "spiral"}, pg_state()).message

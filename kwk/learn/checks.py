@@ -211,6 +211,11 @@ def _pg_rules(pg: dict, dataset=None, max_layers=None, min_layers=None, features
     return None
 
 
+def _num(t: float) -> str:
+    """A goal's number as a lesson writes it: 0.20, 0.05 (two decimals), 0.001 as is."""
+    return f"{t:.2f}" if 0.01 <= abs(t) < 100 else f"{t:g}"
+
+
 def _layers(n: int) -> str:
     return "no hidden layer" if n == 0 else f"{n} hidden layer{'s' if n != 1 else ''}"
 
@@ -242,10 +247,10 @@ def playground_test_loss_below(pg: dict, threshold: float, **rules) -> Verdict:
     te = pg["test_loss"]
     if not te < threshold:
         return Verdict(False, f"Not yet: your test loss is {te:.3f}; the goal is under "
-                       f"{threshold:g}.{_diagnosis(pg)} If it is still going down, let it "
+                       f"{_num(threshold)}.{_diagnosis(pg)} If it is still going down, let it "
                        "train longer; otherwise look at the hints.")
     n = len(pg["config"].get("layers") or [])
-    return Verdict(True, f"Your test loss is {te:.3f}, under the goal of {threshold:g}, with "
+    return Verdict(True, f"Your test loss is {te:.3f}, under the goal of {_num(threshold)}, with "
                    f"{_layers(n)} after {pg['epoch']:,} epochs.")
 
 
@@ -263,11 +268,11 @@ def playground_fast_enough(pg: dict, threshold: float, within_epochs: int, **rul
     hit = next((i for i, v in enumerate(hist) if v < threshold), None)
     if hit is not None:
         return Verdict(True, f"With learning rate {lr:g} the test loss reached "
-                       f"{hist[hit]:.3f} at epoch {hit + 1}, under {threshold:g} within "
+                       f"{hist[hit]:.3f} at epoch {hit + 1}, under {_num(threshold)} within "
                        f"{within_epochs} epochs.")
     if len(hist) < within_epochs:
         return Verdict(False, f"Not yet: epoch {len(hist)} of the {within_epochs} allowed, test "
-                       f"loss {pg['test_loss']:.3f} (the goal is under {threshold:g}). Let it "
+                       f"loss {pg['test_loss']:.3f} (the goal is under {_num(threshold)}). Let it "
                        "train; if the loss barely moves or jumps about, change the learning "
                        "rate (the network starts over).")
     first, low = hist[0], min(hist)
@@ -282,7 +287,7 @@ def playground_fast_enough(pg: dict, threshold: float, within_epochs: int, **rul
         why = (f"the loss fell from {first:.3f} to {hist[-1]:.3f} — the right direction, but "
                "not fast enough. Try a somewhat larger learning rate.")
     return Verdict(False, f"Not yet: after {within_epochs} epochs the test loss was "
-                   f"{hist[-1]:.3f}; the goal is under {threshold:g} by then. {why[0].upper()}"
+                   f"{hist[-1]:.3f}; the goal is under {_num(threshold)} by then. {why[0].upper()}"
                    f"{why[1:]}")
 
 
@@ -365,7 +370,7 @@ def _metric_goal(run, metric, threshold, rules, at_least: bool) -> Verdict:
         return Verdict(False, f"Not yet: your run has no test {words} (it is a "
                        f"{run.get('task')} model). Check that the target is the lesson's.")
     met = v >= threshold if at_least else v <= threshold
-    goal = f"{'at least' if at_least else 'at most'} {threshold:g}"
+    goal = f"{'at least' if at_least else 'at most'} {_num(threshold)}"
     if not met:
         return Verdict(False, f"Not yet: your test {words} is {v:.3f}; the goal is {goal}. "
                        "Look at the Train page's curves: if the validation loss was still "

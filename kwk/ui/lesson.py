@@ -194,32 +194,39 @@ def check(lesson: Lesson) -> Verdict:
 
 # ----------------------------------------------------------------------------- widgets
 def lesson_panel(lesson: Lesson, where: str) -> None:
-    """The goal, the hints one at a time, the Check button and its answer. ``where`` keeps
-    the widget keys of the Learn page and the sidebar apart."""
-    st.markdown("**Goal**")
-    st.markdown(lesson.goal)
+    """The goal, the Check button and its answer, then the hints one at a time. ``where``
+    keeps the widget keys of the Learn page ("learn") and the sidebar ("box") apart; the
+    sidebar also shows what the lesson is about until the learner has started on it."""
     p = progress()
     shown = p.hints.get(lesson.id, 0)
-    for i, h in enumerate(lesson.hints[:shown], 1):
-        st.markdown(f"💡 **Hint {i}.** {h}")
-    c1, c2 = st.columns(2)
-    if shown < len(lesson.hints):
-        label = "💡 A hint" if shown == 0 else "💡 Another hint"
-        if c1.button(label, key=f"{where}_hint_{lesson.id}",
-                     help=f"{len(lesson.hints) - shown} more, one at a time."):
-            p.show_hint(lesson.id, len(lesson.hints))
-            _keep()
-            st.rerun()
-    if c2.button("✅ Check", key=f"{where}_check_{lesson.id}", type="primary",
+    answer = st.session_state.get(ANSWERS, {}).get(lesson.id)
+    if where == "box" and lesson.intro:
+        with st.expander("What is this lesson about?", expanded=answer is None and not shown):
+            st.markdown(lesson.intro)
+    st.markdown("**Goal**")
+    st.markdown(lesson.goal)
+    narrow = where == "box"  # the sidebar: one button per row, full width
+    c1, c2 = (st.container(), st.container()) if narrow else st.columns(2)
+    if c1.button("✅ Check", key=f"{where}_check_{lesson.id}", type="primary",
+                 width="stretch",
                  help="Looks at what you have now and says whether the goal is reached."):
         try:
             check(lesson)
         except KwkError as e:  # e.g. the workspace cannot be read
             show_error(e)
-    answer = st.session_state.get(ANSWERS, {}).get(lesson.id)
+        answer = st.session_state.get(ANSWERS, {}).get(lesson.id)
     if answer is not None:
         done, text = answer
-        (st.success if done else st.info)(text, icon="🎉" if done else "🔍")
+        (c1.success if done else c1.info)(text, icon="🎉" if done else "🔍")
+    for i, h in enumerate(lesson.hints[:shown], 1):
+        c2.markdown(f"💡 **Hint {i} of {len(lesson.hints)}.** {h}")
+    if shown < len(lesson.hints):
+        label = "💡 A hint" if shown == 0 else "💡 Next hint"
+        if c2.button(label, key=f"{where}_hint_{lesson.id}", width="stretch",
+                     help=f"{len(lesson.hints) - shown} more, one at a time."):
+            p.show_hint(lesson.id, len(lesson.hints))
+            _keep()
+            st.rerun()
 
 
 def lesson_box(page) -> None:

@@ -34,7 +34,7 @@ def test_lists_lessons_in_order_and_starts_one(workspace):
     answer = at.sidebar.info[0].value
     assert answer.startswith("Not yet:") and "epoch 0" in answer and "Play" in answer
     at.sidebar.button(key="box_hint_01_one_neuron").click().run()
-    assert "Hint 1." in "\n".join(str(m.value) for m in at.sidebar.markdown)
+    assert "Hint 1 of 3." in "\n".join(str(m.value) for m in at.sidebar.markdown)
     for _ in range(8):  # one epoch per Step: the loss falls under 0.05 within a few
         at.button(key="pg_step").click().run()
     at.sidebar.button(key="box_check_01_one_neuron").click().run()
