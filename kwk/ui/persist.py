@@ -30,7 +30,7 @@ PARAM = "s"
 # the declared session keys kept as they are (JSON values), besides the data and the history
 KEPT = ("kinds", "roles", "target", "task", "modality", "image_shape", "sequence", "text",
         "validation_column", "spec", "spec_version", "selected_layer", "build_part",
-        "build_ok", "run_id", "evaluated", "predicted")
+        "build_ok", "run_id", "evaluated", "predicted", "pg_data")
 # the live background work found again by its registry id: address parameter -> session key
 LIVE = {"job": "job", "tune": "tune_job"}
 _log = logging.getLogger("kwk")
@@ -150,8 +150,8 @@ def save() -> None:
 def _save(ss: Session) -> None:
     ss.kept_jobs = live_ids(ss)
     waiting = ss.kept_waiting
-    if ss.data is None and waiting is None:
-        return  # nothing worth keeping yet
+    if ss.data is None and waiting is None and not (ss.pg_data or {}).get("upload"):
+        return  # nothing worth keeping yet (a Playground upload is worth keeping)
     values = kept_values(ss)
     if waiting is not None:  # data left out: keep what depended on it until it comes back
         values.update(waiting["kept"])

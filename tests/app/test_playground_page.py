@@ -155,7 +155,9 @@ def three_columns(n=80) -> bytes:
 
 
 def plain(at) -> dict:
-    return {k: v if isinstance(v, str) else v[0] for k, v in at.query_params.items()}
+    """The Playground's settings in the address (the session's key ``s`` left out)."""
+    return {k: v if isinstance(v, str) else v[0] for k, v in at.query_params.items()
+            if k != "s"}
 
 
 def test_an_upload_and_its_network_survive_a_visit_to_runs():
