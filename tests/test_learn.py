@@ -2,6 +2,7 @@
 plain state dicts, the progress file, and the bundled Playground lessons reachable."""
 import json
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -134,6 +135,7 @@ def test_teacher_folder_adds_replaces_and_reports(tmp_path, monkeypatch):
     assert ids[0] == "01_one_neuron" and lessons[0].title == "My first"  # replaced in place
     assert ids[-1] == "50_mine" and len(ids) == len(load_all([BUNDLED])[0]) + 1
     assert [e.file for e in bad] == ["60_broken.toml"]
+    assert pickle.loads(pickle.dumps(bad[0])).message == bad[0].message  # cached by the app
     assert bad[0].message.startswith("60_broken.toml, line 13: ")
     monkeypatch.setenv("KWK_LESSONS_DIR", str(tmp_path / "missing"))
     assert "does not exist" in load_all()[1][0].message

@@ -47,6 +47,9 @@ class LessonError(KwkError):
         super().__init__("\n".join(lines),
                          "Fix the file (the format is in docs/lessons.md) and reload the page.")
 
+    def __reduce__(self):  # picklable (the app caches the lessons read)
+        return (LessonError, (self.file, self.problems))
+
 
 @dataclass(frozen=True)
 class Lesson:

@@ -47,3 +47,28 @@ def test_lists_lessons_in_order_and_starts_one(workspace):
     goto(at, "10_learn")
     assert "1 of " in texts(at)
     assert "**Lesson 1 — One neuron draws a line** ✓" in [m.value for m in at.markdown]
+
+
+def test_a_main_flow_lesson_opens_train_set_up(workspace):
+    at = learn()
+    at.button(key="learn_start_06_table_churn").click().run()
+    no_crash(at)
+    assert [t.value for t in at.title] == ["🏋️ Train"]
+    ss = at.session_state
+    assert ss.data.name == "churn.csv" and ss.target == "churned"
+    assert ss.spec["training"]["class_weight"] == "none" and ss.spec["training"]["epochs"] == 30
+    at.switch_page("pages/4_train.py")
+    at.sidebar.button(key="box_check_06_table_churn").click().run()
+    answer = at.sidebar.info[0].value
+    assert answer.startswith("Not yet: there is no trained model yet") and "Train" in answer
+
+
+def test_a_teachers_broken_lesson_is_refused_with_its_line(workspace, tmp_path, monkeypatch):
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "lessons" / "20_mine.toml").write_text(
+        'title = "Mine"\npage = "playground"\ngoal = "Under 0.1."\nhints = ["Play."]\n'
+        'why = "Because."\n[check]\nname = "playground_test_loss_below"\nthreshold = "low"\n')
+    monkeypatch.setenv("KWK_LESSONS_DIR", str(tmp_path / "lessons"))
+    at = learn()
+    assert any("20_mine.toml, line 8: 'threshold' must be a number" in e.value for e in at.error)
+    assert "**Lesson 9 — Your own table, honestly evaluated**" in [m.value for m in at.markdown]
