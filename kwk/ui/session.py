@@ -95,6 +95,9 @@ class Session:
     stack_from: Key[dict | None] = Key(None, "{'data': name, 'layers', 'branches'}: the stack "
                                        "as it was when other data was replaced (Build says "
                                        "it was kept from that data while it is unchanged)")
+    template_box: Key[str | None] = Key(None, "the stack (JSON) the Build page's template box "
+                                        "last showed: when the stack changes, the box shows "
+                                        "what it now is (a template, or none)")
     # --- training and results of the current data
     job: Key[Any] = Key(None, "the training Job shown on the Train page", TARGET)
     tune_job: Key[Any] = Key(None, "the search (kwk.tune.job.TuneJob) shown on the Tune page",
