@@ -172,9 +172,13 @@ with left:
                          "them back."):
                 apply_template(suits)
     t1, t2 = st.columns([3, 1])
-    tpl = t1.selectbox("Start from a template", names,  # a stack of one's own: a fresh box
-                       key=f"template_{modality}" + ("" if now_is else "_custom"),
-                       index=names.index(now_is) if now_is in names else None,
+    box_key = f"template_{modality}"
+    stack_now = json.dumps([ss.spec["layers"], ss.spec.get("branches")], sort_keys=True,
+                           default=str)
+    if box_key not in st.session_state or ss.template_box != stack_now:  # the stack changed:
+        st.session_state[box_key] = now_is if now_is in names else None  # say what it is now
+    ss.template_box = stack_now
+    tpl = t1.selectbox("Start from a template", names, key=box_key, index=None,
                        placeholder=stack_words(ss.spec["layers"], ss.spec.get("branches"),
                                                kept_from),
                        help="Replaces the current layers with a ready-made stack (you are asked "

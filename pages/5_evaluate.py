@@ -77,9 +77,9 @@ metrics_cols = {c: st.column_config.NumberColumn(v["label"], help=v["help"], wid
 st.container(key="eval_metrics").dataframe(shown, hide_index=True, width="stretch",
                                            column_config=metrics_cols)
 st.caption(model_names)
-st.caption("Each *network vs …* column compares the network with the model just left of it, on "
+st.caption("Each *vs …* column compares the network with the model just left of it, on "
            "the same test rows: *better* or *worse* only when the difference is larger than the "
-           "noise (paired bootstrap, 95%), else *about the same*.")
+           "noise (paired bootstrap, 95%), else *about the same* (≈).")
 ref_note = reference_notice(m, paired.get("reference"))
 if ref_note:
     st.info(ref_note, icon="🌲")

@@ -55,7 +55,7 @@ LONG_FIRST = ("test_scale.py", "test_export_matrix_layers.py", "test_export_matr
               "test_stream.py", "test_export.py", "test_distributed.py", "test_transfer.py",
               "e2e/test_builder_browser.py", "e2e/test_reload_browser.py",
               "e2e/test_learn_browser.py",
-              "e2e/test_challenge_browser.py",
+              "e2e/test_challenge_browser.py", "e2e/test_second_file_browser.py",
               "app/test_bad_corpus.py", "app/test_images_app.py",
               "app/test_series_text_app.py", "app/test_newcomer_app.py", "test_csv_property.py",
               "test_explain.py", "test_serve.py", "test_codegen_render.py", "e2e/", "app/")

@@ -43,9 +43,7 @@ def train_flow(page, app_url, tmp_path, csv_path, target, tag, check, fresh=True
     shot(page, f"{tag}_2_target")
     nav(page, "Build")
     if not fresh:  # the first file's stack is kept: start again from the table template
-        page.get_by_role("button", name="Apply").click()
-        wait_idle(page)
-        page.get_by_role("button", name="Replace my layers").click()
+        page.get_by_role("button", name="Use the template for this data").click()
         wait_idle(page)
     choose(page, "Add a layer", "Dropout — Regularization")
     page.get_by_role("button", name="Add", exact=False).filter(has_text="➕").first.click()
