@@ -187,9 +187,10 @@ class Session:
         """New data: everything that depends on the data or its target starts over. A job that
         is still training keeps going in the background; its run is saved to the Runs page.
         The stack is kept (when it suits the new data): remember which data it came from."""
-        old = st.session_state.get("data")
-        if old is not None:
-            spec = self.spec
+        old, spec, kept = st.session_state.get("data"), self.spec, self.stack_from
+        unchanged = kept is not None and kept["layers"] == spec.get("layers", []) \
+            and kept["branches"] == spec.get("branches")  # still the stack kept before
+        if old is not None and not unchanged:
             st.session_state["stack_from"] = {
                 "data": getattr(old, "name", None) or "the previous data",
                 "layers": copy.deepcopy(spec.get("layers", [])),

@@ -139,3 +139,26 @@ def test_typed_rows_are_predicted_and_a_bad_one_is_refused_with_its_row_and_colu
     assert f"Row 2, column '{feats[2]}': 'inf' is not a finite number." in errors
     assert at.session_state.pred_source[1] == "typed:7"  # the good rows' predictions stay
     assert isinstance(at.session_state.predictions, pd.DataFrame)
+
+
+def test_reading_the_new_file_again_keeps_where_the_stack_came_from():
+    at = with_sample("iris")
+    at.session_state.spec = {**at.session_state.spec, "layers": [dict(x) for x in NINE]}
+    at.run()
+    for _ in range(2):  # tips, then tips read again: the stack is still iris's
+        goto(at, "1_data")
+        at.selectbox(key="sample_choice").set_value("tips").run()
+        at.button(key="use_sample").click().run()
+        no_crash(at)
+    goto(at, "3_build")
+    box = at.selectbox(key="template_table")
+    assert box.value is None
+    assert box.proto.placeholder == "Custom, 9 layers (kept from the previous data, iris.csv)"
+    assert at.session_state.history.rows()[0]["change"] == "kept the stack from iris.csv (9 layers)"
+    at.button(key="use_suited").click().run()  # now the stack is tips's own template
+    goto(at, "1_data")
+    at.selectbox(key="sample_choice").set_value("iris").run()
+    at.button(key="use_sample").click().run()
+    goto(at, "3_build")
+    assert at.selectbox(key="template_table").value == "Small MLP"
+    assert at.session_state.history.rows()[0]["change"] == "kept the stack from tips.csv (2 layers)"
