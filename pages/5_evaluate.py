@@ -11,6 +11,7 @@ from kwk.evaluation.analysis import (
     calibration,
     default_base,
     gains_lift,
+    grid_is_levels,
     importance_axis,
     importance_groups,
     misclassified,
@@ -326,7 +327,11 @@ with tabs.get("Profiler", st.empty()):
                 with cols[i % 3]:
                     if not g:
                         continue
-                    if kinds[f] == "numeric" and len(g) > 1:
+                    if kinds[f] == "numeric" and grid_is_levels(g):  # a code: its values only
+                        near = min(g, key=lambda v: abs(float(v) - float(base[f])))
+                        base[f] = st.select_slider(f, options=[float(v) for v in g],
+                                                   value=float(near), key=f"prof_{run_id}_{f}")
+                    elif kinds[f] == "numeric" and len(g) > 1:
                         base[f] = st.slider(f, float(g[0]), float(g[-1]),
                                             float(np.clip(base[f], g[0], g[-1])),
                                             key=f"prof_{run_id}_{f}")

@@ -377,6 +377,9 @@ def test_evaluate_analysis_tabs_and_runs_comparison():
     sl.set_value(sl.max).run()
     after = next(m.value for m in at.metric if m.label.startswith("Prediction at"))
     assert before != after
+    # a number with a few whole values (support calls 0, 1, 2 …) offers only those values
+    calls = next(s for s in at.select_slider if s.key.endswith("_support_calls"))
+    assert calls.options and all(float(o).is_integer() for o in calls.options)
     at.button(key="report_go").click().run()
     assert at.session_state.reports[at.session_state.run_id].startswith(b"<!DOCTYPE html>")
     goto(at, "7_runs")
