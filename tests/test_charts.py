@@ -108,6 +108,9 @@ FIGURES = {
         _snap(), RNG.uniform(-5, 5, (10, 2)), RNG.integers(0, 2, 10).astype(float),
         np.arange(6), np.arange(6, 10), "classification"),
     "loss_figure": lambda: pg_plots.loss_figure(_snap()["history"]),
+    "neuron_figure": lambda: pg_plots.neuron_figure(RNG.uniform(-1, 1, (20, 20))),
+    "neuron_figure (output)": lambda: pg_plots.neuron_figure(RNG.uniform(0, 1, (20, 20)),
+                                                             probability=True),
 }
 # Figures without axes to read (a diagram of nodes and edges draws none).
 NO_AXES = {"network_figure"}
@@ -165,6 +168,15 @@ def test_the_inspectors_output_probability_is_drawn_on_0_to_1():
     assert fig.data[0].y[0] == pytest.approx(0.058)
     hidden = FIGURES["layer_output_figure (hidden)"]()
     assert hidden.layout.yaxis.range is None  # other outputs are not probabilities
+
+
+def test_an_output_neurons_probability_is_coloured_on_0_to_1():
+    """The output neuron of a classification: its colour scale is the probability's 0–1, not
+    stretched to the values on screen; a hidden neuron's scale is symmetric about 0."""
+    out = FIGURES["neuron_figure (output)"]().data[0]
+    assert (out.zmin, out.zmax) == (0.0, 1.0)
+    hidden = FIGURES["neuron_figure"]().data[0]
+    assert hidden.zmin == -hidden.zmax
 
 
 def test_a_probability_waterfall_runs_from_0_to_1():

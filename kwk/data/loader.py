@@ -159,7 +159,10 @@ def _sniff_delimiter(text: str, name: str, truncated: bool = False) -> str:
         # A wrong delimiter can open a quote mid-way that is never closed and swallows the
         # following lines into one field (its few records then "fit"): such a split comes last.
         closed = truncated or not _unclosed_quote(text, d)
-        key = (closed, (fits + 1) / (len(rows) + 1), h, -i)
+        # A split with no data record left (a quote it opened swallowed the other lines into
+        # the header: '"a","a;",";a;"' split by ';') fits nothing; with no data rows at all,
+        # every delimiter scores 0 and the widest header wins.
+        key = (closed, fits / len(rows) if rows else 0.0, h, -i)
         if best_key is None or key > best_key:
             best, best_key = d, key
     if best is not None:

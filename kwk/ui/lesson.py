@@ -106,6 +106,8 @@ def keep_learner_in_address() -> None:
 def open_lesson() -> Lesson | None:
     progress()
     lid = st.session_state.get(OPEN)
+    if lid is None:  # no lesson open: the lesson files are not read (nor the Playground's
+        return None  # settings they are checked against, which need pandas) on a cold start
     return next((x for x in lessons()[0] if x.id == lid), None)
 
 
