@@ -31,6 +31,27 @@ _SETTLED = ("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 TITLES = {"Data": ["Data", "Keras Without Keras"]}
 
 
+def pick_option(page, label_text: str, option: str, tries: int = 5) -> None:
+    """Choose ``option`` in the select box labelled ``label_text``. A rerun that redraws the
+    page (the sidebar's marks, a kept session) can close a list that was just opened, so the
+    list is opened again until the option shows (each try waits for the option itself)."""
+    box = page.get_by_test_id("stSelectbox").filter(has_text=label_text).first
+    for i in range(tries):
+        wait_idle(page)
+        box.click()
+        opt = page.get_by_role("option", name=option, exact=True).first
+        try:
+            opt.wait_for(state="visible", timeout=20_000)
+        except Exception:
+            if i == tries - 1:
+                raise
+            page.keyboard.press("Escape")
+            continue
+        opt.click()
+        wait_idle(page)
+        return
+
+
 def nav(page, name: str, timeout_s: float = 120) -> None:
     """Open a page from the sidebar and wait for the page's own signals: its title is drawn
     and its script run has ended (nothing running, nothing stale from the page before). A

@@ -3,15 +3,13 @@ import subprocess
 import sys
 
 import pytest
-from browser_util import nav, shot, wait_idle
+from browser_util import nav, pick_option, shot, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def choose(page, label_text: str, option: str) -> None:
-    page.get_by_test_id("stSelectbox").filter(has_text=label_text).first.click()
-    page.get_by_role("option", name=option, exact=True).first.click()
-    wait_idle(page)
+    pick_option(page, label_text, option)  # opened again if a rerun closed the list
 
 
 def upload(page, path) -> None:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from browser_util import nav, shot, use_sample, wait_idle
+from browser_util import nav, pick_option, shot, use_sample, wait_idle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from test_browser import choose, sidebar  # noqa: E402
@@ -84,8 +84,7 @@ def test_a_second_file_after_a_trained_run(page, app_url):
 
     # --- a second file and its target
     nav(page, "Data")
-    page.get_by_test_id("stSelectbox").filter(has_text="pick a sample dataset").first.click()
-    page.get_by_role("option", name="Restaurant tips", exact=True).first.click()
+    pick_option(page, "pick a sample dataset", "Restaurant tips")
     page.get_by_role("button", name="Use this sample").click()
     page.get_by_role("heading", name="tips.csv").wait_for()
     wait_idle(page)
