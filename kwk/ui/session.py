@@ -197,11 +197,13 @@ class Session:
                 "branches": copy.deepcopy(spec.get("branches"))}
         self._reset((DATA, TARGET))
         st.query_params.pop("job", None)
+        st.query_params.pop("tune", None)  # Tune re-attaches from it, as Train from ?job=
 
     def new_target(self) -> None:
         """Another target: the model check, the job shown and the results start over."""
         self._reset((TARGET,))
         st.query_params.pop("job", None)
+        st.query_params.pop("tune", None)
 
 
 def playground_widgets(settings: list[str], max_layers: int) -> list[str]:
