@@ -10,7 +10,10 @@ per data fingerprint).
 Kept: the data as read (a sample by its name, an upload as its own bytes read again by
 :func:`kwk.ui.state.parse`, any other table as parquet), what the user said about it (roles,
 kinds, target, task, the kind of data and its settings), the spec with its undo history, the
-current run and the sidebar's marks. Not kept: live objects (a training job comes back through
+current run, the runs of other data the user chose to keep looking at (``stale_ok``), the
+Playground's own data and the sidebar's marks. Values of the wrong kind in a snapshot (damaged
+or edited by hand) refuse the whole restore with a word, so the pages never fail on them. Not
+kept: live objects (a training job comes back through
 ``?job=``; the Playground's model) and caches.
 """
 from __future__ import annotations
@@ -30,7 +33,14 @@ PARAM = "s"
 # the declared session keys kept as they are (JSON values), besides the data and the history
 KEPT = ("kinds", "roles", "target", "task", "modality", "image_shape", "sequence", "text",
         "validation_column", "spec", "spec_version", "selected_layer", "build_part",
-        "build_ok", "run_id", "evaluated", "predicted", "pg_data")
+        "build_ok", "run_id", "evaluated", "predicted", "pg_data", "stale_ok")
+# what each kept value must be when read back (a damaged snapshot is refused, not shown)
+_TYPES = {"kinds": dict, "roles": dict, "target": (str, type(None)), "task": str,
+          "modality": str, "image_shape": (list, type(None)), "sequence": (dict, type(None)),
+          "text": (dict, type(None)), "validation_column": (str, type(None)), "spec": dict,
+          "spec_version": int, "selected_layer": int, "build_part": str, "build_ok": bool,
+          "run_id": (str, type(None)), "evaluated": bool, "predicted": bool, "pg_data": dict,
+          "stale_ok": list}
 # the live background work found again by its registry id: address parameter -> session key
 LIVE = {"job": "job", "tune": "tune_job"}
 _log = logging.getLogger("kwk")
@@ -222,9 +232,10 @@ def _restore(ss: Session, key: str) -> None:
     try:
         history = History.from_dict(st_values.pop("history", None) or {"entries": [],
                                                                         "cursor": -1})
-    except ValueError:
-        history = History()
+    except (ValueError, TypeError, AttributeError, KeyError):
+        raise _damaged() from None
     values = {k: st_values[k] for k in KEPT if k in st_values}
+    check_values(values)
     values["history"] = history
     ld, note = _read_data(store, snap)
     keys = Session.keys()
@@ -259,6 +270,28 @@ def _restore(ss: Session, key: str) -> None:
     ss.kept_note = ("warning", note) if note else (
         ("info", f"Your work was restored ({ld.name}).") if ld is not None else None)
     keep_key_in_address()
+
+
+def _damaged() -> sessions.SessionCorrupt:
+    return sessions.SessionCorrupt("The kept work for this address is damaged and cannot be "
+                                   "restored.", "Load your data again to start cleanly.")
+
+
+def check_values(values: dict) -> None:
+    """Refuse kept values of the wrong kind (a damaged or hand-edited snapshot) before any is
+    put in the session: the pages would fail on them. Raises SessionCorrupt."""
+    for name, value in values.items():
+        want = _TYPES.get(name)
+        if want is not None and (not isinstance(value, want)
+                                 or isinstance(value, bool) and bool not in (
+                                     want if isinstance(want, tuple) else (want,))):
+            raise _damaged()
+    spec = values.get("spec")
+    if spec is not None and not (isinstance(spec.get("layers", []), list) and all(
+            isinstance(layer, dict) for layer in spec.get("layers", []))):
+        raise _damaged()
+    if not all(isinstance(r, str) for r in values.get("stale_ok", [])):
+        raise _damaged()
 
 
 def _read_data(store: sessions.SessionStore, snap: sessions.Snapshot):
