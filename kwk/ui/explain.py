@@ -372,51 +372,131 @@ def _show_global(run: dict, key: tuple) -> None:
 
 
 # --------------------------------------------------------------------------- pictures, texts
+HEAT_PX = 144  # a heat-map thumbnail's width on screen: big enough to read the overlay
+HEAT_PER_ROW = 6
+
+
+def _saliency_entry(run_id: str, fingerprint: str | None) -> dict:
+    """This run's heat-maps in the session: ``maps`` (test row position -> (map, class)),
+    filled by the background task, for the data with ``fingerprint``. Another run's entry is
+    stopped and dropped, and so is this run's when other data is loaded: a map belongs to one
+    run and its rows."""
+    ex = session().explanations
+    for k in [k for k in ex if len(k) == 2 and k[1] == "saliency"]:
+        e = ex[k]
+        if k[0] != run_id or e["fingerprint"] != fingerprint:
+            if e["task"] is not None:
+                e["task"].stop()
+            del ex[k]
+    return ex.setdefault((run_id, "saliency"), {"fingerprint": fingerprint, "maps": {},
+                                                "task": None, "positions": None, "seen": True})
+
+
+def _start_heatmaps(entry: dict, run: dict, df: pd.DataFrame, test_rows: np.ndarray,
+                    positions: list[int]) -> None:
+    from kwk.evaluation.explain import Task
+    from kwk.evaluation.saliency import heatmaps
+    rows = df.iloc[positions]
+    ref = df.iloc[np.setdiff1d(np.arange(len(df)), test_rows)[:200]]
+    maps, run_dir = entry["maps"], run["dir"]
+
+    def work(progress, stop):
+        return heatmaps(run_dir, rows, positions, ref, maps, progress=progress, stop=stop)
+    entry.update(task=Task(work, "heat-maps").start(), positions=tuple(positions), seen=False)
+
+
 def picture_heatmaps(run: dict, df: pd.DataFrame, test_rows, wrong: pd.DataFrame,
                      shape: tuple, classes: list[str], limit: int = 8) -> None:
     """Evaluate page: where the model looked, over the most confident mistakes and any test
-    picture the user picks (integrated gradients of the predicted class)."""
-    from kwk.evaluation.explain import overlay, saliency_maps
-    from kwk.ui.images import pixels_to_images
+    picture the user picks (integrated gradients of the predicted class). The maps are
+    computed in a background task (kwk.evaluation.saliency), kept per run and test row, and
+    fill in as they come; the page never waits for them."""
+    from kwk.evaluation.saliency import MAX_PICTURES
     st.markdown("**Where the model looked** (red: the pixels that pushed it to its answer)")
     test_rows = np.asarray(test_rows)
     if not len(test_rows):
         return
-    feats = run["spec"]["data"]["features"]
-    picks = wrong.sort_values("probability", ascending=False).head(limit)
-    chosen = st.number_input(f"…and test picture number (1 to {len(test_rows):,})", 1,
-                             len(test_rows), 1, key="sal_pick")
-    positions = [*test_rows[picks["position"].to_numpy()], test_rows[int(chosen) - 1]]
-    key = (run["dir"], tuple(int(p) for p in positions))
-    cache = session().explanations.setdefault((run["dir"], "saliency"), {})
-    try:
-        if key not in cache:
-            b = cached_bundle(run["dir"])
-            rows = df.iloc[positions]
-            ref = df.iloc[np.setdiff1d(np.arange(len(df)), test_rows)[:200]]
-            with st.spinner("Following the gradients…"):
-                maps, cls = saliency_maps(b, rows, reference=ref)
-            cache.clear()
-            cache[key] = (maps, cls)
-        maps, cls = cache[key]
-    except KwkError as e:
-        show_error(e)
-        return
-    imgs = pixels_to_images(df.iloc[positions][feats].to_numpy(dtype=float), shape)
-    captions = [f"true **{a}**, said **{p}**" for a, p in zip(picks["actual"], picks["predicted"])]
+    picks = wrong.sort_values("probability", ascending=False).head(min(limit, MAX_PICTURES - 1))
+    chosen = int(st.number_input(f"…and test picture number (1 to {len(test_rows):,})", 1,
+                                 len(test_rows), 1, key="sal_pick"))
+    positions = [int(p) for p in (*test_rows[picks["position"].to_numpy()],
+                                  test_rows[chosen - 1])]
+    ld = session().data
+    entry = _saliency_entry(run["id"], ld.fingerprint if ld is not None else None)
+    task = entry["task"]
+    missing = [p for p in positions if p not in entry["maps"]]
+    idle = task is None or task.done
+    if missing and idle and entry["positions"] != tuple(positions):  # once by itself
+        _start_heatmaps(entry, run, df, test_rows, positions)
+    elif missing and idle and st.button("▶️ Draw the rest of the heat-maps", key="sal_go"):
+        _start_heatmaps(entry, run, df, test_rows, positions)
     truth = df.iloc[positions[-1]][run["spec"]["data"]["target"]]
-    captions.append(f"test picture {int(chosen)}: true **{truth}**, said **{classes[cls[-1]]}**")
-    per_row = 9
-    for start in range(0, len(positions), per_row):
-        cols = st.columns(per_row)
-        for slot, img, heat, cap in zip(cols, imgs[start:start + per_row],
-                                        maps[start:start + per_row],
-                                        captions[start:start + per_row]):
-            slot.image(overlay(img, heat), width=72)
-            slot.caption(cap)
+    labels = [f"true **{a}**, said **{p}**" for a, p in zip(picks["actual"], picks["predicted"])]
+    labels.append(f"test picture {chosen}: true **{truth}**")
+    pixels = df.iloc[positions][run["spec"]["data"]["features"]].to_numpy(dtype=float)
+    running = entry["task"] is not None and not entry["task"].done
+    st.fragment(lambda: _show_heatmaps(entry, positions, pixels, shape, labels, classes),
+                run_every=POLL_S if running else None)()
     st.caption("How to read it: the redder a pixel, the more it moved the model towards the class "
                "it answered (integrated gradients from an average training picture). Mistakes "
                "often look at the wrong place — a border, a smudge — rather than the shape.")
+
+
+def _show_heatmaps(entry: dict, positions: list[int], pixels: np.ndarray, shape: tuple,
+                   labels: list[str], classes: list[str]) -> None:
+    """The heat-maps done so far (the plain picture where a map is still to come), with the
+    task's progress and a Stop button while it runs."""
+    from kwk.evaluation.explain import overlay
+    from kwk.evaluation.saliency import MAX_SECONDS
+    from kwk.ui.images import pixels_to_images
+    task, maps = entry["task"], dict(entry["maps"])
+    if task is not None and not task.done:
+        done = sum(p in maps for p in positions)
+        st.progress(done / len(positions), text=f"Following the gradients… {done} of "
+                    f"{len(positions)} heat-maps, {time.time() - task.started:.0f} s")
+        if st.button("⏹️ Stop", key="sal_stop", help="Stops after the picture being worked "
+                     "on; the maps already drawn stay."):
+            task.stop()
+    elif task is not None:
+        if not entry["seen"]:  # once: rerun the whole page so the polling stops
+            entry["seen"] = True
+            st.rerun(scope="app")
+        if task.error is not None:
+            if isinstance(task.error, KwkError):
+                show_error(task.error)
+            else:
+                st.error(f"The heat-maps failed: {type(task.error).__name__}: {task.error}",
+                         icon="⚠️")
+            return
+        s = task.result or {}
+        if s.get("stopped") or s.get("timed_out"):
+            left = sum(p not in maps for p in positions)
+            if left:
+                st.caption(f"{left} heat-map(s) not drawn: "
+                           + ("stopped." if s.get("stopped") else
+                              f"the work stops after {MAX_SECONDS:.0f} s."))
+    imgs = pixels_to_images(pixels, shape)
+    for start in range(0, len(positions), HEAT_PER_ROW):
+        cols = st.columns(HEAT_PER_ROW)
+        for slot, pos, img, cap in zip(cols, positions[start:start + HEAT_PER_ROW],
+                                       imgs[start:start + HEAT_PER_ROW],
+                                       labels[start:start + HEAT_PER_ROW]):
+            if pos in maps:
+                heat, k = maps[pos]
+                slot.image(_big(overlay(img, heat)), width=HEAT_PX)
+                if cap.startswith("test picture"):
+                    cap += f", said **{classes[k]}**"
+            else:
+                slot.image(_big(img), width=HEAT_PX, clamp=True)
+                cap += " · *heat-map to come*"
+            slot.caption(cap)
+
+
+def _big(img: np.ndarray) -> np.ndarray:
+    """A small picture repeated pixel by pixel to at least HEAT_PX wide, so the browser shows
+    sharp pixels instead of a blur."""
+    f = max(1, -(-HEAT_PX // img.shape[1]))
+    return np.repeat(np.repeat(img, f, axis=0), f, axis=1)
 
 
 def _highlight(effects: list[tuple[str, float]]) -> str:
