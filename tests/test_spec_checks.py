@@ -8,7 +8,7 @@ from kwk.catalog.presets import modality
 from kwk.errors import DataError, SpecError
 from kwk.spec import normalize, resolve
 from kwk.spec.checks import (STAGES, Context, Problem, _REGISTRY, checks_for, common, images,
-                             mixed, problems, raise_problems, series, text)
+                             mixed, problems, raise_problems, series, text, transforms)
 
 COLS = "x, c, id, k, y, num, two, empty"
 USABLE = "numeric, categorical, boolean, datetime"
@@ -241,6 +241,32 @@ CASES = [
      "The table branch has no usable column left besides the target, the text and the pixels.",
      "Remove the table branch, or give it columns (numeric, categorical, boolean or datetime).",
      SpecError),
+    # transforms and informative missing (the cases of tests/test_spec_xform.py)
+    (transforms.transform_columns_in_data,
+     lambda: context({"target": "y", "transforms": {"ghost": "log"}}),
+     "data.transforms names columns that are not in the data: ghost.", f"Columns: {COLS}.",
+     SpecError),
+    (transforms.indicator_columns_in_data,
+     lambda: context({"target": "y", "missing_indicators": ["ghost"]}),
+     "data.missing_indicators names columns that are not in the data: ghost.",
+     f"Columns: {COLS}.", SpecError),
+    (transforms.no_transforms_for_pixels_or_texts,
+     lambda: context({"target": "label", "text": {}, "transforms": {"stars": "log"}}, reviews()),
+     "data.transforms is for the number columns of a table; a text model has none.",
+     "Remove data.transforms.", SpecError),
+    (transforms.transforms_on_number_features,
+     lambda: context({"target": "y", "transforms": {"c": "log"}}, features=["x", "c"]),
+     "data.transforms: 'c' is a categorical column; a transform is for number columns.",
+     "Remove 'c' from data.transforms.", SpecError),
+    (transforms.log_needs_positive_values,
+     lambda: context({"target": "y", "transforms": {"x": "log"}}, features=["x"]),
+     f"data.transforms: 'x' has values of 0 or less (the smallest is {table().x.min():g}, "
+     f"{int((table().x <= 0).sum())} of them), and a log only takes numbers above 0.",
+     "Use 'yeo-johnson' for 'x': it works with zero and negative values too.", SpecError),
+    (transforms.target_transform_fits_task,
+     lambda: context({"target": "y", "target_transform": "log"}, task="multiclass"),
+     "data.target_transform 'log' is for a number to predict, but the task is multiclass "
+     "(classes).", "Remove data.target_transform, or set data.task to regression.", SpecError),
 ]
 
 

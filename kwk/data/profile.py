@@ -117,6 +117,10 @@ def _column(s: pd.Series, n_rows: int, kind_override: str | None) -> dict:
                 counts, edges = np.histogram(vs, bins=bins, range=(q[0], q[4]))
             info["histogram"] = {"edges": [float(e) for e in edges],
                                  "counts": [int(c) for c in counts]}
+        if len(v) and not (kind_override is None and code_suggestion(s, n_unique)):
+            skewed = skew_suggestion(vs)
+            if skewed:  # a transform the Data page offers with one click
+                info["transform_suggestion"] = skewed
         if n_inf:
             info["warnings"].append(f"{n_inf} infinite values (they will be treated as missing)")
         if len(v) and np.abs(v).max() > 3.4e38:
@@ -294,6 +298,84 @@ def monotone_pairs(df: pd.DataFrame, numeric_cols: list[str], seed: int = 0,
     return out
 
 
+# Transforms and informative missing (kwk.prep.transforms applies them; the rules for
+# suggesting them live here, beside the rest of what the profile says about a column).
+SKEW_LIMIT = 1.0        # |skewness| beyond this: a transform is suggested
+SKEW_MIN_DISTINCT = 20  # ... for a column with at least this many different values
+
+
+def skew_suggestion(x, min_distinct=SKEW_MIN_DISTINCT, limit=SKEW_LIMIT):
+    """The transform to suggest for a number column (a float array, NaN for missing), or None:
+    a column whose skewness (scipy.stats.skew) is beyond ``limit`` either way and that holds at
+    least ``min_distinct`` different values gets ``"log"`` when every value is above 0 and the
+    log makes it less skewed, else ``"yeo-johnson"``. Returns ``{"transform", "skew",
+    "skew_after", "reason"}``."""
+    from scipy.stats import skew
+    v = np.asarray(x, dtype=float)
+    v = v[np.isfinite(v)]
+    if len(v) < 3 * min_distinct or len(np.unique(v)) < min_distinct:
+        return None
+    s = float(skew(v))
+    if not np.isfinite(s) or abs(s) <= limit:
+        return None
+    from sklearn.preprocessing import PowerTransformer
+    name = "yeo-johnson"
+    with np.errstate(all="ignore"):
+        yj = PowerTransformer(method="yeo-johnson", standardize=False).fit_transform(v[:, None])
+    after = float(skew(yj[:, 0]))
+    if v.min() > 0:
+        log_after = float(skew(np.log(v)))
+        if abs(log_after) <= abs(after) + 0.25:  # the log is simpler to explain: prefer it
+            name, after = "log", log_after
+    side = "right" if s > 0 else "left"
+    return {"transform": name, "skew": s, "skew_after": after,
+            "reason": f"skewed to the {side} (skewness {s:.1f}); after {name} it is {after:.1f}."}
+
+
+def missing_association(flag, y, task):
+    """How strongly a column's missing flag (bool array) goes with the target ``y``: the
+    p-value of a chi-square test (classes) or a Mann–Whitney test (numbers) between the rows
+    with and without a value. None when either group has fewer than 5 rows."""
+    import pandas as pd
+    from scipy import stats
+    flag = np.asarray(flag, dtype=bool)
+    if flag.sum() < 5 or (~flag).sum() < 5:
+        return None
+    if task == "regression":
+        yv = np.asarray(y, dtype=float)
+        a, b = yv[flag & np.isfinite(yv)], yv[~flag & np.isfinite(yv)]
+        if len(a) < 5 or len(b) < 5:
+            return None
+        return float(stats.mannwhitneyu(a, b).pvalue)
+    table = pd.crosstab(flag, pd.Series(np.asarray(y, dtype=object)).astype(str).to_numpy())
+    if table.shape[1] < 2 or table.shape[0] < 2:
+        return None
+    return float(stats.chi2_contingency(table.to_numpy())[1])
+
+
+INFORMATIVE_P = 0.01  # missingness this tied to the target gets its flag by default
+
+
+def informative_missing(df, target, task, columns):
+    """The number columns among ``columns`` whose missing values go with the target (a test of
+    association p < :data:`INFORMATIVE_P`): ``{column: p-value}``. Rows without a target value
+    are left out; a column without missing values is skipped."""
+    y = df[target]
+    keep = y.notna().to_numpy()
+    if task == "regression":
+        y = to_number(y)
+        keep &= y.notna().to_numpy()
+    out = {}
+    for c in columns:
+        flag = to_number(df[c]).isna().to_numpy()[keep]
+        if not flag.any():
+            continue
+        p = missing_association(flag, y.to_numpy()[keep], task)
+        if p is not None and p < INFORMATIVE_P:
+            out[c] = p
+    return out
+
+
 def profile(df: pd.DataFrame, kinds: dict[str, str] | None = None, target: str | None = None,
             name: str = "data", image_shape=None, notes=()) -> dict:
     """Profile ``df``. ``kinds`` overrides inferred kinds; ``target`` adds target warnings.
@@ -357,6 +439,15 @@ def profile_table(df: pd.DataFrame, kinds: dict[str, str] | None = None,
         tk = next(c["kind"] for c in cols if c["name"] == target)
         for w in target_warnings(df[target], tk):
             warnings.append({"columns": [target], "message": w})
+    if target is not None and target in df.columns:  # missingness that goes with the target
+        task = "regression" if tk == "numeric" and next(
+            c["unique"] for c in cols if c["name"] == target) > 20 else "classes"
+        tied = informative_missing(df, target, task,
+                                   [c["name"] for c in cols if c["kind"] == "numeric"
+                                    and c["missing"] and c["name"] != target])
+        for c in cols:
+            if c["name"] in tied:
+                c["missing_informative"] = tied[c["name"]]
     return {"name": name, "rows": n_rows, "columns": int(df.shape[1]), "duplicate_rows": dups,
             "memory_bytes": int(df.memory_usage(deep=False).sum()),
             "columns_info": cols, "warnings": warnings, "correlations": corr}

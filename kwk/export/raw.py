@@ -3,8 +3,10 @@
 :func:`raw_model` wraps the bundle's network (which takes the encoded matrix) in Keras
 preprocessing that reproduces :class:`kwk.prep.preprocess.Preprocessor` exactly:
 
-- numbers (float32, NaN or ±inf for missing): filled with the training median, then a
-  ``Normalization`` layer with the training mean and variance;
+- numbers (float32, NaN or ±inf for missing): through their fitted transform if they have one
+  (:func:`transform_ops`: log, Yeo-Johnson or quantile, the numbers scikit-learn fitted),
+  filled with the training median, then a ``Normalization`` layer with the training mean and
+  variance; a column with an informative-missing flag adds its 0/1 "was missing" input;
 - categories and yes/no columns (strings, KwK's label text: ``1.0`` is ``"1"``, ``True`` is
   ``"True"``; ``""`` for missing): a ``StringLookup`` with one 0/1 output per training label;
   unseen or missing labels give all zeros, as in training;
@@ -19,7 +21,7 @@ preprocessing that reproduces :class:`kwk.prep.preprocess.Preprocessor` exactly:
 
 Outputs: ``probabilities`` ``(n, classes)`` in the order of ``metadata["classes"]``, or
 ``prediction`` ``(n, 1)`` in the target's units (the network's standardised output turned
-back). :func:`raw_inputs` turns a DataFrame of raw rows into the inputs the model takes, the
+back, and out of the log when the target was learned as its log). :func:`raw_inputs` turns a DataFrame of raw rows into the inputs the model takes, the
 way a caller outside KwK should. :func:`core_model` is the numeric part alone (encoded matrix
 or token ids in, the same outputs), for converters that cannot carry string preprocessing.
 """
@@ -79,6 +81,10 @@ def input_specs(pre, spec: dict) -> list[dict]:
                 "shape": [1]}
         if kind == "numeric":
             item.update(dtype="float32", missing="NaN")
+            if col.get("transform"):
+                item["transform"] = col["transform"]["name"]
+            if col.get("indicator"):
+                item["missing_flag"] = True
         elif kind == "datetime":
             item.update(dtype="string", missing="",
                         format="ISO 8601 in UTC: YYYY-MM-DD or YYYY-MM-DD HH:MM:SS")
@@ -143,11 +149,69 @@ def _finite_or(x, fill):
     return ops.where(ops.not_equal(d, d), fill, x)
 
 
+def transform_ops(x, t):
+    """Keras operations computing what scikit-learn's fitted transform ``t`` (the state
+    :func:`kwk.prep.transforms.fit_transform` stored) gives, on a float32 tensor ``(n, 1)``:
+    ``log``; Yeo-Johnson with its fitted lambda (scikit-learn's formula); the quantile
+    transform onto a normal curve (the average of the forward and backward interpolation
+    between the training quantiles, its bounds and clipping, computed in float64). NaN where
+    the value is missing (NaN, ±inf) or the transform cannot take it, as in training."""
+    import numpy as np
+    from keras import ops
+    name = t["name"]
+    if name == "log":
+        y = ops.log(x)
+    elif name == "yeo-johnson":
+        lam, tiny = float(t["lambda"]), float(np.spacing(1.0))
+        xp, xn = ops.maximum(x, 0.0), ops.maximum(ops.negative(x), 0.0)
+        a = ops.log1p(xp) if abs(lam) < tiny else \
+            ops.divide(ops.subtract(ops.power(ops.add(xp, 1.0), lam), 1.0), lam)
+        b = ops.negative(ops.log1p(xn)) if abs(lam - 2.0) < tiny else ops.negative(
+            ops.divide(ops.subtract(ops.power(ops.add(xn, 1.0), 2.0 - lam), 1.0), 2.0 - lam))
+        y = ops.where(ops.greater_equal(x, 0.0), a, b)
+    else:  # quantile -> normal
+        from scipy.stats import norm
+        q = np.asarray(t["quantiles"], dtype=np.float64)
+        r = np.asarray(t["references"], dtype=np.float64)
+        w, dr = np.diff(q), np.diff(r)
+        flat = w <= 0  # repeated quantiles: a step, met half-way at the value itself
+        slope = np.where(flat, 0.0, dr / np.where(flat, 1.0, w))
+        jump = np.where(flat, dr, 0.0)
+        v = ops.cast(x, "float64")
+        rel = ops.subtract(v, q[:-1][None, :])
+        p = ops.add(
+            ops.sum(ops.multiply(ops.clip(rel, 0.0, np.maximum(w, 0.0)[None, :]), slope), axis=1,
+                    keepdims=True),
+            ops.sum(ops.multiply(ops.divide(ops.add(ops.sign(rel), 1.0), 2.0), jump), axis=1,
+                    keepdims=True))
+        p = ops.add(p, float(r[0]))
+        p = ops.where(ops.less(ops.subtract(v, 1e-7), q[0]), 0.0, p)
+        p = ops.where(ops.greater(ops.add(v, 1e-7), q[-1]), 1.0, p)
+        z = ops.multiply(np.sqrt(2.0), ops.erfinv(ops.subtract(ops.multiply(p, 2.0), 1.0)))
+        eps = 1e-7 - np.spacing(1)
+        z = ops.clip(z, float(norm.ppf(eps)), float(norm.ppf(1 - eps)))
+        y = ops.cast(z, "float32")
+    d = ops.subtract(x, x)  # NaN exactly for NaN and ±inf: missing stays missing
+    return ops.where(ops.not_equal(d, d), d, y)
+
+
+def missing_flag_ops(x):
+    """1.0 where a number input is missing (NaN or ±inf), else 0.0: an informative-missing
+    input, as :meth:`kwk.prep.preprocess.Preprocessor.encode_rows` writes it."""
+    from keras import ops
+    d = ops.subtract(x, x)
+    return ops.cast(ops.not_equal(d, d), "float32")
+
+
 def _head(keras, pre, x):
     """The network's output -> the user's terms (named outputs)."""
     from keras import ops
     if pre.task == "regression":
         t = pre.state["target"]
+        if t.get("transform") == "log":  # learned on the log: back to the target's units
+            z = keras.layers.Rescaling(float(t["std"]), offset=float(t["mean"]),
+                                       name="prediction_log")(x)
+            return {"prediction": keras.layers.Activation("exponential", name="prediction")(z)}
         return {"prediction": keras.layers.Rescaling(float(t["std"]), offset=float(t["mean"]),
                                                      name="prediction")(x)}
     if pre.task == "binary":  # one sigmoid unit -> both classes' probabilities
@@ -176,13 +240,16 @@ def raw_model(bundle, onnx: bool = False):
         elif kind == "numeric":
             col = next(c for c in pre.state["columns"] if c["name"] == item["columns"][0])
             inp = keras.Input(shape=(1,), name=name, dtype="float32")
-            x = _finite_or(inp, float(col["fill"]))
+            x = transform_ops(inp, col["transform"]) if col.get("transform") else inp
+            x = _finite_or(x, float(col["fill"]))
             if onnx:  # (x - mean) / std as constants: the converter loses the layer's statistics
                 parts.append(ops.divide(ops.subtract(x, float(col["mean"])), float(col["std"])))
             else:
                 parts.append(keras.layers.Normalization(mean=[col["mean"]],
                                                         variance=[float(col["std"]) ** 2],
                                                         name=f"{name}_scaled")(x))
+            if col.get("indicator"):
+                parts.append(missing_flag_ops(inp))
         elif kind == "datetime":
             col = next(c for c in pre.state["columns"] if c["name"] == item["columns"][0])
             inp = keras.Input(shape=(1,), name=name, dtype="string")

@@ -213,6 +213,8 @@ class Preprocessor:
                 out += [f"{col['name']}#{i + 1}" for i in range(col["length"])]
             elif col["kind"] in ("numeric", "text"):
                 out.append(col["name"])
+                if col.get("indicator"):  # informative missing: 1 where the value was missing
+                    out.append(f"{col['name']}.missing")
             elif col["kind"] == "datetime":
                 out += [f"{col['name']}.{p}" for p in DATE_PARTS]
             else:
@@ -326,7 +328,7 @@ class Preprocessor:
         for col in self.state["columns"]:
             width = (len(DATE_PARTS) if col["kind"] == "datetime" else len(col["categories"])
                      if col["kind"] in ("categorical", "boolean") else col["length"]
-                     if "vocabulary" in col else 1)
+                     if "vocabulary" in col else 2 if col.get("indicator") else 1)
             groups[col["name"]] = list(range(j, j + width))
             j += width
         n, steps = j, (self.sequence or {}).get("window", 1)
@@ -342,8 +344,12 @@ class Preprocessor:
         for col in self.state["columns"]:
             s = df[col["name"]]
             if col["kind"] == "numeric":
-                out[:, j] = scale(to_number(s), col)
+                x = to_number(s)
+                out[:, j] = scale(transformed(x, col), col)
                 j += 1
+                if col.get("indicator"):
+                    out[:, j] = x.isna().to_numpy()
+                    j += 1
             elif col["kind"] == "datetime":
                 parts = date_parts(s)
                 for p in DATE_PARTS:
@@ -375,6 +381,10 @@ class Preprocessor:
                 x = to_number(s, keep_inf=True)
                 bad = (s.notna() & x.isna()).to_numpy()
                 what = "is not a number"
+                if (col.get("transform") or {}).get("name") == "log":
+                    for i in np.flatnonzero((x <= 0).to_numpy() & ~bad):
+                        notes[i].append(f"{name} = {x.iloc[i]:g} cannot be log-transformed "
+                                        "(training values were all above 0); scored as missing")
                 if col.get("levels"):  # a few whole numbers in training: a code or a count
                     new = (x.notna() & ~x.isin(col["levels"])).to_numpy()
                     for i in np.flatnonzero(new & ~bad):
@@ -398,13 +408,32 @@ class Preprocessor:
     def encode_target(self, y: pd.Series) -> np.ndarray:
         t = self.state["target"]
         if t["task"] == "regression":
-            return ((to_number(y).to_numpy() - t["mean"]) / t["std"]).astype(np.float32)
+            v = to_number(y).to_numpy(dtype=float, na_value=np.nan)
+            if t.get("transform"):  # the network learns the log; predictions are turned back
+                from kwk.prep.transforms import TARGET_FUNCTIONS
+                with np.errstate(all="ignore"):
+                    v = TARGET_FUNCTIONS[t["transform"]](v)
+            return ((v - t["mean"]) / t["std"]).astype(np.float32)
         index = {c: i for i, c in enumerate(t["classes"])}
         return as_labels(y).map(index).to_numpy(dtype=float).astype(np.int64)
 
     def decode_regression(self, pred: np.ndarray) -> np.ndarray:
         t = self.state["target"]
-        return np.asarray(pred, dtype=float).reshape(-1) * t["std"] + t["mean"]
+        z = np.asarray(pred, dtype=float).reshape(-1) * t["std"] + t["mean"]
+        if t.get("transform"):  # back in the target's own units
+            from kwk.prep.transforms import TARGET_INVERSES
+            return TARGET_INVERSES[t["transform"]](z)
+        return z
+
+
+def transformed(x: pd.Series, st: dict) -> pd.Series:
+    """A number column through its fitted transform (``st["transform"]``, see
+    :mod:`kwk.prep.transforms`), or as it is when it has none; NaN stays missing."""
+    if not st.get("transform"):
+        return x
+    from kwk.prep.transforms import apply_transform
+    return pd.Series(apply_transform(x.to_numpy(dtype=float, na_value=np.nan), st["transform"]),
+                     index=x.index)
 
 
 def scale(x: pd.Series, st: dict) -> np.ndarray:

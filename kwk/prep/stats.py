@@ -163,6 +163,16 @@ class StateBuilder:
             else:
                 raise DataError(f"Column '{c}' has kind '{kind}', which cannot be a model input.")
         self.target = numbers() if data["task"] == "regression" else Labels()
+        # Transforms (kwk.prep.transforms) are fitted on the training column, then the column's
+        # statistics are taken on the transformed values: in memory only.
+        self.transforms = dict(data.get("transforms") or {})
+        self.indicators = set(data.get("missing_indicators") or ())
+        self.target_transform = data.get("target_transform")
+        self.seed = int((spec.get("training") or {}).get("seed", 0))
+        if sample_seed is not None and (self.transforms or self.target_transform):
+            raise DataError("Column transforms (data.transforms, data.target_transform) need the "
+                            "training rows in memory; a streamed file cannot be fitted in one "
+                            "pass.", "Train without --stream, or remove the transforms.")
 
     def add(self, rows: pd.DataFrame) -> "StateBuilder":
         """Account for more training rows (original column names, missing values allowed)."""
@@ -205,6 +215,13 @@ class StateBuilder:
             kind = data["kinds"][c]
             if kind == "numeric":
                 st = acc.state()
+                if c in self.transforms:  # fitted on the training values, stats taken after
+                    from kwk.prep.transforms import apply_transform, fit_transform
+                    raw = acc._values().to_numpy(dtype=float, na_value=np.nan)
+                    t = fit_transform(raw, self.transforms[c], self.seed)
+                    st = {**number_stats(pd.Series(apply_transform(raw, t))), "transform": t}
+                if c in self.indicators:
+                    st["indicator"] = True
                 if data.get("image_shape") and (pixels is None or c in pixels):
                     st.update(mean=0.0, std=1.0)  # pixels are scaled inside the model
                 if self.levels.get(c):
@@ -226,7 +243,15 @@ class StateBuilder:
         if data["task"] == "regression":
             if self.target.count < 2:
                 raise DataError(f"The target '{data['target']}' has fewer than two numeric values.")
-            mean, std = self.target.moments()
+            if self.target_transform:  # standardised on its log; predictions turned back
+                from kwk.prep.transforms import TARGET_FUNCTIONS
+                v = self.target._values().to_numpy(dtype=float, na_value=np.nan)
+                with np.errstate(all="ignore"):
+                    z = TARGET_FUNCTIONS[self.target_transform](v[np.isfinite(v)])
+                mean, std = float(np.mean(z)), float(np.std(z))
+                target["transform"] = self.target_transform
+            else:
+                mean, std = self.target.moments()
             target.update(mean=mean, std=std or 1.0)
         else:
             target["classes"] = sorted(self.target.counts)

@@ -18,6 +18,7 @@ from kwk.spec.checks.images import pixel_columns
 from kwk.spec.checks.mixed import branch_columns
 from kwk.spec.checks.text import text_columns
 from kwk.spec.choices import class_weight_choice
+from kwk.spec.schema import SPEC_VERSION
 from kwk.spec.schema import normalize
 
 
@@ -72,7 +73,44 @@ def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -
     run_stage("rows", ctx)
     _choose_features(ctx)
     run_stage("features", ctx)
-    return _resolved(ctx), ctx.notes
+    extra = _transforms(ctx)  # read before _resolved replaces the data section
+    out = _resolved(ctx)
+    out["data"].update(extra)
+    if extra:
+        out["kwk_spec"] = SPEC_VERSION
+    return out, ctx.notes
+
+
+def _transforms(ctx: Context) -> dict:
+    """The resolved transforms (of input columns), the target's transform and the missing
+    flags: 'auto' flags become the number inputs whose missing values go with the target
+    (:func:`kwk.data.profile.informative_missing`), named in a note. Empty when none is used,
+    so a spec without them resolves as before."""
+    d, out = ctx.data, {}
+    tf = {c: n for c, n in (d.get("transforms") or {}).items() if c in ctx.features}
+    if tf:
+        out["transforms"] = tf
+    if d.get("target_transform") and ctx.task == "regression":
+        out["target_transform"] = d["target_transform"]
+    mi = d.get("missing_indicators")
+    if mi == "auto":
+        mi = {}
+        if ctx.modality in ("table", "mixed", "series"):
+            from kwk.data.profile import informative_missing
+            numbers = [c for c in ctx.features if c != ctx.target and ctx.kind(c) == "numeric"
+                       and c not in (d.get("image_shape") and (d.get("inputs") or {}).get("image") or ())]
+            tied = informative_missing(ctx.df, ctx.target, ctx.task, numbers)
+            mi = dict.fromkeys(tied, True)
+            if tied:
+                ctx.notes.append(
+                    "Informative missing: " + ", ".join(f"'{c}'" for c in list(tied)[:10])
+                    + (" has" if len(tied) == 1 else " have") + " missing values that go with "
+                    "the target (p < 0.01), so the model also gets a 0/1 input saying the value "
+                    "was missing.")
+    kept = [c for c, on in (mi or {}).items() if on and c in ctx.features]
+    if kept:
+        out["missing_indicators"] = kept
+    return out
 
 
 def _decide_task(ctx: Context) -> None:

@@ -1,6 +1,11 @@
 """The spec's schema: the settings it holds (as Params), their defaults, and ``normalize``, which
 checks a spec's structure and fills every default, reporting every problem at once; ``loads``
-and ``dumps`` read and write the JSON text (spec version 1, a public contract)."""
+and ``dumps`` read and write the JSON text (a public contract).
+
+Spec versions: 1 is every spec without transforms; 2 adds ``data.transforms`` (a transform per
+number column), ``data.target_transform`` and ``data.missing_indicators``. Both are read; a
+spec is written as version 2 only when it uses them, so every other spec stays version 1 and
+older KwK still reads it."""
 from __future__ import annotations
 
 import json
@@ -11,7 +16,11 @@ from kwk.catalog.params import Param, check_all
 from kwk.data.kind_names import KINDS
 from kwk.errors import SpecError
 
-SPEC_VERSION = 1
+SPEC_VERSION = 2
+READS_VERSIONS = (1, 2)
+V2_DATA_KEYS = ("transforms", "target_transform", "missing_indicators")  # what needs version 2
+TRANSFORMS = ("log", "yeo-johnson", "quantile")  # kwk.prep.transforms applies them
+TARGET_TRANSFORMS = ("log",)
 TASKS = ("auto", "binary", "multiclass", "regression")
 MAX_CLASSES = 1000
 MAX_PARAMS = 20_000_000  # parameter budget: protects a shared server's memory
@@ -97,7 +106,7 @@ OUTPUT_PARAMS: tuple[Param, ...] = (
 )
 TOP_KEYS = ("kwk_spec", "name", "data", "branches", "layers", "output", "training", "tune")
 DATA_KEYS = ("target", "features", "task", "kinds", "validation_column", "image_shape",
-             "sequence", "text", "inputs")
+             "sequence", "text", "inputs", *V2_DATA_KEYS)
 # A mixed-input model ("branches"): one stack of layers per input, merged into the head
 # ("layers"). "table" reads the feature columns, "text" the column data.text.column, "image"
 # the pixel columns of data.image_shape. data.inputs lists each branch's columns (resolved).
@@ -166,16 +175,18 @@ def normalize(d) -> dict:
     for k in d:
         if k not in TOP_KEYS:
             problems.append(f"Unknown key '{k}' in the spec. Allowed: {', '.join(TOP_KEYS)}.")
-    version = d.get("kwk_spec", SPEC_VERSION)
-    if version != SPEC_VERSION:
+    version = d.get("kwk_spec", 1)
+    if version not in READS_VERSIONS:
         problems.append(f"'kwk_spec' is {version!r}; this version of KwK reads spec version "
-                        f"{SPEC_VERSION}.")
+                        f"{' or '.join(map(str, READS_VERSIONS))}.")
     name = d.get("name")
     if name is not None and not isinstance(name, str):
         problems.append("'name' must be text.")
-    out = {"kwk_spec": SPEC_VERSION, "name": name,
+    out = {"kwk_spec": 1, "name": name,
            "data": _normalize_data(d.get("data", {}), problems,
                                    mixed=d.get("branches") is not None)}
+    if any(k in out["data"] for k in V2_DATA_KEYS):
+        out["kwk_spec"] = SPEC_VERSION
     if d.get("branches") is not None:
         out["branches"] = _normalize_branches(d["branches"], out["data"], problems)
     elif out["data"].get("inputs"):
@@ -285,11 +296,50 @@ def _normalize_data(data, problems: list[str], mixed: bool = False) -> dict:
                             "of column names.")
         else:
             out["inputs"] = {k: list(inputs[k]) for k in BRANCHES if k in inputs}
+    _normalize_transforms(data, out, problems)
     used = [k for k in ("image_shape", "sequence", "text") if k in out]
     if len(used) > 1 and not mixed:
         problems.append(f"data has both {used[0]} and {used[1]}: a model reads "
                         "one kind of data (pictures, time series or text). Keep one.")
     return out
+
+
+def _normalize_transforms(data: dict, out: dict, problems: list[str]) -> None:
+    """``data.transforms`` ({column: "log" | "yeo-johnson" | "quantile" | "none"}),
+    ``data.target_transform`` (null or "log") and ``data.missing_indicators`` (null, "auto":
+    decided on the data by ``resolve``, a list of columns, or {column: true | false}). Each is
+    kept only when it asks for something, so a spec without them is unchanged."""
+    tf = data.get("transforms")
+    if tf is not None:
+        if not isinstance(tf, dict):
+            problems.append("data.transforms must be an object like {\"income\": \"log\"}.")
+        else:
+            for col, name in tf.items():
+                if name not in (*TRANSFORMS, "none", None):
+                    problems.append(f"data.transforms: '{col}' has transform {name!r}; choose "
+                                    f"one of {', '.join(TRANSFORMS)} (or 'none').")
+            kept = {str(c): n for c, n in tf.items() if n in TRANSFORMS}
+            if kept:
+                out["transforms"] = kept
+    tt = data.get("target_transform")
+    if tt not in (None, "none", *TARGET_TRANSFORMS):
+        problems.append(f"data.target_transform is {tt!r}; choose 'log' (for a positive, "
+                        "right-skewed number to predict) or null.")
+    elif tt in TARGET_TRANSFORMS:
+        out["target_transform"] = tt
+    mi = data.get("missing_indicators")
+    if isinstance(mi, list) and all(isinstance(c, str) for c in mi):
+        mi = dict.fromkeys(mi, True)
+    if mi is None or mi == {}:
+        return
+    if mi == "auto":
+        out["missing_indicators"] = "auto"
+    elif isinstance(mi, dict) and all(isinstance(v, bool) for v in mi.values()):
+        out["missing_indicators"] = {str(c): v for c, v in mi.items()}
+    else:
+        problems.append("data.missing_indicators must be \"auto\" (where missing values go with "
+                        "the target), a list of columns, or {\"column\": true | false}; got "
+                        f"{mi!r}.")
 
 
 def _image_shape(image_shape, problems: list[str]) -> list[int] | None:

@@ -152,6 +152,7 @@ def missing_columns(names: Iterable[str], ctx: Context, setting: str) -> Iterato
 # checks first, then the common ones.
 from kwk.spec.checks import images, mixed, series, text  # noqa: E402,F401
 from kwk.spec.checks import common  # noqa: E402,F401
+from kwk.spec.checks import transforms  # noqa: E402,F401
 
 __all__ = ["STAGES", "MODALITIES", "Problem", "Context", "check", "checks_for", "problems",
            "raise_problems", "run_stage", "missing_columns"]
