@@ -361,6 +361,9 @@ with tabs.get("Profiler", st.empty()):
             st.metric(f"Prediction at these values ({y_title})", f"{now:.4g}")
         except KwkError as e:
             show_error(e)
+        from kwk.ui.optimize import best_settings
+        best_settings(run, run_id, b, df, base, kinds, grids,
+                      classes[out_idx] if out_idx is not None else None, y_title)
 
 with tabs["Report"]:
     st.caption("A single HTML file with the data summary, the network, the training settings, "
