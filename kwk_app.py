@@ -6,7 +6,7 @@ import streamlit as st
 
 from kwk.errors import KwkError
 from kwk.runs.jobs import default_limit
-from kwk.ui import persist
+from kwk.ui import persist, words
 from kwk.ui.lesson import lesson_box
 from kwk.ui.runtime import keep_keras_state
 from kwk.ui.state import init, show_error
@@ -56,6 +56,7 @@ pages = [
 with st.sidebar:
     st.markdown("### 🧱 Keras Without Keras")
     st.caption("Your data → a trained, evaluated Keras model and the script that made it.")
+    words.switch()  # "Plain words": jargon replaced on every page; a glossary to search
 nav = st.navigation(pages)
 lesson_box(nav)  # the open lesson's goal, hints and Check in the sidebar (not on Learn itself)
 persist.show_note()

@@ -12,6 +12,7 @@ from kwk.ui.lesson import (
     start,
 )
 from kwk.ui.runtime import ensure_navigation
+from kwk.ui.words import glossary_box
 
 ensure_navigation()
 
@@ -56,3 +57,10 @@ for i, lesson in enumerate(all_lessons, 1):
                      type="primary" if lesson.id == next_up and not again else "secondary",
                      width="stretch"):
             start(lesson)
+
+st.subheader("Glossary", anchor="glossary")
+st.caption("Every word of deep learning that KwK shows, in plain words. Turn on **Plain words** "
+           "in the sidebar to see these words on every page instead of the jargon; point at a "
+           "❔ beside a setting to read what it means.")
+with st.container(key="learn_glossary"):
+    glossary_box("learn")

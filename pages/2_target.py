@@ -5,6 +5,7 @@ from kwk.data.profile import target_warnings
 from kwk.errors import KwkError
 from kwk.plots import target_distribution
 from kwk.spec import resolve
+from kwk.ui import words
 from kwk.ui.inspect import leak_warnings, screening, screening_chart
 from kwk.ui.modality import modality_preview, modality_settings
 from kwk.ui.runtime import ensure_navigation
@@ -23,7 +24,8 @@ cols = [str(c) for c in df.columns]
 options = ["—"] + cols
 idx = options.index(ss.target) if ss.target in options else 0
 target = st.selectbox("What should the model predict?", options, index=idx, key="target_select",
-                      help="The column whose values the model learns to predict from the others.")
+                      help="The column whose values the model learns to predict from the "
+                      "others.\n\n📖 " + words.tip("target"))
 if target != "—" and target != ss.target:
     ss.target = target  # resets the job shown, the current run and the ✓ marks (session.py)
     ss.roles.pop(target, None)
@@ -42,7 +44,9 @@ with left:
               "multiclass": "Several classes (multiclass)", "regression": "A number (regression)"}
     choice = st.radio("Task", list(labels), index=list(labels).index(ss.task),
                       format_func=labels.get, key="task_radio", horizontal=True,
-                      help="Override KwK's guess, e.g. when whole numbers are amounts, not classes.")
+                      help="Override KwK's guess, e.g. when whole numbers are amounts, not "
+                      "classes.\n\n📖 " + words.tip("classification") + "\n\n📖 "
+                      + words.tip("regression"))
     if choice != ss.task:
         ss.task = choice
         st.rerun()
@@ -52,7 +56,7 @@ with left:
         show_error(e)
         st.stop()
     task = resolved["data"]["task"]
-    st.markdown(f"### Task: **{task}**")
+    st.markdown(f"### Task: **{task}**" + (f" — {words.label(task)}" if words.is_plain() else ""))
     for n in notes:
         st.caption(n)
     feats = resolved["data"]["features"]
@@ -72,5 +76,7 @@ with right:
         st.plotly_chart(target_distribution(df[ss.target], task, ss.target), key="target_dist")
 if screened is not None:
     screening_chart(screened)
+words.on_page(["target", "feature", "classification", "regression", "screening", "leakage",
+               "log loss", "R²"], key="target_words")
 
 st.page_link("pages/3_build.py", label="Next: build the network", icon="➡️")

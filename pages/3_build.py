@@ -13,6 +13,7 @@ from kwk.plots import network_diagram
 from kwk.spec import check_stack, dumps, loads, output_units
 from kwk.spec.history import MODEL_KEYS, start_label
 from kwk.spec.templates import stack_words, suggest_template, which_template
+from kwk.ui import words
 from kwk.ui.forms import params_form
 from kwk.ui.model_info import try_stack_info
 from kwk.ui.runtime import ensure_navigation
@@ -216,9 +217,13 @@ with left:
     a1, a2 = st.columns([3, 1])
     part_modality = BRANCH_MODALITY[part] if mixed and part != "head" else modality
     palette = list(CATALOG) if show_all else layers_for(part_modality)
-    new_type = a1.selectbox("Add a layer", palette, key="palette",
-                            format_func=lambda t: f"{t} — {CATALOG[t].category}",
-                            help="The layer types that suit this data. Each has its own settings.")
+    # plain words: what each layer does (fixed per run, and its own box: a switch of words
+    # never meets a choice shown in the other words)
+    shown = {t: f"{t} — {words.param_label(t, CATALOG[t].category)}" for t in palette}
+    new_type = a1.selectbox("Add a layer", palette, format_func=shown.get,
+                            key="palette_plain" if words.is_plain() else "palette",
+                            help="The layer types that suit this data. Each has its own "
+                            "settings.\n\n📖 " + words.tip("layer"))
     a1.caption(CATALOG[new_type].summary)
     if a2.button("➕ Add", key="add_layer", type="primary"):
         layers.append({"type": new_type, **CATALOG[new_type].defaults()})
@@ -288,6 +293,8 @@ with left:
 
     if not mixed:  # reused layers come in where the data enters a one-input model
         base_section(layers)
+    words.on_page(["layer", "units", "activation", "dense", "dropout", "weights",
+                   "overfitting", "convolution", "RNN / LSTM"], key="build_words")
     with st.expander("Save or load the spec (JSON)"):
         spec_now = session_spec()
         st.download_button("⬇️ Download spec.json", dumps(spec_now), "spec.json",
@@ -338,8 +345,9 @@ with right:
                       "category label, three per date (times the window's rows for a time "
                       "series; one raw text for a text model).")
             c2.metric("Layers", sum(1 for r in rows if r["name"] not in ("Input", "Merge · "
-                                    "Concatenate") and not r["name"].endswith(" input")))
-            c3.metric("Weights to learn", f"{total:,}")
+                                    "Concatenate") and not r["name"].endswith(" input")),
+                      help=words.tip("layer"))
+            c3.metric("Weights to learn", f"{total:,}", help=words.tip("weights"))
             tab_shapes, tab_diagram, tab_code = st.tabs(["Shapes", "Diagram", "Keras code"])
             with tab_shapes:
                 st.dataframe(pd.DataFrame([{"layer": r["name"], "output shape": str(r["shape"]),

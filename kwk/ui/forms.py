@@ -4,44 +4,55 @@ from __future__ import annotations
 import streamlit as st
 
 from kwk.catalog.params import CONSTRAINTS, REGULARIZERS, Param
+from kwk.ui import words
+
+
+def _names(p: Param) -> list[str]:
+    """The glossary names of a setting: a training setting is looked up as
+    ``training.<name>`` first (the optimizer's momentum is not BatchNormalization's)."""
+    from kwk.spec import TRAINING_PARAMS
+    return ([f"training.{p.name}"] if any(p is q for q in TRAINING_PARAMS) else []) + [p.name]
 
 
 def param_widget(p: Param, value, key: str):
-    """Draw the widget for ``p`` showing ``value``; return the (possibly edited) value."""
-    label = p.name.replace("_", " ")
+    """Draw the widget for ``p`` showing ``value``; return the (possibly edited) value. Its
+    label and help follow the "Plain words" switch (kwk.ui.words, the glossary)."""
+    names = _names(p)
+    label = words.param_label(names, p.name.replace("_", " "))
+    p_help = words.param_help(names, p.help)
     if p.value_type == "bool":
-        return st.toggle(label, value=bool(value), help=p.help, key=key)
+        return st.toggle(label, value=bool(value), help=p_help, key=key)
     if p.value_type == "choice":
         opts = list(p.choices)
         return st.selectbox(label, opts, index=opts.index(value) if value in opts else 0,
-                            help=p.help, key=key)
+                            help=p_help, key=key)
     if p.value_type == "int":
         if p.nullable:  # e.g. Embedding's vocabulary size: empty means "automatic"
-            on = st.checkbox(f"set {label}", value=value is not None, key=key + "_on", help=p.help)
+            on = st.checkbox(f"set {label}", value=value is not None, key=key + "_on", help=p_help)
             if not on:
                 return None
             value = int(p.min or 0) if value is None else value
         return int(st.number_input(label, value=int(value), step=1,
                                    min_value=int(p.min) if p.min is not None else None,
                                    max_value=int(p.max) if p.max is not None else None,
-                                   help=p.help + (f" ({p.range_text()})" if p.range_text() else ""),
+                                   help=p_help + (f" ({p.range_text()})" if p.range_text() else ""),
                                    key=key))
     if p.value_type == "float":
         lo = p.min if p.min is not None else None
         hi = p.max if p.max is not None else None
         if p.nullable:
-            on = st.checkbox(f"set {label}", value=value is not None, key=key + "_on", help=p.help)
+            on = st.checkbox(f"set {label}", value=value is not None, key=key + "_on", help=p_help)
             if not on:
                 return None
             value = 0.0 if value is None else value
         v = st.number_input(label, value=float(value), min_value=lo, max_value=hi,
-                            format="%g", step=_step(value), help=p.help +
+                            format="%g", step=_step(value), help=p_help +
                             (f" (must be {p.range_text()})" if p.range_text() else ""), key=key)
         return float(v)
     if p.value_type == "regularizer":
         opts = ["none", *REGULARIZERS]
         cur = value["type"] if value else "none"
-        t = st.selectbox(label, opts, index=opts.index(cur), help=p.help, key=key + "_t")
+        t = st.selectbox(label, opts, index=opts.index(cur), help=p_help, key=key + "_t")
         if t == "none":
             return None
         out = {"type": t}
@@ -54,7 +65,7 @@ def param_widget(p: Param, value, key: str):
     if p.value_type == "constraint":
         opts = ["none", *CONSTRAINTS]
         cur = value["type"] if value else "none"
-        t = st.selectbox(label, opts, index=opts.index(cur), help=p.help, key=key + "_t")
+        t = st.selectbox(label, opts, index=opts.index(cur), help=p_help, key=key + "_t")
         if t == "none":
             return None
         out = {"type": t}
@@ -68,7 +79,7 @@ def param_widget(p: Param, value, key: str):
                                                      key=key + "_min"))
         return out
     if p.value_type == "shape":
-        text = st.text_input(label, value=", ".join(str(d) for d in (value or [])), help=p.help +
+        text = st.text_input(label, value=", ".join(str(d) for d in (value or [])), help=p_help +
                              " Write the sizes separated by commas, e.g. 8, 8, 1.", key=key)
         try:
             return [int(t) for t in text.replace("×", ",").replace("x", ",").split(",") if t.strip()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kwk.evaluation.metrics import CLASS_METRICS, HIGHER_IS_BETTER, REGRESSION_METRICS
+from kwk.learn import glossary
 
 NICE = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "f1_macro": "F1 (macro)",
         "precision_macro": "Precision (macro)", "recall_macro": "Recall (macro)",
@@ -82,8 +83,9 @@ def simple_model_notice(metrics: dict, comparison: dict | None = None) -> str | 
             "epochs, another stack, or keep the simple model.")
 
 
-def assessment_table(metrics: dict) -> pd.DataFrame | None:
-    """k-fold and repeated-run results as 'mean ± sd' per metric (None when neither ran)."""
+def assessment_table(metrics: dict, plain: bool | None = None) -> pd.DataFrame | None:
+    """k-fold and repeated-run results as 'mean ± sd' per metric (None when neither ran);
+    the metrics in plain words when ``plain`` (default: the "Plain words" switch)."""
     cols = {}
     if metrics.get("cv"):
         cols[f"{metrics['cv']['k']}-fold CV"] = metrics["cv"]
@@ -91,10 +93,13 @@ def assessment_table(metrics: dict) -> pd.DataFrame | None:
         cols[f"{metrics['repeats']['n']} seeds"] = metrics["repeats"]
     if not cols:
         return None
+    if plain is None:
+        from kwk.ui.words import is_plain
+        plain = is_plain()
     names = REGRESSION_METRICS if metrics["task"] == "regression" else CLASS_METRICS
     rows = []
     for n in names:
-        row = {"metric": NICE[n]}
+        row = {"metric": _plain(NICE[n], plain)}
         for label, a in cols.items():
             if n in a["mean"]:
                 row[label] = f"{a['mean'][n]:.4f} ± {a['sd'][n]:.4f}"
@@ -146,19 +151,48 @@ def reference_notice(metrics: dict, comparison: dict | None = None) -> str | Non
 SHORT_VERDICT = {"≈ about the same": "≈ same", "❌ no better": "❌ no better"}
 
 
-def metrics_display(table: pd.DataFrame, metrics: dict) -> tuple[pd.DataFrame, dict, str]:
+def metric_words(shown: list[str], plain: bool) -> str:
+    """What each metric of a table means (the glossary's words), for the metric column's
+    tooltip: one line per metric, the word on screen first."""
+    lines = []
+    for name in shown:
+        e = glossary.find(name)
+        if e is not None:
+            first, other = (e.plain, e.term) if plain else (e.term, e.plain)
+            lines.append(f"- **{first}** (*{other}*): {e.means}")
+    return "What each score means:\n\n" + "\n".join(lines) if lines else ""
+
+
+def _plain(word: str, plain: bool) -> str:
+    e = glossary.find(word) if plain else None
+    return word if e is None else e.plain
+
+
+def metrics_display(table: pd.DataFrame, metrics: dict, plain: bool | None = None
+                    ) -> tuple[pd.DataFrame, dict, str]:
     """The metrics table laid out to be read without scrolling sideways (a 1,280 px window):
     the same columns with short headers and fixed narrow widths, the models' full names in
     each header's tooltip and in a caption below. Returns ``(table, columns, names)``:
     ``columns`` maps each column to ``{"label", "help", "width", "number"}`` (width in
-    pixels), ``names`` is the caption naming the reference models."""
+    pixels), ``names`` is the caption naming the reference models.
+
+    ``plain`` (default: the sidebar's "Plain words" switch, kwk.ui.words) names the metrics in
+    plain words; either way the metric column's tooltip says what each metric means, and the
+    other columns' tooltips what a baseline, an interval and a verdict are (the glossary)."""
+    if plain is None:
+        from kwk.ui.words import is_plain
+        plain = is_plain()
+    g = glossary.glossary()
     base = metrics.get("baseline", {}).get("name", "")
     simple = metrics.get("simple_model", {}).get("name", "simple model")
     ref = metrics.get("reference", {}).get("name", "gradient boosting") \
         if "reference" in metrics else None
-    models = {f"baseline: {base}": ("baseline", f"The baseline: {base}."),
-              simple: ("simple", f"The simple model: {simple}."),
-              **({ref: ("boosting", f"The reference: {ref}.")} if ref else {})}
+    models = {f"baseline: {base}": ("baseline", f"The baseline: {base}.\n\n📖 "
+                                    + g.define("baseline", plain)),
+              simple: ("simple", f"The simple model: {simple}.\n\n📖 "
+                       + g.define("simple model", plain)),
+              **({ref: ("boosting", f"The reference: {ref}.\n\n📖 "
+                        + g.define("gradient boosting", plain))} if ref else {})}
     vs = {"network vs baseline": ("vs baseline", "The network against the baseline."),
           "network vs simple model": ("vs simple", "The network against the simple model."),
           "network vs gradient boosting": ("vs boosting",
@@ -167,18 +201,22 @@ def metrics_display(table: pd.DataFrame, metrics: dict) -> tuple[pd.DataFrame, d
     cols = {}
     for c in out.columns:
         if c == "metric":
-            cols[c] = {"label": "metric", "help": None, "width": 130, "number": False}
+            cols[c] = {"label": "metric", "help": metric_words(list(out[c]), plain) or None,
+                       "width": 130, "number": False}
+            out[c] = out[c].map(lambda v: _plain(v, plain))
         elif c == "network":
             cols[c] = {"label": "network", "help": "This run's network on the test rows.",
                        "width": 72, "number": True}
         elif c == "95% CI":
-            cols[c] = {"label": "95% CI", "help": "The network's 95% interval (bootstrap "
-                       "over the test rows).", "width": 100, "number": False}
+            cols[c] = {"label": g.say("95% CI", plain) if plain else "95% CI",
+                       "help": "The network's 95% interval (bootstrap over the test rows)."
+                       "\n\n📖 " + g.define("95% CI", plain), "width": 100, "number": False}
         elif c in vs:
             out[c] = out[c].map(lambda v: SHORT_VERDICT.get(v, v))
             label, help_ = vs[c]
             cols[c] = {"label": label, "help": help_ + " Better or worse only outside the "
-                       "noise (paired bootstrap, 95%).", "width": 92, "number": False}
+                       "noise (paired bootstrap, 95%).\n\n📖 "
+                       + g.define("paired bootstrap", plain), "width": 92, "number": False}
         else:
             label, help_ = models.get(c, (c, None))
             cols[c] = {"label": label, "help": help_, "width": 72, "number": True}
