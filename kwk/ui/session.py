@@ -105,6 +105,8 @@ class Session:
     tune_done_seen: Key[Any] = Key(None, "the search whose end was already handled")
     tune_space: Key[Any] = Key(None, "(spec key, rows) of the Tune page's search-space table",
                                TARGET)
+    tune_options: Key[dict] = Key(dict, "the Tune page's choices (metric, pruner) kept when "
+                                   "another page deletes its widgets", TARGET)
     run_id: Key[str | None] = Key(None, "the run being looked at (Evaluate, Predict, Runs)", TARGET)
     evaluated: Key[bool] = Key(False, "the Evaluate page was seen (sidebar ✓)", TARGET)
     predicted: Key[bool] = Key(False, "predictions were made (sidebar ✓)", TARGET)
