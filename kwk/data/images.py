@@ -80,12 +80,9 @@ def _default_size(sizes: Counter, channels: int) -> tuple[int, int]:
     return h, w
 
 
-def read_image_zip(data: bytes, name: str, fingerprint: str, size=None, color=None):
-    """Read a zip of class folders. Returns a :class:`kwk.data.loader.LoadedData` whose frame
-    holds the pixels and the labels, with ``image_shape`` set. Raises DataError otherwise."""
-    from PIL import Image
-
-    from kwk.data.loader import LoadedData
+def _open_zip(data: bytes, name: str):
+    """The zip and its file members, after the safety checks (before anything is
+    decompressed): unsafe paths, too many members, too large in all, zip bombs."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = [i for i in zf.infolist() if not i.is_dir()]
@@ -109,6 +106,16 @@ def read_image_zip(data: bytes, name: str, fingerprint: str, size=None, color=No
         raise DataError(f"'{name}' was not opened: {what}.",
                         f"KwK reads image archives of up to {MAX_TOTAL_BYTES >> 30} GB "
                         "uncompressed, with ordinary compressed pictures (PNG or JPEG).")
+    return zf, infos
+
+
+def read_image_zip(data: bytes, name: str, fingerprint: str, size=None, color=None):
+    """Read a zip of class folders. Returns a :class:`kwk.data.loader.LoadedData` whose frame
+    holds the pixels and the labels, with ``image_shape`` set. Raises DataError otherwise."""
+    from PIL import Image
+
+    from kwk.data.loader import LoadedData
+    zf, infos = _open_zip(data, name)
     members = image_members([i.filename for i in infos])
     by_name = {i.filename: i for i in infos}
     if not members:
@@ -138,7 +145,7 @@ def read_image_zip(data: bytes, name: str, fingerprint: str, size=None, color=No
             raise DataError(f"'{n}' in '{name}' is a picture of over {MAX_IMAGE_PIXELS:,} pixels.",
                             "Shrink the pictures before zipping them.")
         except Exception as e:  # Pillow raises many types for broken files
-            failed.append(f"{n} ({type(e).__name__})")
+            failed.append(f"{n} ({unreadable_reason(e)})")
             continue
         raws.append(raw)
         labels.append(label)
@@ -157,7 +164,7 @@ def read_image_zip(data: bytes, name: str, fingerprint: str, size=None, color=No
         try:  # a picture whose header reads but whose data is truncated
             pixels.append(decode_image(raw, size, color).reshape(-1))
         except Exception as e:
-            failed.append(f"{n} ({type(e).__name__})")
+            failed.append(f"{n} ({unreadable_reason(e)})")
             continue
         kept.append(label)
     if not pixels:
@@ -168,8 +175,8 @@ def read_image_zip(data: bytes, name: str, fingerprint: str, size=None, color=No
     df["label"] = kept
     notes = []
     if failed:
-        notes.append(f"{len(failed)} file(s) could not be read as pictures and were skipped "
-                     f"(e.g. {failed[0]}).")
+        notes.append(f"{len(failed)} file(s) could not be read as pictures and were skipped: "
+                     + "; ".join(failed[:10]) + (" …" if len(failed) > 10 else "") + ".")
     if len(sizes) > 1:
         notes.append(f"The pictures come in {len(sizes)} sizes; all were resized to "
                      f"{size[0]}×{size[1]}.")
@@ -177,3 +184,75 @@ def read_image_zip(data: bytes, name: str, fingerprint: str, size=None, color=No
                       read_options={"size": [int(size[0]), int(size[1])], "color": color},
                       fingerprint=fingerprint, n_bytes=len(data),
                       image_shape=(int(size[0]), int(size[1]), channels), notes=notes)
+
+
+# --------------------------------------------------------------------------- new pictures
+PICTURE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")
+
+
+def unreadable_reason(e: BaseException) -> str:
+    """Why Pillow could not read a file, in words (never just the exception's type)."""
+    from PIL import UnidentifiedImageError
+    text = str(e).lower()
+    if isinstance(e, UnidentifiedImageError):
+        return "not a picture: its contents are not PNG, JPEG or another picture format"
+    if "truncated" in text or isinstance(e, EOFError) or "end of file" in text:
+        return "the picture is cut off: the file ends before the picture does"
+    if isinstance(e, (SyntaxError, ValueError, OSError, IndexError, KeyError, TypeError)):
+        return f"the picture's data is damaged ({str(e) or 'unreadable'})"
+    return f"the picture could not be decoded ({str(e) or type(e).__name__})"
+
+
+def is_picture_bytes(data: bytes) -> bool:
+    """Whether ``data`` starts like a picture file (PNG, JPEG, GIF, BMP, TIFF, WebP)."""
+    return data.startswith(_SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
+def picture_files(data: bytes, name: str) -> list[tuple[str, bytes]]:
+    """The pictures to score from one upload: ``[(file name, bytes), …]``. ``data`` is one
+    picture, or a zip of pictures at any depth, with or without class folders (the file name
+    is the path inside the zip). A zip is checked as :func:`read_image_zip` checks one (unsafe
+    paths, member count, total size, zip bombs). Raises DataError for anything else."""
+    if data[:4] == b"PK\x03\x04" or name.lower().endswith(".zip"):
+        zf, infos = _open_zip(data, name)
+        members = [n for n, _ in image_members([i.filename for i in infos])]
+        if not members:
+            raise DataError(f"'{name}' contains no pictures (PNG, JPEG, BMP, GIF, WebP, TIFF).",
+                            "Zip the pictures to score, in folders or not.")
+        by_name = {i.filename: i for i in infos}
+        return [(n, _read_member(zf, by_name[n])) for n in members]
+    if is_picture_bytes(data) or name.lower().endswith(PICTURE_EXTS):
+        return [(name, data)]
+    raise DataError(f"'{name}' is not a picture: KwK scores PNG or JPEG files, or a .zip of them.",
+                    "Upload the pictures themselves, or zip them (in class folders or not).")
+
+
+def read_pictures(files: list[tuple[str, bytes]], size, color) -> tuple[pd.DataFrame, list]:
+    """New pictures for a trained picture model, each resized to ``size`` (height, width) in
+    ``color`` ("grayscale" or "rgb") exactly as :func:`read_image_zip` read the training
+    pictures (:func:`decode_image`). Returns ``(frame, failed)``: the frame holds ``file``
+    then the pixel columns ``px_0 …``, one row per readable picture in the given order;
+    ``failed`` lists ``(file name, reason in words)`` for the rest."""
+    from PIL import Image
+    import warnings
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    channels = 1 if color == "grayscale" else 3
+    n_px = int(size[0]) * int(size[1]) * channels
+    names, pixels, failed = [], [], []
+    for n, raw in files:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                pixels.append(decode_image(raw, size, color).reshape(-1))
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            failed.append((n, f"a picture of over {MAX_IMAGE_PIXELS:,} pixels"))
+            continue
+        except Exception as e:  # Pillow raises many types for broken files
+            failed.append((n, unreadable_reason(e)))
+            continue
+        names.append(n)
+    flat = np.stack(pixels) if pixels else np.zeros((0, n_px), dtype=np.uint8)
+    df = pd.DataFrame(flat, columns=[f"px_{i}" for i in range(n_px)])
+    df.insert(0, "file", names)
+    return df, failed
