@@ -239,6 +239,88 @@ with tab_roles:
     if changed:
         st.rerun()
 
+
+
+def _set_transforms(**change) -> None:
+    """Change the transform choices, keeping the state before for Undo."""
+    tf = dict(ss.transforms)
+    before = {k: tf.get(k) for k in ("columns", "target", "missing")}
+    ss.transforms = {**tf, **change, "undo": [*tf.get("undo", [])[-9:], before],
+                     "n": tf.get("n", 0) + 1}
+
+
+if not pictures:  # transforms of skewed numbers and informative missing, per column
+    from kwk.prep.transforms import EXPLAIN, MISSING_EXPLAIN, TRANSFORMS
+    numbers = [c for c in prof["columns_info"] if c["kind"] == "numeric" and c["name"] != ss.target
+               and ss.roles.get(c["name"], "feature") == "feature"]
+    with tab_roles:
+        if numbers:
+            st.markdown("#### Transforms and missing values")
+            st.caption("How each number column reaches the network. "
+                       + " ".join(f"**{k}**: {v}" for k, v in EXPLAIN.items() if k != "none")
+                       + " " + MISSING_EXPLAIN)
+            tf = ss.transforms
+            chosen = dict(tf.get("columns") or {})
+            for c in [c for c in numbers if c.get("transform_suggestion")
+                      and c["name"] not in chosen][:8]:
+                sug = c["transform_suggestion"]
+                say, act = st.columns([5, 1], vertical_alignment="center")
+                say.info(f"**{c['name']}** is {sug['reason']}", icon="💡")
+                if act.button(f"Apply {sug['transform']}", key=f"xf_apply_{c['name']}",
+                              help=EXPLAIN[sug["transform"]]):
+                    _set_transforms(columns={**chosen, c["name"]: sug["transform"]})
+                    st.rerun()
+            missing = tf.get("missing")
+            rows = [{"column": c["name"], "transform": chosen.get(c["name"], "none"),
+                     "missing flag": bool(missing.get(c["name"], False)) if missing is not None
+                     else c.get("missing_informative") is not None,
+                     "missing %": c["missing_pct"],
+                     "why": ("missing values go with the target (p = "
+                             f"{c['missing_informative']:.1g})" if c.get("missing_informative")
+                             is not None else "")
+                     + (("; " if c.get("missing_informative") is not None else "")
+                        + c["transform_suggestion"]["reason"]
+                        if c.get("transform_suggestion") else "")} for c in numbers]
+            table_xf = pd.DataFrame(rows)
+            version = tf.get("n", 0)  # a new editor after each change (and undo)
+            edited_xf = st.data_editor(
+                table_xf, key=f"xf_editor_{ld.fingerprint}_{version}", width="stretch",
+                hide_index=True, disabled=["column", "missing %", "why"],
+                column_config={
+                    "transform": st.column_config.SelectboxColumn(
+                        "transform", options=["none", *TRANSFORMS], required=True,
+                        help="scikit-learn's transform, fitted on the training rows only"),
+                    "missing flag": st.column_config.CheckboxColumn(
+                        "missing flag", help="Informative missing: a 0/1 input saying the "
+                        "value was missing (on by default where missingness goes with the "
+                        "target)")})
+            new_cols = {r["column"]: r["transform"] for _, r in edited_xf.iterrows()
+                        if r["transform"] != "none"}
+            new_missing = {r["column"]: bool(r["missing flag"]) for _, r in edited_xf.iterrows()}
+            old_missing = dict(zip(table_xf["column"], table_xf["missing flag"]))
+            if new_cols != {k: v for k, v in chosen.items() if k in new_missing} \
+                    or new_missing != old_missing:
+                _set_transforms(columns=new_cols,
+                                missing=new_missing if new_missing != old_missing else missing)
+                st.rerun()
+            tinfo = next((c for c in prof["columns_info"] if c["name"] == ss.target), None)
+            if tinfo and tinfo["kind"] == "numeric" and (tinfo.get("stats") or {}).get("min") \
+                    and tinfo["stats"]["min"] > 0:
+                log_y = st.checkbox(f"Learn the target '{ss.target}' on its log",
+                                    value=tf.get("target") == "log", key="xf_target_log",
+                                    help="For a positive number with a long right tail (prices, "
+                                         "incomes): the network learns log(target); predictions "
+                                         "and every score are turned back into its own units.")
+                if log_y != (tf.get("target") == "log"):
+                    _set_transforms(target="log" if log_y else None)
+                    st.rerun()
+            if tf.get("undo"):
+                if st.button("↩️ Undo the last transform change", key="xf_undo"):
+                    before = tf["undo"][-1]
+                    ss.transforms = {**tf, **before, "undo": tf["undo"][:-1],
+                                     "n": tf.get("n", 0) + 1}
+                    st.rerun()
+
 if not pictures:  # no per-pixel cards, no pixel correlation heat-map
     with tab_cols:
         q = st.text_input("Filter columns", key="col_filter", placeholder="type part of a name",

@@ -150,7 +150,7 @@ def _helpers(relative: bool, dates: bool = False) -> dict[str, str]:
     from kwk.export import raw as export_raw
     from kwk.model import builder
     from kwk.prep import preprocess as pp
-    from kwk.prep import series, stats, text
+    from kwk.prep import series, stats, text, transforms
     from kwk.training import core
     return {
         "class_weights": copy_source(core.class_weights_from_counts, core.class_weights),
@@ -168,6 +168,9 @@ def _helpers(relative: bool, dates: bool = False) -> dict[str, str]:
         "word_numbers": copy_source(text.word_numbers),
         "pixel_scale": copy_source(builder.pixel_scale),
         "safe_name": copy_source(export_raw._safe_name),
+        "transforms": copy_source(transforms.fit_transform, transforms.transformer,
+                                  transforms.apply_transform),
+        "transform_ops": copy_source(export_raw.transform_ops, export_raw.missing_flag_ops),
         "date_layer": _date_layer() if dates else "",
         "series": copy_source(series.time_values, series.series_labels, series.series_order,
                               series.chronological_roles, series.series_ids,
@@ -189,6 +192,7 @@ def script_inputs(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
     from kwk.model.recipe import callback_recipes, optimizer_recipe
     from kwk.export.raw import ISO_DATE
     from kwk.prep.preprocess import DATE_PARTS, MAX_CATEGORIES, ROLE_WORDS
+    from kwk.prep.transforms import flag_columns
     d, tr = spec["data"], spec["training"]
     seq, text = d.get("sequence"), d.get("text")
     # Series forecasting the change; the target's past inputs relative to the last value
@@ -218,6 +222,10 @@ def script_inputs(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
         "helpers": _helpers(relative, dates),
         # the raw-input model at the script's end: dates need the DateParts layer
         "dates": dates, "date_parts": DATE_PARTS, "iso_date": ISO_DATE,
+        # transforms of skewed columns, informative-missing flags, the log target
+        "transforms": dict(d.get("transforms") or {}),
+        "missing_flags": flag_columns(d.get("missing_indicators")),
+        "target_transform": d.get("target_transform") if d["task"] == "regression" else None,
     }
 
 

@@ -361,7 +361,7 @@ def informative_missing(df, target, task, columns):
     association p < :data:`INFORMATIVE_P`): ``{column: p-value}``. Rows without a target value
     are left out; a column without missing values is skipped."""
     y = df[target]
-    keep = y.notna().to_numpy()
+    keep = y.notna().to_numpy().copy()
     if task == "regression":
         y = to_number(y)
         keep &= y.notna().to_numpy()

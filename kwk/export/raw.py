@@ -180,7 +180,8 @@ def transform_ops(x, t):
         v = ops.cast(x, "float64")
         rel = ops.subtract(v, q[:-1][None, :])
         p = ops.add(
-            ops.sum(ops.multiply(ops.clip(rel, 0.0, np.maximum(w, 0.0)[None, :]), slope), axis=1,
+            ops.sum(ops.multiply(ops.minimum(ops.maximum(rel, 0.0),
+                                                     np.maximum(w, 0.0)[None, :]), slope), axis=1,
                     keepdims=True),
             ops.sum(ops.multiply(ops.divide(ops.add(ops.sign(rel), 1.0), 2.0), jump), axis=1,
                     keepdims=True))

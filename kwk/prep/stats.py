@@ -166,7 +166,8 @@ class StateBuilder:
         # Transforms (kwk.prep.transforms) are fitted on the training column, then the column's
         # statistics are taken on the transformed values: in memory only.
         self.transforms = dict(data.get("transforms") or {})
-        self.indicators = set(data.get("missing_indicators") or ())
+        from kwk.prep.transforms import flag_columns
+        self.indicators = set(flag_columns(data.get("missing_indicators")))
         self.target_transform = data.get("target_transform")
         self.seed = int((spec.get("training") or {}).get("seed", 0))
         if sample_seed is not None and (self.transforms or self.target_transform):

@@ -39,6 +39,14 @@ MISSING_EXPLAIN = ("Informative missing: one more 0/1 input says the value was m
                    "taken, an answer refused) instead of only seeing the filled median.")
 
 
+def flag_columns(indicators) -> list:
+    """The columns that get an informative-missing flag, from ``data.missing_indicators`` as a
+    resolved spec holds it (a list) or as normalised ({column: true | false})."""
+    if isinstance(indicators, dict):
+        return [c for c, on in indicators.items() if on]
+    return list(indicators or [])
+
+
 def fit_transform(x, name, seed=0):
     """Fit the scikit-learn transformer ``name`` on training values ``x`` (float array, NaN for
     missing; the missing ones are ignored) -> its state as plain data: ``{"name": ...}`` plus

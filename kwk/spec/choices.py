@@ -25,7 +25,7 @@ def from_choices(base: dict, df: pd.DataFrame | None = None, *, target: str | No
                  column_kinds: Mapping[str, str] | None = None,
                  validation_column: str | None = None, modality: str = "table",
                  image_shape: list[int] | None = None, sequence: dict | None = None,
-                 text: dict | None = None) -> dict:
+                 text: dict | None = None, transforms: Mapping | None = None) -> dict:
     """The spec from a user's choices: a copy of ``base`` (layers, output, training) with its
     ``data`` section (and, for a series, ``training.validation``) set from the choices.
 
@@ -38,6 +38,10 @@ def from_choices(base: dict, df: pd.DataFrame | None = None, *, target: str | No
     table_images, ``base`` holding the "branches"), with its
     settings: ``image_shape`` ``[height, width, channels]``, ``sequence`` (data.sequence; used
     once its time column is chosen) and ``text`` (data.text plus ``"column"``, the text column).
+    ``transforms`` (None: none) are the Data page's choices for a table (``{"columns": {column:
+    transform}, "target": "log" | None, "missing": None | {column: bool}}``): they become
+    data.transforms, data.target_transform and data.missing_indicators ("auto", KwK's default
+    for a table: flags where missingness goes with the target, unless the user chose).
     Nothing is checked here: ``resolve`` checks the result against the data.
     """
     spec = copy.deepcopy(base)
@@ -49,6 +53,8 @@ def from_choices(base: dict, df: pd.DataFrame | None = None, *, target: str | No
         spec.pop("branches", None)  # one input: one stack
     if df is None:
         return spec
+    if modality == "table" and transforms is not None:
+        _transform_choices(spec["data"], df, transforms)
     if modality == "table_text" and text:  # the table, and a text column read by its branch
         spec["data"]["text"] = dict(text)
     elif modality == "table_images" and image_shape:  # the table, and its pixel columns
@@ -67,6 +73,20 @@ def from_choices(base: dict, df: pd.DataFrame | None = None, *, target: str | No
         spec["data"]["text"] = settings
         spec["data"]["features"] = [column] if column else None
     return spec
+
+
+def _transform_choices(data: dict, df: pd.DataFrame, choices: Mapping) -> None:
+    """The Data page's transforms into the data section (columns no longer in the data are
+    dropped; the missing flags are 'auto' until the user chooses them)."""
+    cols = {str(c) for c in df.columns}
+    tf = {c: t for c, t in (choices.get("columns") or {}).items() if c in cols and t != "none"}
+    if tf:
+        data["transforms"] = tf
+    if choices.get("target") and data.get("target"):
+        data["target_transform"] = choices["target"]
+    missing = choices.get("missing")
+    data["missing_indicators"] = "auto" if missing is None else \
+        {c: bool(on) for c, on in missing.items() if c in cols}
 
 
 def _role_features(df: pd.DataFrame, target: str | None, roles: Mapping[str, str],

@@ -76,6 +76,9 @@ class Session:
     sequence: Key[dict | None] = Key(None, "data.sequence settings of a time series", DATA)
     text: Key[dict | None] = Key(None, "data.text settings (+ 'column') of a text model", DATA)
     validation_column: Key[str | None] = Key(None, "the column that assigns rows to splits", DATA)
+    transforms: Key[dict] = Key(dict, "Data page: {'columns': {column: transform}, 'target': "
+                                "'log' | None, 'missing': None (KwK's defaults) | {column: "
+                                "bool}, 'undo': [earlier states]}", DATA)
     # --- the model (kept across data when it suits the new modality)
     spec: Key[dict] = Key(_default_spec, "layers, output and training (data assembled on demand)")
     spec_version: Key[int] = Key(0, "bumped when the spec is replaced: forms take new keys")

@@ -209,7 +209,7 @@ def session_spec() -> dict:
                         task=ss.task, kinds=ss.kinds, roles=ss.roles,
                         column_kinds=profile_kinds(), validation_column=ss.validation_column,
                         modality=ss.modality, image_shape=ss.image_shape, sequence=ss.sequence,
-                        text=ss.text)
+                        text=ss.text, transforms=ss.transforms)
 
 
 def owner() -> str:
