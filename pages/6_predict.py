@@ -146,9 +146,28 @@ else:
     st.caption(f"Upload rows with the same columns ({', '.join(feats[:12])}"
                f"{'…' if len(feats) > 12 else ''}); the target column is optional and missing "
                "values are fine.")
-up = st.file_uploader("New rows (or a .zip of pictures for an image model)",
-                      type=["csv", "tsv", "txt", "xlsx", "parquet", "jsonl", "zip", "gz"],
-                      key="pred_upload")
+TABLES = ["csv", "tsv", "txt", "xlsx", "parquet", "jsonl", "zip", "gz"]
+shape = spec["data"].get("image_shape")
+pictures_run = bool(shape) and not spec["data"].get("inputs")
+pics = None  # pictures to score: [(file name, bytes), …]
+if pictures_run:  # pictures as people have them: files, or a zip with or without folders
+    from kwk.evaluation.pictures import is_picture_upload, picture_uploads, read_for, score_frame
+    ups = st.file_uploader("New pictures: PNG or JPEG files, or a .zip of them (in class "
+                           "folders or not); or a table of pixel columns",
+                           type=["png", "jpg", "jpeg", *TABLES], accept_multiple_files=True,
+                           key="pred_upload_pics")
+    given = [(u, u.getvalue()) for u in ups or []]
+    picked = [(u.name, raw) for u, raw in given if is_picture_upload(u.name, raw)]
+    up = next((u for u, raw in given if not is_picture_upload(u.name, raw)), None)
+    if picked and up is None:
+        pics = picked
+    elif picked:
+        st.error("Upload pictures, or one table of pixel columns, not both at once.",
+                 icon="🖼️")
+        up = None
+else:
+    up = st.file_uploader("New rows (or a .zip of pictures for an image model)", type=TABLES,
+                          key="pred_upload")
 current_ok, current_why = (False, "No data is loaded.") if ss.data is None else \
     columns_fit(needed_columns(run["dir"]), ss.data.df.columns)  # the run's own column list
 use_current = st.button("…or predict the current dataset", key="pred_current",
@@ -175,6 +194,14 @@ try:
     if typed is not None:  # just asked for: before an upload still waiting in its box
         ss.pred_source = (run_id, typed[0])
         ss.pred_rows, ss.pred_made = typed[1], None
+    elif pics and ss.pred_upload_seen != (run_id, tuple(u.file_id for u in ups)):
+        ss.pred_source = ss.pred_upload_seen = (run_id, tuple(u.file_id for u in ups))
+        frame, failed = read_for(cached_bundle(run["dir"]), picture_uploads(pics))
+        frame.attrs["failed"] = failed  # the files not scored, named with the reason
+        ss.pred_rows, ss.pred_made = frame, None
+        if not len(frame):
+            from kwk.evaluation.pictures import failed_text
+            raise KwkError(failed_text(failed), "Upload PNG or JPEG pictures, or a zip of them.")
     elif up is not None and ss.pred_upload_seen != (run_id, up.file_id):
         ss.pred_source = ss.pred_upload_seen = (run_id, up.file_id)
         shape = spec["data"].get("image_shape")  # pictures are read at the model's size
@@ -187,7 +214,9 @@ try:
         ss.pred_rows, ss.pred_made = ss.data.df, None
     wanted = (*ss.pred_source, threshold) if ss.pred_source else None
     if ss.pred_rows is not None and ss.pred_source[0] == run_id and ss.pred_made != wanted:
-        ss.predictions = cached_bundle(run["dir"]).predict(ss.pred_rows, threshold)
+        b = cached_bundle(run["dir"])
+        ss.predictions = score_frame(b, ss.pred_rows, threshold) if pictures_run and \
+            "file" in ss.pred_rows.columns else b.predict(ss.pred_rows, threshold)
         ss.pred_made = wanted  # the rows and the threshold these predictions come from
 except KwkError as e:
     ss.predictions = ss.pred_source = ss.pred_rows = ss.pred_made = None
@@ -201,9 +230,16 @@ if pred is not None and ss.pred_source and ss.pred_source[0] == run_id:
     if threshold is not None:
         st.caption(f"Labelled at the decision threshold {threshold:.2f}: "
                    f"P({classes[1]}) ≥ {threshold:.2f} → {classes[1]}.")
-    shown, pinned = prediction_first(pred.head(1000), ss.pred_rows)  # not off to the right
-    st.container(key="pred_table").dataframe(shown, width="stretch", height=360,
-                                             column_config=pinned)
+    if pictures_run and "file" in pred.columns:  # each picture with its name and class
+        from kwk.ui.images import picture_predictions
+        picture_predictions(pred, ss.pred_rows, tuple(shape),
+                            ss.pred_rows.attrs.get("failed", []))
+        st.container(key="pred_table").dataframe(pred.head(1000), width="stretch", height=360,
+                                                 hide_index=True)
+    else:
+        shown, pinned = prediction_first(pred.head(1000), ss.pred_rows)  # not off to the right
+        st.container(key="pred_table").dataframe(shown, width="stretch", height=360,
+                                                 column_config=pinned)
     if len(pred) > 1000:
         st.caption(f"Showing 1,000 of {len(pred):,} rows; the download has all of them.")
     st.download_button("⬇️ Download predictions (CSV)",

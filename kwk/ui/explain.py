@@ -448,7 +448,7 @@ def _show_heatmaps(entry: dict, positions: list[int], pixels: np.ndarray, shape:
     task's progress and a Stop button while it runs."""
     from kwk.evaluation.explain import overlay
     from kwk.evaluation.saliency import MAX_SECONDS
-    from kwk.ui.images import pixels_to_images
+    from kwk.ui.images import enlarge, pixels_to_images
     task, maps = entry["task"], dict(entry["maps"])
     if task is not None and not task.done:
         done = sum(p in maps for p in positions)
@@ -483,20 +483,13 @@ def _show_heatmaps(entry: dict, positions: list[int], pixels: np.ndarray, shape:
                                        labels[start:start + HEAT_PER_ROW]):
             if pos in maps:
                 heat, k = maps[pos]
-                slot.image(_big(overlay(img, heat)), width=HEAT_PX)
+                slot.image(enlarge(overlay(img, heat), HEAT_PX), width=HEAT_PX)
                 if cap.startswith("test picture"):
                     cap += f", said **{classes[k]}**"
             else:
-                slot.image(_big(img), width=HEAT_PX, clamp=True)
+                slot.image(enlarge(img, HEAT_PX), width=HEAT_PX, clamp=True)
                 cap += " · *heat-map to come*"
             slot.caption(cap)
-
-
-def _big(img: np.ndarray) -> np.ndarray:
-    """A small picture repeated pixel by pixel to at least HEAT_PX wide, so the browser shows
-    sharp pixels instead of a blur."""
-    f = max(1, -(-HEAT_PX // img.shape[1]))
-    return np.repeat(np.repeat(img, f, axis=0), f, axis=1)
 
 
 def _highlight(effects: list[tuple[str, float]]) -> str:

@@ -14,6 +14,35 @@ def pixels_to_images(rows: np.ndarray, shape: tuple) -> np.ndarray:
     return imgs[..., 0] if shape[-1] == 1 else imgs
 
 
+def enlarge(img: np.ndarray, px: int) -> np.ndarray:
+    """A small picture repeated pixel by pixel to at least ``px`` wide, so the browser shows
+    sharp pixels instead of a blur."""
+    f = max(1, -(-px // img.shape[1]))
+    return np.repeat(np.repeat(img, f, axis=0), f, axis=1)
+
+
+def picture_predictions(table, frame, shape: tuple, failed: list, limit: int = 48,
+                        per_row: int = 6, px: int = 120) -> None:
+    """Predict page, a picture run: each scored picture as a thumbnail with its file name,
+    predicted class and probability (``table``: file, prediction, proba_<class> …;
+    ``frame``: file and pixel columns, same order), and the files that could not be read."""
+    from kwk.evaluation.pictures import failed_text
+    if failed:
+        st.warning(failed_text(failed), icon="🖼️")
+    probs = table[[c for c in table.columns if c.lstrip("_").startswith("proba_")]]
+    imgs = pixels_to_images(frame.drop(columns="file").head(limit).to_numpy(dtype=float), shape)
+    n = min(limit, len(table))
+    for start in range(0, n, per_row):
+        cols = st.columns(per_row)
+        for slot, i in zip(cols, range(start, min(start + per_row, n))):
+            slot.image(enlarge(imgs[i], px), width=px, clamp=True)
+            p = f" ({probs.iloc[i].max():.0%})" if probs.shape[1] else ""
+            slot.caption(f"`{table['file'].iloc[i]}`  \n**{table['prediction'].iloc[i]}**{p}")
+    if len(table) > limit:
+        st.caption(f"The first {limit} of {len(table):,} pictures are shown; the table and the "
+                   "download hold all of them.")
+
+
 def picture_profile(ld: LoadedData, prof: dict, per_class: int = 6, max_classes: int = 12) -> None:
     """The Data page's profile of pictures (``prof["images"]``, kwk.data.image_profile): size
     and colour, pictures per class, brightness and contrast per class, duplicates and blanks,
