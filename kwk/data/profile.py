@@ -329,7 +329,8 @@ def skew_suggestion(x, min_distinct=SKEW_MIN_DISTINCT, limit=SKEW_LIMIT):
             name, after = "log", log_after
     side = "right" if s > 0 else "left"
     return {"transform": name, "skew": s, "skew_after": after,
-            "reason": f"skewed to the {side} (skewness {s:.1f}); after {name} it is {after:.1f}."}
+            "reason": f"skewed to the {side} (skewness {s:.1f}); after {name} it is "
+                      f"{after:.1f}.".replace("is -0.0", "is 0.0")}
 
 
 def missing_association(flag, y, task):

@@ -37,5 +37,7 @@ def readable_loss(history: dict, spec: dict, target_state: dict) -> tuple[str, s
     else:
         name = loss.replace("_", " ")
         return name, f"{name} (on the standardised {target})", curves
+    if target_state.get("transform"):  # learned on the log (data.target_transform)
+        label = f"{name} of {target_state['transform']}({target})"
     return name, label, {k: [None if v is None else to_units(v) for v in vals]
                    for k, vals in curves.items()}
