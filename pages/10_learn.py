@@ -60,7 +60,7 @@ for i, lesson in enumerate(all_lessons, 1):
 
 st.subheader("Glossary", anchor="glossary")
 st.caption("Every word of deep learning that KwK shows, in plain words. Turn on **Plain words** "
-           "in the sidebar to see these words on every page instead of the jargon; point at a "
-           "❔ beside a setting to read what it means.")
+           "in the sidebar to see these words on every page instead of the jargon; point at the "
+           "? beside a setting to read what it means.")
 with st.container(key="learn_glossary"):
     glossary_box("learn")

@@ -176,3 +176,16 @@ def test_the_metrics_table_names_each_metric_in_plain_words_and_says_what_it_mea
     assert assessment_table(METRICS, plain=False)["metric"].iloc[0] == "Accuracy"
     # outside a running page the switch reads off: the usual words
     assert list(metrics_display(table, METRICS)[0]["metric"]) == list(usual["metric"])
+
+
+def test_the_notices_name_the_metrics_in_the_words_of_the_table():
+    from kwk.ui.tables import reference_notice, simple_model_notice
+    m = {**METRICS, "reference": {"name": "gradient boosting", "accuracy": 0.95}}
+    comp = {"accuracy": {"verdict": "worse"}, "balanced_accuracy": {"verdict": "worse"}}
+    assert "on Accuracy, Balanced accuracy, by more" in simple_model_notice(m, comp, plain=False)
+    assert ("on share right (Accuracy), right, per class (Balanced accuracy), by more"
+            in simple_model_notice(m, comp, plain=True))
+    assert reference_notice(m, plain=True).startswith(
+        "Gradient boosting does better than this network on share right (Accuracy). ")
+    assert reference_notice(m).startswith(
+        "Gradient boosting does better than this network on Accuracy. ")

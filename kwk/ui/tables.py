@@ -53,15 +53,27 @@ def metrics_table(metrics: dict, comparisons: dict | None = None) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def simple_model_notice(metrics: dict, comparison: dict | None = None) -> str | None:
+def _said(n: str, plain: bool | None) -> str:
+    """A metric named in a sentence: its usual name, or its plain words with the usual name
+    in brackets when the "Plain words" switch is on."""
+    if plain is None:
+        from kwk.ui.words import is_plain
+        plain = is_plain()
+    e = glossary.find(NICE[n]) if plain else None
+    return NICE[n] if e is None else f"{e.plain} ({NICE[n]})"
+
+
+def simple_model_notice(metrics: dict, comparison: dict | None = None,
+                        plain: bool | None = None) -> str | None:
     """A sentence when the simple model does better than the network. With ``comparison``
     (the paired bootstrap against the simple model) only differences outside the noise count,
-    and differences inside it are said to be "about the same"."""
+    and differences inside it are said to be "about the same". The metrics are named in plain
+    words when ``plain`` (default: the "Plain words" switch)."""
     names = REGRESSION_METRICS if metrics["task"] == "regression" else CLASS_METRICS
     simple = metrics.get("simple_model", {})
     name = simple.get("name", "simple model")
     if comparison is not None:
-        worse = [NICE[n] for n in names if comparison.get(n, {}).get("verdict") == "worse"]
+        worse = [_said(n, plain) for n in names if comparison.get(n, {}).get("verdict") == "worse"]
         if worse:
             return (f"The simple model ({name}) does better than the network on "
                     f"{', '.join(worse)}, by more than the noise of the test rows (paired "
@@ -72,7 +84,7 @@ def simple_model_notice(metrics: dict, comparison: dict | None = None) -> str | 
                     "differences are within the noise of the test rows (paired bootstrap, 95%). "
                     "The simpler model may be enough.")
         return None
-    worse = [NICE[n] for n in names
+    worse = [_said(n, plain) for n in names
              if metrics["test"].get(n) is not None and simple.get(n) is not None
              and (simple[n] > metrics["test"][n] if HIGHER_IS_BETTER[n]
                   else simple[n] < metrics["test"][n])]
@@ -122,17 +134,19 @@ def size_text(n_bytes: float) -> str:
             return f"{n_bytes:.1f} {unit}"
 
 
-def reference_notice(metrics: dict, comparison: dict | None = None) -> str | None:
+def reference_notice(metrics: dict, comparison: dict | None = None,
+                     plain: bool | None = None) -> str | None:
     """A sentence when gradient boosting does better than the network (outside the noise with
-    ``comparison``, the paired bootstrap against it), pointing to the Tune page."""
+    ``comparison``, the paired bootstrap against it), pointing to the Tune page; the metrics
+    in plain words when ``plain`` (default: the "Plain words" switch)."""
     ref = metrics.get("reference")
     if not ref:
         return None
     names = REGRESSION_METRICS if metrics["task"] == "regression" else CLASS_METRICS
     if comparison:
-        worse = [NICE[n] for n in names if comparison.get(n, {}).get("verdict") == "worse"]
+        worse = [_said(n, plain) for n in names if comparison.get(n, {}).get("verdict") == "worse"]
     else:
-        worse = [NICE[n] for n in names
+        worse = [_said(n, plain) for n in names
                  if metrics["test"].get(n) is not None and ref.get(n) is not None
                  and (ref[n] > metrics["test"][n] if HIGHER_IS_BETTER[n]
                       else ref[n] < metrics["test"][n])]

@@ -87,7 +87,7 @@ def switch() -> None:
     switch is bound to the address (``?plain_words=true``): a reload keeps it."""
     st.toggle("Plain words", key=KEY, bind="query-params",
               help="Replaces the jargon on every page with plain words (the usual word stays "
-              "in each tooltip, so you learn both). Point at a ❔ to read what a word means.")
+              "in each tooltip, so you learn both). Point at the ? beside a word to read what it means.")
     with st.popover("📖 Look up a word", width="stretch"):
         glossary_box("sidebar", limit=8)
 
