@@ -87,7 +87,7 @@ def test_the_settings_layers_and_metrics_learners_meet_are_in_the_glossary():
         assert must in names and must in gl, must
     assert [n for n in NICE.values() if n not in gl] == []
     # the optimizer's momentum is a training word; BatchNormalization's is not the same thing
-    assert "training.momentum" in gl and "momentum" not in {k for e in gl.entries for k in e.names}
+    assert "training.momentum" in gl and "momentum" not in gl
 
 
 # ------------------------------------------------------------------ a wrong file is refused
@@ -189,3 +189,26 @@ def test_the_notices_name_the_metrics_in_the_words_of_the_table():
         "Gradient boosting does better than this network on share right (Accuracy). ")
     assert reference_notice(m).startswith(
         "Gradient boosting does better than this network on Accuracy. ")
+
+
+def test_no_form_shows_two_settings_under_the_same_plain_words():
+    """Each layer's settings, and the training settings, keep distinct labels with the switch
+    on (a bias's initializer is not called 'starting weights' beside the weights' one)."""
+    from kwk.catalog.layers import CATALOG
+    from kwk.spec import TRAINING_PARAMS
+    from kwk.ui.forms import _names
+    from kwk.ui.words import entry_for
+    forms = {name: lt.params for name, lt in CATALOG.items()} | {"training": TRAINING_PARAMS}
+    plain_labels = 0
+    for name, params in forms.items():
+        labels = []
+        for p in params:
+            e = entry_for(_names(p))
+            labels.append(e.plain if e is not None else p.name.replace("_", " "))
+            plain_labels += e is not None
+        assert len(labels) == len(set(labels)), (name, labels)
+    assert plain_labels >= 40
+    t = {p.name: entry_for(_names(p)) for p in TRAINING_PARAMS}
+    assert t["momentum"].term == "momentum (optimizer)"
+    bn = {p.name: entry_for(_names(p)) for p in CATALOG["BatchNormalization"].params}
+    assert bn["momentum"] is None  # BatchNormalization's running average is another thing

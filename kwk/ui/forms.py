@@ -19,7 +19,11 @@ def param_widget(p: Param, value, key: str):
     label and help follow the "Plain words" switch (kwk.ui.words, the glossary)."""
     names = _names(p)
     label = words.param_label(names, p.name.replace("_", " "))
-    p_help = words.param_help(names, p.help)
+    # a bias's or an output's initializer, penalty or limit keeps its own label (the weights'
+    # one has the plain words) but its help says what the family means
+    family = [p.name.rsplit("_", 1)[1]] if p.name.endswith(
+        ("_initializer", "_regularizer", "_constraint")) else []
+    p_help = words.param_help(names + family, p.help)
     if p.value_type == "bool":
         return st.toggle(label, value=bool(value), help=p_help, key=key)
     if p.value_type == "choice":

@@ -44,7 +44,8 @@ def tip(term: str) -> str:
     return g.define(term, is_plain())
 
 
-def _entry(names) -> g.Entry | None:
+def entry_for(names) -> g.Entry | None:
+    """The glossary's term for the first of ``names`` it knows (None: none)."""
     for n in ([names] if isinstance(names, str) else names):
         e = g.find(n)
         if e is not None:
@@ -55,13 +56,13 @@ def _entry(names) -> g.Entry | None:
 def param_label(names, usual: str) -> str:
     """A setting's label: the plain words of the first of ``names`` in the glossary when the
     switch is on, else ``usual`` (the label the form always showed)."""
-    e = _entry(names)
+    e = entry_for(names)
     return e.plain if e is not None and is_plain() else usual
 
 
 def param_help(names, help_: str) -> str:
     """A setting's help: its own help and the glossary's meaning (first when plain)."""
-    e = _entry(names)
+    e = entry_for(names)
     if e is None:
         return help_
     if is_plain():
