@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from browser_util import nav, shot, use_sample, wait_idle
+from browser_util import nav, pick_option, shot, use_sample, wait_idle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from test_browser import choose, sidebar  # noqa: E402
@@ -157,3 +157,132 @@ def test_an_uploaded_file_comes_back_after_a_reload(page, app_url, tmp_path):
     expect(metric("Columns")).to_contain_text("3")
     assert page.get_by_text("Your work was restored (persist_upload.csv)").count() == 1
     shot(page, "reload_5_upload")
+
+
+def card_of(page, column: str):
+    """The Column profiles card of ``column`` (its name in bold, its kind in code)."""
+    return page.get_by_test_id("stMarkdownContainer").filter(
+        has=page.locator("strong", has_text=re.compile(rf"^{column}$"))).filter(
+        has=page.locator("code")).first
+
+
+def chosen(page, label: str) -> str:
+    """The option a select box shows (its combobox input's value)."""
+    return page.get_by_role("combobox", name=label, exact=True).first.input_value()
+
+
+def target_box(page) -> str:
+    return chosen(page, "What should the model predict?")
+
+
+def train_quickly(page, epochs: str = "3") -> None:
+    """Start a short training on the Train page and wait until its run is saved."""
+    nav(page, "Train")
+    box = page.get_by_label("epochs", exact=True)
+    box.fill(epochs)
+    box.press("Tab")
+    wait_idle(page)
+    page.get_by_role("button", name="Start training").click()
+    page.get_by_text("The run is saved").wait_for(timeout=240_000)
+    wait_idle(page)
+
+
+def test_data_target_and_evaluate_come_back_as_they_were(page, app_url, tmp_path):
+    """Reloads on Data (an uploaded file with a column's kind changed), on Target (a target
+    other than the guessed one) and on Evaluate (an older run of other data chosen in the
+    picker, its warning answered with 'Keep looking at …'): each page is as it was."""
+    import numpy as np
+    import pandas as pd
+    from playwright.sync_api import expect
+    from test_browser import upload
+    rng = np.random.default_rng(2929)
+    n = 300
+    x1 = rng.normal(size=n).round(3)
+    df = pd.DataFrame({"outcome": np.where(x1 + rng.normal(0, 0.3, n) > 0, "yes", "no"),
+                       "x1": x1, "lane": rng.choice([1, 2, 3, 4, 7], n),
+                       "score": rng.normal(50, 10, n).round(1)})
+    path = tmp_path / "reload_lanes.csv"
+    df.to_csv(path, index=False)
+
+    # --- Data: the upload, and 'lane' (codes 1, 2, 3, 4, 7) made a category
+    page.goto(app_url)
+    wait_idle(page)
+    upload(page, path)
+    page.wait_for_url(re.compile(r"[?&]s="))
+    key = key_of(page.url)
+    page.get_by_role("tab", name="Column profiles").click()
+    expect(card_of(page, "lane")).to_contain_text("numeric")
+    page.get_by_role("tab", name="Roles & kinds").click()
+    page.get_by_role("button", name="Treat as a category").click()
+    wait_idle(page)
+    expect(page.get_by_role("button", name="Treat as a category")).to_have_count(0)
+    reload_and_wait(page, "Data")
+    page.get_by_role("heading", name="reload_lanes.csv").wait_for()
+    assert key_of(page.url) == key
+    page.get_by_text("Your work was restored (reload_lanes.csv)").wait_for()
+    page.get_by_role("tab", name="Column profiles").click()
+    expect(card_of(page, "lane")).to_contain_text("categorical")
+    page.get_by_role("tab", name="Roles & kinds").click()
+    assert page.get_by_role("button", name="Treat as a category").count() == 0
+    shot(page, "reload_6_data_kind")
+
+    # --- Target: 'outcome', not the guessed last column
+    nav(page, "Target")
+    assert target_box(page) != "outcome"
+    choose(page, "What should the model predict?", "outcome")
+    reload_and_wait(page, "Target")
+    assert target_box(page) == "outcome"
+    inputs = page.get_by_test_id("stMarkdownContainer").filter(
+        has_text="input columns:").first.inner_text()
+    assert "x1" in inputs and "outcome" not in inputs
+    assert "Target ✓" in sidebar(page)
+    shot(page, "reload_7_target")
+
+    # --- a run on this file, then a second file (tips) and a run on it
+    train_quickly(page)
+    nav(page, "Data")
+    pick_option(page, "pick a sample dataset", "Restaurant tips")
+    page.get_by_role("button", name="Use this sample").click()
+    page.get_by_role("heading", name="tips.csv").wait_for()
+    wait_idle(page)
+    nav(page, "Build")
+    suited = page.get_by_role("button", name="Use the template for this data")
+    if suited.count():
+        suited.click()
+        wait_idle(page)
+    train_quickly(page)
+
+    # --- Evaluate: the older run (of the other file) chosen, its warning answered
+    nav(page, "Evaluate")
+    run_box = page.get_by_test_id("stSelectbox").filter(
+        has=page.get_by_role("combobox", name="Run", exact=True)).first
+    assert "tips.csv" in chosen(page, "Run")  # the newest run, of the data now loaded
+    for _ in range(5):  # a rerun can close the list before the option shows: open it again
+        wait_idle(page)
+        run_box.click()
+        older = page.get_by_role("option").filter(has_text="reload_lanes.csv").first
+        try:
+            older.wait_for(timeout=20_000)
+            break
+        except Exception:
+            page.keyboard.press("Escape")
+    older.click()
+    reason = "This run was trained on reload_lanes.csv (target outcome), not on tips.csv"
+    page.get_by_text(reason).first.wait_for()
+    wait_idle(page)
+    keep = page.get_by_role("button", name="Keep looking at reload_lanes.csv")
+    keep.click()
+    expect(keep).to_have_count(0)
+    wait_idle(page)
+    marks = sidebar(page)
+    reload_and_wait(page, "Evaluate")
+    assert sidebar(page) == marks, (marks, sidebar(page))  # the same ticks as before
+    assert "reload_lanes.csv" in chosen(page, "Run")  # the run chosen, not the newest
+    page.get_by_text(reason).first.wait_for()  # the one-line note
+    assert page.get_by_role("button", name="Keep looking at reload_lanes.csv").count() == 0
+    assert page.get_by_test_id("stAlertContentWarning").filter(has_text=reason).count() == 0
+    assert page.get_by_role("heading", name="tips.csv").count() == 0
+    assert "Evaluate ✓" not in sidebar(page)  # a run of other data earns no mark
+    assert key_of(page.url) == key
+    shot(page, "reload_8_evaluate")
+    assert page.get_by_text("Something unexpected went wrong").count() == 0
