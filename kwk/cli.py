@@ -209,7 +209,6 @@ def _train_streamed(a):
 def _train_sharded(a, reader, spec):
     """``--stream --distributed``: join the cluster, plan over all the workers' shares (one
     shared pass), train, score; the chief returns the result, the others None."""
-    from kwk.training.assess import assess
     from kwk.training.distributed import cluster, connect, reporting_lost_workers, train_sharded
     from kwk.training.stream import plan
     info, show = cluster(), not a.quiet
@@ -225,7 +224,8 @@ def _train_sharded(a, reader, spec):
         if show:
             print(f"\repoch {e}/{n} loss={loss:.4f} val_loss={vloss:.4f}   ", end="",
                   file=sys.stderr, flush=True)
-    res = train_sharded(p, strategy, exchange, on_epoch)
+    # the chief also adds the bootstrap intervals on the merged test sample
+    res = train_sharded(p, strategy, exchange, on_epoch, assessed=info["chief"])
     if show:
         print(file=sys.stderr)
     if not info["chief"]:
@@ -233,7 +233,6 @@ def _train_sharded(a, reader, spec):
         print(f"Worker {info['index']} finished its share ({rows:,} training rows): "
               f"{res.message} The chief saves the model.", file=sys.stderr)
         return None
-    assess(res)  # bootstrap intervals on the merged test sample
     return res
 
 

@@ -87,7 +87,7 @@ def test_reservoir_median_is_close_beyond_its_size(tmp_path):
 
 def test_streamed_training_scores_and_predicts_like_a_bundle(tmp_path):
     from kwk.runs.bundle import load_bundle, save_bundle
-    from kwk.training.stream import train_streamed
+    from kwk.training import train_streamed
     df = table(6000)
     df.to_parquet(tmp_path / "d.parquet", row_group_size=1000)
     p = plan(ChunkReader(tmp_path / "d.parquet", 1000), SPEC)

@@ -50,7 +50,7 @@ def run(a) -> int:
     from kwk.runs.bundle import ensure_writable
     from kwk.runs.service import DataSource, save_run
     from kwk.training import prepare
-    from kwk.tune.best import best_prepared, tuning_record
+    from kwk.tune.best import BEST, search_then_retrain
     from kwk.tune.search import Search
 
     if not a.out and not a.best_out:
@@ -82,6 +82,7 @@ def run(a) -> int:
     storage = a.storage or f"sqlite:///{(out / 'study.db').resolve()}"
     search = Search(prep, ld.fingerprint, storage, a.study, shared=bool(a.storage))
     source = DataSource.of(ld, path=a.data)
+    todo = timeout = None
     if not a.best_out:
         wanted = a.trials or search.tune["trials"]
         todo = wanted if a.storage else max(0, wanted - search.finished())
@@ -93,47 +94,52 @@ def run(a) -> int:
                   + (f" ({done} already finished)" if done else "")
                   + (f", at most {timeout:g} s" if timeout else ""), file=sys.stderr)
 
-        cap = [search.budget()["epochs"]]
+    cap = [search.budget()["epochs"]]
 
-        def on_trial(row):
-            if not show:
-                return
-            b = search.best()
-            v = "n/a" if row["value"] is None else f"{row['value']:.4f}"
-            what = row["state"]
-            if row["state"] == "pruned":
-                v = "n/a" if row["value"] is None else f"{row['value']:.4f} so far"
-                what += f" at epoch {row['epochs']}" if row.get("epochs") else ""
-                what = "stopped" if row.get("stopped") else what
-            if row.get("duplicate_of") is not None:
-                what = f"same settings as trial {row['duplicate_of'] + 1}"
-            if row.get("error"):
-                what += f": {row['error'][:120]}"
-            print(f"trial {row['trial']}: {search.metric} {v} ({what}, "
-                  f"{row['seconds'] or 0:.1f} s); best {b['value']:.4f} (trial {b['trial']})"
-                  if b else f"trial {row['trial']}: {what}", file=sys.stderr)
-            if search.budget()["epochs"] > cap[0]:  # the best trials hit the epoch cap
-                cap[0] = search.budget()["epochs"]
-                print(f"note: {search.epoch_caps()['text']}", file=sys.stderr)
+    def on_trial(row):
+        if not show:
+            return
+        b = search.best()
+        v = "n/a" if row["value"] is None else f"{row['value']:.4f}"
+        what = row["state"]
+        if row["state"] == "pruned":
+            v = "n/a" if row["value"] is None else f"{row['value']:.4f} so far"
+            what += f" at epoch {row['epochs']}" if row.get("epochs") else ""
+            what = "stopped" if row.get("stopped") else what
+        if row.get("duplicate_of") is not None:
+            what = f"same settings as trial {row['duplicate_of'] + 1}"
+        if row.get("error"):
+            what += f": {row['error'][:120]}"
+        print(f"trial {row['trial']}: {search.metric} {v} ({what}, "
+              f"{row['seconds'] or 0:.1f} s); best {b['value']:.4f} (trial {b['trial']})"
+              if b else f"trial {row['trial']}: {what}", file=sys.stderr)
+        if search.budget()["epochs"] > cap[0]:  # the best trials hit the epoch cap
+            cap[0] = search.budget()["epochs"]
+            print(f"note: {search.epoch_caps()['text']}", file=sys.stderr)
 
-        try:
-            search.run(todo, timeout, on_trial=on_trial)
-        except KeyboardInterrupt:
-            print("\nstopped; finished trials are kept in the study.", file=sys.stderr)
-        if out is not None:
+    def searched(seconds: float) -> None:
+        if out is not None and not a.best_out:
             _write(out / "leaderboard.json", search.leaderboard())
             _write(out / "study.json", search.summary())
-    if search.best() is None:
-        raise KwkError("No trial finished, so there is no best network to save.",
-                       "Give more --trials or a longer --timeout; see leaderboard.json for "
-                       "why the trials failed.")
+
+    def phase(text: str) -> None:
+        if text == BEST and show:
+            b = search.best()
+            print(f"training the best network (trial {b['trial']}, {search.metric} "
+                  f"{b['value']:.4f}) again and scoring it on the test rows…", file=sys.stderr)
+
+    # the search, then the best network trained again (with the same progress bar and Ctrl-C
+    # stop as ``train``) through the service the Tune page's job uses
+    tuned = search_then_retrain(
+        search, todo, timeout, on_trial=on_trial, after_search=searched, phase=phase,
+        compare_own=False, train=lambda p, stop: _train_job(p, show),
+        on_interrupt=lambda: print("\nstopped; finished trials are kept in the study.",
+                                   file=sys.stderr),
+        no_best=KwkError("No trial finished, so there is no best network to save.",
+                         "Give more --trials or a longer --timeout; see leaderboard.json for "
+                         "why the trials failed."))
+    result = tuned.best
     target = Path(a.best_out) if a.best_out else out / "best"
-    if show:
-        b = search.best()
-        print(f"training the best network (trial {b['trial']}, {search.metric} "
-              f"{b['value']:.4f}) again and scoring it on the test rows…", file=sys.stderr)
-    result = _train_job(best_prepared(search), show)
-    result.metrics["tuning"] = tuning_record(search)
     saved = save_run(result, source, out_dir=target)
     if a.best_out:
         _write(Path(a.best_out) / "study.json", search.summary())

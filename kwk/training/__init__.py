@@ -6,11 +6,12 @@ background job.
 - ``arrays`` / ``stream`` / ``distributed``: the feeders (arrays in memory, a file in chunks,
   a multi-worker custom step) and the ``train_streamed`` / ``train_distributed`` entry points;
 - ``assess``: bootstrap intervals, k-fold folds and repeated seeds, each a call of the core;
+  :func:`train_and_assess`, the core then the assessment, which every run's training calls;
 - ``job``: :class:`Job`, the core in a background thread with live progress and stop.
 """
 from kwk.prep.prepare import Prepared, prepare
 from kwk.prep.streamed import plan
-from kwk.training.assess import assess, summarize
+from kwk.training.assess import assess, summarize, train_and_assess, train_streamed
 from kwk.training.core import (
     Feeder,
     Tick,
@@ -23,9 +24,9 @@ from kwk.training.core import (
 )
 from kwk.training.distributed import cluster, train_distributed
 from kwk.training.job import Job
-from kwk.training.stream import ChunkReader, profile_streamed, train_streamed
+from kwk.training.stream import ChunkReader, profile_streamed
 
 __all__ = ["ChunkReader", "Feeder", "Job", "Prepared", "Tick", "TrainResult", "assess",
            "class_weights", "cluster", "diagnose", "feeder_for", "plan", "prepare",
            "profile_streamed", "seed_everything", "summarize", "train_distributed",
-           "train_once", "train_streamed"]
+           "train_and_assess", "train_once", "train_streamed"]

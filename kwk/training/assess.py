@@ -14,7 +14,7 @@ import numpy as np
 from kwk.errors import TrainError
 from kwk.prep.prepare import Prepared, encode_split, prepare
 from kwk.prep.preprocess import kfold_indices, split_indices
-from kwk.training.core import TrainResult, train_once
+from kwk.training.core import Feeder, Phase, Progress, TrainResult, train_once
 
 
 def summarize(runs: list[dict]) -> dict:
@@ -105,3 +105,31 @@ def assess(result: TrainResult, stop: threading.Event | None = None,
         if len(results) == tr["repeats"]:
             metrics["repeats"] = {"seeds": seeds, "runs": results, **summarize(results)}
     phase("")
+
+
+def train_and_assess(p: Prepared, feeder: Feeder | None = None, progress: Progress | None = None,
+                     stop: threading.Event | None = None, phase: Phase | None = None,
+                     assessed: bool = True) -> TrainResult:
+    """Train one model of ``p`` through the core (:func:`train_once`: ``feeder``, ``progress``,
+    ``stop`` and ``phase`` as there), then add what the spec asks for (:func:`assess`:
+    bootstrap intervals, k-fold, repeats). Every way of training a run calls this: the
+    background job, the tuning's final trainings, streamed and multi-worker training.
+    ``assessed=False`` only trains (a worker of a cluster that is not the chief)."""
+    result = train_once(p, feeder, progress, stop, phase)
+    if assessed:
+        say = phase or (lambda text: None)
+        say("Bootstrap intervals")  # then assess names its own steps (folds, seeds)
+        assess(result, stop, say)
+    return result
+
+
+def train_streamed(p: Prepared, on_epoch=None, stop=None) -> TrainResult:
+    """Train a streamed plan (:func:`kwk.prep.streamed.plan`) through the core and score its
+    test split (with bootstrap intervals). ``on_epoch(epoch, epochs, logs)`` is called after
+    each epoch. Returns a :class:`kwk.training.core.TrainResult` ready for ``save_bundle``."""
+    from kwk.training.stream import StreamFeeder
+
+    def progress(t):
+        if on_epoch is not None and t.logs is not None:
+            on_epoch(t.epoch, t.epochs, {k: v for k, v in t.logs.items() if k != "lr"})
+    return train_and_assess(p, StreamFeeder(p), progress, stop)

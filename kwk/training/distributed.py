@@ -155,14 +155,17 @@ class DistributedFeeder:
 def train_distributed(p, on_epoch=None):
     """Train ``p`` (a :class:`kwk.prep.prepare.Prepared`) on every worker of the cluster
     through the core; returns a :class:`kwk.training.core.TrainResult` (the same on every
-    worker). ``on_epoch(epoch, epochs, loss, val_loss)`` is called after each epoch."""
-    from kwk.training.core import seed_everything, train_once
+    worker; the chief's also with the spec's assessment: bootstrap intervals, k-fold,
+    repeats). ``on_epoch(epoch, epochs, loss, val_loss)`` is called after each epoch."""
+    from kwk.training.assess import train_and_assess
+    from kwk.training.core import seed_everything
     seed_everything(p.spec["training"]["seed"])  # before the strategy starts, as the core does
 
     def progress(t):
         if on_epoch is not None and t.logs is not None:
             on_epoch(t.epoch, t.epochs, t.logs["loss"], t.logs["val_loss"])
-    return train_once(p, DistributedFeeder(p), progress)
+    # the chief, which saves the run, adds the spec's assessment (bootstrap intervals, ...)
+    return train_and_assess(p, DistributedFeeder(p), progress, assessed=cluster()["chief"])
 
 
 
@@ -331,17 +334,20 @@ def exact_metrics(task: str, sums: np.ndarray, classes: list) -> dict:
             "confusion_matrix": cm.tolist()}
 
 
-def train_sharded(p, strategy, exchange, on_epoch=None, phase=None):
+def train_sharded(p, strategy, exchange, on_epoch=None, phase=None, assessed=None):
     """Train a streamed plan whose reader is this worker's share, on every worker of the
     cluster, through the core; returns a :class:`kwk.training.core.TrainResult` (the same
-    metrics on every worker). A lost worker raises a :class:`TrainError` naming it."""
-    from kwk.training.core import train_once
+    metrics on every worker). The chief (or whoever ``assessed`` says) adds the spec's
+    assessment, e.g. bootstrap intervals on the merged test sample. A lost worker raises a
+    :class:`TrainError` naming it."""
+    from kwk.training.assess import train_and_assess
 
     def progress(t):
         if on_epoch is not None and t.logs is not None:
             on_epoch(t.epoch, t.epochs, t.logs["loss"], t.logs["val_loss"])
     with reporting_lost_workers():
-        return train_once(p, ShardFeeder(p, strategy, exchange), progress, phase=phase)
+        return train_and_assess(p, ShardFeeder(p, strategy, exchange), progress, phase=phase,
+                                assessed=cluster()["chief"] if assessed is None else assessed)
 
 
 class reporting_lost_workers:

@@ -167,18 +167,3 @@ def score_test(model, p: Prepared, phase=None, keep=None, proba=None, combine=No
     details = {"y": y_te, "out": out, "baseline_out": base, "simple_out": simple,
                "classes": classes}
     return metrics, details, dataclasses.replace(p, notes=notes, rows={"test": test_rows})
-
-
-def train_streamed(p: Prepared, on_epoch=None, stop=None):
-    """Train a streamed plan through the core and score its test split (with bootstrap
-    intervals). ``on_epoch(epoch, epochs, logs)`` is called after each epoch. Returns a
-    :class:`kwk.training.core.TrainResult` ready for ``save_bundle``."""
-    from kwk.training.assess import assess
-    from kwk.training.core import train_once
-
-    def progress(t):
-        if on_epoch is not None and t.logs is not None:
-            on_epoch(t.epoch, t.epochs, {k: v for k, v in t.logs.items() if k != "lr"})
-    result = train_once(p, StreamFeeder(p), progress, stop)
-    assess(result, stop)
-    return result

@@ -14,9 +14,9 @@ import hashlib
 import json
 import threading
 import time
-import traceback
 from pathlib import Path
 
+from kwk.background import BackgroundJob
 from kwk.errors import KwkError, TrainError
 
 
@@ -39,14 +39,22 @@ def list_studies(root: Path, owner: str = "") -> list[dict]:
     return sorted(out, key=lambda s: s.get("updated", ""), reverse=True)
 
 
-class TuneJob:
+class TuneJob(BackgroundJob):
     """Runs a search of ``prepared`` (``trials`` more trials, at most ``minutes``) and then the
-    final comparison. ``snapshot()`` returns the live state for the page."""
+    final comparison (:func:`kwk.tune.best.search_then_retrain`). ``snapshot()`` returns the
+    live state for the page; the queue, the lock, the elapsed time (from the start of the work)
+    and the error handling are :class:`kwk.background.BackgroundJob`'s."""
+
+    thread_name = "kwk-tune"
+    failure = "The search failed"
+    failure_hint = ("Try fewer settings or a smaller range; if it persists, report it with the "
+                    "spec.")
 
     def __init__(self, prepared, source, root: Path, owner: str = "", tune: dict | None = None,
                  trials: int = 20, minutes: float | None = 5.0, gate=None,
                  clock=time.monotonic):
-        self.source, self.owner, self.gate, self.clock = source, owner, gate, clock
+        super().__init__(gate, clock, ran=0)
+        self.source, self.owner = source, owner
         self.trials, self.minutes = int(trials), minutes
         from kwk.tune.search import Search, metric_for, space_of, study_name
         folder = studies_dir(root, owner)
@@ -56,111 +64,54 @@ class TuneJob:
         self.summary_path = folder / f"{name}.json"
         self.search = Search(prepared, source.fingerprint, f"sqlite:///{folder / (name + '.db')}",
                              name, tune=tune_full)
-        self._stop, self._stop_final = threading.Event(), threading.Event()
-        self._lock = threading.Lock()
-        self._state = {"status": "queued", "phase": "", "message": "", "ran": 0}
+        self._stop_final = threading.Event()
         self.best_result = self.own_result = None
         self.verdict: dict | None = None  # kwk.tune.verdict.compare: did the search win?
         # How the time limit was shared: the search, and the final trainings it kept time for
         self.budget: dict = {"limit_s": minutes * 60 if minutes else None, "reserved_s": None,
                              "search_s": None, "final_s": None}
-        self.error: KwkError | None = None
         self.run_id: str | None = None
-        self._t0 = time.monotonic()
-        self._thread: threading.Thread | None = None
-
-    # ------------------------------------------------------------------ control
-    def start(self) -> "TuneJob":
-        self._thread = threading.Thread(target=self._run, name="kwk-tune", daemon=True)
-        self._thread.start()
-        return self
 
     def stop(self) -> None:
         """First call: no new trials, the running one ends now (finished trials are kept) and
         the best is trained; a second call also stops that."""
         if self._stop.is_set():
             self._stop_final.set()
-        self._stop.set()
-        self._set(status="stopping" if self._state["status"] == "running" else
-                  self._state["status"])
+        super().stop()
 
-    def wait(self, timeout: float | None = None) -> bool:
-        if self._thread is not None:
-            self._thread.join(timeout)
-            return not self._thread.is_alive()
-        return True
-
-    @property
-    def done(self) -> bool:
-        return self._state["status"] in ("finished", "stopped", "failed")
-
-    def _set(self, **kw) -> None:
-        with self._lock:
-            self._state.update(kw)
-
-    def snapshot(self) -> dict:
-        with self._lock:
-            s = dict(self._state)
+    def _live(self) -> dict:
         from kwk.tune.search import display_number
         live = self.search.live
         # trial: the running trial as the leaderboard numbers it (from 1)
-        s.update(elapsed=time.monotonic() - self._t0, trial=display_number(live.trial),
-                 epoch=live.epoch,
-                 epochs=live.epochs, fold=live.fold, wanted=self.trials,
-                 queue_position=self.gate.position(self) if self.gate is not None else 0)
-        return s
+        return dict(trial=display_number(live.trial), epoch=live.epoch, epochs=live.epochs,
+                    fold=live.fold, wanted=self.trials)
 
     # ------------------------------------------------------------------ the work
-    def _run(self) -> None:
-        if self.gate is not None and not self.gate.acquire(self, self._stop):
-            self._set(status="stopped", message="Cancelled while waiting in the queue.")
-            return
-        try:
-            self._work()
-        except KwkError as e:
-            self.error = e
-            self._set(status="failed", message=str(e), phase="")
-        except Exception as e:  # an unexpected failure still reaches the user as text
-            self.error = TrainError(f"The search failed: {type(e).__name__}: {e}",
-                                    "Try fewer settings or a smaller range; if it persists, "
-                                    "report it with the spec.")
-            self._set(status="failed", message=str(self.error), phase="",
-                      trace=traceback.format_exc(limit=5))
-        finally:
-            self._write_summary()
-            if self.gate is not None:
-                self.gate.release(self)
+    def _ended(self) -> None:
+        self._write_summary()
 
     def _work(self) -> None:
-        from kwk.training.assess import assess
-        from kwk.training.core import train_once
-        from kwk.tune.best import best_prepared, final_reserve, own_prepared, tuning_record
-        from kwk.tune.verdict import compare
+        from kwk.tune.best import final_reserve, search_then_retrain
         self._set(status="running", phase="Searching")
-        timeout = self.budget["limit_s"]
 
         def on_trial(row):
-            self._set(ran=self._state["ran"] + 1)
+            with self._lock:
+                self._state["ran"] += 1
             self._write_summary()
 
+        def searched(seconds: float) -> None:
+            self.budget.update(search_s=seconds, reserved_s=self.search.reserved)
+
         # The limit covers the whole job: the search keeps time for the final trainings
-        started = self.clock()
-        self.search.run(self.trials, timeout, self._stop, on_trial, reserve=final_reserve,
-                        clock=self.clock)
-        self.budget.update(search_s=self.clock() - started, reserved_s=self.search.reserved)
-        if self.search.best() is None:
-            raise TrainError("No trial finished, so there is no better network to show.",
-                             "Give the search more time or trials, or look at the failed "
-                             "trials' messages in the table.")
-        self._set(phase="Training the best network again and scoring it on the test rows")
-        self.best_result = train_once(best_prepared(self.search), stop=self._stop_final)
-        assess(self.best_result, self._stop_final)
-        self.best_result.metrics["tuning"] = tuning_record(self.search)
-        self._set(phase="Training your own network on the same split, to compare")
-        self.own_result = train_once(own_prepared(self.search), stop=self._stop_final)
-        assess(self.own_result, self._stop_final)
-        self.verdict = compare(self.best_result, self.own_result, self.search.metric)
-        self.budget["final_s"] = self.clock() - started - self.budget["search_s"]
+        out = search_then_retrain(
+            self.search, self.trials, self.budget["limit_s"], stop=self._stop,
+            final_stop=self._stop_final, on_trial=on_trial, after_search=searched,
+            phase=lambda text: self._set(phase=text), reserve=final_reserve, clock=self.clock,
+            no_best=TrainError("No trial finished, so there is no better network to show.",
+                               "Give the search more time or trials, or look at the failed "
+                               "trials' messages in the table."))
+        self.best_result, self.own_result, self.verdict = out.best, out.own, out.verdict
+        self.budget["final_s"] = out.final_s
         stopped = self._stop.is_set() and not self.search.timed_out
         b = self.budget
         why = "Stopped by you. " if stopped else (
