@@ -85,10 +85,20 @@ def entry_line(e: g.Entry, plain: bool | None = None) -> str:
 
 def switch() -> None:
     """The sidebar's "Plain words" switch and a box to look a word up (kwk_app.py). The
-    switch is bound to the address (``?plain_words=true``): a reload keeps it."""
-    st.toggle("Plain words", key=KEY, bind="query-params",
+    switch is kept in the address (``?plain_words=true``) so a reload or a new tab keeps it.
+    It is written there by hand, not bound (``bind=``): a bound parameter cannot be set with
+    the rest of the address, which the Playground and the lessons do."""
+    if KEY not in st.session_state:  # a new session: the address says what was chosen
+        st.session_state[KEY] = st.query_params.get(KEY) == "true"
+    st.toggle("Plain words", key=KEY,
               help="Replaces the jargon on every page with plain words (the usual word stays "
-              "in each tooltip, so you learn both). Point at the ? beside a word to read what it means.")
+              "in each tooltip, so you learn both). Point at the ? beside a word to read what "
+              "it means.")
+    on = bool(st.session_state[KEY])
+    if on and st.query_params.get(KEY) != "true":  # a page switch drops it: put it back
+        st.query_params[KEY] = "true"
+    elif not on and KEY in st.query_params:
+        del st.query_params[KEY]
     with st.popover("📖 Look up a word", width="stretch"):
         glossary_box("sidebar", limit=8)
 

@@ -74,3 +74,24 @@ def test_the_learn_page_lists_every_term_of_the_glossary_and_searches_it(workspa
     side = next(b for b in at.get("text_input") if b.key == "glossary_q_sidebar")
     side.set_value("rows per step").run()
     assert any("**Batch size** (*rows per step*)" in m.value for m in at.sidebar.markdown)
+
+
+def test_the_switch_is_kept_in_the_address_and_other_pages_leave_it_there(workspace):
+    at = AppTest.from_file(APP, default_timeout=T)
+    at.run()
+    assert "plain_words" not in at.query_params
+    at.toggle(key="plain_words").set_value(True).run()
+    assert at.query_params["plain_words"] in ("true", ["true"])
+    # the Playground writes its settings into the address: the switch stays on and in it
+    at.switch_page("pages/8_playground.py").run()
+    assert not at.exception, at.exception
+    assert at.query_params["plain_words"] in ("true", ["true"])
+    assert at.toggle(key="plain_words").value is True
+    at.toggle(key="plain_words").set_value(False).run()
+    assert not at.exception, at.exception
+    assert "plain_words" not in at.query_params
+
+    fresh = AppTest.from_file(APP, default_timeout=T)  # a reload: a new session, same address
+    fresh.query_params["plain_words"] = "true"
+    fresh.run()
+    assert fresh.toggle(key="plain_words").value is True
