@@ -100,13 +100,17 @@ def best_settings(run: dict, run_id: str, bundle, df: pd.DataFrame, base: dict,
         interval = best.get("interval")
         st.metric(f"Best {what} found", f"{pred:.4g}",
                   help=best.get("interval_note"))
+        st.caption("This is the model's prediction at these settings, not a measurement: "
+                   "check it on new data before relying on it, the more so at the edge of "
+                   "the training rows' range.")
         if interval:
             st.caption(f"Across the run's seeds at these settings: {interval[0]:.4g} to "
                        f"{interval[1]:.4g}.")
         else:
             st.caption(best.get("interval_note", ""))
         table = pd.DataFrame({"input": list(best["settings"]),
-                              "value": [str(v) for v in best["settings"].values()],
+                              "value": [f"{v:.4g}" if isinstance(v, float) else str(v)
+                                        for v in best["settings"].values()],
                               "held": ["yes" if f in best["fixed"] else ""
                                        for f in best["settings"]]})
         st.dataframe(table, hide_index=True, width="stretch")
