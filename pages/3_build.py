@@ -224,7 +224,8 @@ with left:
                             key="palette_plain" if words.is_plain() else "palette",
                             help="The layer types that suit this data. Each has its own "
                             "settings.\n\n📖 " + words.tip("layer"))
-    a1.caption(CATALOG[new_type].summary)
+    a1.caption(words.param_help(new_type, CATALOG[new_type].summary) if words.is_plain()
+               else CATALOG[new_type].summary)  # plain: what the layer is, then its summary
     if a2.button("➕ Add", key="add_layer", type="primary"):
         layers.append({"type": new_type, **CATALOG[new_type].defaults()})
         ss.selected_layer = len(layers) - 1

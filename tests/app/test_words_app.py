@@ -47,6 +47,7 @@ def test_the_switch_changes_the_words_of_the_train_and_build_forms(workspace):
     assert not at.exception, at.exception
     assert "neurons" in labels(at) and "units" not in labels(at)
     assert "Dense — fully connected layer" in at.selectbox(key="palette_plain").options
+    assert any("(usually called *Dense layer*)" in c.value for c in at.caption)
 
     at.toggle(key="plain_words").set_value(False).run()
     assert "units" in labels(at) and "neurons" not in labels(at)
