@@ -10,6 +10,7 @@ from kwk.spec import TRAINING_PARAMS
 from kwk.spec.choices import class_weight_choice
 from kwk.training import diagnose, prepare
 from kwk.ui.forms import param_widget, params_form
+from kwk.ui.jobpanel import JobPanel, queue_notice, stop_button
 from kwk.ui.model_info import resolved_task
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
@@ -28,25 +29,24 @@ VALIDATION = next(p for p in TRAINING_PARAMS if p.name == "validation")
 
 ss = session()
 st.title("🏋️ Train")
-gate, registry = job_services()
+gate, _ = job_services()
+panel = JobPanel("job", "job", "job_done_seen")
 # After a browser reload the session is new: find the job again from the URL (?job=...).
-if ss.job is None and st.query_params.get("job"):
-    ss.job = registry.get(st.query_params["job"], owner())
-if ss.job is None and not need_target():
+if panel.attach() is None and not need_target():
     st.stop()
 
-job = ss.job
-running = job is not None and not job.done
-if job is not None and job.done and ss.job_done_seen is not job:
-    # The job ended since the page last ran in full (it may have waited in the queue, trained
-    # and been saved between two reruns): record its run here, in a full run. kwk_app.py
-    # redraws the sidebar's marks when this changes them.
-    ss.job_done_seen = job
+
+def record(job) -> None:
+    """The job ended since the page last ran in full (it may have waited in the queue, trained
+    and been saved between two reruns): record its run here. kwk_app.py redraws the sidebar's
+    marks when this changes them."""
     if job.finish_value:
         ss.run_id = job.finish_value
-# Poll until a full run has seen the job's end: queued, running, stopping, and ended but not
-# yet recorded. The fragment then asks for that full run on every tick until it happens.
-polling = job is not None and ss.job_done_seen is not job
+
+
+panel.settle(record)
+job = ss.job
+running = job is not None and not job.done
 start = False
 if ss.data is None or not ss.target:  # reloaded mid-training: the job is shown below
     st.info("Training continues below. To start a new one, load the data again on the **Data** "
@@ -95,25 +95,21 @@ if start:
     try:
         with st.spinner("Preparing the data: splitting it and fitting the preprocessing…"):
             prep = prepare(ld.df, session_spec(), profile_kinds())
-        who = owner()
-        ss.job = run_in_background(prep, DataSource.of(ld), store=store(), owner=who, gate=gate)
-        st.query_params["job"] = registry.add(ss.job, who)
+        panel.started(run_in_background(prep, DataSource.of(ld), store=store(), owner=owner(),
+                                        gate=gate))
         ss.evaluated = False
         st.rerun()
     except KwkError as e:
         show_error(e)
 
 
-def live():
-    job = ss.job
+def live(job):
     if job is None:
         st.info("Set the options and press **Start training**. Training runs in the background: "
                 "you can look at other pages meanwhile.", icon="🏋️")
         return
     s = job.snapshot()
-    if s["status"] == "queued":
-        st.info(f"Waiting for a free training slot: number {s['queue_position'] or 1} in the "
-                "queue. Training starts by itself; you can keep working meanwhile.", icon="⏳")
+    queue_notice(s, "Training starts by itself; you can keep working meanwhile.")
     frac = 0.0 if not s["epochs"] else min(1.0, (s["epoch"] + s["batch"] / max(s["batches"], 1)) / s["epochs"])
     if s["status"] in ("finished", "stopped"):
         frac = 1.0
@@ -132,11 +128,7 @@ def live():
     val = h.get("val_loss") or [None]
     c[3].metric(f"Validation {loss_name}",
                 "—" if val[-1] is None else f"{val[-1]:.4g}", help=f"The validation {loss_label}.")
-    if s["status"] in ("running", "queued", "stopping"):
-        # A callback: it runs first thing in the rerun the click asks for, before any part of
-        # the page is drawn, even when the click lands while the progress is being redrawn.
-        st.button("⏹️ Stop", key="stop", disabled=s["status"] == "stopping", on_click=job.stop,
-                  help="Stops after the current batch and keeps the model so far.")
+    stop_button(job, s, "stop", "Stops after the current batch and keeps the model so far.")
     if h.get("loss"):
         g1, g2 = st.columns(2)
         g1.plotly_chart(learning_curves(h, "loss", "Loss", loss_label), key="live_loss")
@@ -161,10 +153,6 @@ def live():
         if job.result is not None:
             st.caption(f"Trained on {job.result.device}.")
         st.page_link("pages/5_evaluate.py", label="Next: Evaluate the model", icon="➡️")
-    if job.done and ss.job_done_seen is not job:
-        # the job ended during this poll: rerun the whole app, which records the run, stops
-        # polling and ticks the sidebar (asked again on the next tick if it did not happen)
-        st.rerun(scope="app")
 
 
-st.fragment(live, run_every=1.0 if polling else None)()
+panel.show(live)

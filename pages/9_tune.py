@@ -5,23 +5,24 @@ import streamlit as st
 from kwk.errors import KwkError
 from kwk.training import prepare
 from kwk.tune.space import METRICS, propose, rows_to_space, space_rows
+from kwk.ui.jobpanel import JobPanel, queue_notice, stop_button
 from kwk.ui.model_info import resolved_task
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
 from kwk.ui.state import job_services, need_target, owner, profile_kinds, session_spec, \
     show_error, store
 from kwk.ui.tables import NICE
-from kwk.ui.tune import leaderboard_table, outcome_section, study_figures
+from kwk.ui.tune import (keep_option, kept_index, leaderboard_table, outcome_section,
+                         study_figures, widget_digest)
 
 ensure_navigation()
 ss = session()
 st.title("🎛️ Tune: find a better network")
-gate, registry = job_services()
-if ss.tune_job is None and st.query_params.get("tune"):  # after a browser reload
-    ss.tune_job = registry.get(st.query_params["tune"], owner())
-if ss.tune_job is None and not need_target():
+gate, _ = job_services()
+panel = JobPanel("tune", "tune_job", "tune_done_seen")
+if panel.attach() is None and not need_target():  # ?tune=: found again after a reload
     st.stop()
-
+panel.settle()
 job = ss.tune_job
 running = job is not None and not job.done
 st.caption("KwK trains many variants of your network — other sizes, depths, activations, "
@@ -39,7 +40,7 @@ if ss.data is not None and ss.target and not running:
                 "the choices (comma-separated).")
     edited = st.data_editor(
         pd.DataFrame(ss.tune_space[1]), hide_index=True, width="stretch",
-        key=f"tune_space_{hash(key) & 0xFFFF}", disabled=["setting", "key"],
+        key=f"tune_space_{widget_digest(key)}", disabled=["setting", "key"],
         column_config={
             "search": st.column_config.CheckboxColumn("on", help="Search this setting"),
             "setting": st.column_config.TextColumn("setting"),
@@ -66,11 +67,17 @@ if ss.data is not None and ss.target and not running:
                                 "chosen network and of yours once more at the end: the trials "
                                 "stop early enough to leave those their time (estimated from "
                                 "the longest trial).")
-    metric = c[2].selectbox("Score by", metrics, key="tune_metric", help="auto: balanced "
-                            "accuracy for classes, R² for numbers, RMSE for time series.")
-    pruner = c[3].selectbox("Stop hopeless trials early", ["hyperband", "median", "none"],
-                            key="tune_pruner", help="Pruning ends a trial whose validation "
-                            "score trails the others at the same epoch, to try more networks.")
+    kept = ss.tune_options  # the widgets' keys go when another page runs; these stay
+    metric = c[2].selectbox("Score by", metrics, index=kept_index(metrics, kept.get("metric")),
+                            key="tune_metric", on_change=keep_option, args=("metric",),
+                            help="auto: balanced accuracy for classes, R² for numbers, RMSE "
+                            "for time series.")
+    pruners = ["hyperband", "median", "none"]
+    pruner = c[3].selectbox("Stop hopeless trials early", pruners,
+                            index=kept_index(pruners, kept.get("pruner")), key="tune_pruner",
+                            on_change=keep_option, args=("pruner",),
+                            help="Pruning ends a trial whose validation score trails the others "
+                            "at the same epoch, to try more networks.")
     for p in problems:
         st.error(p, icon="⚠️")
     if not space:
@@ -83,23 +90,19 @@ if ss.data is not None and ss.target and not running:
             with st.spinner("Preparing the data once for every trial…"):
                 prep = prepare(ss.data.df, spec, profile_kinds())
             tune = {"space": space, "metric": metric, "pruner": pruner, "trials": int(trials)}
-            ss.tune_job = TuneJob(prep, DataSource.of(ss.data), store().root, owner(), tune,
-                                  trials=int(trials), minutes=float(minutes), gate=gate).start()
-            st.query_params["tune"] = registry.add(ss.tune_job, owner())
+            panel.started(TuneJob(prep, DataSource.of(ss.data), store().root, owner(), tune,
+                                  trials=int(trials), minutes=float(minutes), gate=gate).start())
             st.rerun()
         except KwkError as e:
             show_error(e)
 
 
-def live():
-    job = ss.tune_job
+def live(job):
     if job is None:
         return
     s = job.snapshot()
     search = job.search
-    if s["status"] == "queued":
-        st.info(f"Waiting for a free training slot: number {s['queue_position'] or 1} in the "
-                "queue. The search starts by itself.", icon="⏳")
+    queue_notice(s, "The search starts by itself.")
     counts = search.counts()
     best = search.best()
     # Trials are numbered as the leaderboard numbers them (from 1, over the whole study)
@@ -129,11 +132,8 @@ def live():
                 else f"{own['value']:.4f}")
     c[2].metric("Trials in this study", sum(counts.values()),
                 help="Trials from earlier searches of the same data and network count too.")
-    if s["status"] in ("running", "queued", "stopping"):
-        if st.button("⏹️ Stop", key="tune_stop", help="No new trials; the finished ones are "
-                     "kept and the best so far is trained and compared."):
-            job.stop()
-            st.rerun()
+    stop_button(job, s, "tune_stop", "No new trials; the finished ones are kept and the best "
+                "so far is trained and compared.", again=True)
     board = search.leaderboard()
     if board:
         st.dataframe(leaderboard_table(board, search), hide_index=True, width="stretch",
@@ -143,9 +143,6 @@ def live():
             tabs = st.tabs([name for name, _ in figs])
             for tab, (name, fig) in zip(tabs, figs):
                 tab.plotly_chart(fig, key=f"tune_fig_{name}")
-    if job.done and ss.tune_done_seen is not job:  # once: a full rerun stops the polling
-        ss.tune_done_seen = job
-        st.rerun(scope="app")
 
 
-st.fragment(live, run_every=1.0 if running else None)()
+panel.show(live)

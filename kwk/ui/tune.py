@@ -2,9 +2,32 @@
 network beside the user's own on the same test rows."""
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 
 from kwk.ui.tables import NICE, VERDICT
+
+
+def widget_digest(value) -> str:
+    """A widget key's part for ``value`` (its ``repr``): a stable 128-bit digest, the same in
+    every process and never cut short (``hash(x) & 0xFFFF`` gave two tables one key in 65,536
+    and changed with every server start)."""
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
+
+
+def kept_index(options: list, kept) -> int:
+    """The position of the kept choice ``kept`` among ``options`` (0 when it is not there)."""
+    return options.index(kept) if kept in options else 0
+
+
+def keep_option(name: str) -> None:
+    """``on_change`` of a Tune select (``tune_<name>``): keep its value in the session's
+    ``tune_options``, which survives another page deleting the widget's key."""
+    import streamlit as st
+
+    from kwk.ui.session import session
+    session().tune_options[name] = st.session_state[f"tune_{name}"]
 
 
 def _short(v):
