@@ -363,6 +363,10 @@ if not pictures:  # no per-pixel cards, no pixel correlation heat-map
             if corr["sampled_rows"] < prof["rows"]:
                 st.caption(f"Computed on a random sample of {corr['sampled_rows']:,} rows.")
 
+from kwk.ui import words  # noqa: E402
+
+words.on_page(["feature", "target", "imputation", "standardise", "one-hot", "leakage"],
+              key="data_words")
 if ss.target:
     st.success(f"Target: **{ss.target}**. Next: check it on the Target page.", icon="🎯")
     st.page_link("pages/2_target.py", label="Next: Target", icon="➡️")
