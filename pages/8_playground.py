@@ -23,6 +23,7 @@ from kwk.playground.explain import (explain_all, explain_snapshot, how_it_comput
                                     input_names, is_probability, neuron_title, neurons)
 from kwk.playground.plots import (MAX_DRAWN, loss_figure, network_figure, neuron_figure,
                                   surface_figure)
+from kwk.ui.persist import put_back_playground_network
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import playground_widgets, session
 from kwk.ui.state import parse, profile_kinds, set_data, show_error, use_model
@@ -302,6 +303,8 @@ if pg is None or changed - view_only or ss.pg_data_key != data_key and user_data
     try:
         with st.spinner("Building the network…"):
             pg = Playground(new, data=user_data)
+            if ss.pg is None:  # a fresh session (a reload): the network kept with it, if any
+                put_back_playground_network(pg)
     except KwkError as e:
         show_error(e)
         st.stop()

@@ -420,6 +420,7 @@ class Playground:
         self.last_seen = time.monotonic()
         self.epoch_seconds = 0.0
         self._fast = None  # the compiled epoch (None: not made yet; False: not usable)
+        self._eager_next = False  # the next epoch batch by batch (builds the optimizer)
         self._predict_fn = None
         self._build()
         self._snap = self._compute_snapshot()
@@ -486,7 +487,7 @@ class Playground:
         bs = self.config.batch_size
         y = self.y.astype(np.float32)
         done = False
-        if self.epoch > 0 and self._fast is not False:
+        if self.epoch > 0 and self._fast is not False and not self._eager_next:
             try:
                 if self._fast is None:
                     self._fast = self._compiled_epoch()
@@ -498,6 +499,7 @@ class Playground:
             for s in range(0, len(order), bs):
                 b = order[s:s + bs]
                 self.model.train_on_batch(self.X[b], y[b])
+            self._eager_next = False
         tr, te = self._loss(self.train_idx), self._loss(self.test_idx)
         with self._lock:
             self.epoch += 1
@@ -508,6 +510,36 @@ class Playground:
             self.error = ("The loss became NaN or infinite: the learning rate is too high for "
                           "this network. Lower it and press reset.")
             self._play.clear()
+
+    # -- what was learnt, kept with a session (a reload builds the network again)
+    def learnt(self) -> dict:
+        """What the network has learnt, as JSON values: its weights (each layer's kernel and
+        bias as nested lists), the epoch and the loss history. Take it while paused."""
+        with self._lock:
+            epoch, hist = self.epoch, {k: [float(x) for x in v] for k, v in self.history.items()}
+        return {"epoch": epoch, "history": hist,
+                "weights": [np.asarray(w).tolist() for w in self.model.get_weights()]}
+
+    def put_back(self, learnt: dict) -> bool:
+        """Give this network (same settings, same data) what :meth:`learnt` returned: it
+        goes on from that epoch (the optimizer's own state starts again). False, and nothing
+        changed, when the weights do not fit this network."""
+        try:
+            weights = [np.asarray(w, np.float32) for w in learnt["weights"]]
+            epoch = int(learnt["epoch"])
+            hist = {k: [float(x) for x in learnt["history"][k]] for k in ("train", "test")}
+        except (KeyError, TypeError, ValueError):
+            return False
+        if [w.shape for w in weights] != [tuple(w.shape) for w in self.model.weights]:
+            return False
+        self.model.set_weights(weights)
+        self._eager_next = True  # the compiled epoch needs the optimizer built first
+        with self._lock:
+            self.epoch, self.history = epoch, hist
+        snap = self._compute_snapshot()
+        with self._lock:
+            self._snap = snap
+        return True
 
     # -- what the page draws
     def _compute_snapshot(self) -> dict:

@@ -11,10 +11,11 @@ Kept: the data as read (a sample by its name, an upload as its own bytes read ag
 :func:`kwk.ui.state.parse`, any other table as parquet), what the user said about it (roles,
 kinds, target, task, the kind of data and its settings), the spec with its undo history, the
 current run, the runs of other data the user chose to keep looking at (``stale_ok``), the
-Playground's own data and the sidebar's marks. Values of the wrong kind in a snapshot (damaged
+Playground's own data with what its network has learnt (weights, epoch, losses; put back
+into the network a reload builds for the same settings and data) and the sidebar's marks. Values of the wrong kind in a snapshot (damaged
 or edited by hand) refuse the whole restore with a word, so the pages never fail on them. Not
 kept: live objects (a training job comes back through
-``?job=``; the Playground's model) and caches.
+``?job=``; the Playground's live model, rebuilt from its kept weights) and caches.
 """
 from __future__ import annotations
 
@@ -159,6 +160,7 @@ def save() -> None:
 
 def _save(ss: Session) -> None:
     ss.kept_jobs = live_ids(ss)
+    keep_playground_network(ss)
     waiting = ss.kept_waiting
     if ss.data is None and waiting is None and not (ss.pg_data or {}).get("upload"):
         return  # nothing worth keeping yet (a Playground upload is worth keeping)
@@ -198,6 +200,47 @@ def keep_key_in_address() -> None:
     for param, value in ((PARAM, ss.kept_key), *ss.kept_jobs.items()):
         if value and st.query_params.get(param) != value:
             st.query_params[param] = value
+
+
+# --- the Playground's network ------------------------------------------------------------
+# the Playground's view-only settings (drawn differently, the same network)
+_PG_VIEW = ("show_test", "discretize", "show_weights")
+
+
+def _pg_identity(pg) -> dict:
+    """The settings and data a Playground network was made for (JSON)."""
+    cfg = {k: v for k, v in pg.config.as_dict().items() if k not in _PG_VIEW}
+    data = hashlib.blake2b(pg.xy.tobytes() + pg.y.tobytes(), digest_size=16).hexdigest()
+    return json.loads(json.dumps({"config": cfg, "data": data}, default=_json_default))
+
+
+def keep_playground_network(ss: Session) -> None:
+    """Keep what the Playground's network has learnt with its data (``pg_data['net']``): its
+    weights, epoch and loss history, for the settings and data it was made for. Taken while
+    paused (while it plays, the last one taken stays); a new network (epoch 0) drops it."""
+    pg = ss.pg
+    if pg is None or pg.playing:
+        return
+    if not pg.epoch:
+        ss.pg_data.pop("net", None)
+        return
+    ss.pg_data["net"] = {**_pg_identity(pg), **pg.learnt()}
+
+
+def put_back_playground_network(pg) -> bool:
+    """A Playground network built in a fresh browser session (a reload): give it what the
+    kept session's network had learnt, when that was made for the same settings and data.
+    Returns whether it was put back."""
+    net = session().pg_data.get("net")
+    if not isinstance(net, dict) or pg.epoch:
+        return False
+    try:
+        if {k: net.get(k) for k in ("config", "data")} != _pg_identity(pg):
+            return False
+        return pg.put_back(net)
+    except Exception:  # a kept network that does not fit is dropped, never a broken page
+        _log.exception("the kept Playground network could not be put back")
+        return False
 
 
 # --- restoring ------------------------------------------------------------------------------

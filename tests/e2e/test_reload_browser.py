@@ -286,3 +286,58 @@ def test_data_target_and_evaluate_come_back_as_they_were(page, app_url, tmp_path
     assert key_of(page.url) == key
     shot(page, "reload_8_evaluate")
     assert page.get_by_text("Something unexpected went wrong").count() == 0
+
+
+def _epoch_is(page, n: int) -> None:
+    """The page's own signal: the Playground's Epoch metric reads ``n``, the script run over."""
+    page.wait_for_function(
+        "(n) => { const m = [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
+        ".find(e => e.innerText.includes('Epoch'));"
+        " return !!m && m.innerText.replace(/\\D/g, '') === String(n)"
+        " && !document.querySelector('[data-testid=\"stStatusWidget\"]'); }", arg=n)
+
+
+def _metric(page, label: str) -> str:
+    return page.get_by_test_id("stMetric").filter(has_text=label).first.inner_text()
+
+
+def test_the_playground_upload_and_its_network_come_back(page, app_url, tmp_path):
+    """A 3-column CSV uploaded on the Playground and a network trained on it for three epochs:
+    after a reload the file, the data choice, the settings in the address and the network
+    (same epoch, same losses) are there."""
+    import numpy as np
+    rng = np.random.default_rng(2930)
+    a, b = rng.uniform(0, 10, 150), rng.uniform(-5, 5, 150)
+    path = tmp_path / "reload_pg_points.csv"
+    path.write_text("width,shift,side\n" + "\n".join(
+        f"{x:.2f},{y:.2f},{'left' if x + y < 5 else 'right'}" for x, y in zip(a, b)) + "\n")
+    page.goto(app_url + "/playground")
+    page.get_by_text("Upload a 3-column CSV").wait_for()
+    wait_idle(page)
+    page.get_by_text("Upload a 3-column CSV").click()
+    with page.expect_file_chooser() as fc:
+        page.locator("section[data-testid=stFileUploaderDropzone] button:visible").first.click()
+    fc.value.set_files(str(path))
+    _epoch_is(page, 0)
+    for n in (1, 2, 3):
+        page.get_by_role("button", name="Step").click()
+        _epoch_is(page, n)
+    wait_idle(page)
+    page.wait_for_url(re.compile(r"[?&]s="))
+    key = key_of(page.url)
+    losses = (_metric(page, "Training loss"), _metric(page, "Test loss"))
+    reload_and_wait(page, "Playground")
+    page.get_by_text("Using reload_pg_points.csv, uploaded earlier").wait_for()
+    assert page.get_by_role("radio", name="Upload a 3-column CSV").is_checked()
+    assert key_of(page.url) == key and "dataset=user" in page.url
+    _epoch_is(page, 3)  # the network trained before the reload, not a new one
+    assert (_metric(page, "Training loss"), _metric(page, "Test loss")) == losses
+    surface = page.locator(".st-key-pg_surface .js-plotly-plot").first
+    surface.wait_for()
+    titles = surface.evaluate("el => [el._fullLayout.xaxis.title.text, "
+                              "el._fullLayout.yaxis.title.text]")
+    assert titles == ["width", "shift"]
+    shot(page, "reload_9_playground")
+    page.get_by_role("button", name="Step").click()  # and it trains on from there
+    _epoch_is(page, 4)
+    assert page.get_by_test_id("stException").count() == 0
