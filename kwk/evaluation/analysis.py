@@ -178,8 +178,9 @@ def _natural_key(label: str):
 def analyses_for(task: str, modality: str) -> list[str]:
     """The Evaluate tabs that mean something for a run: a forecast for a series, the decision
     threshold for two classes, column importance unless the input is text, the profiler only
-    where one column of one row can be changed (tables and pictures)."""
-    per_column = modality in ("table", "images")
+    where one column of one row can be changed (tables: a picture's hundreds of pixels, each
+    swept alone, held Evaluate for minutes and said little; its heat-maps show the pixels)."""
+    per_column = modality == "table"
     return (["Charts"] + (["Forecast"] if modality == "series" else [])
             + (["Decision threshold"] if task == "binary" else [])
             + (["Importance"] if modality != "text" else [])

@@ -61,6 +61,7 @@ def test_evaluate_draws_at_once_then_fills_in_the_heatmaps(picture_run, gate, mo
     at, run_id = _open_evaluate(picture_run)
     # The page finished its run while the maps are still being computed.
     assert "Where the model looked" in texts(at)
+    assert "Profiler" not in [t.label for t in at.tabs]  # no sweep of every pixel either
     entry = at.session_state.explanations[(run_id, "saliency")]
     assert entry["task"] is not None and not entry["task"].done and not entry["maps"]
     n = len(entry["positions"])
