@@ -13,7 +13,7 @@ from kwk.data.kinds import code_evidence, infer_kind, row_id_reason, whole_level
 from kwk.data.profile import profile, rare_class, same_information, target_warnings
 from kwk.data.samples import SAMPLES
 from kwk.evaluation.analysis import default_base, profile_grid
-from kwk.prep.preprocess import Preprocessor
+from kwk.prep.stats import fit_preprocessor
 from kwk.spec import resolve
 from testutil import run_cli, tiny_spec
 
@@ -160,7 +160,7 @@ def test_an_unseen_code_is_unusual(kind):
     df = _stores()
     spec = {"data": {"target": "y", "task": "binary", "features": ["s", "price"],
                      "kinds": {"s": kind, "price": "numeric", "y": "categorical"}}}
-    pre = Preprocessor.fit(df, spec)
+    pre = fit_preprocessor(df, spec)
     new = pd.DataFrame({"s": [9, 3, 5, np.nan], "price": [2.0, 2.0, 2.0, 2.0]})
     flags = pre.unusual(new).tolist()
     assert re.search(r"s = '?9'? was never seen in training", flags[0]), flags

@@ -168,7 +168,7 @@ CASES = [
      "Set data.task to 'regression' or 'auto'.", SpecError),
     (series.series_column_not_empty,
      lambda: context({"target": "y", "sequence": SEQ}, sales().assign(shop=None)),
-     "The series column 'shop' is empty.",
+     "The series column 'shop' is empty on every row with a target value.",
      "Choose the column that names each series, or no series column for a single series.",
      DataError),
     (series.series_long_enough,

@@ -74,7 +74,7 @@ def test_needed_columns_come_from_the_runs_preprocessing(tmp_path):
 def _fitted_state():
     """The preprocessing fitted by the engine on a table with a number, a category (counts
     5, 3, 2: most frequent first), a yes/no column and a date."""
-    from kwk.prep.preprocess import Preprocessor
+    from kwk.prep.stats import fit_preprocessor
     from kwk.spec import resolve
     df = pd.DataFrame({
         "size": [1.0, 2.0, 3.0, 4.0, 100.0, 6.0, 7.0, 8.0, 9.0, 10.0],
@@ -86,7 +86,7 @@ def _fitted_state():
                                                "kinds": {"day": "datetime",
                                                          "member": "boolean"}},
                        "layers": []}, df)
-    return Preprocessor.fit(df, spec).state, df
+    return fit_preprocessor(df, spec).state, df
 
 
 def test_editor_columns_give_kinds_training_labels_and_a_typical_row(tmp_path):

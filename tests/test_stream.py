@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from kwk.errors import DataError, SpecError
-from kwk.prep.preprocess import Preprocessor
+from kwk.prep.stats import fit_preprocessor
 from kwk.training.stream import (
     PROFILE_SAMPLE,
     RESERVOIR,
@@ -58,7 +58,7 @@ def test_one_pass_statistics_equal_the_in_memory_ones(tmp_path, fmt):
     assert sum(p.counts.values()) == len(df)
     assert p.counts["train"] == int((roles == 0).sum())
     src = pd.read_csv(path) if fmt == "csv" else pd.read_parquet(path)
-    ref = Preprocessor.fit(src[roles == 0], p.spec).state
+    ref = fit_preprocessor(src[roles == 0], p.spec).state
     for got, want in zip(p.pre.state["columns"], ref["columns"]):
         assert got["name"] == want["name"] and got["kind"] == want["kind"]
         if got["kind"] == "numeric":  # fewer rows than the reservoir: the median is exact too

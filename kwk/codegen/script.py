@@ -190,8 +190,8 @@ def script_inputs(spec: dict, data_path: str = "data.csv", fmt: str = "csv",
     """Every input of ``templates/train_script.py.jinja`` for a *resolved* spec, as a plain
     dict (values from the spec and the file are raw: the template writes them with ``lit``)."""
     from kwk.model.recipe import callback_recipes, optimizer_recipe
-    from kwk.export.raw import ISO_DATE
     from kwk.prep.preprocess import DATE_PARTS, MAX_CATEGORIES, ROLE_WORDS
+    from kwk.prep.series import ISO_DATE
     from kwk.prep.transforms import flag_columns
     d, tr = spec["data"], spec["training"]
     seq, text = d.get("sequence"), d.get("text")

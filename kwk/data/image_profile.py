@@ -138,7 +138,7 @@ def profile_images(df: pd.DataFrame, image_shape: Sequence[int] | None, label: s
     mean and sd, contrast mean; brightness is a picture's mean pixel, contrast its pixels'
     standard deviation), ``duplicates`` (see ``_duplicates``), ``blank`` (count and rows),
     ``missing_pixels``, ``unreadable``. ``warnings`` holds a few, each about the pictures."""
-    from kwk.data.profile import _column, target_warnings
+    from kwk.data.columns import column_card, target_warnings
     if pixels is None:
         found = picture_columns(df, image_shape)
         pixels = found[0] if found else [str(c) for c in df.columns if str(c) != label]
@@ -209,7 +209,7 @@ def profile_images(df: pd.DataFrame, image_shape: Sequence[int] | None, label: s
                          f"{unreadable} file(s) in the zip could not be read as pictures and "
                          "were skipped"})
 
-    cols_info = [_column(df[label], n, (kinds or {}).get(label))] if label is not None else []
+    cols_info = [column_card(df[label], n, (kinds or {}).get(label))] if label is not None else []
     if cols_info:
         cols_info[0]["warnings"] = []  # said above, about the pictures
     cols_info += [{"name": c, "kind": "numeric", "kind_reason": "a pixel of the pictures",

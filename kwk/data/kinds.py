@@ -13,21 +13,12 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from kwk.data.kind_names import KINDS, MODEL_KINDS  # noqa: F401  (the names, without pandas)
+from kwk.data.numbers import MISSING_WORDS, sample_values as _sample, to_number
 
 _BOOL_WORDS = {"true", "false", "yes", "no", "y", "n", "t", "f"}
 _DATE_HINT = re.compile(r"\d{1,4}[-/.:]\d{1,2}")
-_SAMPLE = 2000
 
 
-def _sample(s: pd.Series, n: int = _SAMPLE) -> pd.Series:
-    if len(s) > 4 * n:  # sample before dropping missing values: no full copy of big columns
-        idx = np.random.default_rng(0).integers(0, len(s), 4 * n)
-        s = s.iloc[np.sort(idx)]
-    s = s.dropna()
-    return s.iloc[:n]
-
-
-MISSING_WORDS = {"", "?", "-", "--", ".", "na", "n/a", "nan", "null", "none", "missing", "#n/a"}
 
 
 def numeric_like(s: pd.Series) -> bool:
@@ -166,7 +157,6 @@ def whole_levels(s: pd.Series, max_levels: int = MAX_LEVELS) -> list[float] | No
     if ptypes.is_bool_dtype(s):
         return None
     if not ptypes.is_numeric_dtype(s):
-        from kwk.data.numbers import to_number
         s = to_number(s)
     v = _values(s)
     if not _whole(v):

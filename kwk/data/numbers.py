@@ -12,7 +12,20 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from kwk.data.kinds import MISSING_WORDS, _sample
+_SAMPLE = 2000
+
+
+def sample_values(s: pd.Series, n: int = _SAMPLE) -> pd.Series:
+    """At most ``n`` non-missing values of ``s``, a seeded random sample of a long column (the
+    evidence the kind and number rules look at)."""
+    if len(s) > 4 * n:  # sample before dropping missing values: no full copy of big columns
+        idx = np.random.default_rng(0).integers(0, len(s), 4 * n)
+        s = s.iloc[np.sort(idx)]
+    s = s.dropna()
+    return s.iloc[:n]
+
+
+MISSING_WORDS = {"", "?", "-", "--", ".", "na", "n/a", "nan", "null", "none", "missing", "#n/a"}
 
 _FORMATTING = r"[$€£¥₹%]|\d[,.]\d{3}(?!\d)|^\(.*\)$"
 
@@ -47,7 +60,7 @@ def formatted_number_columns(df: pd.DataFrame, decimal: str = ".") -> dict[str, 
         s = df[c]
         if not (ptypes.is_object_dtype(s) or ptypes.is_string_dtype(s)):
             continue
-        txt = _sample(s).astype(str).str.strip()
+        txt = sample_values(s).astype(str).str.strip()
         txt = txt[~txt.str.lower().isin(MISSING_WORDS)]
         if len(txt) == 0 or not txt.str.contains(_FORMATTING, regex=True).any():
             continue

@@ -85,7 +85,7 @@ def _is_classification(task: str) -> bool:
 
 
 def _guess_task(y: pd.Series, kind: str | None) -> str:
-    from kwk.spec.resolving import infer_task
+    from kwk.data.task import infer_task
     return infer_task(y, kind or ("numeric" if ptypes.is_numeric_dtype(y) else "categorical"))[0]
 
 

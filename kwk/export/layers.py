@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import keras
 
-from kwk.export.raw import ISO_DATE
 from kwk.prep.preprocess import DATE_PARTS
+from kwk.prep.series import ISO_DATE
 
 
 @keras.saving.register_keras_serializable(package="kwk")

@@ -32,13 +32,9 @@ import pandas as pd
 
 from kwk.errors import KwkError
 from kwk.prep.preprocess import as_labels, text_values, to_number
-from kwk.prep.series import parse_dates
+from kwk.prep.series import ISO_DATE, parse_dates  # noqa: F401  (ISO_DATE: kwk.export.raw's name)
 
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
-# What the DateParts layer reads: a date, optionally a time (seconds and fractions optional),
-# in UTC.
-ISO_DATE = (r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d*)?)?)?"
-            r"(Z| ?UTC|[+-]00:?00)?")
 
 
 def refuse_unsupported(pre) -> None:

@@ -20,6 +20,7 @@ from kwk.prep.preprocess import (
     split_indices,
     to_number,
 )
+from kwk.prep.stats import fit_preprocessor
 from kwk.spec import check_stack, resolve
 
 
@@ -167,7 +168,7 @@ def encode_split(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list[s
         spec, note = sized_text(spec, parts["train"][text_column(spec)])
         notes += [note] if note else []
         d = spec["data"]
-    pre = Preprocessor.fit(parts["train"], spec)
+    pre = fit_preprocessor(parts["train"], spec)
     if d["task"] != "regression" and len(pre.classes) < 2:
         raise DataError("The training split holds a single class.",
                         "Use more rows, or a target whose classes are less rare.")
@@ -206,6 +207,7 @@ def prepare_series(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list
     from kwk.prep.series import (
         chronological_roles,
         duplicate_time,
+        empty_series,
         make_windows,
         relative_to_last,
         series_ids,
@@ -222,9 +224,7 @@ def prepare_series(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list
     if seq["group"]:
         no_series = series_labels(work[seq["group"]]).isna().to_numpy()[order]
         if no_series.all():
-            raise DataError(f"The series column '{seq['group']}' is empty on every row with a "
-                            "target value.", "Choose the column that names each series, or no "
-                            "series column for a single series.")
+            raise empty_series(seq)
         if no_series.any():
             notes.append(f"{int(no_series.sum())} row(s) with no value in the series column "
                          f"'{seq['group']}' were left out.")
@@ -250,7 +250,7 @@ def prepare_series(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list
         raise DataError(f"Only {len(starts)} look-back windows of {w} rows (plus a horizon of {h}) "
                         "fit in the series; at least {MIN_ROWS} are needed.".replace("{MIN_ROWS}", str(MIN_ROWS)),
                         "Use a shorter window or horizon, or more rows per series.")
-    pre = Preprocessor.fit(rows[roles == 0], spec)
+    pre = fit_preprocessor(rows[roles == 0], spec)
     X_all = make_windows(pre.encode_rows(rows), starts, w)
     values = to_number(rows[d["target"]]).to_numpy()
     last = values[starts + w - 1]  # naive: the latest value

@@ -193,11 +193,7 @@ class Preprocessor:
         self.state = state
 
     # ---------------------------------------------------------------- fitting
-    @classmethod
-    def fit(cls, df: pd.DataFrame, spec: dict) -> "Preprocessor":
-        """Fit on the training rows ``df`` of a resolved spec (every statistic exact)."""
-        from kwk.prep.stats import StateBuilder
-        return cls(StateBuilder(spec).add(df).state())
+    # Fitting is kwk.prep.stats.fit_preprocessor (the statistics live there, one way down).
 
     @classmethod
     def from_state(cls, state: dict) -> "Preprocessor":

@@ -1,7 +1,7 @@
 """Preprocessing statistics accumulated batch by batch, and the :class:`Preprocessor` state laid
 out from them in one place.
 
-``Preprocessor.fit`` feeds the training rows in memory as one batch (exact statistics); a
+``fit_preprocessor`` feeds the training rows in memory as one batch (exact statistics); a
 streamed plan feeds the training rows of a file chunk by chunk (exact counts, means and
 spreads; medians from a bounded reservoir sample). Both build the state with
 :class:`StateBuilder`, so the two can only differ where a statistic is sampled.
@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from kwk.errors import DataError
-from kwk.prep.preprocess import (DATE_PARTS, MAX_CATEGORIES, as_labels, date_parts,
-                                  number_levels, to_number)
+from kwk.prep.preprocess import (DATE_PARTS, MAX_CATEGORIES, Preprocessor, as_labels,
+                                  date_parts, number_levels, to_number)
 from kwk.prep.sampling import Reservoir
 
 RESERVOIR = 20_000  # values kept per numeric column of a streamed plan, for its median
@@ -263,3 +263,9 @@ class StateBuilder:
         if inputs:
             state["inputs"] = {k: list(v) for k, v in inputs.items()}
         return state
+
+
+def fit_preprocessor(df: pd.DataFrame, spec: dict) -> Preprocessor:
+    """A :class:`Preprocessor` fitted on the training rows ``df`` of a resolved spec (every
+    statistic exact: the rows go in as one batch)."""
+    return Preprocessor(StateBuilder(spec).add(df).state())

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pandas as pd
 
 from kwk.catalog.presets import modality as modality_of
-from kwk.data.numbers import to_number
 from kwk.data.kinds import MODEL_KINDS
+from kwk.data.task import infer_task, target_classes  # noqa: F401  (kwk.spec's names)
 from kwk.spec.checks import Context, run_stage
 from kwk.spec.checks.images import pixel_columns
 from kwk.spec.checks.mixed import branch_columns
@@ -20,35 +20,6 @@ from kwk.spec.checks.text import text_columns
 from kwk.spec.choices import class_weight_choice
 from kwk.spec.schema import SPEC_VERSION
 from kwk.spec.schema import normalize
-
-
-def target_classes(y: pd.Series) -> list:
-    """Sorted distinct non-missing values of a classification target."""
-    vals = pd.unique(y.dropna())
-    try:
-        return sorted(vals.tolist())
-    except TypeError:
-        return sorted(vals.tolist(), key=str)
-
-
-def infer_task(y: pd.Series, kind: str) -> tuple[str, str]:
-    """Decide the task from the target column. Returns ``(task, one-sentence reason)``."""
-    n_unique = int(y.nunique(dropna=True))
-    name = y.name
-    if kind == "boolean" or n_unique == 2:
-        a, b = target_classes(y)[:2]
-        return "binary", f"'{name}' has exactly two values ({a!s} and {b!s}), so this is a " \
-                         "two-class (binary) classification."
-    if kind == "numeric":
-        num = to_number(y).dropna()
-        whole = bool(len(num)) and bool((num == num.round()).all())
-        if whole and n_unique <= 10 and n_unique < 0.05 * max(len(num), 1) + 3:
-            return "multiclass", f"'{name}' holds only {n_unique} whole-number values, so they " \
-                                 "are treated as classes (choose regression if they are amounts)."
-        return "regression", f"'{name}' holds numbers with {n_unique} different values, so the " \
-                             "model predicts a number (regression)."
-    return "multiclass", f"'{name}' has {n_unique} different labels, so the model picks one of " \
-                         "them (multiclass classification)."
 
 
 def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -> tuple[dict, list[str]]:

@@ -141,7 +141,7 @@ def check_stack(spec: dict, n_inputs: int, n_classes: int = 1) -> list[dict]:
     for i, (layer, r) in enumerate(zip(layers + [out_layer], rows), start=1):
         label = f"{i} · {layer['type']}" if i <= len(layers) else "Output · Dense"
         table.append({"name": label, **r})
-    from kwk.model.transfer import check_reuse
+    from kwk.spec.reuse import check_reuse
     # layers that reuse trained weights must still fit them (after the merge, if any)
     check_reuse(layers, table[len(head) - 1 if head else 0:])
     total = sum(r["params"] for r in table)

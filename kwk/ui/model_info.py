@@ -13,9 +13,9 @@ from kwk.ui.session import session
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _encoded_inputs(fingerprint: str, data_json: str, _df) -> tuple[int, int]:
-    from kwk.prep.preprocess import Preprocessor
+    from kwk.prep.stats import fit_preprocessor
     data = json.loads(data_json)
-    pre = Preprocessor.fit(_df, {"data": data})
+    pre = fit_preprocessor(_df, {"data": data})
     if data.get("text") and not data.get("inputs"):
         return 1, max(len(pre.classes), 1)  # one raw text per row (a text branch: word numbers)
     width = data["sequence"]["window"] if data.get("sequence") else 1  # a window of rows

@@ -39,7 +39,7 @@ class Problem:
 
     @classmethod
     def of(cls, err: KwkError) -> "Problem":
-        """The problem an error factory describes (e.g. ``kwk.prep.series.duplicate_time``)."""
+        """The problem an error factory describes (e.g. ``kwk.data.times.duplicate_time``)."""
         return cls(err.message, err.hint, type(err))
 
 

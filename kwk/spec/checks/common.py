@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from kwk.data.kinds import MODEL_KINDS
+from kwk.data.numbers import to_number
 from kwk.errors import DataError
-from kwk.prep.preprocess import to_number
 from kwk.spec.checks import Context, Problem, check, missing_columns
 from kwk.spec.schema import CLASS_LOSSES, MAX_CLASSES, REGRESSION_LOSSES
 

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from kwk.errors import DataError
-from kwk.prep.preprocess import to_number
+from kwk.data.numbers import to_number
+from kwk.data.times import (duplicate_time, empty_series, series_labels, time_values,
+                            unreadable_times)
 from kwk.spec.checks import Context, Problem, check
 
 ROLES = ("time", "group")
@@ -67,18 +68,19 @@ def forecast_task_is_regression(ctx: Context) -> Iterator[Problem]:
 # ------------------------------------------------------------------ length
 
 def series_sizes(ctx: Context) -> pd.Series:
-    """Rows per series (series with no value in the group column left out)."""
-    from kwk.prep.series import series_labels
-    return ctx.memo("series_sizes", lambda: series_labels(ctx.df[ctx.seq["group"]]).value_counts())
+    """Rows per series among the rows with a target value, as training counts them (series
+    with no value in the group column left out)."""
+    def sizes():
+        rows = ctx.df.loc[ctx.df[ctx.target].notna(), ctx.seq["group"]]
+        return series_labels(rows).value_counts()
+    return ctx.memo("series_sizes", sizes)
 
 
 @check("length", "series")
 def series_column_not_empty(ctx: Context) -> Iterator[Problem]:
     """The series (group) column must name at least one series."""
     if ctx.seq["group"] and series_sizes(ctx).empty:
-        yield Problem(f"The series column '{ctx.seq['group']}' is empty.",
-                      "Choose the column that names each series, or no series column for a "
-                      "single series.", DataError)
+        yield Problem.of(empty_series(ctx.seq))
 
 
 @check("length", "series")
@@ -115,7 +117,6 @@ def forecast_target_is_numeric(ctx: Context) -> Iterator[Problem]:
 def times_readable(ctx: Context) -> Iterator[Problem]:
     """Most of the first 2,000 times must read as dates, times or numbers (training checks
     every time again; this explains the problem on the Target and Build pages already)."""
-    from kwk.prep.series import time_values, unreadable_times
     sample = ctx.df[ctx.seq["time"]].dropna().head(2000)
     if len(sample):
         bad = np.isnan(time_values(sample))
@@ -128,7 +129,6 @@ def times_readable(ctx: Context) -> Iterator[Problem]:
 def times_distinct_per_series(ctx: Context) -> Iterator[Problem]:
     """No two rows of one series may share a time (rows without a target, a time or a series
     are left out, as in training; checked up to ``MAX_ROWS_CHECKED`` rows)."""
-    from kwk.prep.series import duplicate_time, series_labels, time_values
     df, seq = ctx.df, ctx.seq
     if len(df) > MAX_ROWS_CHECKED:
         return

@@ -6,7 +6,7 @@ from typing import Iterator
 
 import numpy as np
 
-from kwk.prep.preprocess import to_number
+from kwk.data.numbers import to_number
 from kwk.spec.checks import Context, Problem, check, missing_columns
 
 
