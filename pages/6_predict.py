@@ -142,6 +142,12 @@ if seq:
                f"{seq['horizon']} row(s) later; earlier rows stay empty."
                + (f" Rows with no '{spec['data']['target']}' value are skipped, as in training."
                   if spec["data"]["target"] in feats else ""))
+elif spec["data"].get("image_shape") and not spec["data"].get("inputs"):
+    h, w, c = spec["data"]["image_shape"]
+    st.caption(f"Drop in pictures as you have them: each is resized to {h}×{w} "
+               f"{'grayscale' if c == 1 else 'colour'} as in training, and shown with its "
+               "file name, the predicted class and its probability. The download starts with "
+               "the file name.")
 else:
     st.caption(f"Upload rows with the same columns ({', '.join(feats[:12])}"
                f"{'…' if len(feats) > 12 else ''}); the target column is optional and missing "
