@@ -183,14 +183,36 @@ def _save(ss: Session) -> None:
     else:
         desc, payload = data_description(ss)
     store = _store()
+    note = _playground_upload_fits(values, store.max_bytes)
     out = store.save(ss.kept_key, state.owner(), json.loads(json.dumps(
         values, default=_json_default)), desc, payload)
+    if note:
+        ss.kept_note = ("warning", note)
     if out.left_out:
         ss.kept_note = ("warning", out.left_out)
     ss.kept_saved = (dig, data_id, out.data)
     if payload is not None:
         ss.upload_source = []  # the upload's bytes are on disk now
     store.cleanup()  # at most once an hour
+
+
+def _playground_upload_fits(values: dict, cap: int) -> str | None:
+    """The Playground's upload is kept inside the values (its bytes as base64), where the
+    cap on the data file does not reach it: one past the cap is left out of what is written
+    (with the network trained on it), and the returned note says so."""
+    pg = values.get("pg_data") or {}
+    up = pg.get("upload") or {}
+    size = len(up.get("b64") or "")
+    if size <= cap:
+        return None
+    values["pg_data"] = {**pg, "upload": None, "in_box": None, "net": None}
+    return (f"The Playground's file ({up.get('name', 'your file')}, {_size(size * 3 // 4)}) "
+            f"is too large to keep with your work (at most {_size(cap)} per session): the "
+            f"rest is kept, but after a reload that file must be uploaded again.")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB" if n >= 1e6 else f"{n / 1e3:,.0f} kB"
 
 
 def keep_key_in_address() -> None:

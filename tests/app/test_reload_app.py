@@ -3,6 +3,7 @@ data is kept with the session, so the reloaded Evaluate page shows the one-line 
 warning again; a snapshot whose values are damaged (valid JSON, wrong kinds of value) starts
 cleanly with a word instead of failing the pages."""
 import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -71,3 +72,34 @@ def test_damaged_kept_values_start_cleanly_with_a_word(workspace, damage):
     for page in ("1_data", "3_build", "5_evaluate"):  # every page draws from a clean start
         goto(fresh, page)
     assert isinstance(fresh.session_state.spec, dict)
+
+
+
+def test_a_playground_upload_over_the_cap_is_left_out_and_said(monkeypatch, workspace):
+    """The Playground's upload is kept inside the session's values (its bytes as base64), out
+    of reach of the cap on the data file: one past the cap is left out of what is written,
+    the rest is kept, and the page says so once."""
+    monkeypatch.setenv("KWK_SESSION_MAX_MB", "0.02")  # 20,971 bytes
+    at = with_sample("iris")
+    key = at.session_state.kept_key
+    snap = workspace / "sessions" / key / "snapshot.json"
+    at.session_state.pg_data = {"upload": {"name": "big.csv", "b64": "QUJD" * 10_000,
+                                           "id": "big"}, "columns": {"upload": ["a", "b", "c"]}}
+    at.session_state.target = "petal_width"
+    at.run()  # kept at the end of this run; said at the top of the next one
+    at.run()
+    no_crash(at)
+    said = [w.value for w in at.warning if "too large to keep" in w.value]
+    assert said == ["The Playground's file (big.csv, 30 kB) is too large to keep with your "
+                    "work (at most 21 kB per session): the rest is kept, but after a reload "
+                    "that file must be uploaded again."], said  # 40,000 base64 = 30,000 bytes
+    kept = json.loads(snap.read_text())["state"]
+    assert kept["pg_data"]["upload"] is None and kept["target"] == "petal_width"
+    assert kept["pg_data"]["columns"] == {"upload": ["a", "b", "c"]}
+    assert snap.stat().st_size < 20_971
+    assert at.session_state.pg_data["upload"]["name"] == "big.csv"  # this tab still has it
+    at.run()
+    assert not [w for w in at.warning if "too large to keep" in w.value]  # said once
+    again = reload(key)
+    assert again.session_state.target == "petal_width"
+    assert again.session_state.pg_data["upload"] is None
