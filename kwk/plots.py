@@ -345,34 +345,6 @@ def profiler_chart(curve, feature: str, current, y_title: str, y_range=None,
     return f
 
 
-def evaluation_figures(task: str, metrics: dict, ev: dict, history: dict) -> dict[str, go.Figure]:
-    """Every evaluation chart of a run, by name (used by the report; the Evaluate page lays
-    out the same factories)."""
-    figs = {"Learning curves (loss)": learning_curves(history, "loss", "Learning curves (loss)")}
-    if "accuracy" in history:
-        figs["Learning curves (accuracy)"] = learning_curves(history, "accuracy",
-                                                             "Learning curves (accuracy)")
-    if not ev:
-        return figs
-    y, out = ev["y"], np.asarray(ev["out"])
-    if task == "regression":
-        figs["Actual vs predicted"] = actual_vs_predicted(y, out)
-        figs["Residuals vs fitted"] = residuals_vs_fitted(y, out)
-        figs["Residuals"] = residual_histogram(y, out)
-        return figs
-    from kwk.evaluation.analysis import calibration, gains_lift
-    classes = list(metrics["test"]["per_class"])
-    figs["Confusion matrix"] = confusion_matrix(metrics["test"]["confusion_matrix"], classes)
-    figs["ROC curve"] = roc_curves(y, out, classes)
-    figs["Precision-recall"] = pr_curves(y, out, classes)
-    if task == "binary":
-        g = gains_lift(y, out[:, 1])
-        figs["Cumulative gains"] = gains_chart(g)
-        figs["Lift"] = lift_chart(g)
-        figs["Calibration"] = calibration_chart(calibration(y, out[:, 1]))
-    return figs
-
-
 def roc_overlay(curves: dict, title: str = "ROC") -> go.Figure:
     """Several models' ROC curves: ``{name: (fpr, tpr, auc)}``."""
     f = _fig(title, height=340, legend=dict(orientation="h", y=-0.25))

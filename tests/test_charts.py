@@ -115,7 +115,7 @@ FIGURES = {
 # Figures without axes to read (a diagram of nodes and edges draws none).
 NO_AXES = {"network_figure"}
 # The public factories that are not one figure: several by name, or drawn by another part.
-NOT_ONE_FIGURE = {"evaluation_figures"}
+NOT_ONE_FIGURE: set[str] = set()
 
 
 def _axes(fig: go.Figure) -> list[tuple[str, object]]:

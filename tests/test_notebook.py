@@ -39,7 +39,7 @@ def _code_without_prose_and_argv(script: str) -> str:
 
 
 def test_cells_follow_the_scripts_sections_and_hold_all_its_code(run):
-    from kwk.codegen.notebook import notebook_bytes
+    from kwk.runs.notebook import notebook_bytes
     nb = nbformat.reads(notebook_bytes(run / "run").decode(), as_version=4)
     nbformat.validate(nb)
     script = (run / "run" / "train_script.py").read_text()

@@ -17,7 +17,7 @@ import pytest
 
 from kwk.data.chunks import ChunkReader
 from kwk.errors import DataError
-from kwk.prep.sampling import Reservoir
+from kwk.data.sampling import Reservoir
 from kwk.prep.streamed import merge_reservoirs, plan
 from kwk.training.stream import batches
 from testutil import ROOT

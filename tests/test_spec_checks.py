@@ -7,7 +7,7 @@ import pytest
 from kwk.catalog.presets import modality
 from kwk.errors import DataError, SpecError
 from kwk.spec import normalize, resolve
-from kwk.spec.checks import (STAGES, Context, Problem, _REGISTRY, checks_for, common, images,
+from kwk.spec.checks import (STAGES, Context, Problem, REGISTRY, checks_for, common, images,
                              mixed, problems, raise_problems, series, text, transforms)
 
 COLS = "x, c, id, k, y, num, two, empty"
@@ -232,7 +232,7 @@ CASES = [
     (mixed.image_branch_reads_pixels,
      lambda: mixed_context({"target": "label", "image_shape": [3, 3, 1]},
                            pictures().assign(x=1.0), ["table", "image"]),
-     "data.image_shape [3, 3, 1] needs 9 pixel columns but none were found.",
+     "data.image_shape [3, 3, 1] needs 9 pixel columns but 4 are given.",  # the px_ columns
      "Name them px_0, px_1, … (or pixel1, pixel2, …), or list them in data.inputs.image, row "
      "by row.", SpecError),
     (mixed.table_branch_has_columns,
@@ -283,7 +283,7 @@ def test_each_check_names_the_problem_and_the_fix(check, make, message, hint, er
 def test_every_check_is_documented_and_tested():
     tested = {c[0] for c in CASES}
     for stage in STAGES:
-        for _, fn in _REGISTRY[stage]:
+        for _, fn in REGISTRY[stage]:
             assert fn.__doc__ and len(fn.__doc__) > 20, fn.__name__
             assert fn in tested, f"{fn.__name__} has no case in CASES"
 

@@ -192,7 +192,7 @@ def test_cli_stream_errors_exit_2(tmp_path):
 
 
 def test_reservoir_keeps_aligned_uniform_samples():
-    from kwk.prep.sampling import Reservoir
+    from kwk.data.sampling import Reservoir
     res = Reservoir(1000, seed=0)
     for start in range(0, 50_000, 3000):
         idx = np.arange(start, min(start + 3000, 50_000))

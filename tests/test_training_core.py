@@ -12,7 +12,7 @@ from testutil import tiny_spec
 from kwk.errors import TrainError
 from kwk.prep.prepare import Prepared
 from kwk.prep.preprocess import Preprocessor, to_number
-from kwk.prep.sampling import Reservoir
+from kwk.data.sampling import Reservoir
 from kwk.prep.stats import StateBuilder
 from kwk.spec import normalize
 from kwk.training.core import (

@@ -1,7 +1,7 @@
 """``python -m kwk notebook RUN --out train.ipynb``: a run's training script as a notebook.
 
 The notebook (keras-io style: a title cell, a markdown cell per section, the code between) is
-built by ``kwk.codegen.notebook`` from the same template as the run's script, so running it
+built by ``kwk.runs.notebook`` from the same template as the run's script, so running it
 reproduces the run's metrics as the script does.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ def add(sub) -> None:
 
 
 def run(a) -> int:
-    from kwk.codegen.notebook import write_notebook
+    from kwk.runs.notebook import write_notebook
     out = write_notebook(a.run_dir, a.out, data_path=a.data)
     print(f"Wrote the notebook to {out}", file=sys.stderr)
     return 0

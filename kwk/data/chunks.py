@@ -250,7 +250,7 @@ def profile_streamed(reader: ChunkReader, target: str | None = None) -> dict:
     exact numeric mean, spread, minimum and maximum from one chunked pass; kinds, quantiles,
     histograms and correlations from a random sample of rows (and the profile says so)."""
     from kwk.data.profile import profile
-    from kwk.prep.sampling import Reservoir
+    from kwk.data.sampling import Reservoir
     counts, rows = _ExactCounts(), Reservoir(PROFILE_SAMPLE, seed=0)
     for chunk in reader.chunks():
         counts.add(chunk)

@@ -35,7 +35,8 @@ MONOTONE_MAX_COLUMNS = 100  # number columns compared for it (the first ones)
 MONOTONE_SAMPLE = 20_000   # rows they are compared on
 
 
-def _num(x):
+def finite_or_none(x):
+    """``x`` as a float, or None when it is missing, not a number or not finite (JSON has no NaN)."""
     if x is None:
         return None
     try:
@@ -45,11 +46,12 @@ def _num(x):
     return x if math.isfinite(x) else None
 
 
-def _jsonable(v):
+def jsonable(v):
+    """A NumPy/pandas scalar as a plain JSON value (a timestamp as ISO text, anything else as text)."""
     if isinstance(v, (np.integer,)):
         return int(v)
     if isinstance(v, (np.floating, float)):
-        return _num(v)
+        return finite_or_none(v)
     if isinstance(v, (np.bool_, bool)):
         return bool(v)
     if isinstance(v, pd.Timestamp):
@@ -57,7 +59,7 @@ def _jsonable(v):
     return str(v)
 
 
-def _numeric_values(s: pd.Series) -> pd.Series:
+def numeric_values(s: pd.Series) -> pd.Series:
     """A column's numbers for profiling: infinite values kept, so they can be counted."""
     return to_number(s, keep_inf=True)
 
@@ -86,7 +88,7 @@ def column_card(s: pd.Series, n_rows: int, kind_override: str | None) -> dict:
             "missing": missing, "missing_pct": round(100.0 * missing / max(n_rows, 1), 2),
             "unique": n_unique, "unique_estimated": unique_estimated, "stats": None, "top": [], "histogram": None, "warnings": []}
     if kind == "numeric":
-        nv = _numeric_values(s)
+        nv = numeric_values(s)
         if not ptypes.is_numeric_dtype(s):  # text such as '?' or 'N/A' counts as missing
             info["missing"] = missing = int(nv.isna().sum())
             info["missing_pct"] = round(100.0 * missing / max(n_rows, 1), 2)
@@ -103,9 +105,9 @@ def column_card(s: pd.Series, n_rows: int, kind_override: str | None) -> dict:
             q[0], q[4] = v.min(), v.max()
             with np.errstate(over="ignore", invalid="ignore"):
                 mean, std = v.mean(), v.std(ddof=1) if len(v) > 1 else 0.0
-            info["stats"] = {"mean": _num(mean), "std": _num(std),
-                             "min": _num(q[0]), "q1": _num(q[1]), "median": _num(q[2]),
-                             "q3": _num(q[3]), "max": _num(q[4])}
+            info["stats"] = {"mean": finite_or_none(mean), "std": finite_or_none(std),
+                             "min": finite_or_none(q[0]), "q1": finite_or_none(q[1]), "median": finite_or_none(q[2]),
+                             "q3": finite_or_none(q[3]), "max": finite_or_none(q[4])}
             info["sampled_rows"] = int(len(vs)) if len(vs) < len(v) else None
             bins = int(min(30, max(5, n_unique)))
             if q[0] == q[4]:
@@ -126,7 +128,7 @@ def column_card(s: pd.Series, n_rows: int, kind_override: str | None) -> dict:
     if kind != "numeric" or n_unique <= 20:
         if vc is None:
             vc = s.value_counts(dropna=True)
-        info["top"] = [{"value": _jsonable(k), "count": int(c)} for k, c in vc.head(10).items()]
+        info["top"] = [{"value": jsonable(k), "count": int(c)} for k, c in vc.head(10).items()]
     if kind == "numeric" and not kind_override:
         hint = code_suggestion(s, n_unique)
         if hint:  # a suggestion the Data page offers to accept with one click

@@ -8,9 +8,8 @@ rare, their size and colour, brightness and contrast per class, exact duplicates
 and across classes: a labelling mistake), near-blank pictures and files that could not be read.
 :func:`kwk.data.profile.profile` calls it when :func:`picture_columns` finds pictures.
 
-**The one rule for which columns are pixels** lives here (:func:`pixel_columns`): the ``px_…``
-columns a zip of pictures is read into, else the numeric feature columns. The spec's choices
-(``kwk.spec.choices``) use the same function.
+Which columns are pixels is :func:`kwk.data.pixels.pixel_columns`, the one rule the spec, its
+checks and the pages use too.
 """
 from __future__ import annotations
 
@@ -21,22 +20,12 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from pandas.api import types as ptypes
 
-PIXEL_PREFIX = "px_"
-FEATURE = "feature"  # the default role of a column
+from kwk.data.pixels import FEATURE, PIXEL_PREFIX, pixel_columns  # noqa: F401  (the one rule)
+
 BLANK_SPREAD = 0.01  # a picture whose pixels spread over under 1% of the data's range is near-blank
 EXAMPLES = 5  # rows named per finding
 LABEL_NAMES = ("label", "class", "digit", "target", "y")
-
-
-def pixel_columns(df: pd.DataFrame, target: str | None, roles: Mapping[str, str]) -> list[str]:
-    """A picture's pixel columns, in order: the ``px_…`` columns a zip of pictures is read
-    into, else the numeric feature columns (the target and ignored columns left out)."""
-    cols = [str(c) for c in df.columns]
-    px = [c for c in cols if c.startswith(PIXEL_PREFIX)]
-    return px or [c for c in cols if c != target and roles.get(c, FEATURE) == FEATURE
-                  and ptypes.is_numeric_dtype(df[c])]
 
 
 def picture_columns(df: pd.DataFrame, image_shape: Sequence[int] | None = None

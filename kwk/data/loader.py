@@ -13,7 +13,6 @@ import os
 import re
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from kwk.data import formats
+from kwk.data.loaded import LoadedData  # noqa: F401  (kwk.data.loader.LoadedData, as always)
 from kwk.errors import DataError
 
 SUPPORTED_EXTENSIONS = formats.SUPPORTED_EXTENSIONS
@@ -34,25 +34,6 @@ _SUPPORTED_HINT = ("Supported files: CSV or TSV text, Excel (.xlsx, .xls), OpenD
                    "Parquet, Feather / Arrow, JSON lines (.jsonl), SPSS (.sav), Stata (.dta), "
                    "SAS (.sas7bdat, .xpt), a CSV or JSON table packed in .gz or .zip, or a .zip "
                    "of image folders (one folder per class).")
-
-
-@dataclass
-class LoadedData:
-    """A DataFrame and how it was read. ``read_options`` are keyword arguments of the pandas
-    reader named by ``fmt`` (``csv``, ``excel``, ``parquet``, ``jsonl``, ``spss``, ``stata``,
-    ``sas``, ``feather``; an ``.ods`` or ``.xls`` sheet is ``excel`` with its ``engine``)."""
-    df: pd.DataFrame
-    name: str
-    fmt: str
-    read_options: dict = field(default_factory=dict)
-    fingerprint: str = ""
-    n_bytes: int = 0
-    sheets: list[str] = field(default_factory=list)
-    image_shape: tuple | None = None  # (height, width, channels) when the rows are pictures
-    notes: list[str] = field(default_factory=list)
-    # a class challenge's student.zip: its other members (challenge.json, test.csv) as bytes,
-    # read by kwk.learn.challenge.challenge_of; None for any other file
-    challenge: dict[str, bytes] | None = None
 
 
 def _fmt_from_name(name: str) -> str | None:

@@ -15,8 +15,8 @@ import pandas as pd
 from kwk.data.columns import (  # noqa: F401  (the names kwk.data.profile has always had)
     CORR_SAMPLE, DIST_SAMPLE, FILLED, HIGH_CARDINALITY, HIGH_CORR, MANY_MISSING,
     MONOTONE_MAX_COLUMNS, MONOTONE_RHO, MONOTONE_SAMPLE, RARE_SHARE, SAME_INFO_LEVELS,
-    SKEW_LIMIT, SKEW_MIN_DISTINCT, _jsonable, _num, _numeric_values, column_card, rare_class,
-    skew_suggestion, target_warnings)
+    SKEW_LIMIT, SKEW_MIN_DISTINCT, column_card, finite_or_none, jsonable, numeric_values,
+    rare_class, skew_suggestion, target_warnings)
 from kwk.data.numbers import to_number
 
 
@@ -47,7 +47,7 @@ def correlations(df: pd.DataFrame, numeric_cols: list[str], seed: int = 0) -> di
     if len(sub) > CORR_SAMPLE:
         rows = np.sort(np.random.default_rng(seed).choice(len(sub), CORR_SAMPLE, replace=False))
         sub = sub.iloc[rows]
-    x = np.column_stack([_numeric_values(sub[c]).to_numpy(dtype=float, na_value=np.nan)
+    x = np.column_stack([numeric_values(sub[c]).to_numpy(dtype=float, na_value=np.nan)
                          for c in numeric_cols])
     finite = np.isfinite(x)
     if finite.all() and len(x) > 1:
@@ -66,7 +66,7 @@ def correlations(df: pd.DataFrame, numeric_cols: list[str], seed: int = 0) -> di
         x[~finite] = np.nan
         m = pd.DataFrame(x).corr().to_numpy()
     return {"columns": numeric_cols,
-            "matrix": [[_num(v) for v in row] for row in m],
+            "matrix": [[finite_or_none(v) for v in row] for row in m],
             "sampled_rows": int(len(sub))}
 
 
@@ -113,7 +113,7 @@ def monotone_pairs(df: pd.DataFrame, numeric_cols: list[str], seed: int = 0,
     if len(sub) > sample:
         sub = sub.iloc[np.sort(np.random.default_rng(seed).choice(len(sub), sample,
                                                                   replace=False))]
-    x = pd.DataFrame({c: _numeric_values(sub[c]).to_numpy(dtype=float, na_value=np.nan)
+    x = pd.DataFrame({c: numeric_values(sub[c]).to_numpy(dtype=float, na_value=np.nan)
                       for c in cols})
     x = x.where(np.isfinite(x))
     many = [c for c in cols if x[c].nunique() > SAME_INFO_LEVELS]

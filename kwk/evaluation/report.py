@@ -129,7 +129,7 @@ def build_report(run_dir) -> str:
     except Exception:  # an old or edited spec: still report the rest
         net = [{"layer": f"{i} · {l['type']}", "settings": {k: v for k, v in l.items() if k != "type"}}
                for i, l in enumerate(spec["layers"], 1)]
-    figs = plots.evaluation_figures(task, metrics, ev, history)
+    figs = evaluation_figures(task, metrics, ev, history)
     charts, first = [], True
     for title, fig in figs.items():
         fig.update_layout(template=plots.REPORT_TEMPLATE)
@@ -161,3 +161,35 @@ def build_report(run_dir) -> str:
     ]
     return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>KwK report</title>"
             f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>")
+
+
+def evaluation_figures(task: str, metrics: dict, ev: dict, history: dict) -> dict:
+    """Every evaluation chart of a run, by name (used by the report; the Evaluate page lays
+    out the same factories). The numbers (gains, calibration) come from
+    :mod:`kwk.evaluation.analysis`; :mod:`kwk.plots` only draws them."""
+    from kwk.plots import (actual_vs_predicted, calibration_chart, confusion_matrix,
+                           gains_chart, learning_curves, lift_chart, pr_curves,
+                           residual_histogram, residuals_vs_fitted, roc_curves)
+    figs = {"Learning curves (loss)": learning_curves(history, "loss", "Learning curves (loss)")}
+    if "accuracy" in history:
+        figs["Learning curves (accuracy)"] = learning_curves(history, "accuracy",
+                                                             "Learning curves (accuracy)")
+    if not ev:
+        return figs
+    y, out = ev["y"], np.asarray(ev["out"])
+    if task == "regression":
+        figs["Actual vs predicted"] = actual_vs_predicted(y, out)
+        figs["Residuals vs fitted"] = residuals_vs_fitted(y, out)
+        figs["Residuals"] = residual_histogram(y, out)
+        return figs
+    from kwk.evaluation.analysis import calibration, gains_lift
+    classes = list(metrics["test"]["per_class"])
+    figs["Confusion matrix"] = confusion_matrix(metrics["test"]["confusion_matrix"], classes)
+    figs["ROC curve"] = roc_curves(y, out, classes)
+    figs["Precision-recall"] = pr_curves(y, out, classes)
+    if task == "binary":
+        g = gains_lift(y, out[:, 1])
+        figs["Cumulative gains"] = gains_chart(g)
+        figs["Lift"] = lift_chart(g)
+        figs["Calibration"] = calibration_chart(calibration(y, out[:, 1]))
+    return figs

@@ -97,7 +97,7 @@ def prepare(df: pd.DataFrame, spec: dict, kinds: dict | None = None) -> Prepared
     spec, notes = resolve(spec, df, kinds)
     d, tr = spec["data"], spec["training"]
     if tr.get("mixed_precision"):  # asked for, but only a GPU with tensor cores has it
-        from kwk.model.builder import MIXED_PRECISION_NOTE, mixed_precision_policy
+        from kwk.devices import MIXED_PRECISION_NOTE, mixed_precision_policy
         if mixed_precision_policy(tr) is None:
             notes.append(MIXED_PRECISION_NOTE)
     y = df[d["target"]]

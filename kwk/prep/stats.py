@@ -14,10 +14,10 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+from kwk.data.sampling import Reservoir
 from kwk.errors import DataError
 from kwk.prep.preprocess import (DATE_PARTS, MAX_CATEGORIES, Preprocessor, as_labels,
                                   date_parts, number_levels, to_number)
-from kwk.prep.sampling import Reservoir
 
 RESERVOIR = 20_000  # values kept per numeric column of a streamed plan, for its median
 

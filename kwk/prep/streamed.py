@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kwk.data.sampling import Reservoir
 from kwk.errors import DataError, SpecError
 from kwk.prep.prepare import OnDisk, Prepared
 from kwk.prep.preprocess import Preprocessor, to_number
-from kwk.prep.sampling import Reservoir
 from kwk.prep.stats import RESERVOIR, Labels, StateBuilder, StreamedNumbers
 
 SPLITS = ("train", "validation", "test")

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from kwk.data.image_profile import pixel_columns  # noqa: F401  (the one rule; used below)
+from kwk.data.pixels import pixel_columns  # the one rule for which columns are pixels
 from kwk.data.kinds import MODEL_KINDS
 
 FEATURE = "feature"  # the default role of a column (the others: "target", "ignore")

@@ -14,7 +14,7 @@ from kwk.catalog.presets import modality as modality_of
 from kwk.data.kinds import MODEL_KINDS
 from kwk.data.task import infer_task, target_classes  # noqa: F401  (kwk.spec's names)
 from kwk.spec.checks import Context, run_stage
-from kwk.spec.checks.images import pixel_columns
+from kwk.spec.checks.images import spec_pixels
 from kwk.spec.checks.mixed import branch_columns
 from kwk.spec.checks.text import text_columns
 from kwk.spec.choices import class_weight_choice
@@ -109,7 +109,7 @@ def _choose_features(ctx: Context) -> None:
         ctx.features = text_columns(ctx)
         return
     if ctx.modality == "images":  # pixel columns, in order, all of them (constant ones too)
-        ctx.features = list(dict.fromkeys(pixel_columns(ctx)))
+        ctx.features = list(dict.fromkeys(spec_pixels(ctx)))
         ctx.kinds.update({c: "numeric" for c in ctx.features})
         return
     seq = ctx.seq

@@ -7,7 +7,7 @@ from typing import Iterator
 from kwk.data.kinds import MODEL_KINDS
 from kwk.data.numbers import to_number
 from kwk.errors import DataError
-from kwk.spec.checks import Context, Problem, check, missing_columns
+from kwk.spec.checks.base import Context, Problem, check, missing_columns
 from kwk.spec.schema import CLASS_LOSSES, MAX_CLASSES, REGRESSION_LOSSES
 
 NOT_SERIES = ("table", "images", "text", "mixed")  # a series lists its target among its inputs

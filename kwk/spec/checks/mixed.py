@@ -4,20 +4,20 @@ shape holds, and the table keeps at least one usable column."""
 from __future__ import annotations
 
 import math
-import re
 from typing import Iterator
 
 from pandas.api import types as ptypes
 
 from kwk.data.kinds import MODEL_KINDS
-from kwk.spec.checks import Context, Problem, check
+from kwk.data.pixels import numbered_groups, pixel_columns  # noqa: F401  (the one rule)
+from kwk.spec.checks.base import Context, Problem, check
 
 
 def branch_columns(ctx: Context) -> dict[str, list[str]]:
     """The columns of each branch: data.inputs where given; the text branch reads
-    data.text.column; the image branch the pixel columns (named like px_0, px_1, … or
-    pixel1, pixel2, …: the one group of numbered columns with as many members as the image
-    has values); the table every other usable column (or data.features)."""
+    data.text.column; the image branch the pixel columns (:func:`kwk.data.pixels.pixel_columns`:
+    the px_… columns, else the one group of numbered columns such as pixel1, pixel2, … with as
+    many members as the image has values); the table every other usable column (or data.features)."""
     return ctx.memo("branch_columns", lambda: {
         b: cols for b, cols in sorted(_branch_columns(ctx).items(),
                                       key=lambda kv: ("table", "text", "image").index(kv[0]))})
@@ -30,7 +30,8 @@ def _branch_columns(ctx: Context) -> dict[str, list[str]]:
     if "text" in branches:
         out["text"] = given.get("text") or [ctx.data["text"]["column"]]
     if "image" in branches:
-        out["image"] = given.get("image") or numbered_group(ctx, math.prod(ctx.data["image_shape"]))
+        out["image"] = given.get("image") or pixel_columns(
+            ctx.df, ctx.target, size=math.prod(ctx.data["image_shape"]), numeric_rest=False)
     if "table" in branches:
         taken = {ctx.target, *out.get("text", []), *out.get("image", [])}
         vcol = ctx.data.get("validation_column") if ctx.validation == "column" else None
@@ -42,25 +43,6 @@ def _branch_columns(ctx: Context) -> dict[str, list[str]]:
             out["table"] = [c for c in ctx.cols if c not in taken and c != vcol
                             and ctx.kind(c) in MODEL_KINDS]
     return out
-
-
-def numbered_groups(columns: list[str], min_size: int = 4) -> dict[str, list[str]]:
-    """Columns named <prefix><number> (px_0, px_1, … or pixel1, pixel2, …) by prefix, each in
-    number order, for groups of at least ``min_size``: the pixel columns of a table."""
-    groups: dict[str, list[tuple[int, str]]] = {}
-    for c in columns:
-        m = re.fullmatch(r"(.*?)(\d+)", c)
-        if m:
-            groups.setdefault(m.group(1), []).append((int(m.group(2)), c))
-    return {k: [c for _, c in sorted(v)] for k, v in groups.items() if len(v) >= min_size}
-
-
-def numbered_group(ctx: Context, size: int) -> list[str]:
-    """The one group of numbered columns with ``size`` members (the target left out); empty
-    when there is none or more than one."""
-    found = [g for g in numbered_groups([c for c in ctx.cols if c != ctx.target], 1).values()
-             if len(g) == size]
-    return found[0] if len(found) == 1 else []
 
 
 @check("features", "mixed")

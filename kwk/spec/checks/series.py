@@ -11,7 +11,7 @@ from pandas.api import types as ptypes
 from kwk.data.numbers import to_number
 from kwk.data.times import (duplicate_time, empty_series, series_labels, time_values,
                             unreadable_times)
-from kwk.spec.checks import Context, Problem, check
+from kwk.spec.checks.base import Context, Problem, check
 
 ROLES = ("time", "group")
 MAX_ROWS_CHECKED = 200_000  # duplicate times are looked for up to this many rows

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from pandas.api import types as ptypes
 
-from kwk.spec.checks import Context, Problem, check
+from kwk.spec.checks.base import Context, Problem, check
 
 
 def text_columns(ctx: Context) -> list[str]:

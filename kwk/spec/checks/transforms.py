@@ -7,7 +7,7 @@ from typing import Iterator
 import numpy as np
 
 from kwk.data.numbers import to_number
-from kwk.spec.checks import Context, Problem, check, missing_columns
+from kwk.spec.checks.base import Context, Problem, check, missing_columns
 
 
 def _named(ctx: Context, key: str) -> list[str]:
