@@ -250,6 +250,7 @@ def test_data_target_and_evaluate_come_back_as_they_were(page, app_url, tmp_path
     if suited.count():
         suited.click()
         wait_idle(page)
+    page.get_by_text("The network is valid").wait_for()  # Build's own signal: its check ran
     train_quickly(page)
 
     # --- Evaluate: the older run (of the other file) chosen, its warning answered
@@ -275,6 +276,7 @@ def test_data_target_and_evaluate_come_back_as_they_were(page, app_url, tmp_path
     expect(keep).to_have_count(0)
     wait_idle(page)
     marks = sidebar(page)
+    assert all(f"{step} ✓" in marks for step in ("Data", "Target", "Build"))
     reload_and_wait(page, "Evaluate")
     assert sidebar(page) == marks, (marks, sidebar(page))  # the same ticks as before
     assert "reload_lanes.csv" in chosen(page, "Run")  # the run chosen, not the newest
