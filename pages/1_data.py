@@ -97,6 +97,8 @@ if up is not None:
         ss.upload_seen, ss.upload_file = seen, up.file_id
         from kwk.data.image_profile import picture_label  # pictures come with their label
         set_data(ld, ss.target if same_file else picture_label(ld.df, ld.image_shape))
+        from kwk.ui.images import adopt_folder_split
+        adopt_folder_split(ld)  # train/ and test/ folders: training uses that split
 
 with st.expander("🗄️ More sources: a file on the server, or a database"):
     t_file, t_db = st.tabs(["File on the server", "Database (SQL)"])
@@ -120,6 +122,8 @@ with st.expander("🗄️ More sources: a file on the server, or a database"):
                         from kwk.data.image_profile import picture_label
                         sld = server_file(path, Path(path).stat().st_mtime)
                         set_data(sld, picture_label(sld.df, sld.image_shape))
+                        from kwk.ui.images import adopt_folder_split
+                        adopt_folder_split(sld)
                         st.rerun()
                     except (KwkError, OSError) as e:
                         show_error(e if isinstance(e, KwkError) else KwkError(str(e)))

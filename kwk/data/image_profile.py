@@ -36,7 +36,9 @@ def picture_columns(df: pd.DataFrame, image_shape: Sequence[int] | None = None
     label, and there are as many as ``image_shape`` holds (when it is known) or at least 4.
     With ``image_shape`` unknown only ``px_…`` columns count as pixels (a table of numbers is
     not taken for pictures)."""
-    cols = [str(c) for c in df.columns]
+    from kwk.data.images import folder_split
+    split = folder_split(df)  # a zip of train/ and test/ folders: its split column is no pixel
+    cols = [str(c) for c in df.columns if not split or str(c) != split["column"]]
     others = [c for c in cols if not c.startswith(PIXEL_PREFIX)]
     if len(others) == len(cols):  # no px_ names: numeric columns, with the shape known only
         if image_shape is None:
@@ -47,7 +49,7 @@ def picture_columns(df: pd.DataFrame, image_shape: Sequence[int] | None = None
     if len(others) > 1:
         return None
     label = others[0] if others else None
-    px = pixel_columns(df, label, {})
+    px = pixel_columns(cols, label, {}) if split else pixel_columns(df, label, {})
     if len(px) < 4 or (image_shape is not None and math.prod(image_shape) != len(px)):
         return None
     return px, label
@@ -67,6 +69,21 @@ def guess_shape(n: int) -> list[int]:
         if n % channels == 0 and side * side * channels == n:
             return [side, side, channels]
     return [1, n, 1]
+
+
+def split_text(split: dict) -> str:
+    """The split of a zip of train/ and test/ folders, in words (the Data page says it)."""
+    folders, held = split["folders"], {r: k for r, k in split.get("held_out", {}).items() if k}
+    parts = [f"{r} ({k:,} picture{'s' if k != 1 else ''})" for r, k in folders.items()]
+    listed = ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else parts[0]
+    text = f"This zip is split into {listed} folders: KwK uses that split"
+    if held:
+        text += (" — " + " and ".join(f"{k:,} of the train pictures (about "
+                                     f"{100 * k / folders['train']:.0f}%, from every class) are "
+                                     f"held out for {r}" for r, k in held.items())
+                 + ", as the zip has no such folder")
+    return (text + f". The column '{split['column']}' says which split each picture is in; "
+            "it is not a model input.")
 
 
 def _row_keys(x: np.ndarray) -> np.ndarray:
@@ -126,7 +143,8 @@ def profile_images(df: pd.DataFrame, image_shape: Sequence[int] | None, label: s
     ``shape``, ``colour``, ``value_range``, ``classes`` (per class: pictures, share, brightness
     mean and sd, contrast mean; brightness is a picture's mean pixel, contrast its pixels'
     standard deviation), ``duplicates`` (see ``_duplicates``), ``blank`` (count and rows),
-    ``missing_pixels``, ``unreadable``. ``warnings`` holds a few, each about the pictures."""
+    ``missing_pixels``, ``unreadable``, ``split`` (a zip of train/ and test/ folders:
+    :func:`kwk.data.images.folder_split` and its ``text``, else None). ``warnings`` holds a few, each about the pictures."""
     from kwk.data.columns import column_card, target_warnings
     if pixels is None:
         found = picture_columns(df, image_shape)
@@ -159,7 +177,11 @@ def profile_images(df: pd.DataFrame, image_shape: Sequence[int] | None, label: s
                             "brightness_sd": float(g["b"].std(ddof=1)) if len(g) > 1 else 0.0,
                             "contrast_mean": float(g["k"].mean())})
     unreadable = _unreadable(notes)
-    info = {"shape": shape, "shape_guessed": image_shape is None,
+    from kwk.data.images import folder_split
+    split = folder_split(df)
+    if split is not None:
+        split = {**split, "text": split_text(split)}
+    info = {"split": split, "shape": shape, "shape_guessed": image_shape is None,
             "colour": "grey" if shape[-1] == 1 else "colour", "pixels": len(pixels),
             "value_range": [lo, hi], "label": label, "classes": classes,
             "duplicates": dups, "blank": {"count": int(len(blank_rows)),
@@ -170,6 +192,15 @@ def profile_images(df: pd.DataFrame, image_shape: Sequence[int] | None, label: s
     if label is not None:
         for w in target_warnings(df[label], "categorical"):
             warnings.append({"columns": [label], "message": w})
+    if split is not None and split["unseen"] and label is not None:
+        lab = df[label].astype(str)
+        held = lab[df[split["column"]].astype(str) != "train"]
+        named = ", ".join(f"'{c}' ({int((held == c).sum())})" for c in split["unseen"][:10])
+        warnings.append({"columns": [label], "message":
+                         f"{len(split['unseen'])} class(es) have test or validation pictures "
+                         f"but none in the train folder: {named}. The model cannot learn "
+                         "them, so each of those pictures counts as an error; add train "
+                         "pictures of them, or remove them"})
     across = [g for g in dups["groups"] if g["across"]]
     if dups["across"]:
         eg = "; ".join(f"rows {', '.join(map(str, g['rows'][:3]))}: "

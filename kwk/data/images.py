@@ -6,7 +6,9 @@ with unsafe member names (absolute paths, ``..``), too many members, a declared 
 read with a hard cap, and Pillow's own pixel limit guards against image "decompression bombs".
 
 The result is a table: one row per image, pixel columns ``px_0 … px_{h*w*c-1}`` (0–255) and a
-``label`` column (the folder name). ``image_members`` and ``decode_image`` are copied verbatim
+``label`` column (the folder name). A zip whose class folders sit in ``train/`` and ``test/``
+(or ``validation/``) folders also gets a ``split`` column (train / validation / test): the
+user's split, which training uses (:func:`split_layout`, :func:`folder_split`). ``image_members`` and ``decode_image`` are copied verbatim
 into generated scripts (see ``kwk.codegen``), so a script reads the zip exactly as KwK does.
 """
 from __future__ import annotations
@@ -43,6 +45,95 @@ def image_members(names):
     tops = {tuple(parts[:1]) for _, parts in picked if len(parts) > 2}
     strip = 1 if len(tops) == 1 and all(len(parts) > 2 for _, parts in picked) else 0
     return [(n, parts[strip:][-2] if len(parts) - strip >= 2 else "") for n, parts in picked]
+
+
+SPLIT_COLUMN = "split"  # the column a zip of train/ and test/ folders is split by
+SPLIT_ATTR = "kwk_split"  # df.attrs: the folders' roles and counts (see folder_split)
+SPLIT_FOLDERS = {"train": "train", "training": "train", "valid": "validation",
+                 "validation": "validation", "val": "validation", "test": "test",
+                 "testing": "test"}
+HELD_OUT = 0.15  # share of the train folder kept for validation when no validation folder
+
+
+def split_layout(names) -> dict[str, str] | None:
+    """``{member name: "train" | "validation" | "test"}`` when the pictures of a zip sit in
+    split folders that each hold class folders (``train/cat/1.png``, ``test/dog/9.png``),
+    optionally inside one common top folder; a train folder and at least one other split
+    folder (names: :data:`SPLIT_FOLDERS`, any case). Else None: the zip is not split."""
+    members = [n for n, _ in image_members(names)]
+    parts = {n: [p for p in n.replace("\\", "/").split("/") if p] for n in members}
+    if not parts:
+        return None
+    tops = {p[0] for p in parts.values()}
+    if (len(tops) == 1 and all(len(p) == 4 for p in parts.values())
+            and next(iter(tops)).lower() not in SPLIT_FOLDERS):
+        parts = {n: p[1:] for n, p in parts.items()}
+    if not all(len(p) == 3 and p[0].lower() in SPLIT_FOLDERS for p in parts.values()):
+        return None
+    roles = {n: SPLIT_FOLDERS[p[0].lower()] for n, p in parts.items()}
+    found = set(roles.values())
+    return roles if "train" in found and len(found) > 1 else None
+
+
+def folder_split(df: pd.DataFrame) -> dict | None:
+    """The split of a zip read from train/ and test/ folders (:func:`read_image_zip`), else
+    None: ``column`` (the split column, never a model input), ``folders`` (pictures per split
+    folder, by role), ``held_out`` (train pictures kept for a split the zip has no folder for,
+    by role), ``unseen`` (classes with test or validation pictures but none to train on)."""
+    info = df.attrs.get(SPLIT_ATTR)
+    if info and info.get("column") in df.columns:
+        return info
+    # the same table without its attrs (a kept session read back): its column says it
+    col = SPLIT_COLUMN
+    if col not in df.columns or "label" not in df.columns or "px_0" not in df.columns:
+        return None
+    roles = df[col].astype(str)
+    if not roles.isin(["train", "validation", "test"]).all() or "train" not in set(roles):
+        return None
+    train = set(df.loc[roles == "train", "label"].astype(str))
+    return {"column": col, "folders": {r: int((roles == r).sum())
+                                       for r in ("train", "validation", "test") if (roles == r).any()},
+            "held_out": {}, "unseen": sorted(set(df["label"].astype(str)) - train)}
+
+
+def with_folder_split(spec: dict, df: pd.DataFrame) -> dict:
+    """``spec`` with the split of a zip of train/ and test/ folders (:func:`folder_split`)
+    when it says nothing of its own: ``data.validation_column`` is the split column and
+    ``training.validation`` is ``"column"``. "Nothing" is no validation column and no
+    ``training.validation`` or the default ``"holdout"`` (a spec read by ``kwk.spec.loads``
+    already holds the defaults); k-fold or another validation column is kept. Otherwise
+    unchanged."""
+    split = folder_split(df) if isinstance(spec, dict) and isinstance(df, pd.DataFrame) else None
+    if split is None:
+        return spec
+    data, training = spec.get("data") or {}, spec.get("training") or {}
+    if (not isinstance(data, dict) or not isinstance(training, dict)
+            or data.get("validation_column")
+            or training.get("validation", "holdout") != "holdout"):
+        return spec
+    return {**spec, "data": {**data, "validation_column": split["column"]},
+            "training": {**training, "validation": "column"}}
+
+
+def _hold_out(roles: list[str], labels: list[str]) -> dict[str, int]:
+    """Roles the zip has no folder for (validation, test) take a seeded share of each class's
+    train pictures (:data:`HELD_OUT`, at least one where a class has two or more), in place.
+    Returns how many pictures each took."""
+    missing = [r for r in ("validation", "test") if r not in roles]
+    taken = {r: 0 for r in missing}
+    if not missing:
+        return taken
+    rng = np.random.default_rng(0)
+    lab = np.asarray(labels, dtype=object)
+    train = np.flatnonzero(np.asarray(roles, dtype=object) == "train")
+    for cls in sorted(set(lab[train])):
+        rows = rng.permutation(train[lab[train] == cls])
+        k = max(1, int(round(HELD_OUT * len(rows)))) if len(rows) >= 2 * len(missing) + 1 else 0
+        for i, r in enumerate(missing):
+            for j in rows[i * k:(i + 1) * k]:
+                roles[j] = r
+            taken[r] += len(rows[i * k:(i + 1) * k])
+    return taken
 
 
 def decode_image(raw, size, color):
@@ -126,6 +217,7 @@ def read_image_zip(data: bytes, name: str, fingerprint: str, size=None, color=No
     if any(label == "" for _, label in members):
         raise DataError(f"Some pictures in '{name}' are not inside a class folder.",
                         "Put the pictures of each class in a folder named after the class.")
+    layout = split_layout([i.filename for i in infos])
     classes = Counter(label for _, label in members)
     if len(classes) < 2:
         raise DataError(f"'{name}' has a single class folder ('{next(iter(classes))}').",
@@ -159,7 +251,7 @@ def read_image_zip(data: bytes, name: str, fingerprint: str, size=None, color=No
     if size[0] * size[1] * channels > MAX_INPUTS * 4:
         raise DataError(f"Images of {size[0]}×{size[1]}×{channels} are too large for a table model.",
                         f"Choose a smaller size (at most {MAX_INPUTS * 4:,} values per image).")
-    pixels, kept = [], []
+    pixels, kept, kept_roles = [], [], []
     for raw, label, n in zip(raws, labels, names):
         try:  # a picture whose header reads but whose data is truncated
             pixels.append(decode_image(raw, size, color).reshape(-1))
@@ -167,12 +259,23 @@ def read_image_zip(data: bytes, name: str, fingerprint: str, size=None, color=No
             failed.append(f"{n} ({unreadable_reason(e)})")
             continue
         kept.append(label)
+        kept_roles.append(layout[n] if layout else None)
     if not pixels:
         raise DataError(f"None of the pictures in '{name}' could be decoded (e.g. {failed[0]}).",
                         "Check the files are real PNG or JPEG pictures.")
     flat = np.stack(pixels)
     df = pd.DataFrame(flat, columns=[f"px_{i}" for i in range(flat.shape[1])])
     df["label"] = kept
+    if layout:
+        folders = dict(Counter(kept_roles))
+        held = _hold_out(kept_roles, kept)
+        train = set(l for l, r in zip(kept, kept_roles) if r == "train")
+        df[SPLIT_COLUMN] = kept_roles
+        df.attrs[SPLIT_ATTR] = {
+            "column": SPLIT_COLUMN,
+            "folders": {r: int(folders[r]) for r in ("train", "validation", "test") if r in folders},
+            "held_out": {r: int(k) for r, k in held.items()},
+            "unseen": sorted(set(kept) - train)}
     notes = []
     if failed:
         notes.append(f"{len(failed)} file(s) could not be read as pictures and were skipped: "

@@ -31,7 +31,8 @@ def resolve(spec: dict, df: pd.DataFrame, kinds: dict[str, str] | None = None) -
     :class:`DataError` for an unusable target column) naming every problem of the first stage
     that has any.
     """
-    spec = normalize(spec)
+    from kwk.data.images import with_folder_split  # a zip of train/ and test/ folders
+    spec = normalize(with_folder_split(spec, df))
     ctx = Context(spec, df, {**(kinds or {}), **spec["data"]["kinds"]},
                   "mixed" if spec.get("branches") else modality_of(spec["data"]))
     for stage in ("columns", "target", "settings", "length"):

@@ -21,6 +21,25 @@ def enlarge(img: np.ndarray, px: int) -> np.ndarray:
     return np.repeat(np.repeat(img, f, axis=0), f, axis=1)
 
 
+def adopt_folder_split(ld: LoadedData) -> None:
+    """After new data: a zip of train/ and test/ folders (:func:`kwk.data.images.folder_split`)
+    trains on its own split: the session's validation column is its split column and
+    validation is "column" (the Train page shows both). Other data that finds validation
+    "column" with no column left (new_data clears it) goes back to the default holdout."""
+    from kwk.data.images import folder_split
+    from kwk.ui.session import session
+    ss = session()
+    split = folder_split(ld.df)
+    training = ss.spec.setdefault("training", {})
+    if split is not None:
+        ss.validation_column = split["column"]
+        training["validation"] = "column"
+        for key in (f"tr{ss.spec_version}_validation", "validation_column_select"):
+            st.session_state.pop(key, None)  # a Train page widget seen before would win
+    elif training.get("validation") == "column" and ss.validation_column is None:
+        training["validation"] = "holdout"
+
+
 def picture_predictions(table, frame, shape: tuple, failed: list, limit: int = 48,
                         per_row: int = 6, px: int = 120) -> None:
     """Predict page, a picture run: each scored picture as a thumbnail with its file name,
@@ -63,6 +82,8 @@ def picture_profile(ld: LoadedData, prof: dict, per_class: int = 6, max_classes:
                      "in another class).")
     m[3].metric("Near-blank pictures", f"{info['blank']['count']:,}",
                 help="Pictures of almost a single colour.")
+    if info.get("split"):  # a zip of train/ and test/ folders: training uses that split
+        st.info(info["split"]["text"], icon="🗂️")
     if prof["warnings"]:
         n_w = len(prof["warnings"])
         with st.expander(f"⚠️ {n_w} {'thing' if n_w == 1 else 'things'} to know about these "
