@@ -75,7 +75,7 @@ def test_train_and_test_folders_are_the_split_and_the_class_folders_the_label(ro
 def test_training_tests_on_exactly_the_test_folder():
     data, pics = make_zip(COUNTS)
     ld = load(data, name="pets.zip")
-    spec = {"kwk_spec": 1, "data": {"target": "label"}, "layers": [{"type": "Dense", "units": 4}]}
+    spec = {"kwk_spec": 1, "data": {"target": "label"}, "layers": [{"type": "Flatten"}, {"type": "Dense", "units": 4}]}
     prep = prepare(ld.df, spec)
     assert prep.spec["data"]["validation_column"] == "split"
     assert prep.spec["training"]["validation"] == "column"
@@ -144,7 +144,7 @@ def test_cli_profile_and_train_use_the_folders(tmp_path):
     assert prof["images"]["split"]["folders"] == {"train": 50, "test": 16}
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps({"kwk_spec": 1, "data": {"target": "label"},
-                                "layers": [{"type": "Dense", "units": 4}],
+                                "layers": [{"type": "Flatten"}, {"type": "Dense", "units": 4}],
                                 "training": {"epochs": 2}}))
     p = run_cli("train", z, "--spec", spec, "--out", tmp_path / "m", "--quiet", timeout=600)
     assert p.returncode == 0, p.stderr
