@@ -19,10 +19,41 @@ CURVE_RANGE = [0, 1.02]     # rates and shares drawn as curves (a line at 1 stay
 _SMALL_TITLE = dict(font=dict(size=10))
 
 
+# The chart toolbar (plotly's modebar, shown on hover at the figure's top right) takes about the
+# top 30 px of a figure: a title is drawn below that band, just above the plot area, in a top
+# margin tall enough for both, so the toolbar never covers it at any width.
+TOOLBAR_PX = 32
+_TITLE_PAD = 8
+TITLED_TOP = TOOLBAR_PX + 24 + _TITLE_PAD  # toolbar band, one line of title, its padding
+
+
+def _title(text: str | None, above: int = 0) -> dict:
+    """Layout settings for a title that stays clear of the toolbar: the title sits ``above``
+    pixels (room for subplot titles) over the plot area, the top margin leaves the toolbar band
+    free above it."""
+    if not text:
+        return dict(title=None)
+    return dict(title=dict(text=text, x=0, xref="paper", xanchor="left", y=1, yref="paper",
+                           yanchor="bottom", pad=dict(b=_TITLE_PAD + above)),
+                margin=dict(_LAYOUT["margin"], t=TITLED_TOP + above))
+
+
 def _fig(title: str | None = None, height: int = 320, **kw) -> go.Figure:
     f = go.Figure()
-    f.update_layout(title=title, height=height, **_LAYOUT, **kw)
+    f.update_layout(height=height, **{**_LAYOUT, **_title(title)}, **kw)
     return f
+
+
+# One colour per run wherever runs are drawn together (the Runs page's comparison): a colour map
+# by run id, built once by :func:`run_colors` and passed to every chart that draws those runs.
+RUN_PALETTE = ["#4F46E5", "#F97316", "#059669", "#DC2626", "#0EA5E9", "#A21CAF", "#CA8A04",
+               "#64748B", "#DB2777", "#65A30D"]
+
+
+def run_colors(run_ids) -> dict:
+    """``{run id: colour}``: the runs in the order given, each its own colour (the palette
+    repeats past ten runs)."""
+    return {i: RUN_PALETTE[k % len(RUN_PALETTE)] for k, i in enumerate(dict.fromkeys(run_ids))}
 
 
 def column_distribution(col: dict, height: int = 180) -> go.Figure:
@@ -345,15 +376,32 @@ def profiler_chart(curve, feature: str, current, y_title: str, y_range=None,
     return f
 
 
-def roc_overlay(curves: dict, title: str = "ROC") -> go.Figure:
-    """Several models' ROC curves: ``{name: (fpr, tpr, auc)}``."""
+def roc_overlay(curves: dict, title: str = "ROC", colors: dict | None = None,
+                names: dict | None = None) -> go.Figure:
+    """Several models' ROC curves: ``{key: (fpr, tpr, auc)}``; ``colors`` and ``names`` map the
+    same keys (run ids, from :func:`run_colors`) to each curve's colour and legend name."""
     f = _fig(title, height=340, legend=dict(orientation="h", y=-0.25))
     f.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dot", color=GREY),
                   name="chance")
-    for name, (fpr, tpr, a) in curves.items():
-        f.add_scatter(x=fpr, y=tpr, mode="lines", name=f"{name} (AUC {a:.3f})")
+    for key, (fpr, tpr, a) in curves.items():
+        f.add_scatter(x=fpr, y=tpr, mode="lines", name=f"{(names or {}).get(key, key)} "
+                      f"(AUC {a:.3f})", line=dict(color=(colors or {}).get(key)))
     f.update_xaxes(title="false positive rate (0–1)", range=PROBABILITY)
     f.update_yaxes(title="true positive rate (0–1)", range=CURVE_RANGE)
+    return f
+
+
+def runs_curves(curves: dict, title: str, y_title: str, colors: dict | None = None,
+                names: dict | None = None) -> go.Figure:
+    """Several runs' curves by epoch (``{key: values}``, e.g. each run's validation loss), with
+    ``colors`` and ``names`` keyed like :func:`roc_overlay`."""
+    f = _fig(title, height=300, legend=dict(orientation="h", y=-0.32))
+    for key, v in curves.items():
+        f.add_scatter(x=list(range(1, len(v) + 1)), y=list(v), mode="lines",
+                      name=str((names or {}).get(key, key)),
+                      line=dict(color=(colors or {}).get(key)))
+    f.update_xaxes(title="epoch")
+    f.update_yaxes(title=y_title)
     return f
 
 
@@ -497,7 +545,7 @@ def layer_output_figure(o: dict, names: list[str] | None = None,
         f.update_xaxes(showticklabels=False)
         f.update_xaxes(title="picture width →", row=1, col=1)
         f.update_yaxes(title="height", row=1, col=1)
-        f.update_layout(title=title, height=220, showlegend=False, **_LAYOUT)
+        f.update_layout(height=220, showlegend=False, **{**_LAYOUT, **_title(title, above=18)})
         return f
     f = _fig(title, showlegend=False)
     if o["kind"] == "matrix":

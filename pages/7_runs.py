@@ -10,14 +10,6 @@ from kwk.ui.state import owner, store, use_model
 ensure_navigation()
 
 
-def comparable_groups(full: dict) -> dict[str, list[str]]:
-    """Runs grouped by what they predict: 'price (regression)' -> run ids."""
-    out: dict[str, list[str]] = {}
-    for i, r in full.items():
-        out.setdefault(f"{r['spec']['data']['target']} ({r['task']})", []).append(i)
-    return out
-
-
 ss = session()
 st.title("🗂️ Runs")
 runs = store().list(owner())
@@ -114,39 +106,49 @@ chosen = st.multiselect("Runs to compare", ids, default=ids[:2] if len(ids) >= 2
 if len(chosen) >= 2:
     from kwk import plots
     from kwk.evaluation.analysis import spec_differences
+    from kwk.runs.groups import comparison_choices, data_difference
     from kwk.ui.tables import NICE
     full = {i: store().get(i, owner()) for i in chosen}
-    groups = comparable_groups(full)
+    groups = comparison_choices(full)
+    if st.session_state.get("compare_group_of") != sorted(chosen):
+        # other runs chosen: offer the largest group again, not the group picked among the last
+        st.session_state.pop("compare_group", None)
+        st.session_state["compare_group_of"] = sorted(chosen)
     if len(groups) > 1:
-        pick = st.radio("These runs predict different things and cannot be compared with one "
-                        "another. Compare the runs that predict:", list(groups),
-                        key="compare_group", help="Runs are comparable when they predict the "
-                        "same target with the same task.")
+        pick = st.radio("These runs were trained on different data or predict different things. "
+                        "Compare the runs of:", list(groups), key="compare_group",
+                        help="Runs are comparable when they were trained on the same data file "
+                        "and predict the same target with the same task. Runs on different "
+                        "data can be put side by side only by choosing 'across different data'.")
         chosen = groups[pick]
         full = {i: full[i] for i in chosen}
+        if len(chosen) < 2:
+            st.info("Only one of the chosen runs is in this group: choose more runs on the same "
+                    "data to compare them.", icon="🗂️")
     tasks = {r["task"] for r in full.values()}
+    differ = data_difference(full, short=labels.get)
+    if len(chosen) >= 2 and differ:
+        st.warning(differ, icon="⚠️")
 if len(chosen) >= 2:
+    colors = plots.run_colors(chosen)  # one colour per run in every chart below
     rows = []
     for name in NICE:
         vals = {labels[i]: full[i]["metrics"]["test"].get(name) for i in chosen}
         if any(v is not None for v in vals.values()):
             rows.append({"metric": NICE[name], **vals})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    fig = plots.learning_curves({}, "loss", "Validation loss by epoch")
-    for i in chosen:
-        h = store().history(i)
-        v = h.get("val_loss") or []
-        fig.add_scatter(x=list(range(1, len(v) + 1)), y=v, mode="lines", name=labels[i])
-    st.plotly_chart(fig, key="compare_curves")
+    losses = {i: store().history(i).get("val_loss") or [] for i in chosen}
+    st.plotly_chart(plots.runs_curves(losses, "Validation loss by epoch", "loss", colors, labels),
+                    key="compare_curves")
     if tasks == {"binary"} or tasks == {"multiclass"}:
         from kwk.evaluation.analysis import roc_points
         curves = {}
         for i in chosen:
             ev = store().evaluation(i)
             if ev:
-                curves[labels[i]] = roc_points(ev["y"], ev["out"])
+                curves[i] = roc_points(ev["y"], ev["out"])
         title = "ROC" if tasks == {"binary"} else "ROC (micro-average over classes)"
-        st.plotly_chart(plots.roc_overlay(curves, title), key="compare_roc")
+        st.plotly_chart(plots.roc_overlay(curves, title, colors, labels), key="compare_roc")
     st.markdown("**What differs in their specs**")
     diff = spec_differences({labels[i]: full[i]["spec"] for i in chosen})
     if diff.empty:

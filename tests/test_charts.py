@@ -74,6 +74,7 @@ FIGURES = {
     "profiler_chart": lambda: plots.profiler_chart(
         {"value": [1, 2, 3], "prediction": [0.2, 0.3, 0.4]}, "age", 2, "P(yes)", [0, 1]),
     "roc_overlay": lambda: plots.roc_overlay({"a": ([0, 0.5, 1], [0, 0.8, 1], 0.9)}),
+    "runs_curves": lambda: plots.runs_curves({"a": [1.0, 0.6, 0.5]}, "Validation loss", "loss"),
     "series_chart": lambda: plots.series_chart([1, 2, 3], [5.0, 6.0, 5.5], name="sales"),
     "forecast_chart": lambda: plots.forecast_chart([1, 2, 3], [5, 6, 5.5], [5.1, 5.8, 5.6],
                                                    [5, 5, 6]),
