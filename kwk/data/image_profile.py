@@ -144,7 +144,8 @@ def profile_images(df: pd.DataFrame, image_shape: Sequence[int] | None, label: s
     mean and sd, contrast mean; brightness is a picture's mean pixel, contrast its pixels'
     standard deviation), ``duplicates`` (see ``_duplicates``), ``blank`` (count and rows),
     ``missing_pixels``, ``unreadable``, ``split`` (a zip of train/ and test/ folders:
-    :func:`kwk.data.images.folder_split` and its ``text``, else None). ``warnings`` holds a few, each about the pictures."""
+    :func:`kwk.data.images.folder_split` and its ``text``, else None). ``warnings`` holds a
+    few, each about the pictures."""
     from kwk.data.columns import column_card, target_warnings
     if pixels is None:
         found = picture_columns(df, image_shape)

@@ -8,7 +8,8 @@ read with a hard cap, and Pillow's own pixel limit guards against image "decompr
 The result is a table: one row per image, pixel columns ``px_0 … px_{h*w*c-1}`` (0–255) and a
 ``label`` column (the folder name). A zip whose class folders sit in ``train/`` and ``test/``
 (or ``validation/``) folders also gets a ``split`` column (train / validation / test): the
-user's split, which training uses (:func:`split_layout`, :func:`folder_split`). ``image_members`` and ``decode_image`` are copied verbatim
+user's split, which training uses (:func:`split_layout`, :func:`folder_split`).
+``image_members`` and ``decode_image`` are copied verbatim
 into generated scripts (see ``kwk.codegen``), so a script reads the zip exactly as KwK does.
 """
 from __future__ import annotations
@@ -91,8 +92,8 @@ def folder_split(df: pd.DataFrame) -> dict | None:
     if not roles.isin(["train", "validation", "test"]).all() or "train" not in set(roles):
         return None
     train = set(df.loc[roles == "train", "label"].astype(str))
-    return {"column": col, "folders": {r: int((roles == r).sum())
-                                       for r in ("train", "validation", "test") if (roles == r).any()},
+    found = [r for r in ("train", "validation", "test") if (roles == r).any()]
+    return {"column": col, "folders": {r: int((roles == r).sum()) for r in found},
             "held_out": {}, "unseen": sorted(set(df["label"].astype(str)) - train)}
 
 
@@ -273,7 +274,8 @@ def read_image_zip(data: bytes, name: str, fingerprint: str, size=None, color=No
         df[SPLIT_COLUMN] = kept_roles
         df.attrs[SPLIT_ATTR] = {
             "column": SPLIT_COLUMN,
-            "folders": {r: int(folders[r]) for r in ("train", "validation", "test") if r in folders},
+            "folders": {r: int(folders[r])
+                        for r in ("train", "validation", "test") if r in folders},
             "held_out": {r: int(k) for r, k in held.items()},
             "unseen": sorted(set(kept) - train)}
     notes = []
