@@ -34,7 +34,7 @@ def main() -> None:
     import keras
     from kwk.data.samples import SAMPLES
     from kwk.export import export_run
-    from kwk.export.raw import raw_inputs
+    from kwk.model.raw import raw_inputs
     from kwk.runs.bundle import load_bundle, save_bundle
     from kwk.training import Job, prepare
     df = SAMPLES["churn"].load()

@@ -146,7 +146,7 @@ def _close(got, want, task):
 def _core_feed(b, rows, meta):
     """What a LiteRT/ONNX export without the preprocessing inside is given, made as
     preprocess.json describes (the encoded matrix, or a text model's token ids)."""
-    from kwk.export.raw import raw_inputs, text_vectorizer
+    from kwk.model.raw import raw_inputs, text_vectorizer
     if meta["preprocessing_inside"]:
         return raw_inputs(b.pre, b.spec, rows)
     if meta["model_input"] == "token_ids":
@@ -162,7 +162,7 @@ def test_keras_and_savedmodel_take_raw_columns_and_match_the_bundle(runs, export
     import keras
     import tensorflow as tf
 
-    from kwk.export.raw import raw_inputs
+    from kwk.model.raw import raw_inputs
     run, rows = runs[name]
     b, want = _expected(run, rows)
     inputs = raw_inputs(b.pre, b.spec, rows)
@@ -213,7 +213,7 @@ def test_the_raw_model_reproduces_each_preprocessing_rule(runs, exported):
                                                     "member"]  # names safe for every format
     run, rows = runs["binary"]
     b, want = _expected(run, rows.iloc[:5])
-    from kwk.export.raw import raw_inputs
+    from kwk.model.raw import raw_inputs
     got = model.predict(_tf_feed(raw_inputs(b.pre, b.spec, rows.iloc[:5])), verbose=0)
     _close(got["probabilities"], want, "binary")
     # the bundle flags the unseen label, the '?' and the unreadable date (inf is read as a number)
@@ -222,7 +222,7 @@ def test_the_raw_model_reproduces_each_preprocessing_rule(runs, exported):
 
 
 def test_the_date_layer_reads_iso_dates_as_pandas_does():
-    from kwk.export.layers import DateParts
+    from kwk.model.date_parts import DateParts
     from kwk.prep.preprocess import date_parts
     values = ["1970-01-01", "2024-02-29 23:59:59", "1899-12-31T06:00", "2100-03-01T00:00:00Z", "",
               "2024-13-01", "31/12/2024"]
@@ -247,7 +247,7 @@ def test_export_refuses_what_it_cannot_write(runs, tmp_path):
 
 
 def test_a_time_series_run_is_refused_with_a_reason():
-    from kwk.export.raw import refuse_unsupported
+    from kwk.model.raw import refuse_unsupported
     from kwk.prep.preprocess import Preprocessor
     pre = Preprocessor({"columns": [], "target": {"name": "y", "task": "regression"},
                         "sequence": {"time": "day", "group": None, "window": 5, "horizon": 1}})
@@ -294,7 +294,7 @@ def test_the_generated_script_saves_a_raw_input_model_that_scores_like_the_run(r
 
     import kwk.export.layers  # noqa: F401  (the script's DateParts is registered as kwk>DateParts)
     from kwk.codegen import generate_script
-    from kwk.export.raw import raw_inputs
+    from kwk.model.raw import raw_inputs
     run, rows = runs["binary"]
     b, want = _expected(run, rows)
     _table("binary").to_csv(tmp_path / "data.csv", index=False)
@@ -346,7 +346,7 @@ def test_a_gelu_network_exports_to_onnx_that_onnxruntime_runs(runs, tmp_path, ca
     writes it with Erf (the same function) and the file runs and matches."""
     from kwk.cli import main
     from kwk.export import export_run
-    from kwk.export.raw import raw_inputs
+    from kwk.model.raw import raw_inputs
     run, rows = runs["gelu"]
     res = export_run(run, "onnx", tmp_path / "m.onnx")
     b, want = _expected(run, rows)

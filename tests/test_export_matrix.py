@@ -209,7 +209,7 @@ def check_case(run_for, tmp_path, case, fmt):
     """One case of the matrix: the export loads in its own runtime and matches, or is refused
     before converting."""
     from kwk.export import export_run
-    from kwk.export.raw import raw_inputs
+    from kwk.model.raw import raw_inputs
     from kwk.export.verify import _feed
     from kwk.runs.bundle import load_bundle
     run = run_for(case)

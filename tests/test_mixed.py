@@ -174,7 +174,7 @@ def test_table_and_text_beats_either_alone_and_leaves_kwk_whole(tmp_path):
     _script_reproduces(out, data, tmp_path)
     # KwK's own prediction from raw rows, and the raw-input export, agree
     from kwk.export.artifacts import export_run
-    from kwk.export.raw import raw_inputs
+    from kwk.model.raw import raw_inputs
     from kwk.runs.bundle import load_bundle
     import keras
     b = load_bundle(out)

@@ -179,7 +179,7 @@ def test_script_and_raw_export_reproduce_kwk_predict(tmp_path, case):
     import keras
 
     from kwk.export import export_run
-    from kwk.export.raw import raw_inputs
+    from kwk.model.raw import raw_inputs
     from kwk.runs.bundle import load_bundle
     df = skewed(200)
     df.loc[df.index[:25], "income"] = np.nan  # missing values in transformed columns too

@@ -147,7 +147,7 @@ def _helpers(relative: bool, dates: bool = False) -> dict[str, str]:
     """The engine helpers the script copies, by the name the template uses for them (the
     DateParts layer, which imports Keras, only for a script with date inputs)."""
     from kwk.data import images, loader, numbers
-    from kwk.export import raw as export_raw
+    from kwk.model import raw as model_raw
     from kwk.model import builder
     from kwk.prep import preprocess as pp
     from kwk.prep import series, stats, text, transforms
@@ -167,10 +167,10 @@ def _helpers(relative: bool, dates: bool = False) -> dict[str, str]:
         "fit_vocabulary": copy_source(text.fit_vocabulary, text.top_words),
         "word_numbers": copy_source(text.word_numbers),
         "pixel_scale": copy_source(builder.pixel_scale),
-        "safe_name": copy_source(export_raw._safe_name),
+        "safe_name": copy_source(model_raw._safe_name),
         "transforms": copy_source(transforms.fit_transform, transforms.transformer,
                                   transforms.apply_transform),
-        "transform_ops": copy_source(export_raw.transform_ops, export_raw.missing_flag_ops),
+        "transform_ops": copy_source(model_raw.transform_ops, model_raw.missing_flag_ops),
         "date_layer": _date_layer() if dates else "",
         "series": copy_source(series.time_values, series.series_labels, series.series_order,
                               series.chronological_roles, series.series_ids,
@@ -180,7 +180,7 @@ def _helpers(relative: bool, dates: bool = False) -> dict[str, str]:
 
 
 def _date_layer() -> str:
-    from kwk.export.layers import DateParts
+    from kwk.model.date_parts import DateParts
     return copy_source(DateParts)
 
 

@@ -69,7 +69,8 @@ def run(a) -> int:
     if not Path(a.out).resolve().parent.is_dir():
         raise KwkError(f"Cannot write {a.out}: its folder does not exist.",
                        "Create the folder first, or write the file somewhere else.")
-    from kwk.evaluation.optimize import optimize_run, parse_goal
+    from kwk.evaluation.optimize import parse_goal
+    from kwk.runs.optimize import optimize_run
     goal = parse_goal(a.goal)  # a bad goal is refused before the model loads
     d = resolve_run(a.run_dir)
     from kwk.runs.bundle import load_bundle

@@ -15,8 +15,8 @@ starting point (medians, most frequent labels) is the first candidate. ``interva
 of the predictions of the run's repeated-seed models at the found settings (the band the
 profiler shades); a run trained with one seed has none, and says so in ``interval_note``.
 
-The page calls :func:`optimize_run` (a run folder) or :func:`optimize` (a loaded bundle), the
-CLI ``python -m kwk optimize``.
+The page calls :func:`optimize` (a loaded bundle); ``python -m kwk optimize`` calls
+:func:`kwk.runs.optimize.optimize_run` (a run folder, its repeated seeds loaded too).
 """
 from __future__ import annotations
 
@@ -351,16 +351,3 @@ def read_summary(run_dir) -> list[dict]:
         return json.loads(p.read_text()).get("data_summary") or []
     except (OSError, json.JSONDecodeError):
         return []
-
-
-def optimize_run(run_dir, goal, fixed: dict | None = None, cls=None,
-                 evaluations: int = DEFAULT_EVALUATIONS, seed: int = 0,
-                 data: pd.DataFrame | None = None, bundle=None) -> dict:
-    """:func:`optimize` for a run folder: the ranges from its record (or ``data``, the training
-    table), the interval from its repeated seeds. ``bundle``: the already loaded bundle."""
-    from kwk.runs.bundle import load_bundle, repeat_dirs
-    b = bundle if bundle is not None else load_bundle(run_dir)
-    space = input_space(b, read_summary(run_dir), data)
-    others = [load_bundle(r) for r in repeat_dirs(run_dir)]
-    return optimize(b, goal, fixed=fixed, cls=cls, space=space, evaluations=evaluations,
-                    seed=seed, others=others)

@@ -1,7 +1,7 @@
 """Write a run as a stand-alone artifact: ``.keras``, SavedModel, LiteRT (``.tflite``), ONNX.
 
 :func:`export_run` is what ``python -m kwk export`` and the Predict & export page call. The
-Keras and SavedModel artifacts take the raw columns (:mod:`kwk.export.raw`). LiteRT and ONNX
+Keras and SavedModel artifacts take the raw columns (:mod:`kwk.model.raw`). LiteRT and ONNX
 carry the same raw-input model when every input is a number (numbers, pictures); their
 converters cannot carry the string lookups, date parsing and text vectorisation, so a model
 with category, date or text inputs is exported as its numeric core, with ``preprocess.json``
@@ -80,7 +80,7 @@ def sidecar(bundle, inside: bool) -> dict:
     """``preprocess.json`` for LiteRT and ONNX: the metadata of the exported model plus, when
     the preprocessing is not inside it, the fitted preprocessing and the recipe to apply it
     (the encoded matrix's column order in ``encoded_inputs``; a text model's vocabulary)."""
-    from kwk.export.raw import metadata, outputs_spec, text_vectorizer
+    from kwk.model.raw import metadata, outputs_spec, text_vectorizer
     meta = metadata(bundle.pre, bundle.spec, inside=inside)
     if inside:
         return meta
@@ -183,7 +183,7 @@ def export_run(run_dir, fmt: str, out, phase=None, rows=None) -> Exported:
     phase("Loading the run (TensorFlow starts)")
     from kwk.runs.bundle import load_bundle
     bundle = load_bundle(run_dir)
-    from kwk.export.raw import core_model, metadata, raw_model, refuse_unsupported
+    from kwk.model.raw import core_model, metadata, raw_model, refuse_unsupported
     from kwk.export.support import litert_friendly, onnx_friendly, refuse_up_front
     refuse_unsupported(bundle.pre)
     refuse_up_front(bundle.spec, fmt)

@@ -95,7 +95,7 @@ def _texts(bundle, col, rng, n):
     if "vocabulary" in col:
         words = list(col["vocabulary"])
     else:
-        from kwk.export.raw import text_vectorizer
+        from kwk.model.raw import text_vectorizer
         words = [str(w) for w in text_vectorizer(bundle).get_vocabulary()[2:]]
     words = words[:200] or ["word"]
     return np.array([" ".join([*rng.choice(words, size=4), "qzxv"]) for _ in range(n)],
@@ -105,7 +105,7 @@ def _texts(bundle, col, rng, n):
 def _feed(bundle, rows, inside: bool) -> dict[str, np.ndarray]:
     """What the exported model takes for ``rows``: the raw inputs (preprocessing inside), or
     the encoded matrix / a text model's token ids (the numeric core, see preprocess.json)."""
-    from kwk.export.raw import raw_inputs, text_vectorizer
+    from kwk.model.raw import raw_inputs, text_vectorizer
     if inside:
         return raw_inputs(bundle.pre, bundle.spec, rows)
     if bundle.pre.text:

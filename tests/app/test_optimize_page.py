@@ -49,7 +49,7 @@ def _open(df, result):
 
 @pytest.mark.slow
 def test_the_page_finds_the_bowls_maximum_and_puts_it_on_the_profiler(bowl_run):
-    from kwk.evaluation.optimize import optimize_run
+    from kwk.runs.optimize import optimize_run
     from kwk.runs.store import Store
     df, res = bowl_run
     at, run_id = _open(df, res)

@@ -11,7 +11,7 @@ preprocessing that reproduces :class:`kwk.prep.preprocess.Preprocessor` exactly:
   ``"True"``; ``""`` for missing): a ``StringLookup`` with one 0/1 output per training label;
   unseen or missing labels give all zeros, as in training;
 - dates (ISO strings, ``"2024-03-01"`` or ``"2024-03-01 13:45:00"``, UTC; ``""`` for missing):
-  :class:`kwk.export.layers.DateParts` (days since 1970, month, day of week, filled and
+  :class:`kwk.model.date_parts.DateParts` (days since 1970, month, day of week, filled and
   standardised);
 - texts: the run's own ``TextVectorization`` (already the network's first layer); the text of a
   mixed-input model: a ``TextVectorization`` with the run's vocabulary, whose word numbers are
@@ -32,7 +32,7 @@ import pandas as pd
 
 from kwk.errors import KwkError
 from kwk.prep.preprocess import as_labels, text_values, to_number
-from kwk.prep.series import ISO_DATE, parse_dates  # noqa: F401  (ISO_DATE: kwk.export.raw's name)
+from kwk.prep.series import parse_dates
 
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -224,7 +224,7 @@ def raw_model(bundle, onnx: bool = False):
     import keras
     from keras import ops
 
-    from kwk.export.layers import DateParts
+    from kwk.model.date_parts import DateParts
     pre, spec, net = bundle.pre, bundle.spec, bundle.model
     refuse_unsupported(pre)
     inputs, parts = {}, []
