@@ -33,8 +33,8 @@ def _title(text: str | None, above: int = 0) -> dict:
     free above it."""
     if not text:
         return dict(title=None)
-    return dict(title=dict(text=text, x=0, xref="paper", xanchor="left", y=1, yref="paper",
-                           yanchor="bottom", pad=dict(b=_TITLE_PAD + above)),
+    return dict(title=dict(text=text, x=0, xref="container", xanchor="left", y=1, yref="paper",
+                           yanchor="bottom", pad=dict(b=_TITLE_PAD + above, l=10)),
                 margin=dict(_LAYOUT["margin"], t=TITLED_TOP + above))
 
 
@@ -223,13 +223,13 @@ def confusion_matrix(cm, classes, normalized: bool = False) -> go.Figure:
     z = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalized else cm
     text = [[f"{v:.0%}" if normalized else f"{int(v)}" for v in row] for row in z]
     labels = [str(c) for c in classes]
-    f = _fig("Confusion matrix (rows: actual, columns: predicted)",
-             height=max(320, 40 * len(labels) + 160))
+    # a short title (a long one ran past a half-width chart): the axes say rows and columns
+    f = _fig("Confusion matrix", height=max(320, 40 * len(labels) + 160))
     f.add_heatmap(z=z, x=labels, y=labels, text=text, texttemplate="%{text}",
                   colorscale="Blues", showscale=False,
                   hovertemplate="actual %{y}, predicted %{x}: %{text}<extra></extra>")
-    f.update_yaxes(autorange="reversed", title="actual")
-    f.update_xaxes(title="predicted", side="bottom")
+    f.update_yaxes(autorange="reversed", title="actual (rows)")
+    f.update_xaxes(title="predicted (columns)", side="bottom")
     return f
 
 

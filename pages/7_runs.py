@@ -110,9 +110,10 @@ if len(chosen) >= 2:
     from kwk.ui.tables import NICE
     full = {i: store().get(i, owner()) for i in chosen}
     groups = comparison_choices(full)
-    if st.session_state.get("compare_group_of") != sorted(chosen):
+    if st.session_state.get("compare_group_of") != sorted(chosen) and len(groups) > 1:
         # other runs chosen: offer the largest group again, not the group picked among the last
-        st.session_state.pop("compare_group", None)
+        # (set, not dropped: the browser shows the choice it is sent)
+        st.session_state["compare_group"] = next(iter(groups))
         st.session_state["compare_group_of"] = sorted(chosen)
     if len(groups) > 1:
         pick = st.radio("These runs were trained on different data or predict different things. "
@@ -126,7 +127,7 @@ if len(chosen) >= 2:
             st.info("Only one of the chosen runs is in this group: choose more runs on the same "
                     "data to compare them.", icon="🗂️")
     tasks = {r["task"] for r in full.values()}
-    differ = data_difference(full, short=labels.get)
+    differ = data_difference(full, short=lambda i: by_id[i]["name"] or i[:6])
     if len(chosen) >= 2 and differ:
         st.warning(differ, icon="⚠️")
 if len(chosen) >= 2:

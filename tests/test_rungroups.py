@@ -98,3 +98,12 @@ def test_a_title_sits_below_the_toolbar_band(fig):
     assert (t.yref, t.y, t.yanchor) == ("paper", 1, "bottom")
     room = fig.layout.margin.t - t.pad.b   # pixels above the title's baseline
     assert room >= plots.TOOLBAR_PX + 20   # the toolbar band plus a 12-16 px title line
+
+
+def test_the_confusion_matrix_title_is_short_and_its_axes_say_rows_and_columns():
+    """The long title ran past a half-width chart (seen in Chromium at 1,280 px); the axes now
+    say which way the matrix reads."""
+    f = plots.confusion_matrix([[5, 1], [2, 7]], ["cat", "dog"])
+    assert f.layout.title.text == "Confusion matrix"
+    assert (f.layout.yaxis.title.text, f.layout.xaxis.title.text) == \
+        ("actual (rows)", "predicted (columns)")

@@ -268,8 +268,10 @@ def test_runs_page_names_runs_groups_comparisons_and_hides_server_paths():
     at.multiselect(key="compare_sel").set_value(list(at.dataframe[0].value["run"])).run()
     no_crash(at)
     groups = at.radio(key="compare_group")
-    assert set(groups.options) == {"species (multiclass)", "sepal length (cm) (regression)"}
-    groups.set_value("species (multiclass)").run()
+    # each group names the data file (issue 35: the same target on other data is another group)
+    assert set(groups.options) == {"species (multiclass) — iris.csv",
+                                   "sepal length (cm) (regression) — iris.csv"}
+    groups.set_value("species (multiclass) — iris.csv").run()
     metrics = at.dataframe[1].value
     assert metrics.drop(columns="metric").notna().all().all()  # no None cells
     sel = at.selectbox(key="runs_sel").value

@@ -55,6 +55,8 @@ def test_runs_on_two_tables_are_two_groups_and_mixing_them_is_said(runs):
     options = at.radio(key="compare_group").options
     assert options[:2] == ["label (multiclass) — shapes.csv", "label (multiclass) — digits.csv"]
     assert options[2].startswith("label (multiclass) — across different data")
+    # the group offered is the one with two runs, and the radio shows the group that is drawn
+    assert at.radio(key="compare_group").value == options[0]
     assert "The data differ" not in texts(at)  # one data set compared: nothing to say
     assert len(_colours(at)) == 2  # the two runs on shapes.csv
     at.radio(key="compare_group").set_value(options[2]).run()
