@@ -35,7 +35,7 @@ if ss.data is not None and ss.target and not running:
     layers = spec["layers"]
     key = (ss.spec_version, repr(layers), repr(spec["training"]))
     if ss.tune_space is None or ss.tune_space[0] != key:
-        ss.tune_space = (key, space_rows(propose(spec, len(ss.data.df)), layers))
+        ss.tune_space = (key, space_rows(propose(spec, len(ss.data.df), data=ss.data.df), layers))
     st.markdown("**What to search** — switch a row off to keep your value; edit the ranges, or "
                 "the choices (comma-separated).")
     edited = st.data_editor(

@@ -10,7 +10,7 @@ import re
 
 from kwk.catalog.layers import CATALOG
 from kwk.catalog.params import Param
-from kwk.spec.params import TRAINING_PARAMS
+from kwk.spec.params import TRAINING_PARAMS, TRANSFORMS
 
 DEPTH = "hidden_blocks"
 DROPOUT = "head_dropout"
@@ -30,6 +30,18 @@ REGRESSION_METRICS = ("r2", "rmse", "mae")
 COMPANIONS = {"Dropout", "GaussianDropout", "AlphaDropout", "GaussianNoise", "BatchNormalization",
               "LayerNormalization", "Activation"}
 SPACE_PATH = re.compile(r"^(?:training\.(\w+)|layers\[(\d+)\]\.(\w+)|hidden_blocks|head_dropout)$")
+# Transforms a search may try (kwk.prep.transforms): "data.transforms.COLUMN" over
+# {"choices": ["none", "log" | "yeo-johnson" | "quantile"]} for a skewed number column, and
+# "data.target_transform" over ["none", "log"] for a skewed positive target.
+TRANSFORM_PREFIX = "data.transforms."
+TARGET_TRANSFORM = "data.target_transform"
+
+
+def is_data_path(path) -> bool:
+    """Whether a space key is a transform (``data.transforms.COLUMN``, ``data.target_transform``)."""
+    return isinstance(path, str) and (path.startswith(TRANSFORM_PREFIX)
+                                      and len(path) > len(TRANSFORM_PREFIX)
+                                      or path == TARGET_TRANSFORM)
 
 
 def default_tune() -> dict:
@@ -46,10 +58,13 @@ def training_param(name: str) -> Param | None:
 def param_at(path: str, layers: list) -> tuple[Param | None, str | None]:
     """The :class:`Param` a space key points at, or ``(None, problem)``. ``hidden_blocks``
     has no Param: it returns ``(None, None)``."""
+    if is_data_path(path):
+        return None, None
     m = SPACE_PATH.match(path) if isinstance(path, str) else None
     if not m:
         return None, (f"'{path}' is not a path into the spec: use training.NAME, "
-                      f"layers[INDEX].NAME (INDEX from 0), {DEPTH} or {DROPOUT}.")
+                      f"layers[INDEX].NAME (INDEX from 0), {DEPTH}, {DROPOUT}, "
+                      f"{TRANSFORM_PREFIX}COLUMN or {TARGET_TRANSFORM}.")
     if path == DEPTH:
         return None, None
     if path == DROPOUT:  # the rate of a Dropout layer after each head block
@@ -77,6 +92,8 @@ def param_at(path: str, layers: list) -> tuple[Param | None, str | None]:
 def check_range(path: str, rng, param: Param | None) -> list[str]:
     """Problems of one space entry (empty when valid). ``param`` None means ``hidden_blocks``."""
     where = f"tune.space['{path}']"
+    if is_data_path(path):
+        return _check_transform_range(path, rng, where)
     if not isinstance(rng, dict):
         return [f"{where} must be an object like {{\"low\": 8, \"high\": 128}} or "
                 "{\"choices\": [...]}."]
@@ -133,6 +150,21 @@ def check_range(path: str, rng, param: Param | None) -> list[str]:
         problems.append(f"{where}: the range {lo:g} to {hi:g} goes outside the valid "
                         f"range of {param.name} ({param.range_text()}).")
     return problems
+
+
+def _check_transform_range(path: str, rng, where: str) -> list[str]:
+    """Problems of a transform entry: choices among the transforms (and "none")."""
+    allowed = ("none", "log") if path == TARGET_TRANSFORM else ("none", *TRANSFORMS)
+    ch = rng.get("choices") if isinstance(rng, dict) else None
+    if not isinstance(rng, dict) or set(rng) != {"choices"} or not isinstance(ch, list) or not ch:
+        return [f"{where} must be {{\"choices\": [...]}} among {', '.join(allowed)}."]
+    bad = [c for c in ch if c not in allowed]
+    if bad:
+        return [f"{where}: {bad[0]!r} is not a transform here; choose among "
+                f"{', '.join(allowed)}."]
+    if len(set(ch)) != len(ch):
+        return [f"{where}: 'choices' lists a value twice."]
+    return []
 
 
 def normalize_tune(tune, layers: list, problems: list[str]) -> dict:

@@ -20,8 +20,9 @@ OWN = "Training your own network on the same split, to compare"
 
 def best_prepared(search: Search):
     """The search's data with the best trial's spec and a note on how it was chosen."""
-    p = search.p
-    return dataclasses.replace(p, spec=search.best_spec(), notes=[*p.notes, search.note()])
+    spec = search.best_spec()  # its transforms, if a trial's differ, prepared the same way
+    return dataclasses.replace(search.prepared_for(spec), spec=spec,
+                               notes=[*search.p.notes, search.note()])
 
 
 def own_prepared(search: Search):

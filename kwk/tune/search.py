@@ -68,7 +68,33 @@ def score(model, p: Prepared, split: str, metric: str) -> float:
 
 def space_of(p: Prepared, tune: dict) -> dict:
     """The space searched: the spec's own, or the one proposed around its stack."""
-    return tune.get("space") or propose(p.spec, p.counts.get("train"))
+    if tune.get("space"):
+        return tune["space"]
+    train = None
+    if p.source is not None and "train" in p.rows and not p.streamed:
+        train = p.source.iloc[p.rows["train"]]
+    return propose(p.spec, p.counts.get("train"), data=train)
+
+
+KEEP_PREPARED = 4  # data prepared with other transforms kept for the next trials (memory)
+
+
+def transforms_key(spec: dict) -> str:
+    """What the preparation of a trial depends on beyond the prepared data: its transforms."""
+    d = spec.get("data") or {}
+    return json.dumps([d.get("transforms") or {}, d.get("target_transform")], sort_keys=True)
+
+
+def prepared_with(p: Prepared, spec: dict) -> Prepared:
+    """``p``'s rows, split as they are, prepared again with ``spec``'s transforms (the
+    preprocessing fitted on the same training rows)."""
+    from kwk.prep.prepare import encode_split
+    if transforms_key(spec) == transforms_key(p.spec):
+        return p
+    at = {s: p.work.index.get_indexer(p.source.index[p.rows[s]])
+          for s in ("train", "validation", "test")}
+    return encode_split(p.source, p.work, spec, [],
+                        (at["train"], at["validation"], at["test"]), p.stratified)
 
 
 def study_name(p: Prepared, fingerprint: str, space: dict, metric: str) -> str:
@@ -195,8 +221,9 @@ class Search:
         self.live = Live()
         self.timed_out = False  # the last run() ended because its time was up
         self.reserved = 0.0  # seconds the last run() kept free for the final trainings
-        self._folds: list[Prepared] | None = None
-        self._lock = threading.Lock()
+        self._folds: dict[str, list[Prepared]] = {}  # per transforms (transforms_key)
+        self._by_transforms: dict[str, Prepared] = {}
+        self._lock = threading.RLock()
         seed = tr["seed"] + (os.getpid() if shared else 0)  # processes must not draw alike
         n = self.tune["trials"]
         sampler = optuna.samplers.RandomSampler(seed=seed) if self.tune["sampler"] == "random" \
@@ -361,6 +388,18 @@ class Search:
             raise TrainError(f"The {self.metric} could not be computed for this trial.")
         return value
 
+    def prepared_for(self, spec: dict) -> Prepared:
+        """The data prepared with the trial's transforms (once per combination)."""
+        key = transforms_key(spec)
+        if key == transforms_key(self.p.spec):
+            return self.p
+        with self._lock:
+            if key not in self._by_transforms:
+                while len(self._by_transforms) >= KEEP_PREPARED:  # memory: the latest few
+                    self._by_transforms.pop(next(iter(self._by_transforms)))
+                self._by_transforms[key] = prepared_with(self.p, spec)
+            return self._by_transforms[key]
+
     def _train(self, p: Prepared, feeder, stop):
         from kwk.training.core import train_once
         return train_once(p, feeder, self._tick, stop)
@@ -370,7 +409,7 @@ class Search:
 
     def _holdout(self, trial, spec: dict, stop) -> tuple[float, int]:
         import optuna
-        p = dataclasses.replace(self.p, spec=spec, notes=[])
+        p = dataclasses.replace(self.prepared_for(spec), spec=spec, notes=[])
         feeder = _TrialFeeder(p, "validation", self.metric, trial)
         self.live = Live(trial=trial.number, epochs=spec["training"]["epochs"],
                          started=time.monotonic())
@@ -384,10 +423,15 @@ class Search:
     def _kfold(self, trial, spec: dict, stop) -> tuple[float, int]:
         import optuna
         with self._lock:
-            if self._folds is None:
-                self._folds = search_folds(self.p, self.p.spec["training"]["folds"])
+            key = transforms_key(spec)
+            if key not in self._folds:
+                while len(self._folds) >= KEEP_PREPARED:
+                    self._folds.pop(next(iter(self._folds)))
+                self._folds[key] = search_folds(self.prepared_for(spec),
+                                                self.p.spec["training"]["folds"])
+            folds = self._folds[key]
         scores, epochs, at_cap = [], 0, 0
-        for i, fp in enumerate(self._folds, start=1):
+        for i, fp in enumerate(folds, start=1):
             p = dataclasses.replace(fp, spec=spec, notes=[])
             self.live = Live(trial=trial.number, epochs=spec["training"]["epochs"], fold=i,
                              started=time.monotonic())

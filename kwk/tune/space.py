@@ -27,8 +27,9 @@ from kwk.catalog.layers import CATALOG
 from kwk.catalog.params import Param
 from kwk.spec.tuning import (  # noqa: F401  (kwk.tune.space's names)
     CLASS_METRICS, COMPANIONS, DEFAULT_TRIALS, DEPTH, DROPOUT, MAX_BLOCKS, MAX_TRIALS, METRICS,
-    PRUNERS, REGRESSION_METRICS, SAMPLERS, SPACE_PATH, TUNE_KEYS, check_range, default_tune,
-    head_blocks, normalize_tune, param_at, training_param)
+    PRUNERS, REGRESSION_METRICS, SAMPLERS, SPACE_PATH, TARGET_TRANSFORM, TRANSFORM_PREFIX,
+    TUNE_KEYS, check_range, default_tune, head_blocks, is_data_path, normalize_tune, param_at,
+    training_param)
 
 # The weight decays the proposed space offers (0: none). Keras' decoupled decay is multiplied
 # by the learning rate at every step, so useful values sit between 1e-4 and 0.1.
@@ -37,6 +38,7 @@ WEIGHT_DECAYS = [0.0, 0.0001, 0.001, 0.01, 0.1]
 # this many times the spec's epochs, and never above EPOCH_CAP_MAX.
 EPOCH_GROWTH_MAX = 8
 EPOCH_CAP_MAX = 1000
+MAX_TRANSFORM_COLUMNS = 6  # the most skewed columns whose transform a search tries
 
 
 def with_depth(layers: list, n: int) -> list:
@@ -83,6 +85,9 @@ def apply(spec: dict, values: dict) -> dict:
     for path, v in values.items():
         if path == DEPTH:
             continue
+        if is_data_path(path):
+            _apply_transform(out, path, v)
+            continue
         m = SPACE_PATH.match(path)
         if path == DROPOUT:
             continue
@@ -99,12 +104,41 @@ def apply(spec: dict, values: dict) -> dict:
     return out
 
 
+def _apply_transform(spec: dict, path: str, v) -> None:
+    data = spec.setdefault("data", {})
+    if path == TARGET_TRANSFORM:
+        if v in (None, "none"):
+            data.pop("target_transform", None)
+        else:
+            data["target_transform"] = v
+        return
+    col = path[len(TRANSFORM_PREFIX):]
+    tf = dict(data.get("transforms") or {})
+    if v in (None, "none"):
+        tf.pop(col, None)
+    else:
+        tf[col] = v
+    if tf:
+        data["transforms"] = tf
+    else:
+        data.pop("transforms", None)
+
+
+def _transform_of(spec: dict, path: str) -> str:
+    data = spec.get("data") or {}
+    if path == TARGET_TRANSFORM:
+        return data.get("target_transform") or "none"
+    return (data.get("transforms") or {}).get(path[len(TRANSFORM_PREFIX):]) or "none"
+
+
 def current_values(spec: dict, space: dict) -> dict | None:
     """The user's own settings as a point of ``space`` (None when one lies outside it)."""
     out = {}
     for path, rng in space.items():
         if path == DEPTH:
             v = len(head_blocks(spec["layers"]))
+        elif is_data_path(path):
+            v = _transform_of(spec, path)
         elif path == DROPOUT:
             v = head_dropout(spec["layers"])
         else:
@@ -146,9 +180,11 @@ def _around(param: Param, value, wide: float = 4.0) -> dict:
     return out
 
 
-def propose(spec: dict, train_rows: int | None = None) -> dict:
+def propose(spec: dict, train_rows: int | None = None, data=None) -> dict:
     """The space searched when the spec names none: around the user's stack, each searchable
-    setting (a catalog Param with a ``tune`` range) within a sensible range of its value."""
+    setting (a catalog Param with a ``tune`` range) within a sensible range of its value.
+    ``data`` (the training rows, a DataFrame): the transforms of its skewed columns are tried
+    too (:func:`transform_space`)."""
     from kwk.spec.params import TRAINING_PARAMS
     space: dict = {}
     for p in TRAINING_PARAMS:
@@ -176,6 +212,51 @@ def propose(spec: dict, train_rows: int | None = None) -> dict:
         space[DEPTH] = {"low": 1, "high": max(blocks, min(4, blocks + 2))}
         if head_dropout(spec["layers"]) == 0.0:
             space[DROPOUT] = {"low": 0.0, "high": 0.5}
+    if data is not None:
+        space.update(transform_space(spec, data))
+    return space
+
+
+def transform_space(spec: dict, data) -> dict:
+    """The transforms worth trying on a table: for each strongly skewed number input (the
+    profile's suggestion, :func:`kwk.data.profile.skew_suggestion`; the most skewed
+    ``MAX_TRANSFORM_COLUMNS``), none or its suggested transform; for a regression target
+    skewed to the right with every value above 0, none or a log. Columns the user gave a
+    transform keep it (not searched). Pictures, series and texts: none."""
+    import numpy as np
+    import pandas as pd
+
+    from kwk.data.profile import skew_suggestion
+    d = spec.get("data") or {}
+    if d.get("image_shape") or d.get("sequence") or d.get("text"):
+        return {}
+    kinds, own = d.get("kinds") or {}, d.get("transforms") or {}
+    features = d.get("features") or [c for c in data.columns if c != d.get("target")]
+    found = []
+    for col in features:
+        if col in own or col not in data.columns or kinds.get(col, "numeric") != "numeric":
+            continue
+        if not pd.api.types.is_numeric_dtype(data[col]) or pd.api.types.is_bool_dtype(data[col]):
+            continue
+        sug = skew_suggestion(pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float))
+        if sug:
+            found.append((abs(sug["skew"]), col, sug["transform"]))
+    found.sort(reverse=True)
+    space = {f"{TRANSFORM_PREFIX}{col}": {"choices": ["none", name]}
+             for _, col, name in found[:MAX_TRANSFORM_COLUMNS]}
+    target = d.get("target")
+    task = d.get("task")
+    if task in (None, "auto") and target in data.columns:  # the page's unresolved spec
+        from kwk.data.task import infer_task
+        kind = kinds.get(target) or ("numeric" if pd.api.types.is_numeric_dtype(data[target])
+                                     else "categorical")
+        task = infer_task(data[target], kind)[0]
+    if task == "regression" and not d.get("target_transform") and target in data.columns:
+        y = pd.to_numeric(data[target], errors="coerce").to_numpy(dtype=float)
+        y = y[np.isfinite(y)]
+        sug = skew_suggestion(y) if len(y) else None
+        if sug and sug["skew"] > 0 and (y > 0).all():
+            space[TARGET_TRANSFORM] = {"choices": ["none", "log"]}
     return space
 
 
@@ -185,6 +266,10 @@ def describe(path: str, layers: list) -> str:
         return "hidden Dense blocks (depth)"
     if path == DROPOUT:
         return "dropout after each hidden Dense block"
+    if path == TARGET_TRANSFORM:
+        return "transform of the target"
+    if is_data_path(path):
+        return f"transform of {path[len(TRANSFORM_PREFIX):]}"
     m = SPACE_PATH.match(path)
     if not m:
         return path
