@@ -71,5 +71,8 @@ except Exception as e:  # never show a traceback; Streamlit's rerun/stop are Bas
              "happening, please report it with the file you used.", icon="⚠️")
 finally:  # also after a page's st.rerun()/st.stop(): keep what changed (cheap when nothing did)
     persist.save()
+if ss.data is not None and nav.url_path in ("train", "tune"):
+    from kwk.training.warmup import warm_up
+    warm_up()  # TensorFlow loads while the user reads the settings, not after Start
 if _marks() != marks:  # the page changed a step (new data, a run...): redraw the sidebar
     st.rerun()
