@@ -242,6 +242,11 @@ def infer_kind(s: pd.Series, n_unique: int | None = None) -> tuple[str, str]:
     if ptypes.is_numeric_dtype(s):
         if n_unique == 2 and s.min() == 0 and s.max() == 1:
             return "boolean", "its only values are 0 and 1"
+        from kwk.data.times import DECIMAL_YEAR_STEPS, decimal_year_steps
+        k = decimal_year_steps(s)
+        if k:
+            return "datetime", (f"its values are decimal years, {k} steps a year "
+                                f"({DECIMAL_YEAR_STEPS[k]}), as R's time() writes them")
         why = row_id_reason(s, n_unique)
         if why:
             return "identifier", why

@@ -98,6 +98,8 @@ def _folds(n: int, k: int, seed: int) -> np.ndarray:
 
 def _as_number(s: pd.Series, kind: str = "numeric") -> np.ndarray:
     """Numbers (dates as a count of time units; only their order matters here)."""
+    if kind == "datetime" and ptypes.is_numeric_dtype(s) and not ptypes.is_bool_dtype(s):
+        return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)  # decimal years: ordered
     if kind == "datetime" and not ptypes.is_datetime64_any_dtype(s):
         import warnings
         with warnings.catch_warnings():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from kwk.errors import DataError
@@ -20,11 +21,60 @@ ISO_DATE = (r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d*)?)?)?"
             r"(Z| ?UTC|[+-]00:?00)?")
 
 
+# Steps a year a regular decimal-year column may have (R's time() of a ts: 1949.0, 1949.0833…)
+DECIMAL_YEAR_STEPS = {2: "half-years", 3: "thirds of a year", 4: "quarters",
+                      6: "two-month steps", 12: "months"}
+TIME_WORDS = ("time", "date", "year", "period", "month", "quarter")
+
+
+def decimal_year_steps(s) -> int | None:
+    """Steps a year of a column of decimal years — R's ``time()`` of a monthly series gives
+    1949.0, 1949.0833, … (12 steps: months), of a quarterly one 1949.0, 1949.25, … — or None.
+    The values must sit on that grid from whole years (to 2% of a step, so values written with
+    4 decimals count), cover at least 90% of it between the first and last, lie between the
+    years 1000 and 3000, and either rise with the rows or the column's name says it is a time
+    (several series repeat their times): a price in quarters of a unit is not a date."""
+    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return None
+    v = pd.to_numeric(s, errors="coerce").dropna().to_numpy(dtype=float)
+    u = np.unique(v)
+    if len(u) < 8 or u[0] < 1000 or u[-1] > 3000:
+        return None
+    gaps = np.diff(u)
+    k = int(round(1 / float(np.median(gaps))))
+    if k not in DECIMAL_YEAR_STEPS or np.all(u == np.floor(u)):
+        return None
+    steps = gaps * k
+    frac = (u - np.floor(u + 1e-9)) * k
+    if np.abs(steps - np.round(steps)).max() > 0.02 or np.abs(frac - np.round(frac)).max() > 0.02:
+        return None
+    if len(u) < 0.9 * ((u[-1] - u[0]) * k + 1):
+        return None
+    rising = bool(np.all(np.diff(v) > 0))
+    named = any(w in str(getattr(s, "name", "") or "").lower() for w in TIME_WORDS)
+    return k if rising or named else None
+
+
 def parse_dates(s):
     """Dates and times of a column, read with one format for the whole column (UTC): the
     format inferred from the values (month first: 03/04/2024 is March 4), or day first when
     that reads more of them (16/04/2024), or value by value as a last resort (mixed
-    formats). Unreadable values become NaT."""
+    formats). Unreadable values become NaT. Numbers are decimal years (R's time(): 1949.0833
+    is February 1949): the year, then the month by twelfths (to 1/100 of a month, so values
+    written with 4 decimals read right), the rest of the month as days."""
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        v = pd.to_numeric(s, errors="coerce").astype(float)
+        ok = v.notna() & (v >= 1) & (v < 10000)
+        v = v.where(ok, 2000.0)
+        years = np.floor(v)
+        months = np.round((v - years) * 12, 2)
+        whole = np.minimum(np.floor(months), 11)
+        start = pd.to_datetime(pd.DataFrame({"year": years.astype(int),
+                                             "month": whole.astype(int) + 1, "day": 1}),
+                               utc=True)
+        days = start.dt.days_in_month.astype(float)
+        out = start + pd.to_timedelta((months - whole) * days, unit="D")
+        return out.where(ok)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if pd.api.types.is_datetime64_any_dtype(s):
@@ -47,9 +97,12 @@ def parse_dates(s):
 
 def time_axis(s):
     """How to draw a time column on a chart: its numbers (step numbers stay numbers, not
-    nanoseconds after 1970), else its dates, else its text as it is."""
+    nanoseconds after 1970; decimal years are drawn as their dates), else its dates, else its
+    text as it is."""
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        return s.to_numpy()
+        if decimal_year_steps(s) is None:
+            return s.to_numpy()  # step numbers
+        return parse_dates(s).dt.tz_convert(None).to_numpy()  # decimal years: their dates
     d = parse_dates(s).dt.tz_convert(None)
     return d.to_numpy() if d.notna().mean() > 0.9 else s.to_numpy()
 
