@@ -91,3 +91,32 @@ def test_the_series_page_takes_the_decimal_year_column_as_time():
     at.radio(key="modality_radio").set_value("series").run()
     no_crash(at)
     assert at.selectbox(key="seq_time").value == "time"
+
+
+@pytest.mark.parametrize("times,step", [
+    (pd.Series(1949 + np.arange(30) / 12, name="time"), "month"),
+    (pd.Series(2000 + np.arange(30) / 4, name="time"), "quarter"),
+    (pd.Series(pd.date_range("2024-01-01", periods=30).strftime("%Y-%m-%d")), "day"),
+    (pd.Series(pd.date_range("2024-01-01", periods=30, freq="W").astype(str)), "week"),
+    (pd.Series(pd.date_range("2020-01-01", periods=30, freq="MS").astype(str)), "month"),
+    (pd.Series(pd.date_range("2024-01-01", periods=30, freq="h").astype(str)), "hour"),
+    (pd.Series(np.arange(30.0)), None),                      # step numbers: rows
+])
+def test_the_step_between_times_in_words(times, step):
+    from kwk.data.times import in_steps, time_step
+    assert time_step(times) == step
+    assert in_steps(24, step) == f"24 {step or 'row'}s" and in_steps(1, step) == f"1 {step or 'row'}"
+
+
+def test_the_series_page_says_the_window_and_horizon_in_the_series_units():
+    from tests.app.test_pages import app, goto, no_crash
+    at = app()
+    at.file_uploader(key="upload").set_value(("air.csv", _air(4).to_csv(index=False).encode(),
+                                              "text/csv")).run()
+    at.session_state.target = "value"
+    goto(at, "2_target")
+    at.radio(key="modality_radio").set_value("series").run()
+    at.number_input(key="seq_window").set_value(24).run()
+    no_crash(at)
+    words = " ".join(c.value for c in at.caption)
+    assert "looks back **24 months** and forecasts **1 month** ahead" in words

@@ -107,6 +107,36 @@ def time_axis(s):
     return d.to_numpy() if d.notna().mean() > 0.9 else s.to_numpy()
 
 
+STEP_WORDS = (("minute", 60), ("hour", 3600), ("day", 86400), ("week", 7 * 86400),
+              ("month", 30.44 * 86400), ("quarter", 91.31 * 86400), ("year", 365.25 * 86400))
+
+
+def time_step(s) -> str | None:
+    """The usual step between the times of a series, in words ("month", "day", "quarter" …),
+    or None when the times are step numbers or irregular. Several series repeating their
+    times count once (the step between distinct times)."""
+    k = decimal_year_steps(s)
+    if k:
+        return {12: "month", 4: "quarter", 2: "half-year", 6: "two-month step",
+                3: "four-month step"}.get(k)
+    if pd.api.types.is_numeric_dtype(s):
+        return None
+    d = parse_dates(s).dropna().drop_duplicates().sort_values()
+    if len(d) < 3:
+        return None
+    gap = float(np.median(np.diff((d - d.iloc[0]).dt.total_seconds().to_numpy())))
+    for name, secs in STEP_WORDS:
+        if abs(gap - secs) <= 0.08 * secs:
+            return name
+    return None
+
+
+def in_steps(n: int, step: str | None) -> str:
+    """``n`` steps in words: "24 months", "1 day"; rows when the step is unknown."""
+    unit = step or "row"
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
 def time_values(s):
     """A column of times as sortable numbers: dates -> nanoseconds, numbers as they are.
     Values that are neither become NaN."""

@@ -139,9 +139,25 @@ def _series_settings(others: list[str], kinds: dict) -> None:
                        key="seq_predict", horizontal=True, help=_HELP["predict"])
     ss.sequence = {"time": time, "group": None if group == group_opts[0] else group,
                    "window": int(window), "horizon": int(horizon), "predict": predict}
+    step = _time_step(ss.data.fingerprint, time, ss.data.df)
+    if step:
+        from kwk.data.times import in_steps
+        st.caption(f"📅 One row is one {step} of a series: the network looks back "
+                   f"**{in_steps(int(window), step)}** and forecasts **{in_steps(int(horizon), step)}"
+                   f"** ahead.")
     st.caption("🕒 The split is **chronological**: the model trains on the earliest period, is "
                "tuned on the next and tested on the latest, so it never learns from the future. "
                "Each forecast sees the last rows of its own series.")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _time_step(fingerprint: str, column: str, _df: pd.DataFrame) -> str | None:
+    """The step between the times of a series in words (once per data and column)."""
+    from kwk.data.times import time_step
+    try:
+        return time_step(_df[column])
+    except (ValueError, TypeError, OverflowError):
+        return None
 
 
 def _text_settings(others: list[str], kinds: dict) -> None:
