@@ -142,10 +142,10 @@ def outcome(epochs_run: int, training: dict, stopped: bool, early: bool) -> tupl
     """``(status, message)`` of a training that ran ``epochs_run`` epochs."""
     if stopped:
         return "stopped", f"Stopped by you after {epochs_run} epoch(s); the model so far was kept."
-    if early:
+    if early and epochs_run < training.get("epochs", epochs_run + 1):
         return "early_stopped", (f"Stopped early after {epochs_run} epochs: validation loss had "
                                  f"not improved for {training['early_stopping_patience']} epochs.")
-    return "finished", f"Finished all {epochs_run} epochs."
+    return "finished", f"Finished all {epochs_run} epochs."  # (early stopping at the last one too)
 
 
 def diverged(training: dict, epoch: int, batch: int) -> TrainError:
@@ -246,8 +246,16 @@ def seed_everything(seed: int) -> None:
             _determinism_on = True
 
 
-def diagnose(history: dict, min_epochs: int = 5) -> str | None:
-    """A plain-language note when the curves show divergence or over-fitting, with a fix."""
+# Over-fitting is named when the validation loss has risen for 3 epochs or more since its best,
+# by more than 10% of the best AND by more than 2% of the first epoch's validation loss: a rise
+# from almost zero (a log loss of 7.5e-05 becoming 9e-05) is noise of no practical size.
+OVERFIT_RELATIVE, OVERFIT_OF_FIRST = 0.10, 0.02
+
+
+def diagnose(history: dict, min_epochs: int = 5, training: dict | None = None) -> str | None:
+    """A plain-language note when the curves show divergence or over-fitting, with a fix.
+    ``training``: the run's settings, so the fix offered is not one already in use (early
+    stopping with the best weights restored)."""
     loss = [v for v in history.get("loss", []) if v is not None]
     val = [v for v in history.get("val_loss", []) if v is not None]
     if len(history.get("loss", [])) != len(loss):
@@ -256,11 +264,22 @@ def diagnose(history: dict, min_epochs: int = 5) -> str | None:
     if len(loss) >= 3 and loss[-1] > 2 * min(loss) and loss[-1] > loss[0]:
         return ("The training loss is going up instead of down: training is diverging. Lower the "
                 "learning rate (divide it by 10).")
-    if len(val) >= min_epochs:
+    if len(val) >= min_epochs and len(loss) == len(val):
         best = int(np.argmin(val))
         since = len(val) - 1 - best
-        if since >= 3 and val[-1] > 1.1 * val[best] and loss[-1] < loss[best]:
-            return (f"Over-fitting: validation loss was best at epoch {best + 1} and has risen for "
-                    f"{since} epochs while training loss keeps falling. Add Dropout, an L2 "
-                    "penalty, fewer units, or early stopping (restore best weights).")
+        rise = val[-1] - val[best]
+        if (since >= 3 and rise > OVERFIT_RELATIVE * abs(val[best])
+                and rise > OVERFIT_OF_FIRST * abs(val[0]) and loss[-1] < loss[best]):
+            tr = training or {}
+            kept = (tr.get("early_stopping_patience") or 0) > 0 and \
+                tr.get("restore_best_weights", True)
+            head = (f"Over-fitting: validation loss was best at epoch {best + 1} "
+                    f"({val[best]:.4g}) and has risen for {since} epochs (to {val[-1]:.4g}) while "
+                    "training loss keeps falling.")
+            if kept:
+                return (head + f" Early stopping kept the weights of epoch {best + 1}, so the "
+                        "model is the one from before the rise. To learn longer before it "
+                        "starts, add Dropout, an L2 penalty (weight decay) or use fewer units.")
+            return head + (" Add Dropout, an L2 penalty (weight decay), fewer units, or early "
+                           "stopping with the best weights restored.")
     return None
