@@ -92,6 +92,31 @@ def _explain_html(d: Path, task: str, target: str, include_js: bool) -> str:
             "are high values, blue low, grey labels.</p>")
 
 
+def _figures(d: Path, spec: dict, task: str, metrics: dict, ev: dict, history: dict) -> dict:
+    """The charts the Evaluate page draws, from the same factories and the same numbers: the
+    forecast first for a series (in test order: the report has no data to date it), the
+    learning curves in the units the page uses (RMSE in the target's units, or log loss)."""
+    from kwk import plots
+    from kwk.evaluation.curves import readable_loss
+    figs = evaluation_figures(task, metrics, ev, history)
+    try:
+        target_state = json.loads((d / "preprocess.json").read_text()).get("target") or {}
+    except (OSError, json.JSONDecodeError):
+        target_state = {}
+    _, label, curves = readable_loss(history, spec, target_state)
+    figs["Learning curves (loss)"] = plots.learning_curves({**history, **curves}, "loss",
+                                                           "Learning curves", label)
+    seq = spec["data"].get("sequence")
+    if seq and ev and "baseline_out" in ev:
+        y, out = ev["y"], np.asarray(ev["out"])
+        fc = plots.forecast_chart(np.arange(len(y)), y, out,
+                                  np.asarray(ev["baseline_out"], dtype=float),
+                                  f"Forecast of {spec['data']['target']} on the test period "
+                                  "(in test order)")
+        figs = {"Forecast": fc, **figs}
+    return figs
+
+
 def build_report(run_dir) -> str:
     """The report of a run folder (as written by ``train``) as one HTML string."""
     from kwk import plots
@@ -129,7 +154,7 @@ def build_report(run_dir) -> str:
     except Exception:  # an old or edited spec: still report the rest
         net = [{"layer": f"{i} · {l['type']}", "settings": {k: v for k, v in l.items() if k != "type"}}
                for i, l in enumerate(spec["layers"], 1)]
-    figs = evaluation_figures(task, metrics, ev, history)
+    figs = _figures(d, spec, task, metrics, ev, history)
     charts, first = [], True
     for title, fig in figs.items():
         fig.update_layout(template=plots.REPORT_TEMPLATE)

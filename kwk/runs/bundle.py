@@ -91,9 +91,11 @@ def data_summary(prep) -> list[dict]:
         return []
     d = prep.spec["data"]
     out = []
-    for c in [d["target"], *d["features"]]:
+    for c in dict.fromkeys([d["target"], *d["features"]]):  # a series' target is an input too
         s = work[c]
-        row = {"column": c, "role": "target" if c == d["target"] else "input",
+        role = ("input" if c != d["target"] else "target" if c not in d["features"]
+                else "target, and an input (its past values)")
+        row = {"column": c, "role": role,
                "kind": d["kinds"].get(c), "missing %": round(100 * float(s.isna().mean()), 2),
                "distinct": int(s.nunique(dropna=True))}
         if d["kinds"].get(c) == "numeric":
