@@ -132,8 +132,11 @@ def _read_inputs(fmt: str, read_options: dict) -> dict:
            "blank_tail_columns": read_options.get("blank_tail_columns", 0),
            "formatted_numbers": dict(read_options.get("formatted_numbers") or {})}
     if fmt == "images":
+        from kwk.data.images import HELD_OUT, SPLIT_COLUMN, SPLIT_FOLDERS
         out.update(size=tuple(int(v) for v in read_options["size"]),
-                   color="grayscale" if read_options.get("color") == "grayscale" else "rgb")
+                   color="grayscale" if read_options.get("color") == "grayscale" else "rgb",
+                   split_folders=dict(SPLIT_FOLDERS), held_out=HELD_OUT,
+                   split_column=SPLIT_COLUMN)
     elif fmt == "sql":
         out.update(url=read_options.get("url", ""), query=read_options["query"])
     else:
@@ -155,6 +158,7 @@ def _helpers(relative: bool, dates: bool = False) -> dict[str, str]:
     return {
         "class_weights": copy_source(core.class_weights_from_counts, core.class_weights),
         "image_members": copy_source(images.image_members),
+        "split_layout": copy_source(images.split_layout, images._hold_out),
         "decode_image": copy_source(images.decode_image),
         "parse_formatted": copy_source(numbers.parse_formatted),
         "flatten_nested": copy_source(loader._flatten_nested),
