@@ -98,16 +98,6 @@ def test_pixel_columns_of_px_columns_beside_a_numeric_id_agree_everywhere(tmp_pa
     assert picture_columns(df.drop(columns="id"), (2, 2, 1))[0] == px
 
 
-@pytest.mark.xfail(strict=True, reason="kwk/ui/modality.py was held by another engineer")
-def test_the_target_page_guesses_the_shape_from_the_same_pixel_columns():
-    """ui/modality's shape guess counts the pixels with the one rule (4 here, not 5)."""
-    import inspect
-
-    import kwk.ui.modality as modality
-    src = inspect.getsource(modality)
-    assert "pixel_columns" in src and "is_numeric_dtype" not in src
-
-
 # ------------------------------------------------------------------ one rule: series checks
 
 def _sales_without_series() -> pd.DataFrame:
