@@ -294,8 +294,10 @@ with left:
 
     if not mixed:  # reused layers come in where the data enters a one-input model
         base_section(layers)
+    kinds_of_layers = {"images": ["convolution", "pooling"], "series": ["RNN / LSTM"],
+                       "text": ["RNN / LSTM"]}  # the words of the layers this data suggests
     words.on_page(["layer", "units", "activation", "dense", "dropout", "weights",
-                   "overfitting", "convolution", "RNN / LSTM"], key="build_words")
+                   "overfitting", *kinds_of_layers.get(ss.modality, [])], key="build_words")
     with st.expander("Save or load the spec (JSON)"):
         spec_now = session_spec()
         st.download_button("⬇️ Download spec.json", dumps(spec_now), "spec.json",
