@@ -9,6 +9,7 @@ from kwk.runs.service import DataSource, run_in_background
 from kwk.spec import TRAINING_PARAMS
 from kwk.spec.choices import class_weight_choice
 from kwk.training import diagnose, prepare
+from kwk.training.core import kept_epoch
 from kwk.ui.forms import param_widget, params_form
 from kwk.ui.jobpanel import JobPanel, queue_notice, stop_button
 from kwk.ui.model_info import resolved_task
@@ -114,7 +115,8 @@ def live(job):
     if s["status"] in ("finished", "stopped"):
         frac = 1.0
     phase = s.get("phase")  # after the epochs: scoring, comparison models, intervals, saving
-    st.progress(frac, text=f"{s['status'].capitalize()} — epoch {s['epoch']} of {s['epochs']}"
+    status_word = {"early_stopped": "Stopped early"}.get(s["status"], s["status"].capitalize())
+    st.progress(frac, text=f"{status_word} — epoch {s['epoch']} of {s['epochs']}"
                 + (f" · {phase}…" if phase else ""))
     if phase:
         st.caption(f"⏳ {phase}… (the main model is trained; this is the work that follows)")
@@ -125,16 +127,23 @@ def live(job):
     loss_name, loss_label, curves = readable_loss(s["history"], job.prepared.spec,
                                                   job.prepared.pre.state["target"])
     h = {**s["history"], **curves}
-    val = h.get("val_loss") or [None]
-    c[3].metric(f"Validation {loss_name}",
-                "—" if val[-1] is None else f"{val[-1]:.4g}", help=f"The validation {loss_label}.")
+    tr = job.prepared.spec["training"]
+    val = [v for v in (h.get("val_loss") or []) if v is not None]
+    kept = kept_epoch(val, tr) if job.done and s["status"] != "failed" else None
+    if kept is not None:  # the weights kept are the best epoch's: say its number, not the last
+        c[3].metric(f"Validation {loss_name} (kept)", f"{val[kept]:.4g}",
+                    help=f"The validation {loss_label} of epoch {kept + 1}, whose weights early "
+                    f"stopping kept (the last epoch's: {val[-1]:.4g}).")
+    else:
+        c[3].metric(f"Validation {loss_name}", f"{val[-1]:.4g}" if val else "—",
+                    help=f"The validation {loss_label}.")
     stop_button(job, s, "stop", "Stops after the current batch and keeps the model so far.")
     if h.get("loss"):
         g1, g2 = st.columns(2)
         g1.plotly_chart(learning_curves(h, "loss", "Loss", loss_label), key="live_loss")
         if "accuracy" in h:
             g2.plotly_chart(learning_curves(h, "accuracy"), key="live_acc")
-        note = diagnose(s["history"])
+        note = diagnose(s["history"], training=tr)
         if note:
             st.warning(note, icon="💡")
     if s["status"] == "failed":

@@ -1,6 +1,8 @@
 """Training notes that say true things (issue 35, item 6): over-fitting is judged by a rise of a
 practical size (not a relative rise from almost zero), the advice is never to turn on what is
 already on, and a training that early stopping ended at its last epoch finished all of them."""
+import pytest
+
 from kwk.training.core import diagnose, outcome
 
 FALLING = [1.0, 0.5, 0.3, 0.2, 0.15, 0.12, 0.1, 0.09]
@@ -42,3 +44,36 @@ def test_early_stopping_at_the_last_epoch_is_finishing():
     status, msg = outcome(43, tr, stopped=False, early=True)
     assert status == "early_stopped" and msg.startswith("Stopped early after 43 epochs")
     assert outcome(50, tr, stopped=False, early=False)[0] == "finished"
+
+
+def test_the_kept_epoch_is_the_best_one_when_early_stopping_restores_it():
+    from kwk.training.core import kept_epoch
+    val = [1.0, 0.6, 0.5, 0.55, 0.62]
+    on = {"early_stopping_patience": 3, "restore_best_weights": True}
+    assert kept_epoch(val, on) == 2
+    assert kept_epoch(val, {**on, "restore_best_weights": False}) is None
+    assert kept_epoch(val, {**on, "early_stopping_patience": 0}) is None
+    assert kept_epoch([1.0, 0.6, 0.5], on) is None  # the last is the best: nothing to say
+
+
+@pytest.mark.slow
+def test_keras_keeps_the_weights_of_the_epoch_kept_epoch_names():
+    """Independent check with Keras itself: after training with early stopping restoring the
+    best weights, the model's validation loss is the best epoch's, not the last one's."""
+    import keras
+    import numpy as np
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 3)).astype("float32")
+    y = (x[:, :1] + rng.normal(0, 1.5, (64, 1))).astype("float32")  # noisy: val loss turns up
+    keras.utils.set_random_seed(0)
+    m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(64, activation="relu"),
+                          keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
+    m.compile(keras.optimizers.Adam(0.03), "mse")
+    es = keras.callbacks.EarlyStopping(monitor="val_loss", patience=40, restore_best_weights=True)
+    h = m.fit(x[:48], y[:48], validation_data=(x[48:], y[48:]), epochs=40, verbose=0,
+              callbacks=[es]).history
+    from kwk.training.core import kept_epoch
+    k = kept_epoch(h["val_loss"], {"early_stopping_patience": 40, "restore_best_weights": True})
+    assert k is not None and k != len(h["val_loss"]) - 1
+    now = float(m.evaluate(x[48:], y[48:], verbose=0))
+    assert now == pytest.approx(h["val_loss"][k], rel=1e-4)

@@ -246,6 +246,18 @@ def seed_everything(seed: int) -> None:
             _determinism_on = True
 
 
+def kept_epoch(val_loss: list, training: dict) -> int | None:
+    """The epoch (from 0) whose weights the model holds after training when that is not the
+    last one: early stopping with ``restore_best_weights`` puts back the epoch of the lowest
+    validation loss when training ends (Keras does, whether or not it stopped early). None
+    when the last epoch's weights are kept."""
+    if not val_loss or training.get("early_stopping_patience", 0) <= 0 \
+            or not training.get("restore_best_weights", True):
+        return None
+    best = int(np.argmin(val_loss))
+    return best if best != len(val_loss) - 1 else None
+
+
 # Over-fitting is named when the validation loss has risen for 3 epochs or more since its best,
 # by more than 10% of the best AND by more than 2% of the first epoch's validation loss: a rise
 # from almost zero (a log loss of 7.5e-05 becoming 9e-05) is noise of no practical size.
