@@ -10,6 +10,7 @@ from kwk.spec import TRAINING_PARAMS
 from kwk.spec.choices import class_weight_choice
 from kwk.training import diagnose, prepare
 from kwk.training.core import kept_epoch
+from kwk.ui import words
 from kwk.ui.forms import param_widget, params_form
 from kwk.ui.jobpanel import JobPanel, queue_notice, stop_button
 from kwk.ui.model_info import resolved_task
@@ -88,6 +89,8 @@ else:
         values = params_form(shown, ss.spec["training"],
                              key_prefix=f"tr{ss.spec_version}", columns=3)
         start = st.form_submit_button("▶️ Start training", type="primary", disabled=running)
+    words.on_page(["epochs", "batch size", "learning rate", "optimizer", "early stopping",
+                   "validation", "overfitting"], key="train_words")
 
 if start:
     ss.spec["training"] = values
@@ -121,7 +124,7 @@ def live(job):
     if phase:
         st.caption(f"⏳ {phase}… (the main model is trained; this is the work that follows)")
     c = st.columns(4)
-    c[0].metric("Epoch", f"{s['epoch']} / {s['epochs']}")
+    c[0].metric("Epoch", f"{s['epoch']} / {s['epochs']}", help=words.tip("epochs"))
     c[1].metric("Elapsed", f"{s['elapsed']:.0f} s")
     c[2].metric("Time left", "—" if not s.get("eta") or job.done else f"{s['eta']:.0f} s")
     loss_name, loss_label, curves = readable_loss(s["history"], job.prepared.spec,

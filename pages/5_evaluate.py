@@ -27,6 +27,7 @@ from kwk.evaluation.curves import readable_loss
 from kwk.evaluation.metrics import paired_bootstrap
 from kwk.runs.service import set_threshold
 from kwk.prep.series import series_labels, time_axis
+from kwk.ui import words
 from kwk.ui.explain import global_view, mixed_row_view, picture_heatmaps, text_words
 from kwk.ui.images import misclassified_gallery
 from kwk.ui.runtime import ensure_navigation
@@ -168,6 +169,9 @@ with tabs["Charts"]:
         with c2:
             st.markdown("**Per class**")
             st.dataframe([{"class": c, **v} for c, v in m["test"]["per_class"].items()],
+                         column_config={k: st.column_config.NumberColumn(help=words.tip(t))
+                                        for k, t in (("precision", "precision"),
+                                                     ("recall", "recall"), ("f1", "F1"))},
                          hide_index=True, width="stretch")
         c3, c4 = st.columns(2)
         c3.plotly_chart(plots.roc_curves(y, out, classes), key="roc")
@@ -223,7 +227,8 @@ if "Decision threshold" in tabs:
                    "threshold. Move it to trade precision against recall.")
         saved = store().threshold(run_id)
         thr = st.slider("Threshold", 0.01, 0.99, saved, 0.01, key="threshold",
-                        help="0.5 is the default; lower it to catch more positives.")
+                        help="0.5 is the default; lower it to catch more positives.\n\n📖 "
+                        + words.tip("threshold"))
         st.caption(f"This run labels **{classes[1]}** from a probability of **{saved:.2f}** on: "
                    "Predict, `kwk predict`, the report and the run's script use it.")
         if round(thr, 2) != round(saved, 2) and st.button(
@@ -379,6 +384,9 @@ with tabs["Report"]:
                            file_name=f"kwk_report_{run_id}.html", mime="text/html",
                            key="dl_report", on_click="ignore")
 
+words.on_page(["accuracy", "balanced accuracy", "precision", "recall", "F1", "ROC AUC", "log loss",
+               "RMSE", "MAE", "R²", "confusion matrix", "residual", "95% CI", "baseline",
+               "threshold", "permutation importance", "SHAP", "profiler"], key="eval_words")
 st.page_link("pages/6_predict.py", label="Next: predict new rows and export", icon="➡️")
 
 # --- Layer inspector: below this line belongs to the layer-inspector work ---

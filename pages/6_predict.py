@@ -10,6 +10,7 @@ from kwk.errors import KwkError
 from kwk.runs.bundle import unusual_summary
 from kwk.runs.fit import columns_fit, needed_columns
 from kwk.runs.service import set_threshold
+from kwk.ui import words
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
 from kwk.ui.state import cached_bundle, owner, parse, run_picker, show_error, store
@@ -190,7 +191,8 @@ if spec["data"]["task"] == "binary":
                           0.01, 0.99, saved, 0.01, key=f"pred_threshold_{run_id}",
                           help="Saved with the run: Evaluate, `kwk predict`, the report and the "
                           "run's script use the same one. Lower it to catch more "
-                          f"'{classes[1]}' rows, raise it to be surer of each.")
+                          f"'{classes[1]}' rows, raise it to be surer of each.\n\n📖 "
+                          + words.tip("threshold"))
     if round(threshold, 2) != round(saved, 2):
         try:
             set_threshold(run["dir"], threshold)

@@ -5,6 +5,7 @@ import streamlit as st
 from kwk.errors import KwkError
 from kwk.training import prepare
 from kwk.tune.space import METRICS, propose, rows_to_space, space_rows
+from kwk.ui import words
 from kwk.ui.jobpanel import JobPanel, queue_notice, stop_button
 from kwk.ui.model_info import resolved_task
 from kwk.ui.runtime import ensure_navigation
@@ -146,3 +147,5 @@ def live(job):
 
 
 panel.show(live)
+words.on_page(["tuning", "hyperparameter", "validation", "test set", "cross-validation", "seed"],
+              key="tune_words")
