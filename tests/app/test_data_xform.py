@@ -8,12 +8,14 @@ import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from tests.app.test_pages import T
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "kwk_app.py")
 
 
 def _upload(df: pd.DataFrame, name: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=T)
     at.run()
     buf = io.StringIO()
     df.to_csv(buf, index=False)

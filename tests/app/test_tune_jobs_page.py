@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from test_pages import goto, no_crash, texts, with_sample
+from test_pages import T, goto, no_crash, texts, with_sample
 
 
 def _select(at, key):
@@ -86,7 +86,7 @@ def test_a_queued_search_is_found_again_and_stopped_by_the_callback(one_slot):
     assert registry.get(jid, "") is job
     assert "number 1 in the queue" in texts(at)
     # a reload: a new session finds the search from the address and shows its queue place
-    again = AppTest.from_file(APP, default_timeout=60)
+    again = AppTest.from_file(APP, default_timeout=T)
     again.query_params["tune"] = jid
     again.run()
     again.switch_page("pages/9_tune.py").run()
