@@ -27,7 +27,9 @@ from kwk.evaluation.curves import readable_loss
 from kwk.evaluation.metrics import paired_bootstrap
 from kwk.runs.service import set_threshold
 from kwk.prep.series import series_labels, time_axis
+from kwk.data.times import in_steps, time_step
 from kwk.ui import words
+from kwk.ui.tables import number_text
 from kwk.ui.explain import global_view, mixed_row_view, picture_heatmaps, text_words
 from kwk.ui.images import misclassified_gallery
 from kwk.ui.runtime import ensure_navigation
@@ -115,11 +117,14 @@ names = analyses_for(task, modality(spec["data"]))
 per_column = "Profiler" in names  # the profiler changes one column of one row
 tabs = dict(zip(names, st.tabs(names)))
 if not per_column:
-    st.caption("The profiler is for tables and pictures: a "
+    st.caption("The profiler is for tables: a "
                + ("forecast reads a whole window of rows." if seq else
                   "model with several inputs reads them together (the importance tab compares "
-                  "them)." if spec["data"].get("inputs") else "text model reads words, "
-                  "not columns (so there is no column importance either)."))
+                  "them)." if spec["data"].get("inputs") else
+                  "picture model reads hundreds of pixels together: the heat-maps below show "
+                  "which of them it looked at." if spec["data"].get("image_shape") else
+                  "text model reads words, not columns (so there is no column importance "
+                  "either)."))
 
 if seq:
     with tabs["Forecast"]:
@@ -144,8 +149,10 @@ if seq:
                                                  f"Forecast of {spec['data']['target']} on the "
                                                  "test period" + (f" · {pick}" if pick else "")),
                             key="fc")
-        st.caption(f"Each point is forecast from the {seq['window']} rows before it "
-                   f"({seq['horizon']} row(s) ahead). The dotted line repeats the window's last "
+        step = time_step(df_s[seq["time"]]) if df_s is not None else None
+        st.caption(f"Each point is forecast from the {in_steps(seq['window'], step)} before it "
+                   f"({in_steps(seq['horizon'], step)} ahead). The dotted line repeats the "
+                   "window's last "
                    "value: the naive forecast a model has to beat. The test period comes after "
                    "every row the model was trained or tuned on.")
 
@@ -363,7 +370,7 @@ with tabs.get("Profiler", st.empty()):
                     categorical=kinds[f] != "numeric"), key=f"prof_chart_{f}")
             now = float(np.asarray(b.output(pd.DataFrame([base])))[0, out_idx]
                         if out_idx is not None else b.output(pd.DataFrame([base]))[0])
-            st.metric(f"Prediction at these values ({y_title})", f"{now:.4g}")
+            st.metric(f"Prediction at these values ({y_title})", number_text(now))
         except KwkError as e:
             show_error(e)
         from kwk.ui.optimize import best_settings

@@ -99,7 +99,18 @@ if c3.button("🗑️ Delete", key="delete_run"):
 st.subheader("Compare runs")
 labels = {r["id"]: (r["name"] or f"{r['created'][11:19]} · {r['data_name']}") + f" · {r['id'][:6]}"
           for r in runs}
-chosen = st.multiselect("Runs to compare", ids, default=ids[:2] if len(ids) >= 2 else ids,
+def _default_pair(rows: list[dict]) -> list[str]:
+    """The two newest runs on the same data and task (newest first), else the two newest."""
+    seen: dict = {}
+    for r in rows:
+        same = seen.setdefault((r.get("fingerprint"), r.get("task")), [])
+        same.append(r["id"])
+        if len(same) == 2:
+            return same
+    return [r["id"] for r in rows[:2]]
+
+
+chosen = st.multiselect("Runs to compare", ids, default=_default_pair(runs),
                         format_func=labels.get, key="compare_sel",
                         help="Pick two or more runs that predict the same target: metrics side "
                         "by side, overlaid curves and what differs in their specs.")

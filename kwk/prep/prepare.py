@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from kwk.data.times import decimal_year_steps, parse_dates
 from kwk.errors import DataError
 from kwk.prep.preprocess import (
     Preprocessor,
@@ -280,8 +281,11 @@ def prepare_series(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list
         X[k], Y[k], naive[k] = X_all[m], y_all[m], last[m]
         pos[k] = df.index.get_indexer(rows.index[targets[m]])
     t0 = rows[seq["time"]].iloc[targets[role == 2]]
+    first = t0.iloc[0]
+    if decimal_year_steps(rows[seq["time"]]):  # R's decimal years: the month they stand for
+        first = parse_dates(t0.iloc[:1]).iloc[0].strftime("%b %Y")
     notes.append(f"{len(starts):,} windows: {len(Y['train']):,} train, {len(Y['validation']):,} "
-                 f"validation, {len(Y['test']):,} test (targets from {t0.iloc[0]!s} on"
+                 f"validation, {len(Y['test']):,} test (targets from {first!s} on"
                  + (f", across {len(set(groups))} series" if groups is not None else "") + ").")
     shapes = check_stack(spec, X["train"].shape[1], 1)
     return Prepared(spec=spec, notes=notes, pre=pre, X=X, y=Y, rows=pos, stratified=False,

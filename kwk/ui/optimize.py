@@ -16,6 +16,7 @@ import streamlit as st
 from kwk.errors import KwkError
 from kwk.ui.session import session
 from kwk.ui.state import show_error
+from kwk.ui.tables import number_text
 
 GOALS = {"Largest": "maximize", "Smallest": "minimize", "Closest to a value": "target"}
 
@@ -98,18 +99,18 @@ def best_settings(run: dict, run_id: str, bundle, df: pd.DataFrame, base: dict,
         pred = best["prediction"]
         what = f"P({best['class']})" if best.get("class") is not None else y_title
         interval = best.get("interval")
-        st.metric(f"Best {what} found", f"{pred:.4g}",
+        st.metric(f"Best {what} found", number_text(pred),
                   help=best.get("interval_note"))
         st.caption("This is the model's prediction at these settings, not a measurement: "
                    "check it on new data before relying on it, the more so at the edge of "
                    "the training rows' range.")
         if interval:
-            st.caption(f"Across the run's seeds at these settings: {interval[0]:.4g} to "
-                       f"{interval[1]:.4g}.")
+            st.caption(f"Across the run's seeds at these settings: {number_text(interval[0])} "
+                       f"to {number_text(interval[1])}.")
         else:
             st.caption(best.get("interval_note", ""))
         table = pd.DataFrame({"input": list(best["settings"]),
-                              "value": [f"{v:.4g}" if isinstance(v, float) else str(v)
+                              "value": [number_text(v) if isinstance(v, float) else str(v)
                                         for v in best["settings"].values()],
                               "held": ["yes" if f in best["fixed"] else ""
                                        for f in best["settings"]]})

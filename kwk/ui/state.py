@@ -270,8 +270,12 @@ def run_picker(key: str, label: str = "Run") -> str | None:
         return f"{r['created'][:19].replace('T', ' ')} · {r['data_name']} · {r['task']}{score}"
 
     ss = session()
-    run_id = st.selectbox(label, ids, index=ids.index(ss.run_id) if ss.run_id in ids else 0,
-                          key=key, format_func=fmt)
+    if ss.run_id in ids:
+        first = ids.index(ss.run_id)
+    else:  # no run chosen yet: the newest run on the data now loaded, else the newest
+        fp = ss.data.fingerprint if ss.data is not None else None
+        first = next((i for i, r in enumerate(runs) if fp and r.get("fingerprint") == fp), 0)
+    run_id = st.selectbox(label, ids, index=first, key=key, format_func=fmt)
     ss.run_id = run_id
     return run_id
 

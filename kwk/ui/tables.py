@@ -124,6 +124,19 @@ def number_columns(table: pd.DataFrame) -> list[str]:
     return [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
 
 
+def number_text(x: float) -> str:
+    """A number as a person reads it: 64,530 (not 6.453e+04), 12.35, 0.0421, 3.1e-06."""
+    x = float(x)
+    if x != x or x in (float("inf"), float("-inf")):
+        return str(x)
+    a = abs(x)
+    if a >= 1e4:
+        return f"{x:,.0f}"
+    if a >= 1e-3 or a == 0:
+        return f"{x:.4g}"
+    return f"{x:.2g}"
+
+
 def size_text(n_bytes: float) -> str:
     """A size a person reads at a glance: 512 bytes, 3.4 kB, 12.0 MB, 1.2 GB."""
     if n_bytes < 1000:
@@ -158,8 +171,8 @@ def reference_notice(metrics: dict, comparison: dict | None = None,
         return lead + ("Much of its lead may come from recognising test rows it saw in "
                        "training (see the warning about twins above), which tuning the "
                        "network cannot honestly match: fix the split first.")
-    return lead + ("On tables it is a strong reference: the **Tune** page searches for a "
-                   "network that comes closer.")
+    return lead + ("It is a strong reference: the **Tune** page searches for a network that "
+                   "comes closer.")
 
 
 SHORT_VERDICT = {"≈ about the same": "≈ same", "❌ no better": "❌ no better"}
