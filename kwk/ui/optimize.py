@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from kwk.errors import KwkError
+from kwk.evaluation.analysis import grid_is_levels
 from kwk.ui.session import session
 from kwk.ui.state import show_error
 from kwk.ui.tables import number_text
@@ -32,8 +33,18 @@ def _put_on_profiler(run_id: str, settings: dict, kinds: dict, grids: dict) -> N
     base = ss.profiler[run_id]["base"]
     for f, v in settings.items():
         base[f] = v
-        if grids.get(f):
-            st.session_state[f"prof_{run_id}_{f}"] = _widget_value(kinds[f], v)
+        g = grids.get(f)
+        if not g:
+            continue
+        # the profiler sweeps the 1st-99th percentiles, the search the whole training range:
+        # a value beyond the sweep widens it (the slider would refuse it otherwise)
+        if kinds[f] == "numeric" and len(g) > 1 and not grid_is_levels(g) and \
+                not g[0] <= float(v) <= g[-1]:
+            lo, hi = min(g[0], float(v)), max(g[-1], float(v))
+            g[:] = [float(x) for x in np.linspace(lo, hi, len(g))]
+        elif kinds[f] != "numeric" and str(v) not in [str(x) for x in g]:
+            g.append(str(v))
+        st.session_state[f"prof_{run_id}_{f}"] = _widget_value(kinds[f], v)
 
 
 def _add_to_predict(run_id: str, settings: dict) -> None:

@@ -97,6 +97,11 @@ def test_a_held_input_stays_at_the_profilers_value(bowl_run):
     # the smallest prediction with x2 = -1 is at a corner of x1 (0 or 6), far from 3
     assert abs(s["x1"] - 3) > 2.5 and s["cat"] != "b"
     assert "held" in at.dataframe[-1].value.columns
+    # a corner beyond the profiler's 1st-99th percentile sweep widens the sweep, never fails
+    at.button(key=f"opt_show_{run_id}").click().run()
+    no_crash(at)
+    slider = at.slider(key=f"prof_{run_id}_x1")
+    assert slider.value == pytest.approx(s["x1"]) and slider.min <= s["x1"] <= slider.max
     # changing the goal says the answer shown was found for another one
     at.radio(key=f"opt_goal_{run_id}").set_value("Largest").run()
     assert any("found for another goal" in c.value for c in at.caption)
