@@ -30,9 +30,12 @@ import argparse
 import json
 import sys
 
+from kwk.commands.common import EXIT_USER
+from kwk.commands.common import (  # noqa: F401  (what the commands share)
+    bar as _bar, four_digits as _r, image_args as _image_args, image_options as _image_options,
+    load as _load, load_data as _load_data, log_to_mlflow, mlflow_args as _mlflow_args,
+    read_spec as _read_spec, sql_args as _sql_args, tracking, train_job as _train_job)
 from kwk.errors import KwkError
-
-EXIT_USER = 2
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,56 +43,6 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"error: {message}", file=sys.stderr)
         sys.exit(EXIT_USER)
-
-
-def _image_options(a) -> dict:
-    size = getattr(a, "image_size", None)
-    out = {}
-    if size:
-        m = __import__("re").fullmatch(r"\s*(\d+)\s*[xX×,]\s*(\d+)\s*", size)
-        if not m or not (4 <= int(m.group(1)) <= 512 and 4 <= int(m.group(2)) <= 512):
-            raise KwkError(f"--image-size {size!r} is not HEIGHTxWIDTH between 4 and 512.",
-                           "For example --image-size 32x32.")
-        out["image_size"] = (int(m.group(1)), int(m.group(2)))
-    if getattr(a, "color", None):
-        out["image_color"] = a.color
-    return out
-
-
-def _load(a, **options):
-    """The data of a command: a file path, or ``--sql`` over ``--db`` (or ``$KWK_DB_URL``)."""
-    import os
-    if getattr(a, "sql", None):
-        if a.data:
-            raise KwkError("Give either a data file or --sql, not both.")
-        from kwk.data.sources import read_sql
-        return read_sql(a.db or os.environ.get("KWK_DB_URL", ""), a.sql)
-    if not a.data:
-        raise KwkError("No data given.", "Give a data file, or --sql QUERY with --db URL.")
-    from kwk.data import load
-    return load(a.data, sheet=a.sheet, **{**_image_options(a), **options})
-
-
-def _load_data(a, **options):
-    """As :func:`_load`, and a folder of Parquet files or a glob of CSV / Parquet files
-    (``data/part-*.parquet``) loads as one table."""
-    if a.data and not getattr(a, "sql", None):
-        from kwk.data.dataset import is_many, load_many
-        if is_many(a.data):
-            return load_many(a.data, min_columns=options.get("min_columns", 2))
-    return _load(a, **options)
-
-
-def _read_spec(path) -> dict:
-    from kwk.spec import loads
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise KwkError(f"Cannot read the spec file {path}: {e.strerror or e}.")
-    except UnicodeDecodeError:
-        raise KwkError(f"The spec file {path} is not text (UTF-8 JSON expected).")
-    return loads(text)
 
 
 def cmd_profile(a) -> int:
@@ -118,27 +71,6 @@ def cmd_profile(a) -> int:
     return 0
 
 
-def _bar(s: dict, width: int = 28) -> str:
-    """One progress line: the bar, the epoch, the last metrics, the time; after the epochs,
-    what runs now (``s["phase"]``: scoring, the comparison models, intervals, saving)."""
-    frac = 0.0
-    if s["epochs"]:
-        frac = min(1.0, (s["epoch"] + s["batch"] / max(s["batches"], 1)) / s["epochs"])
-    filled = int(frac * width)
-    h = s["history"]
-    last = ""
-    for k in ("loss", "val_loss", "accuracy", "val_accuracy"):
-        if h.get(k) and h[k][-1] is not None:
-            last += f" {k}={h[k][-1]:.4f}"
-    eta = f" eta {s['eta']:.0f}s" if s.get("eta") else ""
-    epoch = f"epoch {min(s['epoch'] + 1, s['epochs'])}/{s['epochs']}"
-    if s.get("phase"):  # the epochs are done: say what runs, not a frozen last epoch
-        line = f"[{'#' * width}] {epoch} · {s['phase']}… {s['elapsed']:.0f}s"
-    else:
-        line = f"[{'#' * filled}{'.' * (width - filled)}] {epoch}{last} {s['elapsed']:.0f}s{eta}"
-    return "\r" + line.ljust(100)
-
-
 def cmd_train(a) -> int:
     from pathlib import Path
 
@@ -158,24 +90,6 @@ def cmd_train(a) -> int:
         if not existed and Path(a.out).is_dir() and not any(Path(a.out).iterdir()):
             Path(a.out).rmdir()  # leave no empty folder behind
         raise
-
-
-def _train_job(prep, show: bool):
-    from kwk.training import Job
-    job = Job(prep, label="cli").start()
-    try:
-        while not job.wait(0.25):
-            if show:
-                print(_bar(job.snapshot()), end="", file=sys.stderr, flush=True)
-    except KeyboardInterrupt:
-        print("\nstopping after the current batch…", file=sys.stderr)
-        job.stop()
-        job.wait()
-    if show:
-        print(_bar(job.snapshot()), file=sys.stderr)
-    if job.error:
-        raise job.error
-    return job.result
 
 
 def _stream_path(a) -> str:
@@ -290,41 +204,6 @@ def _train(a) -> int:
     return log_to_mlflow(a, out)
 
 
-def tracking(a) -> str | None:
-    """``--mlflow URI``, else ``$MLFLOW_TRACKING_URI``, else None (no logging)."""
-    from kwk.runs.tracker import tracking_uri
-    return tracking_uri(getattr(a, "mlflow", None))
-
-
-def log_to_mlflow(a, out, log=None) -> int:
-    """After the run is saved: log it to MLflow when asked. A failure never loses the run: it
-    is reported with where the run was saved, and the status is 2."""
-    uri = tracking(a)
-    if not uri:
-        return 0
-    from kwk.runs.tracker import log_run
-    try:
-        r = (log or log_run)(out, uri, a.mlflow_experiment, a.mlflow_register)
-    except KwkError as e:
-        print(f"error: the run was saved to {out}, but logging it to MLflow at {uri} failed: "
-              f"{e}".replace("\n", " "), file=sys.stderr)
-        return EXIT_USER
-    reg = r.get("registered")
-    print(f"Logged to MLflow at {uri}: run {r['run_id']}, model {r['model_uri']}"
-          + (f", registered as '{reg['name']}' version {reg['version']}" if reg else ""),
-          file=sys.stderr)
-    return 0
-
-
-def _mlflow_args(s) -> None:
-    s.add_argument("--mlflow", metavar="URI", help="also log the run to this MLflow tracking "
-                   "server after saving it (default: $MLFLOW_TRACKING_URI when set)")
-    s.add_argument("--mlflow-experiment", dest="mlflow_experiment", default="kwk",
-                   help="the MLflow experiment (default: kwk)")
-    s.add_argument("--mlflow-register", dest="mlflow_register", metavar="NAME",
-                   help="also register the model in MLflow's model registry under NAME")
-
-
 def cmd_predict(a) -> int:
     from kwk.runs.bundle import load_bundle
     b = load_bundle(a.model_dir)
@@ -408,24 +287,11 @@ def cmd_sample(a) -> int:
     return 0
 
 
-def _image_args(s) -> None:
-    s.add_argument("--image-size", dest="image_size",
-                   help="a zip of pictures: resize them to HEIGHTxWIDTH (e.g. 32x32)")
-    s.add_argument("--color", choices=("grayscale", "rgb"),
-                   help="a zip of pictures: read them grey or in colour")
-
-
 def _stream_args(s) -> None:
     s.add_argument("--stream", action="store_true",
                    help="read a CSV or Parquet file in chunks (data larger than memory)")
     s.add_argument("--chunk-rows", type=int, default=100_000, dest="chunk_rows",
                    help="rows per chunk with --stream (default 100000)")
-
-
-def _sql_args(s) -> None:
-    s.add_argument("--sql", help="read the data with this SQL query instead of a file")
-    s.add_argument("--db", help="SQLAlchemy URL of the database (default: $KWK_DB_URL; prefer "
-                   "the variable, so passwords stay out of the shell history)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -475,7 +341,8 @@ def _command_modules():
 
     import kwk.commands
     names = sorted(m.name for m in pkgutil.iter_modules(kwk.commands.__path__))
-    return [importlib.import_module(f"kwk.commands.{n}") for n in names if not n.startswith("_")]
+    return [importlib.import_module(f"kwk.commands.{n}") for n in names
+            if not n.startswith("_") and n != "common"]  # common: what they share
 
 
 def main(argv=None) -> int:
@@ -495,6 +362,3 @@ def main(argv=None) -> int:
               "command and file. Set KWK_DEBUG=1 to see the details.", file=sys.stderr)
         return 1
 
-
-def _r(v):
-    return "n/a" if v is None else f"{v:.4f}"

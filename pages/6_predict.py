@@ -54,7 +54,7 @@ def _built(run_dir: str, what: str, changed: float) -> tuple[str, bytes | None, 
         return "kwk_run.zip", zip_run(run_dir), "The whole run folder: model, preprocessing, " \
             "spec, metrics, history, script.", None
     if what == "notebook":
-        from kwk.codegen.notebook import notebook_bytes
+        from kwk.runs.notebook import notebook_bytes
         return "train.ipynb", notebook_bytes(run_dir), "The training script as a Jupyter " \
             "notebook, in sections: run it next to the data file to train this model " \
             "again.", None

@@ -35,24 +35,11 @@ def _module_cycles() -> list[list[str]]:
     return sorted(sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1)
 
 
-# Left while other engineers held these files (issue 31); each entry goes when its file is
-# fixed: pages/6_predict.py still imports notebook_bytes from kwk.codegen.notebook, and
-# kwk/data/images.py imports LoadedData from kwk.data.loader (its home is kwk.data.loaded).
-CYCLES_LEFT = [["kwk.codegen.notebook", "kwk.runs.notebook"],
-               ["kwk.data.images", "kwk.data.loader"]]
-# kwk/cli.py's helpers the commands share (their home: kwk/commands/common.py), and two more.
-PRIVATE_LEFT = sorted(
-    [f"kwk/commands/{m}.py: kwk.cli.{n}" for m, names in {
-        "challenge": ["_load"], "explain": ["_sql_args", "_load"],
-        "tune": ["_image_args", "_mlflow_args", "_sql_args", "_load", "_read_spec", "_train_job",
-                 "_r"]}.items() for n in names]
-    + ["kwk/commands/tune.py: kwk.runs.bundle._write_json",
-       "kwk/data/loader.py: kwk.data.images._unsafe"])
 
 
 def test_no_two_modules_import_each_other():
     """grimp counts imports inside functions too: an arrow is an arrow."""
-    assert _module_cycles() == CYCLES_LEFT
+    assert _module_cycles() == []
 
 
 def test_no_module_imports_another_modules_private_names():
@@ -62,7 +49,7 @@ def test_no_module_imports_another_modules_private_names():
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("kwk"):
                 found += [f"{p.relative_to(ROOT)}: {node.module}.{a.name}" for a in node.names
                           if a.name.startswith("_") and not a.name.startswith("__")]
-    assert sorted(found) == PRIVATE_LEFT
+    assert found == []
 
 
 # ------------------------------------------------------------------ one rule: pixel columns

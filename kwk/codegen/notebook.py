@@ -49,13 +49,6 @@ def notebook_from_script(script: str, data_path: str | None = None):
     return nb
 
 
-def notebook_bytes(run_dir, data_path: str | None = None) -> bytes:
-    """Kept until pages/6_predict.py imports :func:`kwk.runs.notebook.notebook_bytes`, its
-    home (the one upward import .importlinter still ignores for codegen)."""
-    from kwk.runs.notebook import notebook_bytes as run_notebook
-    return run_notebook(run_dir, data_path)
-
-
 # ------------------------------------------------------------------------------ the pieces
 def _is_prose(node) -> bool:
     return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)

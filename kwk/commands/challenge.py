@@ -16,6 +16,8 @@ repeated or unknown rows, a label the task cannot have, no row_id or prediction 
 """
 from __future__ import annotations
 
+from kwk.commands import common
+
 import json
 import sys
 
@@ -63,9 +65,8 @@ def _score_args(p) -> None:
 
 
 def create(a) -> int:
-    from kwk.cli import _load
     from kwk.learn.challenge import create as make, write
-    ld = _load(a)
+    ld = common.load(a)
     ch = make(ld.df, a.target, metric=a.metric, test_fraction=a.test_fraction, seed=a.seed,
               goal=a.goal, title=a.title, task=a.task, data_name=ld.name)
     paths = write(ch, a.out)

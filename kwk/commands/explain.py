@@ -9,13 +9,14 @@ and ``base + sum(contributions) = prediction``.
 """
 from __future__ import annotations
 
+from kwk.commands import common
+
 import sys
 
 MAX_ROWS = 10_000
 
 
 def add(sub) -> None:
-    from kwk.cli import _sql_args
     s = sub.add_parser("explain", help="per-column contributions (SHAP) to the predictions of "
                        "the first rows of a data file, as JSON")
     s.add_argument("run_dir", metavar="RUN", help="the run folder (written by 'train --out')")
@@ -26,14 +27,13 @@ def add(sub) -> None:
                    help="rows whose values stand in for an absent column (default 50)")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--sheet")
-    _sql_args(s)
+    common.sql_args(s)
     s.set_defaults(fn=run)
 
 
 def run(a) -> int:
     import json
 
-    from kwk.cli import _load
     from kwk.errors import KwkError
     if not 1 <= a.rows <= MAX_ROWS:
         raise KwkError(f"--rows {a.rows} is out of range.",
@@ -50,7 +50,7 @@ def run(a) -> int:
     from kwk.runs.bundle import load_bundle
     b = load_bundle(a.run_dir)
     check_explainable(b)
-    ld = _load(a, min_columns=1)
+    ld = common.load(a, min_columns=1)
     df = ld.df
     if not len(df):
         raise KwkError("The data has no rows to explain.")

@@ -8,12 +8,13 @@ best so far as a run without running trials.
 """
 from __future__ import annotations
 
+from kwk.commands import common
+
 import json
 import sys
 
 
 def add(sub) -> None:
-    from kwk.cli import _image_args, _mlflow_args, _sql_args
     s = sub.add_parser("tune", help="search for a better network (Optuna); write the "
                        "leaderboard, the study and the best network's run")
     s.add_argument("data", nargs="?")
@@ -31,21 +32,21 @@ def add(sub) -> None:
                    "run folder here, without running trials")
     s.add_argument("--sheet")
     s.add_argument("--quiet", action="store_true", help="no progress lines")
-    _sql_args(s)
-    _image_args(s)
-    _mlflow_args(s)  # the search as one MLflow run (the best network) with a nested run per trial
+    common.sql_args(s)
+    common.image_args(s)
+    # the search as one MLflow run (the best network) with a nested run per trial
+    common.mlflow_args(s)
     s.set_defaults(fn=run)
 
 
 def _write(path, obj) -> None:
-    from kwk.runs.bundle import _write_json
-    _write_json(path, obj)
+    from kwk.runs.bundle import write_json
+    write_json(path, obj)
 
 
 def run(a) -> int:
     from pathlib import Path
 
-    from kwk.cli import _load, _read_spec, _train_job
     from kwk.errors import KwkError
     from kwk.runs.bundle import ensure_writable
     from kwk.runs.service import DataSource, save_run
@@ -62,17 +63,16 @@ def run(a) -> int:
         raise KwkError(f"--trials must be from 1 to 10000, got {a.trials}.")
     if a.timeout is not None and not a.timeout > 0:
         raise KwkError(f"--timeout must be a number of seconds > 0, got {a.timeout:g}.")
-    from kwk.cli import tracking
-    if tracking(a):  # a wrong tracking URI or a missing MLflow: said before the search
+    if common.tracking(a):  # a wrong tracking URI or a missing MLflow: said before the search
         from kwk.runs.tracker import check_uri, require_mlflow
-        check_uri(tracking(a)); require_mlflow()
+        check_uri(common.tracking(a)); require_mlflow()
     out = Path(a.out) if a.out else None
     if out is not None:
         ensure_writable(out)
     if a.best_out:
         ensure_writable(a.best_out)
-    ld = _load(a)
-    spec = _read_spec(a.spec)
+    ld = common.load(a)
+    spec = common.read_spec(a.spec)
     if ld.image_shape is not None and not spec["data"].get("image_shape"):
         spec["data"]["image_shape"] = list(ld.image_shape)
     prep = prepare(ld.df, spec)
@@ -132,7 +132,7 @@ def run(a) -> int:
     # stop as ``train``) through the service the Tune page's job uses
     tuned = search_then_retrain(
         search, todo, timeout, on_trial=on_trial, after_search=searched, phase=phase,
-        compare_own=False, train=lambda p, stop: _train_job(p, show),
+        compare_own=False, train=lambda p, stop: common.train_job(p, show),
         on_interrupt=lambda: print("\nstopped; finished trials are kept in the study.",
                                    file=sys.stderr),
         no_best=KwkError("No trial finished, so there is no best network to save.",
@@ -143,13 +143,12 @@ def run(a) -> int:
     saved = save_run(result, source, out_dir=target)
     if a.best_out:
         _write(Path(a.best_out) / "study.json", search.summary())
-    from kwk.cli import _r
     from kwk.evaluation.metrics import headline
     key, val = headline(result.metrics)
-    print(f"{search.note()} Test {key}: {_r(val)}. Saved to {saved}", file=sys.stderr)
+    print(f"{search.note()} Test {key}: {common.four_digits(val)}. Saved to {saved}",
+          file=sys.stderr)
     print(json.dumps({"best": search.best(), "test": {key: val}, "out": str(saved)}))
-    from kwk.cli import log_to_mlflow
     from kwk.runs.tracker import log_search
     board, summary = search.leaderboard(), search.summary()
-    return log_to_mlflow(a, saved, lambda d, uri, exp, reg: log_search(d, board, summary, uri,
-                                                                       exp, reg))
+    return common.log_to_mlflow(
+        a, saved, lambda d, uri, exp, reg: log_search(d, board, summary, uri, exp, reg))

@@ -149,7 +149,9 @@ def decode_image(raw, size, color):
     return a[:, :, None] if a.ndim == 2 else a
 
 
-def _unsafe(name: str) -> bool:
+def unsafe_name(name: str) -> bool:
+    """A zip member's name that would leave the folder it is read into (an absolute path, a
+    drive, or ``..``)."""
     n = name.replace("\\", "/")
     return n.startswith("/") or (len(n) > 1 and n[1] == ":") or ".." in n.split("/")
 
@@ -184,7 +186,7 @@ def _open_zip(data: bytes, name: str):
     if len(infos) > MAX_MEMBERS:
         raise DataError(f"'{name}' holds {len(infos):,} files; KwK reads up to {MAX_MEMBERS:,}.",
                         "Upload a smaller sample of the pictures.")
-    bad = [i.filename for i in infos if _unsafe(i.filename)]
+    bad = [i.filename for i in infos if unsafe_name(i.filename)]
     if bad:
         raise DataError(f"'{name}' contains unsafe file paths (e.g. '{bad[0][:80]}').",
                         "KwK refuses archives with absolute paths or '..'; zip the class "
@@ -202,11 +204,11 @@ def _open_zip(data: bytes, name: str):
 
 
 def read_image_zip(data: bytes, name: str, fingerprint: str, size=None, color=None):
-    """Read a zip of class folders. Returns a :class:`kwk.data.loader.LoadedData` whose frame
+    """Read a zip of class folders. Returns a :class:`kwk.data.loaded.LoadedData` whose frame
     holds the pixels and the labels, with ``image_shape`` set. Raises DataError otherwise."""
     from PIL import Image
 
-    from kwk.data.loader import LoadedData
+    from kwk.data.loaded import LoadedData
     zf, infos = _open_zip(data, name)
     members = image_members([i.filename for i in infos])
     by_name = {i.filename: i for i in infos}

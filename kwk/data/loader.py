@@ -611,7 +611,7 @@ def _unpack_table(data: bytes, name: str):
         return out, inner, ("gzip", None)
     import zipfile
 
-    from kwk.data.images import _unsafe, image_members
+    from kwk.data.images import image_members, unsafe_name
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = [i for i in zf.infolist() if not i.is_dir()]
@@ -632,7 +632,7 @@ def _unpack_table(data: bytes, name: str):
     if not tables:
         return None
     info = tables[0]
-    if _unsafe(info.filename):
+    if unsafe_name(info.filename):
         raise DataError(f"'{name}' contains an unsafe file path ('{info.filename[:80]}').",
                         "Zip the table itself.")
     if info.file_size > MAX_UNPACKED_BYTES:

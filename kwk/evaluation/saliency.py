@@ -66,10 +66,11 @@ def heatmaps(run_dir, rows: pd.DataFrame, positions: list[int], reference: pd.Da
     stored in ``out[position] = (map (h, w), predicted class index)`` as soon as it is done.
     Positions already in ``out`` are skipped. Stops between pictures when ``stop`` is set or
     after ``max_seconds``; returns ``{"done", "total", "stopped", "timed_out"}``. ``load``
-    (default :func:`kwk.runs.bundle.load_bundle`) turns ``run_dir`` into a bundle."""
+    turns ``run_dir`` into a bundle (the caller passes :func:`kwk.runs.bundle.load_bundle`:
+    evaluation sits below runs and opens no run folder itself)."""
     from kwk.errors import KwkError
     if load is None:
-        from kwk.runs.bundle import load_bundle as load
+        raise TypeError("heatmaps needs load, which opens run_dir (kwk.runs.bundle.load_bundle).")
     t0 = time.monotonic()
     todo = [(i, p) for i, p in enumerate(positions) if p not in out][:MAX_PICTURES]
     total = len(todo)

@@ -44,7 +44,7 @@ def package_versions() -> dict:
     return out
 
 
-def _write_json(path: Path, obj) -> None:
+def write_json(path: Path, obj) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=_default))
     os.replace(tmp, path)
@@ -127,19 +127,19 @@ def save_bundle(result, out_dir, data_name: str, fingerprint: str, script: str |
     out = ensure_writable(out_dir)
     try:
         save_model(result.model, out / "model.keras")
-        _write_json(out / "preprocess.json", result.prepared.pre.state)
-        _write_json(out / "spec.json", result.prepared.spec)
-        _write_json(out / "metrics.json", result.metrics)
-        _write_json(out / "history.json", result.history)
-        _write_json(out / "run.json", run_record(result, data_name, fingerprint, source))
+        write_json(out / "preprocess.json", result.prepared.pre.state)
+        write_json(out / "spec.json", result.prepared.spec)
+        write_json(out / "metrics.json", result.metrics)
+        write_json(out / "history.json", result.history)
+        write_json(out / "run.json", run_record(result, data_name, fingerprint, source))
         if script is not None:
             (out / "train_script.py").write_text(script)
         for rp, rmodel in getattr(result, "extra_models", []):  # repeated runs, for bands
             sub = out / "repeats" / f"seed_{rp.spec['training']['seed']}"
             sub.mkdir(parents=True, exist_ok=True)
             save_model(rmodel, sub / "model.keras")
-            _write_json(sub / "preprocess.json", rp.pre.state)
-            _write_json(sub / "spec.json", rp.spec)
+            write_json(sub / "preprocess.json", rp.pre.state)
+            write_json(sub / "spec.json", rp.spec)
         det = result.details  # test-split predictions, for charts and reports without retraining
         np.savez(out / "evaluation.npz", y=np.asarray(det["y"]), out=np.asarray(det["out"]),
                  baseline_out=np.asarray(det["baseline_out"]),
@@ -337,7 +337,7 @@ def write_threshold(directory, threshold: float) -> dict:
         raise KwkError(f"The threshold must lie between 0 and 1, not {threshold}.",
                        "Use e.g. 0.35 to label more rows as the second class.")
     try:
-        _write_json(d / DECISION, {"threshold": float(threshold),
+        write_json(d / DECISION, {"threshold": float(threshold),
                                    "positive_class": state["target"]["classes"][1]})
     except OSError as e:
         raise KwkError(f"The threshold could not be saved with the run: {e.strerror or e}.",

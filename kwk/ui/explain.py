@@ -396,12 +396,14 @@ def _start_heatmaps(entry: dict, run: dict, df: pd.DataFrame, test_rows: np.ndar
                     positions: list[int]) -> None:
     from kwk.evaluation.explain import Task
     from kwk.evaluation.saliency import heatmaps
+    from kwk.runs.bundle import load_bundle
     rows = df.iloc[positions]
     ref = df.iloc[np.setdiff1d(np.arange(len(df)), test_rows)[:200]]
     maps, run_dir = entry["maps"], run["dir"]
 
     def work(progress, stop):
-        return heatmaps(run_dir, rows, positions, ref, maps, progress=progress, stop=stop)
+        return heatmaps(run_dir, rows, positions, ref, maps, progress=progress, stop=stop,
+                        load=load_bundle)
     entry.update(task=Task(work, "heat-maps").start(), positions=tuple(positions), seen=False)
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from kwk.data.pixels import pixel_columns
 from kwk.spec import SEQUENCE_PARAMS, TEXT_PARAMS
 from kwk.catalog.presets import DEFAULT_FOR_MODALITY
 from kwk.ui.state import profile_kinds, set_modality
@@ -71,12 +72,12 @@ def _image_settings(df: pd.DataFrame, others: list[str]) -> None:
                    "from the file.")
         ss.image_shape = list(ss.data.image_shape)
         return
-    pixels = [c for c in others if pd.api.types.is_numeric_dtype(df[c])
-              and ss.roles.get(c, "feature") == "feature"]
+    pixels = pixel_columns(df[others], None, ss.roles)  # the one rule, as the spec counts them
     shape = ss.image_shape or _guess_shape(len(pixels))
     ss.image_shape = _shape_inputs(shape)
-    st.caption(f"The {len(pixels):,} numeric columns other than the target are the pixels, "
-               "row by row, in column order. Mark any other column 'ignore' on the Data page.")
+    st.caption(f"The {len(pixels):,} pixel columns (the px_… columns when the file has them, "
+               "else the numeric columns other than the target) are the pixels, row by row, in "
+               "column order. Mark any other column 'ignore' on the Data page.")
 
 
 def _shape_inputs(shape: list[int]) -> list[int]:
@@ -92,7 +93,7 @@ def _shape_inputs(shape: list[int]) -> list[int]:
 def _pixel_group_settings(df: pd.DataFrame, others: list[str]) -> None:
     """A table with pictures: the numbered columns (px_0 …) are the pixels, the rest the
     table."""
-    from kwk.spec.checks.mixed import numbered_groups
+    from kwk.data.pixels import numbered_groups
     ss = session()
     groups = numbered_groups(others)
     if not groups:

@@ -80,7 +80,9 @@ def test_evaluate_draws_at_once_then_fills_in_the_heatmaps(picture_run, gate, mo
     pics, _ = picture_run
     positions, direct = list(entry["positions"]), {}
     train = np.setdiff1d(np.arange(len(pics)), _test_rows(run_id))[:200]
-    heatmaps(Store().run_dir(run_id), pics.iloc[positions], positions, pics.iloc[train], direct)
+    from kwk.runs.bundle import load_bundle
+    heatmaps(Store().run_dir(run_id), pics.iloc[positions], positions, pics.iloc[train], direct,
+             load=load_bundle)
     for p in positions:  # the page's maps are the engine's, for the same rows
         np.testing.assert_allclose(entry["maps"][p][0], direct[p][0], atol=1e-5)
         assert entry["maps"][p][1] == direct[p][1]

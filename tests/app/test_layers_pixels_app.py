@@ -8,7 +8,6 @@ import pytest
 from tests.app.test_pages import app, goto, no_crash
 
 
-@pytest.mark.xfail(strict=True, reason="kwk/ui/modality.py was held by another engineer")
 def test_the_target_page_guesses_the_shape_from_the_px_columns_not_the_id():
     rng = np.random.default_rng(0)
     df = pd.DataFrame(rng.integers(0, 256, (60, 16)), columns=[f"px_{i}" for i in range(16)])
