@@ -47,13 +47,17 @@ def _progress_or_error(entry: dict, stop_key: str) -> bool:
         entry["seen"] = True
         st.rerun(scope="app")
     if task.error is not None:
-        if isinstance(task.error, KwkError):
-            show_error(task.error)
-        else:
-            st.error(f"The explanation failed: {type(task.error).__name__}: {task.error}",
-                     icon="⚠️")
+        task_failed(task.error, "The explanation")
         return True
     return False
+
+
+def task_failed(error: BaseException, what: str) -> None:
+    """A background task's error on the page: a KwK error with its hint, else one line."""
+    if isinstance(error, KwkError):
+        show_error(error)
+    else:
+        st.error(f"{what} failed: {type(error).__name__}: {error}", icon="⚠️")
 
 
 def _poll(fn, key: tuple):
@@ -464,11 +468,7 @@ def _show_heatmaps(entry: dict, positions: list[int], pixels: np.ndarray, shape:
             entry["seen"] = True
             st.rerun(scope="app")
         if task.error is not None:
-            if isinstance(task.error, KwkError):
-                show_error(task.error)
-            else:
-                st.error(f"The heat-maps failed: {type(task.error).__name__}: {task.error}",
-                         icon="⚠️")
+            task_failed(task.error, "The heat-maps")
             return
         s = task.result or {}
         if s.get("stopped") or s.get("timed_out"):
