@@ -272,12 +272,22 @@ def run_picker(key: str, label: str = "Run") -> str | None:
     ss = session()
     if ss.run_id in ids:
         first = ids.index(ss.run_id)
-    else:  # no run chosen yet: the newest run on the data now loaded, else the newest
+    else:  # no run chosen yet: the newest run on the data and target now loaded, else the newest
         fp = ss.data.fingerprint if ss.data is not None else None
-        first = next((i for i, r in enumerate(runs) if fp and r.get("fingerprint") == fp), 0)
+        first = next((i for i, r in enumerate(runs)
+                      if fp and r.get("fingerprint") == fp and _run_target(r) == ss.target), 0)
     run_id = st.selectbox(label, ids, index=first, key=key, format_func=fmt)
     ss.run_id = run_id
     return run_id
+
+
+def _run_target(row: dict) -> str | None:
+    """The target a run row (``Store.list``) was trained to predict."""
+    import json
+    try:
+        return json.loads(row.get("spec") or "{}").get("data", {}).get("target")
+    except (json.JSONDecodeError, AttributeError):
+        return None
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the model…")

@@ -166,6 +166,18 @@ def card_of(page, column: str):
         has=page.locator("code")).first
 
 
+def eventually(page, check, what: str, timeout_s: float = 60) -> None:
+    """Wait until ``check()`` holds: a reload's restore can rerun the script once more (the
+    sidebar's marks change), and a settled page between two runs looks idle for a moment.
+    Polls the page's state; a hang guard, not a speed check."""
+    import time
+    end = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > end:
+            raise AssertionError(f"the page never showed {what}")
+        page.wait_for_timeout(200)
+
+
 def chosen(page, label: str) -> str:
     """The option a select box shows (its combobox input's value)."""
     return page.get_by_role("combobox", name=label, exact=True).first.input_value()
@@ -231,7 +243,7 @@ def test_data_target_and_evaluate_come_back_as_they_were(page, app_url, tmp_path
     assert target_box(page) != "outcome"
     choose(page, "What should the model predict?", "outcome")
     reload_and_wait(page, "Target")
-    assert target_box(page) == "outcome"
+    eventually(page, lambda: target_box(page) == "outcome", "the target chosen before")
     inputs = page.get_by_test_id("stMarkdownContainer").filter(
         has_text="input columns:").first.inner_text()
     assert "x1" in inputs and "outcome" not in inputs
@@ -275,11 +287,13 @@ def test_data_target_and_evaluate_come_back_as_they_were(page, app_url, tmp_path
     keep.click()
     expect(keep).to_have_count(0)
     wait_idle(page)
+    eventually(page, lambda: all(f"{step} ✓" in sidebar(page)
+                                 for step in ("Data", "Target", "Build")), "the three ticks")
     marks = sidebar(page)
-    assert all(f"{step} ✓" in marks for step in ("Data", "Target", "Build"))
     reload_and_wait(page, "Evaluate")
-    assert sidebar(page) == marks, (marks, sidebar(page))  # the same ticks as before
-    assert "reload_lanes.csv" in chosen(page, "Run")  # the run chosen, not the newest
+    eventually(page, lambda: sidebar(page) == marks, f"the same ticks as before: {marks}")
+    eventually(page, lambda: "reload_lanes.csv" in chosen(page, "Run"),
+               "the run chosen, not the newest")
     page.get_by_text(reason).first.wait_for()  # the one-line note
     assert page.get_by_role("button", name="Keep looking at reload_lanes.csv").count() == 0
     assert page.get_by_test_id("stAlertContentWarning").filter(has_text=reason).count() == 0
