@@ -42,7 +42,11 @@ def main(kind: str) -> int:
             side.kill()
     secs = time.monotonic() - t0
     summary = [ln for ln in r.stdout.splitlines() if " passed" in ln or " failed" in ln]
+    log = ROOT / "test-artifacts" / f"suite_{kind}_{commit}.log"  # the whole output: a
+    log.parent.mkdir(exist_ok=True)                                 # failure's details too
+    log.write_text(r.stdout + r.stderr)
     print(r.stdout[-6000:])
+    print(f"(the whole output: {log})")
     print(f"RESULT commit={commit} beside={kind} wall={int(secs // 60)}:{int(secs % 60):02d} "
           f"rc={r.returncode} {summary[-1] if summary else '(no summary)'}")
     return r.returncode

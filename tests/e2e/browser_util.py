@@ -52,6 +52,27 @@ def pick_option(page, label_text: str, option: str, tries: int = 5) -> None:
         return
 
 
+def open_tab(page, name: str, timeout_s: float = 60) -> None:
+    """Click the tab called ``name``. While Streamlit redraws a page (a rerun that a kept
+    session or the address starts), the tabs of the run before can still be in the page beside
+    the new ones; the click waits until the page shows one such tab (its own state, not a
+    fixed time). A hang guard, not a speed check."""
+    tabs = page.get_by_role("tab", name=name)
+    end = time.monotonic() + timeout_s
+    while True:
+        try:
+            if tabs.count() == 1:
+                tabs.click(timeout=10_000)
+                return
+        except Exception as e:  # the tab was redrawn between the count and the click
+            if "strict mode" not in str(e) and time.monotonic() > end:
+                raise
+        if time.monotonic() > end:
+            raise AssertionError(f"the page never showed one '{name}' tab "
+                                 f"({tabs.count()} found)")
+        page.wait_for_timeout(200)
+
+
 def nav(page, name: str, timeout_s: float = 120) -> None:
     """Open a page from the sidebar and wait for the page's own signals: its title is drawn
     and its script run has ended (nothing running, nothing stale from the page before). A
@@ -88,13 +109,21 @@ def start_app(workspace, **env_extra):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "KWK_WORKSPACE": str(workspace), "PYTHONPATH": str(ROOT), **env_extra}
+    # faulthandler: a server that does not stop is sent SIGABRT, and its threads' stacks land in
+    # its log (say where it hung, not only that it did)
+    env = {**os.environ, "KWK_WORKSPACE": str(workspace), "PYTHONPATH": str(ROOT),
+           "PYTHONFAULTHANDLER": "1", **env_extra}
+    log_path = Path(str(workspace).rstrip("/") + ".server.log")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "wb")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "kwk_app.py"),
                              "--server.port", str(port), "--server.headless", "true",
                              "--server.address", "127.0.0.1",
                              # a test's server never reruns because a source file changed
                              "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    log.close()  # the child holds its own copy
+    proc.kwk_log = log_path
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 180  # a hang guard: the health check is the signal (generous:
     while time.time() < deadline:  # three test processes and a busy loop share two cores)
@@ -113,10 +142,20 @@ def stop_app(proc, grace_s: float = 60) -> None:
     """Stop a server started by :func:`start_app` as Ctrl-C would (SIGTERM). A server that has
     trained several models on a busy machine can take more than 10 s to wind down; one that
     has not stopped after ``grace_s`` is killed and reported, not waited on forever."""
+    import signal
+    t0 = time.monotonic()
     proc.terminate()
     try:
         proc.wait(grace_s)
+        print(f"[the app server stopped {time.monotonic() - t0:.1f} s after SIGTERM]")
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(30)
-        pytest.fail(f"the app server did not stop within {grace_s:g} s of SIGTERM")
+        proc.send_signal(signal.SIGABRT)  # faulthandler writes every thread's stack to the log
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(30)
+        log = getattr(proc, "kwk_log", None)
+        tail = log.read_text(errors="replace")[-6000:] if log and log.exists() else ""
+        pytest.fail(f"the app server did not stop within {grace_s:g} s of SIGTERM; "
+                    f"its threads then:\n{tail}")

@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 import pytest
-from browser_util import nav, pick_option, shot, wait_idle
+from browser_util import nav, open_tab, pick_option, shot, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -59,7 +59,7 @@ def train_flow(page, app_url, tmp_path, csv_path, target, tag, check, fresh=True
     wait_idle(page)
     from playwright.sync_api import expect
     expect(items.first).to_contain_text("1 · Dropout", timeout=30_000)  # the server reordered
-    page.get_by_role("tab", name="Keras code").click()
+    open_tab(page, "Keras code")
     code = page.get_by_test_id("stCode").first.inner_text()
     assert code.index("Dropout") < code.index("Dense(32")
     shot(page, f"{tag}_3_build")
@@ -92,11 +92,11 @@ def train_flow(page, app_url, tmp_path, csv_path, target, tag, check, fresh=True
 def check_classification(page):
     page.get_by_text("Confusion matrix").first.wait_for()
     assert page.get_by_text("Balanced accuracy").count() >= 1
-    page.get_by_role("tab", name="Profiler").click()
+    open_tab(page, "Profiler")
     page.get_by_text("Each curve shows the prediction").wait_for()
     wait_idle(page)
     shot(page, "classification_5b_profiler")
-    page.get_by_role("tab", name="Importance").click()
+    open_tab(page, "Importance")
     page.get_by_role("button", name="Compute importance").click()
     page.get_by_text("Permutation importance").first.wait_for(timeout=60_000)
     wait_idle(page)

@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from browser_util import shot, wait_idle
+from browser_util import open_tab, shot, wait_idle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from test_browser import choose, nav, upload  # noqa: E402
@@ -28,7 +28,7 @@ def test_branches_undo_and_redo_in_the_browser(page, app_url, tmp_path):
     nav(page, "Build")
     page.get_by_text("📝 Text branch").first.wait_for()
     page.get_by_text("The network is valid").wait_for()
-    page.get_by_role("tab", name="Diagram").click()
+    open_tab(page, "Diagram")
     wait_idle(page)
     shot(page, "builder_branches")
     # an edit of the text branch, undone and redone

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from browser_util import nav, shot, use_sample, wait_idle
+from browser_util import nav, open_tab, shot, use_sample, wait_idle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from test_browser import upload  # noqa: E402
@@ -38,7 +38,7 @@ def _download(page, button: str, path: Path) -> Path:
 def _open_challenge_page(page, tab: str | None = None) -> None:
     nav(page, "Challenge")
     if tab:
-        page.get_by_role("tab", name=tab).click()
+        open_tab(page, tab)
         wait_idle(page)
 
 

@@ -2,7 +2,7 @@
 view and the layer inspector on Evaluate, a row's waterfall on Predict, and a short search on
 Tune that ends with the best network beside the user's own."""
 import pytest
-from browser_util import shot, wait_idle
+from browser_util import open_tab, shot, wait_idle
 from test_browser import choose, nav
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -35,7 +35,7 @@ def test_screening_explanations_and_the_inspector(page, app_url):
     page.get_by_text("The run is saved").wait_for(timeout=300_000)
     wait_idle(page, 120)
     nav(page, "Evaluate")
-    page.get_by_role("tab", name="Importance").click()
+    open_tab(page, "Importance")
     page.get_by_role("button", name="Compute contributions").click()
     page.get_by_text("the longer the bar, the more that column moves").wait_for(timeout=300_000)
     wait_idle(page, 120)

@@ -160,6 +160,14 @@ def test_six_sessions_train_at_once(browser, tmp_path):
     finally:
         stop.set()
         watcher.join()
+        # the sessions' tabs are closed first, as users leave: the server's shutdown waits for
+        # open connections to close (uvicorn); one CI run saw it not stop within 60 s with six
+        # tabs open
+        for _, pg in pages:
+            try:
+                pg.context.close()
+            except Exception:
+                pass
         stop_app(proc)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "load.json").write_text(json.dumps(

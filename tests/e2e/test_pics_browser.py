@@ -8,7 +8,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from browser_util import nav, shot, wait_idle
+from browser_util import nav, open_tab, shot, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -81,7 +81,7 @@ def evaluate_after_training(page, app_url, tmp_path) -> dict:
     wait_idle(page)
     idle = time.monotonic() - t0
     shot(page, "pics_evaluate_idle")
-    page.get_by_role("tab", name="Charts").click()
+    open_tab(page, "Charts")
     page.wait_for_function(_HEAT, timeout=300_000)
     heat = time.monotonic() - t0
     wait_idle(page)

@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from browser_util import nav, pick_option, shot, use_sample, wait_idle
+from browser_util import nav, open_tab, pick_option, shot, use_sample, wait_idle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from test_browser import choose, sidebar  # noqa: E402
@@ -222,9 +222,9 @@ def test_data_target_and_evaluate_come_back_as_they_were(page, app_url, tmp_path
     upload(page, path)
     page.wait_for_url(re.compile(r"[?&]s="))
     key = key_of(page.url)
-    page.get_by_role("tab", name="Column profiles").click()
+    open_tab(page, "Column profiles")
     expect(card_of(page, "lane")).to_contain_text("numeric")
-    page.get_by_role("tab", name="Roles & kinds").click()
+    open_tab(page, "Roles & kinds")
     page.get_by_role("button", name="Treat as a category").click()
     wait_idle(page)
     expect(page.get_by_role("button", name="Treat as a category")).to_have_count(0)
@@ -232,9 +232,9 @@ def test_data_target_and_evaluate_come_back_as_they_were(page, app_url, tmp_path
     page.get_by_role("heading", name="reload_lanes.csv").wait_for()
     assert key_of(page.url) == key
     page.get_by_text("Your work was restored (reload_lanes.csv)").wait_for()
-    page.get_by_role("tab", name="Column profiles").click()
+    open_tab(page, "Column profiles")
     expect(card_of(page, "lane")).to_contain_text("categorical")
-    page.get_by_role("tab", name="Roles & kinds").click()
+    open_tab(page, "Roles & kinds")
     assert page.get_by_role("button", name="Treat as a category").count() == 0
     shot(page, "reload_6_data_kind")
 

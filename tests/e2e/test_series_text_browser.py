@@ -1,7 +1,7 @@
 """In Chromium: the store-sales time series (Target settings, chronological split, forecast
 against the naive forecast) and the news text sample (example texts, misclassified texts)."""
 import pytest
-from browser_util import nav, shot, use_sample, wait_idle
+from browser_util import nav, open_tab, shot, use_sample, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -27,7 +27,7 @@ def test_time_series_flow(page, app_url):
     shot(page, "series_3_build")
     train(page, 8)
     nav(page, "Evaluate")
-    page.get_by_role("tab", name="Forecast").click()
+    open_tab(page, "Forecast")
     page.get_by_text("Forecast of sales on the test period").first.wait_for()
     assert page.get_by_text("naive forecast", exact=False).count() >= 1
     shot(page, "series_5_evaluate")
