@@ -231,22 +231,36 @@ def profile_table(df: pd.DataFrame, kinds: dict[str, str] | None = None,
                              "(a log, a rescaling); keep one of them"})
     if dups:
         warnings.append({"columns": [], "message": f"{dups} duplicate rows"})
-    if target is not None and target in df.columns:
-        tk = next(c["kind"] for c in cols if c["name"] == target)
-        for w in target_warnings(df[target], tk):
-            warnings.append({"columns": [target], "message": w})
-    if target is not None and target in df.columns:  # missingness that goes with the target
-        task = "regression" if tk == "numeric" and next(
-            c["unique"] for c in cols if c["name"] == target) > 20 else "classes"
-        tied = informative_missing(df, target, task,
-                                   [c["name"] for c in cols if c["kind"] == "numeric"
-                                    and c["missing"] and c["name"] != target])
-        for c in cols:
-            if c["name"] in tied:
-                c["missing_informative"] = tied[c["name"]]
-    return {"name": name, "rows": n_rows, "columns": int(df.shape[1]), "duplicate_rows": dups,
+    prof = {"name": name, "rows": n_rows, "columns": int(df.shape[1]), "duplicate_rows": dups,
             "memory_bytes": int(df.memory_usage(deep=False).sum()),
             "columns_info": cols, "warnings": warnings, "correlations": corr}
+    return with_target(prof, df, target, copy=False)
+
+
+def with_target(prof: dict, df: pd.DataFrame, target: str | None, copy: bool = True) -> dict:
+    """A table profile made without a target (:func:`profile_table`), with what the target
+    adds: its warnings (rare classes, one value...) and each number column's informative
+    missingness (``missing_informative``, :func:`informative_missing`). The rest does not
+    depend on the target, so the app profiles a table once and calls only this when the target
+    changes. ``copy``: leave ``prof`` as it is (the default) and return a new profile."""
+    if target is None or target not in df.columns:
+        return prof
+    if copy:
+        import copy as _copy
+        prof = _copy.deepcopy(prof)
+    cols, warnings = prof["columns_info"], prof["warnings"]
+    card = next(c for c in cols if c["name"] == target)
+    for w in target_warnings(df[target], card["kind"]):
+        warnings.append({"columns": [target], "message": w})
+    # missingness that goes with the target
+    task = "regression" if card["kind"] == "numeric" and card["unique"] > 20 else "classes"
+    tied = informative_missing(df, target, task,
+                               [c["name"] for c in cols if c["kind"] == "numeric"
+                                and c["missing"] and c["name"] != target])
+    for c in cols:
+        if c["name"] in tied:
+            c["missing_informative"] = tied[c["name"]]
+    return prof
 
 
 def add_screening(prof: dict, df: pd.DataFrame, target: str, task: str | None = None) -> dict:

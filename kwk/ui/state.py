@@ -75,7 +75,14 @@ def sample(key: str) -> LoadedData:
 @st.cache_data(show_spinner="Profiling…", max_entries=16)
 def cached_profile(fingerprint: str, kinds_json: str, target: str | None, _df,
                    image_shape: tuple | None = None, notes: tuple = ()) -> dict:
-    from kwk.data.profile import profile
+    """The data's profile, once per (data, kinds, target). A table is profiled once per (data,
+    kinds): choosing another target adds only what the target changes
+    (:func:`kwk.data.profile.with_target`), not a second pass over every column."""
+    from kwk.data.profile import profile, with_target
+    if target is not None:
+        base = cached_profile(fingerprint, kinds_json, None, _df, image_shape, notes)
+        if "images" not in base:  # a table: the target adds its warnings and missingness
+            return with_target(base, _df, target)
     return profile(_df, kinds=json.loads(kinds_json), target=target, image_shape=image_shape,
                    notes=notes)
 
