@@ -155,6 +155,8 @@ import pandas as pd  # noqa: E402  (with data only: see the imports above)
 from kwk.data.kind_names import KINDS  # noqa: E402
 from kwk.plots import column_distribution, correlation_heatmap  # noqa: E402
 from kwk.ui.images import picture_profile  # noqa: E402
+from kwk.ui import lazytabs  # noqa: E402  (a hidden tab is not drawn)
+from kwk.ui.memo import chart_key, once  # noqa: E402  (each chart built once)
 from kwk.ui.tables import size_text  # noqa: E402
 
 ld = ss.data
@@ -176,8 +178,9 @@ else:
     m[2].metric("Duplicate rows", f"{prof['duplicate_rows']:,}")
     m[3].metric("Missing cells", f"{sum(c['missing'] for c in prof['columns_info']):,}")
     m[4].metric("Memory", size_text(prof["memory_bytes"]))
-    tab_preview, tab_roles, tab_cols, tab_corr = st.tabs(
-        ["Preview", "Roles & kinds", "Column profiles", "Correlations"])
+    data_tabs = lazytabs.tabs(["Preview", "Roles & kinds", "Column profiles", "Correlations"],
+                              key="data_tabs", always=("Preview", "Roles & kinds"))
+    tab_preview, tab_roles, tab_cols, tab_corr = data_tabs.values()
 with tab_preview:
     st.dataframe(df.head(200), width="stretch", height=320)
     if prof["warnings"] and not pictures:
@@ -325,7 +328,7 @@ if not pictures:  # transforms of skewed numbers and informative missing, per co
                                      "n": tf.get("n", 0) + 1}
                     st.rerun()
 
-if not pictures:  # no per-pixel cards, no pixel correlation heat-map
+if not pictures and data_tabs.open("Column profiles"):  # no per-pixel cards
     with tab_cols:
         q = st.text_input("Filter columns", key="col_filter", placeholder="type part of a name",
                           help="Show only the columns whose name contains this text.")
@@ -347,7 +350,9 @@ if not pictures:  # no per-pixel cards, no pixel correlation heat-map
                                 f"{c['unique']:,}{'≈' if c.get('unique_estimated') else ''} unique")
                     if c["kind"] in ("numeric", "categorical", "boolean", "datetime") and (
                             c.get("histogram") or c.get("top")):
-                        st.plotly_chart(column_distribution(c), key=f"dist_{c['name']}",
+                        st.plotly_chart(once(chart_key("column_chart", c, "histogram", "top"),
+                                             lambda c=c: column_distribution(c)),
+                                        key=f"dist_{c['name']}",
                                         config={"displayModeBar": False})
                     s = c.get("stats")
                     if s:
@@ -358,12 +363,14 @@ if not pictures:  # no per-pixel cards, no pixel correlation heat-map
                     for w in c["warnings"]:
                         st.caption(f"⚠️ {w}")
 
+if not pictures and data_tabs.open("Correlations"):  # no pixel correlation heat-map
     with tab_corr:
         corr = prof["correlations"]
         if len(corr["columns"]) < 2:
             st.info("Fewer than two numeric columns: nothing to correlate.")
         else:
-            st.plotly_chart(correlation_heatmap(corr), key="corr_heatmap")
+            st.plotly_chart(once(chart_key("correlations", corr, "columns", "matrix"),
+                                 lambda: correlation_heatmap(corr)), key="corr_heatmap")
             if corr["sampled_rows"] < prof["rows"]:
                 st.caption(f"Computed on a random sample of {corr['sampled_rows']:,} rows.")
 

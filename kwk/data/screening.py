@@ -322,8 +322,13 @@ def _ranks(v: np.ndarray) -> np.ndarray:
 
 def screen(df: pd.DataFrame, target: str, features: list[str] | None = None,
            task: str | None = None, kinds: dict[str, str] | None = None,
-           max_rows: int = MAX_ROWS, folds: int = FOLDS, seed: int = 0) -> dict:
+           max_rows: int = MAX_ROWS, folds: int = FOLDS, seed: int = 0,
+           progress=None, stop=None) -> dict | None:
     """Screen every feature of ``df`` against ``target``, each column alone.
+
+    ``progress(done, total)`` is called before each column; ``stop`` (a
+    ``threading.Event``) set while it runs makes it return None (the app runs the screening
+    in the background and lets the user stop it).
 
     ``features`` default to every other column; ``task`` (binary, multiclass, regression)
     is inferred from the target when not given; ``kinds`` are known column kinds (the profile's),
@@ -402,7 +407,11 @@ def screen(df: pd.DataFrame, target: str, features: list[str] | None = None,
     # per-row losses: the baseline (class shares / the mean) and each screened column's
     base_loss = _losses(y, _prior_oof(y, fold, n_classes)) if classify else None
     rows, row_losses = [], []
-    for c in features[:MAX_COLUMNS]:
+    for i, c in enumerate(features[:MAX_COLUMNS]):
+        if progress is not None:
+            progress(i, len(features[:MAX_COLUMNS]))
+        if stop is not None and stop.is_set():
+            return None
         s = data[c]
         kind = kinds.get(c) or infer_kind(df[c] if len(df) <= 200_000 else s)[0]
         if kind in SKIP_KINDS:

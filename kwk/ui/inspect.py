@@ -18,18 +18,23 @@ _LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), font=dict(size=12))
 
 # ------------------------------------------------------------------ predictor screening
 
-@st.cache_data(show_spinner="Screening each column against the target…", max_entries=16)
-def cached_screening(fingerprint: str, target: str, features: tuple, task: str,
-                     kinds_json: str, _df) -> dict:
-    """One screening per (data, target, inputs, task, kinds); reruns reuse it."""
-    from kwk.data.screening import screen
-    return screen(_df, target, features=list(features), task=task, kinds=json.loads(kinds_json))
-
-
 def screening(df, fingerprint: str, target: str, features: list[str], task: str,
-              kinds: dict) -> dict:
-    return cached_screening(fingerprint, target, tuple(features), task,
-                            json.dumps(kinds, sort_keys=True), df)
+              kinds: dict) -> dict | None:
+    """Each input alone against the target, once per (data, target, inputs, task, kinds). It
+    runs in the background (:mod:`kwk.ui.later`): None while it runs (a progress line is
+    drawn here, and the page fills in when it ends) or when the user stopped it."""
+    from kwk.ui import later
+    key = ("screening", fingerprint, target, tuple(features), task,
+           json.dumps(kinds, sort_keys=True))
+
+    def work(progress, stop):
+        from kwk.data.screening import screen
+        return screen(df, target, features=list(features), task=task, kinds=kinds,
+                      progress=progress, stop=stop)
+    res = later.result(key, "Screening each column against the target", work)
+    if res is None:
+        later.progress(key)
+    return res
 
 
 def screening_figure(res: dict, max_columns: int = 30) -> go.Figure:

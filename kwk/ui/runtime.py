@@ -59,3 +59,10 @@ def on_this_computer() -> bool:
     except Exception:  # no request context (tests, bare mode)
         return False
     return host in ("localhost", "127.0.0.1", "::1")
+
+
+def served() -> bool:
+    """True when a Streamlit server runs the app (a browser draws it, fragments poll); False
+    under AppTest, which puts a stand-in (a mock) where the server's Runtime would be."""
+    from streamlit.runtime import Runtime
+    return Runtime.exists() and type(Runtime.instance()) is Runtime

@@ -131,6 +131,8 @@ class Session:
     comparisons: Key[dict] = Key(dict, "run id -> paired bootstraps of the network vs references")
     profiler: Key[dict] = Key(dict, "run id -> the profiler's starting values and grids")
     reports: Key[dict] = Key(dict, "run id -> HTML report bytes built on demand")
+    later: Key[dict] = Key(dict, "(kind, what it is computed from...) -> background work that "
+                           "fills in a page (kwk.ui.later: screening, comparisons)")
     explanations: Key[dict] = Key(dict, "(run id, what) -> a background explanation "
                                   "(kwk.ui.explain: Predict's row, Evaluate's global view)")
     exports_built: Key[dict] = Key(dict, "run id -> the downloads picked on Predict (once "

@@ -1,0 +1,73 @@
+"""Issue 30 (clicks): with a server, the Data and Evaluate pages draw only the open tab; a
+hidden tab's charts are neither built nor sent, and opening the tab draws them. (Under AppTest
+every tab is drawn unless ``kwk.ui.lazytabs.LAZY`` says otherwise, as here.)"""
+import numpy as np
+import pandas as pd
+import pytest
+
+from test_pages import app, goto, no_crash
+
+
+@pytest.fixture
+def lazy(monkeypatch):
+    from kwk.ui import lazytabs, memo
+    monkeypatch.setattr(lazytabs, "LAZY", True)
+    memo.clear()
+    yield
+    memo.clear()
+
+
+def _count(monkeypatch, module, name) -> list:
+    calls, real = [], getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+def _chart_ids(at) -> list[str]:
+    return [c.proto.id for c in at.get("plotly_chart")]
+
+
+def test_the_data_page_draws_column_charts_only_in_their_tab(lazy, monkeypatch):
+    import kwk.plots as plots
+    cards = _count(monkeypatch, plots, "column_distribution")
+    heat = _count(monkeypatch, plots, "correlation_heatmap")
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200),
+                       "c": rng.choice(["x", "y"], 200)})
+    at = app()
+    at.file_uploader(key="upload").set_value(
+        ("clicks_tabs.csv", df.to_csv(index=False).encode(), "text/csv")).run()
+    no_crash(at)
+    assert cards == [] and heat == [] and _chart_ids(at) == []  # Preview is open
+    assert any("role" in d.value.columns for d in at.dataframe)  # Roles & kinds is drawn
+    at.session_state["data_tabs"] = "Column profiles"
+    at.run()
+    no_crash(at)
+    assert len(cards) == 3 and heat == []
+    assert sum("dist_" in i for i in _chart_ids(at)) == 3
+    at.session_state["data_tabs"] = "Correlations"
+    at.run()
+    assert len(cards) == 3 and len(heat) == 1
+    assert not any("dist_" in i for i in _chart_ids(at))
+
+
+@pytest.mark.slow
+def test_evaluate_draws_only_the_open_tab(lazy, monkeypatch):
+    import kwk.evaluation.analysis as analysis
+    import kwk.plots as plots
+    from test_newcomer_app import train
+    at = app()
+    at.selectbox(key="sample_choice").set_value("iris").run()
+    at.button(key="use_sample").click().run()
+    train(at, 2)
+    roc = _count(monkeypatch, plots, "roc_curves")
+    curves = _count(monkeypatch, analysis, "profiler_curves")
+    goto(at, "5_evaluate")
+    assert len(roc) == 1 and curves == []  # Charts open: no profiler curve computed
+    assert at.dataframe[0].value is not None  # the metrics, above the tabs, are drawn
+    at.session_state["eval_tabs"] = "Profiler"
+    at.run()
+    no_crash(at)
+    assert len(curves) == 1 and len(roc) == 1
+    ids = _chart_ids(at)
+    assert sum("prof_chart_" in i for i in ids) == 4 and not any("roc" in i for i in ids)
