@@ -327,14 +327,17 @@ def preload_comparison_models() -> None:
 
 
 @contextlib.contextmanager
-def one_openmp_thread():
+def one_openmp_thread(blas: bool = False):
     """Run scikit-learn's OpenMP code (gradient boosting) on one thread, one job at a time.
     Its threads spin-wait at every barrier: beside TensorFlow or other users' training (a
     shared server, 2 cores) two threads took 10-40 s for what one does in under a second, with
-    the same result (bench/RESULTS.md). BLAS (the logistic regression) is left alone. The lock
-    keeps two jobs from restoring each other's limit in the wrong order."""
+    the same result (bench/RESULTS.md). The lock keeps two jobs from restoring each other's
+    limit in the wrong order. ``blas=True`` limits BLAS (the logistic regression) too: its
+    OpenBLAS threads spin the same way (a 3-class fit on 50,000 rows: 3.8-14 s on two threads
+    on a busy machine, 0.35 s on one; probabilities within 1e-5)."""
     from threadpoolctl import threadpool_limits
-    with _OPENMP_LOCK, threadpool_limits(limits=1, user_api="openmp"):
+    with _OPENMP_LOCK, threadpool_limits(limits=1, user_api="openmp"), \
+            threadpool_limits(limits=1 if blas else None, user_api="blas"):
         yield
 
 
@@ -347,20 +350,53 @@ def _sample_rows(X, y, limit: int, seed: int):
     return (X.take(pick) if isinstance(X, TableText) else X[pick]), np.asarray(y)[pick], True
 
 
-def evaluate_prepared(model, prep, phase=None) -> tuple[dict, dict]:
+def comparison_outputs(prep) -> dict:
+    """The comparison models' test outputs, which need no network: ``{"simple": (output,
+    name), "reference": (output, name) or None}`` (the simple model fitted on at most
+    :data:`SIMPLE_ROWS` training rows, the reference on at most :data:`REFERENCE_ROWS`). The
+    training feeders start this in a background thread during the epochs."""
+    task, k = prep.task, max(len(prep.pre.classes), 1)
+    naive = getattr(prep, "extra", {}).get("naive")
+    change = task == "regression" and prep.pre.forecasts_change
+    shift = np.asarray(naive["test"], float) if change else 0.0
+    # a series forecasting the change: the models learn the change; forecasts add it back
+    y_fit = prep.pre.decode_regression(prep.y["train"]) if task == "regression" \
+        else prep.y["train"]
+    seed = prep.spec["training"]["seed"]
+    ref_X, unseen = reference_inputs(prep)  # a text branch's texts, not its word numbers
+    X_tr, X_te = ref_X["train"], ref_X["test"]
+    X_s, y_s, sampled = _sample_rows(X_tr, y_fit, SIMPLE_ROWS, seed)
+    with one_openmp_thread(blas=True):
+        simple, simple_name = simple_model_output(task, X_s, y_s, X_te, k, seed)
+    if sampled:
+        simple_name += f" (fitted on {SIMPLE_ROWS:,} training rows)"
+    if unseen:
+        simple_name += f" ({unseen})"
+    if change:
+        simple, simple_name = simple + shift, simple_name + " of the change"
+    with one_openmp_thread():
+        ref = fit_reference_model(task, X_tr, y_fit, k, seed)
+        reference = None if ref is None else ref[0](X_te) + shift
+    if ref is not None:
+        ref = (reference, ref[1] + (" of the change" if change else "")
+               + (f" ({unseen})" if unseen else ""))
+    return {"simple": (simple, simple_name), "reference": ref}
+
+
+def evaluate_prepared(model, prep, phase=None, comparisons=None) -> tuple[dict, dict]:
     """Test-split metrics for the network, the baseline, the simple model and the reference.
 
     Returns ``(metrics, details)``: ``metrics`` is what ``metrics.json`` holds; ``details`` has
     the arrays the charts need (``y``, ``out``, ``baseline_out``, ``simple_out``). ``phase``,
     when given, receives what runs: "Scoring the test rows", then "Fitting the comparison
-    models" (the simple model on at most :data:`SIMPLE_ROWS` training rows, the reference on
-    at most :data:`REFERENCE_ROWS`).
+    models" (:func:`comparison_outputs`; ``comparisons``, when given, returns them when
+    called: a fit started during the epochs).
     """
     phase = phase or (lambda text: None)
     phase("Scoring the test rows")
     task, classes = prep.task, prep.pre.classes
     k = max(len(classes), 1)
-    X_tr, X_te = prep.X["train"], prep.X["test"]
+    X_te = prep.X["test"]
     y_tr_enc, y_te_enc = prep.y["train"], prep.y["test"]
     naive = getattr(prep, "extra", {}).get("naive")
     # Series forecasting the change: the network (and the simple model) predict the change
@@ -369,28 +405,17 @@ def evaluate_prepared(model, prep, phase=None) -> tuple[dict, dict]:
     shift = {s: np.asarray(naive[s], float) for s in ("train", "test")} if change else \
         {"train": 0.0, "test": 0.0}
     if task == "regression":
-        y_fit = prep.pre.decode_regression(y_tr_enc)
-        y_tr = y_fit + shift["train"]
+        y_tr = prep.pre.decode_regression(y_tr_enc) + shift["train"]
         y_te = prep.pre.decode_regression(y_te_enc) + shift["test"]
         out = prep.pre.decode_regression(model_proba(model, X_te, task)) + shift["test"]
     else:
-        y_tr = y_fit = y_tr_enc
-        y_te = y_te_enc
+        y_tr, y_te = y_tr_enc, y_te_enc
         out = model_proba(model, X_te, task)
     base = np.asarray(naive["test"], dtype=float) if naive is not None else \
         baseline_output(task, y_tr, len(y_te), k)
     phase("Fitting the comparison models")
-    seed = prep.spec["training"]["seed"]
-    ref_X, unseen = reference_inputs(prep)  # a text branch's texts, not its word numbers
-    X_tr, X_te = ref_X["train"], ref_X["test"]
-    X_s, y_s, sampled = _sample_rows(X_tr, y_fit, SIMPLE_ROWS, seed)
-    simple, simple_name = simple_model_output(task, X_s, y_s, X_te, k, seed)
-    if sampled:
-        simple_name += f" (fitted on {SIMPLE_ROWS:,} training rows)"
-    if unseen:
-        simple_name += f" ({unseen})"
-    if change:
-        simple, simple_name = simple + shift["test"], simple_name + " of the change"
+    compared = comparisons() if comparisons is not None else comparison_outputs(prep)
+    simple, simple_name = compared["simple"]
     metrics = {"task": task, "n_test": int(len(y_te)),
                "test": metrics_for(task, y_te, out, classes),
                "baseline": metrics_for(task, y_te, base, classes),
@@ -401,11 +426,8 @@ def evaluate_prepared(model, prep, phase=None) -> tuple[dict, dict]:
         metrics["twins"] = dict(prep.twins)
     details = {"y": y_te, "out": out, "baseline_out": base, "simple_out": simple,
                "classes": classes}
-    with one_openmp_thread():
-        ref = fit_reference_model(task, X_tr, y_fit, k, seed)
-        reference = None if ref is None else ref[0](X_te) + shift["test"]
-    if ref is not None:
-        name = ref[1] + (" of the change" if change else "") + (f" ({unseen})" if unseen else "")
+    if compared["reference"] is not None:
+        reference, name = compared["reference"]
         metrics["reference"] = {"name": name, **metrics_for(task, y_te, reference, classes)}
         details["reference_out"] = reference
     return metrics, details

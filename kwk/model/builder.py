@@ -184,3 +184,20 @@ def compile_model(model, spec: dict, steps_per_epoch: int, fused: bool = False) 
     model.compile(optimizer=optimizer,
                   loss=loss_name(spec), metrics=metrics,
                   steps_per_execution=steps_per_execution(steps_per_epoch) if fused else 1)
+
+
+def build_training_state(model, x, y) -> None:
+    """Create the optimizer's and the compiled metrics' variables now, from one row of the
+    training inputs ``x`` and targets ``y``. Keras creates them inside the first training
+    step otherwise, and TensorFlow traces a function that creates variables on its first call
+    a second time (about half of the first epoch's fixed cost on a small table). The metrics
+    are reset afterwards; ``fit`` resets them at each epoch anyway."""
+    from kwk.prep.preprocess import model_input
+    if getattr(model, "optimizer", None) is None:  # not compiled: a custom step's own
+        return
+    optimizer = model.optimizer
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    first = model_input(x[:1])
+    model.compute_metrics(first, y[:1], model(first, training=False), sample_weight=None)
+    model.reset_metrics()

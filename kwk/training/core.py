@@ -76,6 +76,9 @@ class Feeder(Protocol):
         """Run the spec's epochs, calling the Keras ``callbacks`` as ``model.fit`` does
         (epoch begin/end with logs, train batch end) and honouring ``model.stop_training``."""
 
+    # Optional: ``begin(p)``, called just before ``fit``, starts what the evaluation needs that
+    # does not depend on the network (the comparison models) in the background.
+
     def evaluate(self, model, p: Prepared, phase: Phase | None = None
                  ) -> tuple[dict, dict, Prepared]:
         """``(metrics, details, prepared)`` of the test split; ``prepared`` is what the result
@@ -117,6 +120,8 @@ def train_once(p: Prepared, feeder: Feeder | None = None, progress: Progress | N
     device = training_device()
     t0 = time.monotonic()
     monitor.t0 = t0
+    if getattr(feeder, "begin", None) is not None:  # the comparison models overlap the epochs
+        feeder.begin(p)
     feeder.fit(model, p, [monitor, *own], cw)
     seconds = time.monotonic() - t0
     if monitor.diverged:
