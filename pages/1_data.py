@@ -11,7 +11,7 @@ from kwk.errors import KwkError
 from kwk.data.samples import SAMPLES
 from kwk.ui.landing import welcome
 from kwk.ui.persist import kept_note
-from kwk.ui.runtime import ensure_navigation
+from kwk.ui.runtime import ensure_navigation, warm_data_stack
 from kwk.ui.session import session
 from kwk.ui.state import (
     ROLES,
@@ -148,6 +148,7 @@ with st.expander("🗄️ More sources: a file on the server, or a database"):
 if ss.data is None:
     st.info("Upload a file or pick a sample to begin.", icon="👋")
     st.caption(kept_note())
+    warm_data_stack()  # pandas, SciPy, plotly... load while the landing is read
     st.stop()
 
 import pandas as pd  # noqa: E402  (with data only: see the imports above)

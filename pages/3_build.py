@@ -15,6 +15,7 @@ from kwk.spec.history import MODEL_KEYS, start_label
 from kwk.spec.templates import stack_words, suggest_template, which_template
 from kwk.ui import words
 from kwk.ui.forms import params_form
+from kwk.ui import lazytabs
 from kwk.ui.model_info import try_stack_info
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
@@ -351,16 +352,19 @@ with right:
                                     "Concatenate") and not r["name"].endswith(" input")),
                       help=words.tip("layer"))
             c3.metric("Weights to learn", f"{total:,}", help=words.tip("weights"))
-            tab_shapes, tab_diagram, tab_code = st.tabs(["Shapes", "Diagram", "Keras code"])
-            with tab_shapes:
-                st.dataframe(pd.DataFrame([{"layer": r["name"], "output shape": str(r["shape"]),
-                                            "weights": r["params"]} for r in rows]),
-                             hide_index=True, width="stretch")
-            with tab_diagram:
-                st.plotly_chart(network_diagram(rows), key="net_diagram")
-            with tab_code:
-                out = output_units(resolved["data"]["task"], n_cls)
-                st.code(model_code(resolved, n_in, out), language="python", wrap_lines=True)
-                st.caption("The full, runnable training script is on the Predict & export page.")
+            views = lazytabs.tabs(["Shapes", "Diagram", "Keras code"], key="build_views")
+            if views.open("Shapes"):  # only the open tab is drawn (with a server)
+                views["Shapes"].dataframe(pd.DataFrame([{"layer": r["name"],
+                                                         "output shape": str(r["shape"]),
+                                                         "weights": r["params"]} for r in rows]),
+                                          hide_index=True, width="stretch")
+            if views.open("Diagram"):
+                views["Diagram"].plotly_chart(network_diagram(rows), key="net_diagram")
+            if views.open("Keras code"):
+                with views["Keras code"]:
+                    out = output_units(resolved["data"]["task"], n_cls)
+                    st.code(model_code(resolved, n_in, out), language="python", wrap_lines=True)
+                    st.caption("The full, runnable training script is on the Predict & export "
+                               "page.")
             st.success("The network is valid. Next: train it.", icon="✅")
             st.page_link("pages/4_train.py", label="Next: Train", icon="➡️")

@@ -71,3 +71,19 @@ def test_evaluate_draws_only_the_open_tab(lazy, monkeypatch):
     assert len(curves) == 1 and len(roc) == 1
     ids = _chart_ids(at)
     assert sum("prof_chart_" in i for i in ids) == 4 and not any("roc" in i for i in ids)
+
+
+def test_build_draws_the_diagram_and_the_code_only_in_their_tabs(lazy, monkeypatch):
+    import kwk.codegen as codegen
+    import kwk.plots as plots
+    from test_pages import with_sample
+    diagram = _count(monkeypatch, plots, "network_diagram")
+    code = _count(monkeypatch, codegen, "model_code")
+    at = with_sample("iris")
+    goto(at, "3_build")
+    assert diagram == [] and code == [] and not at.code  # Shapes is open
+    assert any("output shape" in d.value.columns for d in at.dataframe)
+    at.session_state["build_views"] = "Keras code"
+    at.run()
+    no_crash(at)
+    assert len(code) == 1 and diagram == [] and "layers.Dense" in at.code[0].value
