@@ -3,7 +3,8 @@
 Starts the app (tests/e2e/browser_util.py), uploads a realistic mixed table (numbers, skewed
 amounts, categories, missing values, a date, an id; a yes/no target), then opens Target, chooses
 the target, opens Build, opens Train (trains 2 epochs: not counted), opens Evaluate and switches
-its tabs. Each step's time runs from the action until the page is idle: the script has ended
+its tabs; the upload comes 5 s after the landing page is drawn (a user reading it and finding
+the file). Each step's time runs from the action until the page is idle: the script has ended
 (``data-test-script-state=notRunning``), nothing is stale, and the step's own element is
 drawn (a background job's progress bar, polled by a fragment, does not count as running); idle
 must hold for 0.3 s (a second run, e.g. the sidebar's ✓ marks, is waited for too) and the step's
@@ -21,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
 from common import record  # noqa: E402
 
 BUDGET_S = 1.0
+THINK_S = 5  # seconds on the landing page before the upload, as a user reading it
 # idle: the script has ended and nothing is stale. While background work shows its progress
 # bar (kwk/ui/later.py), a fragment reruns every half second to poll it: the page is drawn and
 # usable then, so those polls do not count as running.
@@ -113,6 +115,7 @@ def run_path(page, url: str, csv: Path, target: str, ws: Path,
     page.goto(url)
     page.get_by_text("pick a sample dataset").first.wait_for(timeout=120_000)
     wait_idle(page)
+    page.wait_for_timeout(THINK_S * 1000)  # reading the landing page, finding the file
 
     def upload():
         with page.expect_file_chooser() as fc:
