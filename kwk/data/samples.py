@@ -7,10 +7,8 @@ from typing import Callable
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-if TYPE_CHECKING:  # pandas is imported when a sample is made: the landing page does not need it
-    import pandas as pd
+if TYPE_CHECKING:  # numpy and pandas are imported when a sample is made: the landing page
+    import pandas as pd  # does not need them (a cold start draws it sooner)
 
 
 @dataclass(frozen=True)
@@ -51,6 +49,7 @@ def _px(name: str) -> Callable[[], pd.DataFrame]:
 def churn(n: int = 1200, seed: int = 7) -> pd.DataFrame:
     """A synthetic customer table: numbers, categories, a date, missing values, a yes/no target."""
     import pandas as pd
+    import numpy as np
     rng = np.random.default_rng(seed)
     tenure = rng.integers(1, 72, n)
     plan = rng.choice(["basic", "standard", "premium"], n, p=[0.5, 0.3, 0.2])
@@ -74,6 +73,7 @@ def digits() -> pd.DataFrame:
     """scikit-learn's 1,797 handwritten digits: 8×8 grey pictures as 64 pixel columns
     (px_0 … px_63, row by row, 0–255) and the digit."""
     import pandas as pd
+    import numpy as np
     import sklearn.datasets as d
     b = d.load_digits()
     px = np.clip(np.rint(b.data * 255 / 16), 0, 255).astype(np.uint8)
@@ -86,6 +86,7 @@ def store_sales(days: int = 730, seed: int = 3) -> pd.DataFrame:
     """Daily sales of three stores over two years (generated): a trend, a weekly and a yearly
     cycle, promotions, the temperature, and noise; predict tomorrow's sales."""
     import pandas as pd
+    import numpy as np
     rng = np.random.default_rng(seed)
     dates = pd.date_range("2023-01-02", periods=days, freq="D")
     t = np.arange(days)
@@ -126,6 +127,7 @@ def news_headlines(n: int = 2400, seed: int = 11) -> pd.DataFrame:
     """Short generated news snippets in four topics (sport, tech, food, travel). Each mixes
     topic words with common words and words of other topics, so the task is not trivial."""
     import pandas as pd
+    import numpy as np
     rng = np.random.default_rng(seed)
     topics = list(_TOPICS)
     rows = []
