@@ -7,11 +7,16 @@ import streamlit as st
 from kwk.errors import KwkError
 from kwk.runs.jobs import default_limit
 from kwk.ui import persist, words
+from kwk.ui.cache_export import low_memory
 from kwk.ui.lesson import lesson_box
 from kwk.ui.runtime import keep_keras_state
 from kwk.ui.state import init, show_error
 from kwk.ui.session import session
 
+# Memory-saving mode (KWK_LOW_MEMORY=1, kwk/ui/cache_export.py): one job at a time unless
+# KWK_MAX_JOBS says otherwise, and model downloads built in a child process.
+if low_memory():
+    os.environ.setdefault("KWK_MAX_JOBS", "1")
 # Share the CPUs between the trainings that may run at once (KWK_MAX_JOBS), so they do not
 # oversubscribe the machine (override with KWK_TF_THREADS; 0 = TensorFlow's own choice).
 os.environ.setdefault("KWK_TF_THREADS", str(max(1, (os.cpu_count() or 1) // default_limit())))

@@ -58,7 +58,7 @@ def _built(run_dir: str, what: str, changed: float) -> tuple[str, bytes | None, 
         return "train.ipynb", notebook_bytes(run_dir), "The training script as a Jupyter " \
             "notebook, in sections: run it next to the data file to train this model " \
             "again.", None
-    from kwk.export import export_bytes
+    from kwk.ui.cache_export import export_bytes  # in a child process when memory is short
     try:
         return (*export_bytes(run_dir, what), None)
     except KwkError as e:
