@@ -55,7 +55,8 @@ app_test.PagesManager = _Reset
 at = AppTest.from_file({str(ROOT / 'kwk_app.py')!r}, default_timeout=180); at.run()
 assert not at.exception, at.exception
 print('landing numpy:', 'numpy' in sys.modules)
-at.selectbox(key='sample_choice').set_value('churn').run(); at.button(key='use_sample').click().run()
+at.selectbox(key='sample_choice').set_value('churn').run()
+at.button(key='use_sample').click().run()
 assert not at.exception, at.exception
 print('sample:', 'numpy' in sys.modules, at.session_state.data.df.shape)
 """
