@@ -155,3 +155,22 @@ def test_the_state_built_before_training_changes_no_number(prepared, monkeypatch
     loss = first.model.evaluate(prepared.X["validation"], prepared.y["validation"], verbose=0,
                                 return_dict=True)["loss"]
     assert first.history["val_loss"][-1] == pytest.approx(loss, rel=1e-5)
+
+
+# ------------------------------------------------------------------ scoring without predict()
+def test_scoring_calls_the_model_without_tracing_a_predict_function(prepared):
+    """model_proba scores batch by batch with direct calls: no predict function is traced for
+    the model (model.predict traced one per model, fold, trial and input shape: the server's
+    'triggered tf.function retracing' warnings), and the probabilities are predict's."""
+    from kwk.evaluation.metrics import model_proba
+    from kwk.training import seed_everything
+    from kwk.training.arrays import ArrayFeeder
+    seed_everything(0)
+    model = ArrayFeeder(prepared).build(prepared)
+    X = np.concatenate([prepared.X["train"]] * 10)  # several batches of 4,096 and a short one
+    outs = [model_proba(model, X[:n], "multiclass") for n in (1, 37, len(X))]
+    assert model.predict_function is None
+    assert [o.shape for o in outs] == [(1, 3), (37, 3), (len(X), 3)]
+    want = model.predict(X, verbose=0, batch_size=4096)
+    np.testing.assert_allclose(outs[2], want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(outs[2].sum(axis=1), 1.0, atol=1e-5)

@@ -65,9 +65,15 @@ def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
 
 
 def model_proba(model, X: np.ndarray, task: str) -> np.ndarray:
-    """Class probabilities ``(n, k)`` (or raw predictions for regression) from a Keras model."""
+    """Class probabilities ``(n, k)`` (or raw predictions for regression) from a Keras model.
+    The model is called directly, 4,096 rows at a time: ``model.predict`` traces a graph for
+    every new model (each fold, seed, tuning trial, loaded run), again for new input shapes,
+    and one step per batch of a call when the model runs several steps per call."""
     from kwk.prep.preprocess import model_input
-    out = np.asarray(model.predict(model_input(X), verbose=0, batch_size=4096), dtype=float)
+    parts = [np.asarray(model(model_input(X[i:i + 4096]), training=False), dtype=float)
+             for i in range(0, len(X), 4096)]
+    out = np.concatenate(parts) if parts else \
+        np.asarray(model.predict(model_input(X), verbose=0), dtype=float)
     if task == "binary":
         p1 = out.reshape(-1)
         return np.column_stack([1 - p1, p1])
