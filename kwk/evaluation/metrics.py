@@ -71,9 +71,9 @@ def model_proba(model, X: np.ndarray, task: str) -> np.ndarray:
     and one step per batch of a call when the model runs several steps per call."""
     from kwk.prep.preprocess import model_input
     parts = [np.asarray(model(model_input(X[i:i + 4096]), training=False), dtype=float)
-             for i in range(0, len(X), 4096)]
+             for i in range(0, len(X), 4096)] if callable(model) else []
     out = np.concatenate(parts) if parts else \
-        np.asarray(model.predict(model_input(X), verbose=0), dtype=float)
+        np.asarray(model.predict(model_input(X), verbose=0), dtype=float)  # (or a stand-in's)
     if task == "binary":
         p1 = out.reshape(-1)
         return np.column_stack([1 - p1, p1])
