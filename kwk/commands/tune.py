@@ -48,29 +48,12 @@ def run(a) -> int:
     from pathlib import Path
 
     from kwk.errors import KwkError
-    from kwk.runs.bundle import ensure_writable
     from kwk.runs.service import DataSource, save_run
     from kwk.training import prepare
     from kwk.tune.best import BEST, search_then_retrain
     from kwk.tune.search import Search
 
-    if not a.out and not a.best_out:
-        raise KwkError("Give --out DIR (run a search) or --best-out DIR (export the best so far).")
-    if a.best_out and not a.storage and not a.out:
-        raise KwkError("--best-out needs the study: give --storage URL (and --study NAME), or "
-                       "the --out DIR of the search.")
-    if a.trials is not None and not 1 <= a.trials <= 10_000:
-        raise KwkError(f"--trials must be from 1 to 10000, got {a.trials}.")
-    if a.timeout is not None and not a.timeout > 0:
-        raise KwkError(f"--timeout must be a number of seconds > 0, got {a.timeout:g}.")
-    if common.tracking(a):  # a wrong tracking URI or a missing MLflow: said before the search
-        from kwk.runs.tracker import check_uri, require_mlflow
-        check_uri(common.tracking(a)); require_mlflow()
-    out = Path(a.out) if a.out else None
-    if out is not None:
-        ensure_writable(out)
-    if a.best_out:
-        ensure_writable(a.best_out)
+    out = _check_args(a)
     ld = common.load(a)
     spec = common.read_spec(a.spec)
     if ld.image_shape is not None and not spec["data"].get("image_shape"):
@@ -94,28 +77,7 @@ def run(a) -> int:
                   + (f" ({done} already finished)" if done else "")
                   + (f", at most {timeout:g} s" if timeout else ""), file=sys.stderr)
 
-    cap = [search.budget()["epochs"]]
-
-    def on_trial(row):
-        if not show:
-            return
-        b = search.best()
-        v = "n/a" if row["value"] is None else f"{row['value']:.4f}"
-        what = row["state"]
-        if row["state"] == "pruned":
-            v = "n/a" if row["value"] is None else f"{row['value']:.4f} so far"
-            what += f" at epoch {row['epochs']}" if row.get("epochs") else ""
-            what = "stopped" if row.get("stopped") else what
-        if row.get("duplicate_of") is not None:
-            what = f"same settings as trial {row['duplicate_of'] + 1}"
-        if row.get("error"):
-            what += f": {row['error'][:120]}"
-        print(f"trial {row['trial']}: {search.metric} {v} ({what}, "
-              f"{row['seconds'] or 0:.1f} s); best {b['value']:.4f} (trial {b['trial']})"
-              if b else f"trial {row['trial']}: {what}", file=sys.stderr)
-        if search.budget()["epochs"] > cap[0]:  # the best trials hit the epoch cap
-            cap[0] = search.budget()["epochs"]
-            print(f"note: {search.epoch_caps()['text']}", file=sys.stderr)
+    on_trial = _trial_printer(search, show)
 
     def searched(seconds: float) -> None:
         if out is not None and not a.best_out:
@@ -152,3 +114,59 @@ def run(a) -> int:
     board, summary = search.leaderboard(), search.summary()
     return common.log_to_mlflow(
         a, saved, lambda d, uri, exp, reg: log_search(d, board, summary, uri, exp, reg))
+
+
+def _check_args(a):
+    """The options that contradict each other or are out of range, refused before the data
+    is read; the output folders checked writable. Returns ``--out`` as a Path (or None)."""
+    from pathlib import Path
+
+    from kwk.errors import KwkError
+    from kwk.runs.bundle import ensure_writable
+    if not a.out and not a.best_out:
+        raise KwkError("Give --out DIR (run a search) or --best-out DIR (export the best so far).")
+    if a.best_out and not a.storage and not a.out:
+        raise KwkError("--best-out needs the study: give --storage URL (and --study NAME), or "
+                       "the --out DIR of the search.")
+    if a.trials is not None and not 1 <= a.trials <= 10_000:
+        raise KwkError(f"--trials must be from 1 to 10000, got {a.trials}.")
+    if a.timeout is not None and not a.timeout > 0:
+        raise KwkError(f"--timeout must be a number of seconds > 0, got {a.timeout:g}.")
+    if common.tracking(a):  # a wrong tracking URI or a missing MLflow: said before the search
+        from kwk.runs.tracker import check_uri, require_mlflow
+        check_uri(common.tracking(a)); require_mlflow()
+    out = Path(a.out) if a.out else None
+    if out is not None:
+        ensure_writable(out)
+    if a.best_out:
+        ensure_writable(a.best_out)
+    return out
+
+
+def _trial_printer(search, show: bool):
+    """The line printed after each trial (its score, how it ended, the best so far), and a
+    note when the best trials hit the epoch cap and the search lets epochs grow."""
+    cap = [search.budget()["epochs"]]
+
+    def on_trial(row):
+        if not show:
+            return
+        b = search.best()
+        v = "n/a" if row["value"] is None else f"{row['value']:.4f}"
+        what = row["state"]
+        if row["state"] == "pruned":
+            v = "n/a" if row["value"] is None else f"{row['value']:.4f} so far"
+            what += f" at epoch {row['epochs']}" if row.get("epochs") else ""
+            what = "stopped" if row.get("stopped") else what
+        if row.get("duplicate_of") is not None:
+            what = f"same settings as trial {row['duplicate_of'] + 1}"
+        if row.get("error"):
+            what += f": {row['error'][:120]}"
+        print(f"trial {row['trial']}: {search.metric} {v} ({what}, "
+              f"{row['seconds'] or 0:.1f} s); best {b['value']:.4f} (trial {b['trial']})"
+              if b else f"trial {row['trial']}: {what}", file=sys.stderr)
+        if search.budget()["epochs"] > cap[0]:  # the best trials hit the epoch cap
+            cap[0] = search.budget()["epochs"]
+            print(f"note: {search.epoch_caps()['text']}", file=sys.stderr)
+
+    return on_trial

@@ -12,7 +12,8 @@ import io
 import os
 import re
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -253,22 +254,40 @@ def _check_header(cols: list[str], n_rows: int) -> None:
 
 
 def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
-    """``source`` is a path or a BytesIO; ``head`` its first bytes (for sniffing)."""
-    if _looks_binary(head[:8192]):
-        odd_zero = head[1:4096:2].count(0) > 0.4 * len(head[1:4096:2])
-        even_zero = head[0:4096:2].count(0) > 0.4 * len(head[0:4096:2])
-        if odd_zero != even_zero:
-            raise DataError(
-                f"'{name}' looks like UTF-16 text without a byte-order mark, which cannot be "
-                "read reliably.",
-                "Save it again as UTF-8 (in Excel: File > Save As > CSV UTF-8).")
-        raise DataError(
-            f"'{name}' is not a text table: it contains binary data.",
-            "Export your data as CSV, Excel (.xlsx) or Parquet and upload that file.")
+    """``source`` is a path or a BytesIO; ``head`` its first bytes (for sniffing). Three
+    stages: the file's layout from its head (encoding, delimiter, lines above the header,
+    decimal comma), pandas' read with its errors put in the user's words, and the blank
+    columns a trailing delimiter leaves. Returns the table and the options that read it."""
+    _refuse_binary(head, name)
     text, enc = _decode(head)
     if not text.strip():
         raise DataError(f"'{name}' is empty.", "Upload a file with a header row and data rows.")
-    truncated = len(head) >= _HEAD  # the head of a larger file: its last record may be cut
+    sep, skip, blank_tail, extra = _csv_layout(text, name, truncated=len(head) >= _HEAD)
+    df, enc = _parse_csv(source, sep, enc, extra, skip, name)
+    opts = {"sep": sep, "encoding": enc, **extra}
+    return _drop_blank_tail(df, blank_tail, opts, name), opts
+
+
+def _refuse_binary(head: bytes, name: str) -> None:
+    """Binary data is not a text table; UTF-16 without a byte-order mark gets its own words."""
+    if not _looks_binary(head[:8192]):
+        return
+    odd_zero = head[1:4096:2].count(0) > 0.4 * len(head[1:4096:2])
+    even_zero = head[0:4096:2].count(0) > 0.4 * len(head[0:4096:2])
+    if odd_zero != even_zero:
+        raise DataError(
+            f"'{name}' looks like UTF-16 text without a byte-order mark, which cannot be "
+            "read reliably.",
+            "Save it again as UTF-8 (in Excel: File > Save As > CSV UTF-8).")
+    raise DataError(
+        f"'{name}' is not a text table: it contains binary data.",
+        "Export your data as CSV, Excel (.xlsx) or Parquet and upload that file.")
+
+
+def _csv_layout(text: str, name: str, truncated: bool) -> tuple[str, int, int, dict]:
+    """The delimiter, the lines above the header, the empty header cells at the end and
+    pandas' extra options (skiprows/header, decimal, index_col), from the decoded head.
+    ``truncated``: the head of a larger file, whose last record may be cut."""
     # Universal newlines for every look at the text (old Mac and instrument exports end their
     # lines with a lone CR); pandas itself reads all three styles.
     cr_only = "\r" in text[:65536] and "\n" not in text[:65536]
@@ -278,18 +297,11 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
     sep = sep or _sniff_delimiter(text, name, truncated)
     # Read the header ourselves: pandas silently renames duplicates ("a", "a.1").
     first = _header_cells(text, sep)
-    if skip:
-        hashed = [i for i in range(skip) if lines[i].lstrip().startswith("#")]
-        for i in hashed:  # "#,Name,Type" is a header whose first column is called "#"
-            cells = [c.strip() for c in lines[i].split(sep)]
-            below_is_data = any(_NUMBER.match(c) for c in first) and \
-                not any(_NUMBER.match(c) for c in cells)  # "# of items,price" above "3,4.5"
-            if len(cells) == len(first) >= 2 and (re.fullmatch(r"#\w*", cells[0])
-                                                   or below_is_data):
-                skip = i
-                text = "\n".join(lines[skip:])
-                first = _header_cells(text, sep)
-                break
+    hashed = _hashed_header(lines[:skip], first, sep)
+    if hashed is not None:
+        skip = hashed
+        text = "\n".join(lines[skip:])
+        first = _header_cells(text, sep)
     blank_tail = len(first) - len("\x00".join(first).rstrip("\x00").split("\x00")) \
         if any(first) else 0  # header cells left empty at the end (a trailing delimiter)
     _check_header(first[:len(first) - blank_tail], -1)
@@ -304,6 +316,29 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
     rows = records[1:51]
     if rows and not blank_tail and all(len(r) == len(first) + 1 and not r[-1].strip() for r in rows):
         extra["index_col"] = False  # a delimiter at the end of every data row, not of the header
+    return sep, skip, blank_tail, extra
+
+
+def _hashed_header(above: list[str], first: list[str], sep: str) -> int | None:
+    """The index of a line above the header that starts with "#" and is itself the header
+    ("#,Name,Type": the first column is called "#"; "# of items,price" above "3,4.5"), or
+    None when the lines above are comments."""
+    for i, line in enumerate(above):
+        if not line.lstrip().startswith("#"):
+            continue
+        cells = [c.strip() for c in line.split(sep)]
+        below_is_data = any(_NUMBER.match(c) for c in first) and \
+            not any(_NUMBER.match(c) for c in cells)
+        if len(cells) == len(first) >= 2 and (re.fullmatch(r"#\w*", cells[0]) or below_is_data):
+            return i
+    return None
+
+
+def _parse_csv(source, sep: str, enc: str, extra: dict, skip: int,
+               name: str) -> tuple[pd.DataFrame, str]:
+    """pandas' read, trying the usual single-byte encodings when a later part of the file is
+    not the head's; every parser error is put in the user's words. Returns the table and the
+    encoding that read it."""
     for attempt in ((enc,) if enc == "utf-16" else (enc, "cp1252", "latin-1")):
         try:
             with warnings.catch_warnings(record=True) as caught:
@@ -312,59 +347,73 @@ def _read_csv(source, head: bytes, name: str) -> tuple[pd.DataFrame, dict]:
                 if hasattr(source, "seek"):
                     source.seek(0)
                 df = pd.read_csv(source, sep=sep, encoding=attempt, **extra)
-            if not isinstance(df.index, pd.RangeIndex):  # pandas took the first column as
-                raise DataError(  # the index: the data rows have one value more than the header
-                    f"Row 2 has {df.shape[1] + 1} values but the header names {df.shape[1]} "
-                    "columns (ragged rows).",
-                    "Give the first column a name in the header row, or check the rows for an "
-                    "extra delimiter or an unquoted comma inside a value; then upload again.")
-            if any("loss of data" in str(w.message) for w in caught):
-                raise DataError(f"Some rows of '{name}' have more values than the header names "
-                                "columns (ragged rows).",
-                                "Check those rows for an extra delimiter or an unquoted comma "
-                                "inside a value; quote such values or fix the rows, then upload "
-                                "again.")
-            enc = attempt
-            break
         except UnicodeDecodeError:
             continue  # the head was valid UTF-8 but a later part is not
         except pd.errors.EmptyDataError:
             raise DataError(f"'{name}' has no columns.",
                             "Upload a file with a header row and data rows.")
         except pd.errors.ParserError as e:
-            m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
-            if m:
-                raise DataError(
-                    f"Row {m.group(2)} has {m.group(3)} values but the header names {m.group(1)} "
-                    "columns (ragged rows).",
-                    "Check that row for an extra delimiter or an unquoted comma inside a value; "
-                    "quote such values or fix the row, then upload again.")
-            m = re.search(r"EOF inside string starting at row (\d+)", str(e))
-            if m:
-                raise DataError(
-                    f"A quote (\") opened on line {int(m.group(1)) + 1 + skip} "
-                    f"of '{name}' is never closed, so the rest of the file would be one value.",
-                    "Close that quote (a quote inside a value is written twice: \"\"), or remove "
-                    "it, then upload again.")
-            raise DataError(f"'{name}' could not be read as a table: {str(e).strip()[:200]}",
-                            "Check that it is a well-formed CSV file.")
-        except DataError:
-            raise
+            raise _parser_error(e, skip, name) from None
         except Exception as e:  # anything else the parser raises is still the file's problem
             raise DataError(f"'{name}' could not be read as a table ({type(e).__name__}: "
                             f"{str(e).strip()[:200]})",
                             "Check that it is a well-formed CSV file: every row with the same "
                             "number of values, quotes closed, one delimiter throughout.")
-    opts = {"sep": sep, "encoding": enc, **extra}
-    if blank_tail and df.shape[1] > blank_tail:
-        if df.iloc[:, -blank_tail:].isna().all().all():  # nothing in them: drop them, as the
-            df = df.iloc[:, :-blank_tail]  # generated script does (see after_read)
-            opts["blank_tail_columns"] = blank_tail
-        else:
-            raise DataError(f"The last {blank_tail} column(s) of '{name}' hold values but have "
-                            "no name in the header row.",
-                            "Give every column a name in the header row, then upload again.")
-    return df, opts
+        _check_ragged(df, caught, name)
+        return df, attempt
+    raise DataError(f"'{name}' could not be read as text in {enc}, cp1252 or latin-1.",
+                    "Save it again as UTF-8 (in Excel: File > Save As > CSV UTF-8).")
+
+
+def _check_ragged(df: pd.DataFrame, caught: list, name: str) -> None:
+    """Rows with more values than the header names: pandas takes the first column as the
+    index (every data row one longer) or warns that it dropped values."""
+    if not isinstance(df.index, pd.RangeIndex):
+        raise DataError(
+            f"Row 2 has {df.shape[1] + 1} values but the header names {df.shape[1]} "
+            "columns (ragged rows).",
+            "Give the first column a name in the header row, or check the rows for an "
+            "extra delimiter or an unquoted comma inside a value; then upload again.")
+    if any("loss of data" in str(w.message) for w in caught):
+        raise DataError(f"Some rows of '{name}' have more values than the header names "
+                        "columns (ragged rows).",
+                        "Check those rows for an extra delimiter or an unquoted comma "
+                        "inside a value; quote such values or fix the rows, then upload "
+                        "again.")
+
+
+def _parser_error(e: Exception, skip: int, name: str) -> DataError:
+    """pandas' ParserError in the user's words: which row is ragged, which quote is open."""
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
+    if m:
+        return DataError(
+            f"Row {m.group(2)} has {m.group(3)} values but the header names {m.group(1)} "
+            "columns (ragged rows).",
+            "Check that row for an extra delimiter or an unquoted comma inside a value; "
+            "quote such values or fix the row, then upload again.")
+    m = re.search(r"EOF inside string starting at row (\d+)", str(e))
+    if m:
+        return DataError(
+            f"A quote (\") opened on line {int(m.group(1)) + 1 + skip} "
+            f"of '{name}' is never closed, so the rest of the file would be one value.",
+            "Close that quote (a quote inside a value is written twice: \"\"), or remove "
+            "it, then upload again.")
+    return DataError(f"'{name}' could not be read as a table: {str(e).strip()[:200]}",
+                     "Check that it is a well-formed CSV file.")
+
+
+def _drop_blank_tail(df: pd.DataFrame, blank_tail: int, opts: dict, name: str) -> pd.DataFrame:
+    """Columns with no name at the end of the header (a trailing delimiter): dropped when
+    empty, as the generated script does (see after_read; recorded in ``opts``), refused when
+    they hold values."""
+    if not blank_tail or df.shape[1] <= blank_tail:
+        return df
+    if not df.iloc[:, -blank_tail:].isna().all().all():
+        raise DataError(f"The last {blank_tail} column(s) of '{name}' hold values but have "
+                        "no name in the header row.",
+                        "Give every column a name in the header row, then upload again.")
+    opts["blank_tail_columns"] = blank_tail
+    return df.iloc[:, :-blank_tail]
 
 
 def _excel_engine(name: str, data: bytes) -> str:
@@ -709,49 +758,119 @@ def _flatten_nested(df: pd.DataFrame) -> None:
                               if isinstance(v, (list, dict, set, tuple)) else v)
 
 
+@dataclass
+class _Opened:
+    """A file being loaded: its name, first bytes, size, and where its bytes are (in memory
+    as ``data``, or at ``path`` until something needs them all)."""
+    name: str
+    head: bytes
+    n_bytes: int
+    data: bytes | None
+    path: Path | None
+    fingerprint: Future
+    packed: tuple | None = None  # a table inside a .gz or .zip: (compression, member name)
+    inner: str | None = None     # that member's name
+    challenge: dict | None = None
+
+    def all_bytes(self) -> bytes:
+        if self.data is None:
+            self.data = self.path.read_bytes()
+        return self.data
+
+    def reader(self):
+        """What pandas reads: the path when the bytes are not in memory."""
+        return self.path if self.path is not None else io.BytesIO(self.data)
+
+
 def load(source, name: str | None = None, sheet=None, image_size=None,
          image_color: str | None = None, min_columns: int = 2) -> LoadedData:
     """Load a table from a path or from bytes (``name`` gives the file name of an upload).
     A zip of pictures is resized to ``image_size`` (height, width) in ``image_color``
     ("grayscale" or "rgb"); by default their most common size and colour (within limits).
 
-    Returns a :class:`LoadedData`. Raises :class:`DataError` for anything unreadable, empty,
-    with a missing or duplicated header, ragged rows, or a single column (``min_columns=1``
-    accepts one: new rows for a model that reads one column, such as a text model).
+    Stages: open (and fingerprint on a second thread), unpack a .gz/.zip, tell the format,
+    read, add the notes, check the shape. Returns a :class:`LoadedData`. Raises
+    :class:`DataError` for anything unreadable, empty, with a missing or duplicated header,
+    ragged rows, or a single column (``min_columns=1`` accepts one: new rows for a model that
+    reads one column, such as a text model).
     """
+    f = _open(source, name)
+    _unpack(f)
+    fmt = _format_of(f)
+    if fmt == "images":
+        from kwk.data.images import read_image_zip
+        return read_image_zip(f.all_bytes(), f.name, f.fingerprint.result(), image_size,
+                              image_color)
+    sheets: list[str] = []
+    if fmt == "csv":
+        df, opts = _read_csv(f.reader(), f.head, f.name)
+    else:
+        data = f.data if fmt in formats.STAT_FORMATS else f.all_bytes()
+        df, opts, sheets = _read_other(data, fmt, f.name, sheet, f.path)
+    df.columns = [str(c).strip() for c in df.columns]
+    _check_header(list(df.columns), len(df))
+    _flatten_nested(df)
+    if f.packed:
+        opts.update({"compression": "gzip"} if f.packed[0] == "gzip"
+                    else {"zip_member": f.packed[1]})
+    notes = _load_notes(df, opts, f)
+    _check_shape(df, opts, sheets, f.name, min_columns)
+    _check_size(df, f.name)
+    if fmt == "excel" and "engine" not in opts:  # openpyxl's workbooks only
+        _check_formulas(df, f.data, opts["sheet_name"], f.name, opts.get("header", 0))
+    return LoadedData(df=df, name=f.name, fmt=fmt, read_options=opts,
+                      fingerprint=f.fingerprint.result(), n_bytes=f.n_bytes, sheets=sheets,
+                      notes=notes, challenge=f.challenge)
+
+
+def _open(source, name: str | None) -> _Opened:
+    """Bytes of an upload, or a path on the server (its head read, the rest left on disk).
+    The fingerprint is computed on a second thread while the file is parsed (hashlib
+    releases the GIL)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
-        name = name or "upload"
-        head, n_bytes, reader_src = data[:_HEAD], len(data), None
-        # Hash the upload on a second thread while it is parsed (hashlib releases the GIL).
-        fp_future = _POOL.submit(fingerprint_bytes, data)
+        f = _Opened(name or "upload", data[:_HEAD], len(data), data, None,
+                    _POOL.submit(fingerprint_bytes, data))
     else:
         path = _check_path(source)
-        name = name or path.name
-        with open(path, "rb") as f:
-            head = f.read(_HEAD)
-        n_bytes, data, reader_src = path.stat().st_size, None, path
-        # Hash the file on a second thread while pandas parses it (hashlib releases the GIL).
-        fp_future = _POOL.submit(fingerprint_file, path)
-    if not head or not head.strip():
-        raise DataError(f"'{name}' is empty.", "Upload a file with a header row and data rows.")
-    packed = None  # a table inside a .gz file or a .zip: (compression, member name)
-    challenge = None
-    if head[:2] == b"\x1f\x8b" or (head[:2] == b"PK" and name.lower().endswith(".zip")):
-        raw = data if data is not None else reader_src.read_bytes()
-        unpacked = _unpack_table(raw, name)
-        if unpacked is not None:
-            data, inner, packed = unpacked
-            if packed[0] == "challenge":
-                challenge = _challenge_parts(raw, name)
-            head, reader_src = data[:_HEAD], None
-            if not head.strip():
-                raise DataError(f"The table in '{name}' is empty.",
-                                "Upload a file with a header row and data rows.")
-    fmt = _fmt_from_name(inner if packed else name)
-    if packed and fmt not in (None, "csv", "jsonl"):
-        raise DataError(f"'{name}' holds '{inner}': KwK reads CSV, TSV and JSON tables from a "
+        with open(path, "rb") as fh:
+            head = fh.read(_HEAD)
+        f = _Opened(name or path.name, head, path.stat().st_size, None, path,
+                    _POOL.submit(fingerprint_file, path))
+    if not f.head or not f.head.strip():
+        raise DataError(f"'{f.name}' is empty.", "Upload a file with a header row and data rows.")
+    return f
+
+
+def _unpack(f: _Opened) -> None:
+    """A table inside a .gz file or a .zip (a class challenge's zip included) replaces the
+    file's bytes by the table's; anything else is left as it is."""
+    if not (f.head[:2] == b"\x1f\x8b" or (f.head[:2] == b"PK"
+                                          and f.name.lower().endswith(".zip"))):
+        return
+    raw = f.all_bytes()
+    unpacked = _unpack_table(raw, f.name)
+    if unpacked is None:
+        return
+    f.data, f.inner, f.packed = unpacked
+    if f.packed[0] == "challenge":
+        f.challenge = _challenge_parts(raw, f.name)
+    f.head, f.path = f.data[:_HEAD], None
+    if not f.head.strip():
+        raise DataError(f"The table in '{f.name}' is empty.",
+                        "Upload a file with a header row and data rows.")
+
+
+def _format_of(f: _Opened) -> str:
+    """The file's format from its name, or from its first bytes when the name says nothing;
+    a name that lies about the content (a workbook called .csv) is refused with the real
+    one, and a workbook's or statistics file's signature is checked."""
+    name = f.name
+    fmt = _fmt_from_name(f.inner if f.packed else name)
+    if f.packed and fmt not in (None, "csv", "jsonl"):
+        raise DataError(f"'{name}' holds '{f.inner}': KwK reads CSV, TSV and JSON tables from a "
                         ".gz or .zip file.", "Upload that file itself, unpacked.")
+    head = f.head
     if fmt is None:
         ext = os.path.splitext(name)[1] or "(none)"
         sniffed = _sniff_fmt(head)
@@ -771,39 +890,34 @@ def load(source, name: str | None = None, sheet=None, image_size=None,
     if fmt in formats.STAT_FORMATS:
         formats.check_signature(head, name, fmt)  # a server file is read from its path
     elif fmt == "excel":
-        if data is None:
-            data = reader_src.read_bytes()
+        data = f.all_bytes()
         formats.check_signature(data, name, _workbook_kind(name, data))
-    sheets: list[str] = []
-    if fmt == "images":
-        from kwk.data.images import read_image_zip
-        if data is None:
-            data = reader_src.read_bytes()
-        return read_image_zip(data, name, fp_future.result(), image_size, image_color)
-    if fmt == "csv":
-        df, opts = _read_csv(reader_src if reader_src is not None else io.BytesIO(data), head, name)
-    else:
-        if data is None and fmt not in formats.STAT_FORMATS:
-            data = reader_src.read_bytes()
-        df, opts, sheets = _read_other(data, fmt, name, sheet, reader_src)
-    df.columns = [str(c).strip() for c in df.columns]
-    _check_header(list(df.columns), len(df))
-    _flatten_nested(df)
-    if packed:
-        opts.update({"compression": "gzip"} if packed[0] == "gzip" else {"zip_member": packed[1]})
+    return fmt
+
+
+def _load_notes(df: pd.DataFrame, opts: dict, f: _Opened) -> list[str]:
+    """What the user should know about how the file was read (formatted numbers read as
+    numbers, a class challenge, Stata labels kept as codes)."""
     notes = _read_formatted_numbers(df, opts)
-    if packed and packed[0] == "challenge":
-        notes.insert(0, f"'{name}' is a class challenge: its training rows ({CHALLENGE_TRAIN}) "
+    if f.packed and f.packed[0] == "challenge":
+        notes.insert(0, f"'{f.name}' is a class challenge: its training rows ({CHALLENGE_TRAIN}) "
                         f"are the data. Predict its test rows ({CHALLENGE_TEST}) for your "
                         "submission: on the Challenge page (which also chooses the target and "
                         "shows the goal), or with 'python -m kwk predict RUN test.csv'.")
     if opts.get("convert_categoricals") is False:
         notes.append("Some value labels of this Stata file stand for several codes, so pandas "
                      "cannot turn them into categories: the columns hold the codes instead.")
+    return notes
+
+
+def _check_shape(df: pd.DataFrame, opts: dict, sheets: list, name: str,
+                 min_columns: int) -> None:
+    """No columns, no rows, or one column where a model needs two: refused with what to do
+    (another sheet of the workbook, where there is one)."""
     if df.shape[1] == 0:
         raise DataError(f"'{name}' has no columns.", "Upload a file with a header row and data rows.")
+    others = [sh for sh in sheets if sh != opts.get("sheet_name")]
     if len(df) == 0:
-        others = [sh for sh in sheets if sh != opts.get("sheet_name")]
         if others:
             raise DataError(f"The sheet '{opts.get('sheet_name')}' of '{name}' has no data rows.",
                             f"Choose another sheet: {', '.join(map(str, others[:10]))}.")
@@ -811,7 +925,6 @@ def load(source, name: str | None = None, sheet=None, image_size=None,
                         "Add at least a few dozen rows of data.")
     if df.shape[1] == 1 and min_columns > 1:
         col = str(df.columns[0])
-        others = [sh for sh in sheets if sh != opts.get("sheet_name")]
         if others:
             raise DataError(f"The sheet '{opts.get('sheet_name')}' of '{name}' has only one "
                             f"column ('{col[:60]}').",
@@ -820,10 +933,3 @@ def load(source, name: str | None = None, sheet=None, image_size=None,
                 "use commas, semicolons or tabs.") if any(c in col for c in ";|:, ") else (
                 "A model needs at least one input column besides the target.")
         raise DataError(f"'{name}' has only one column ('{col[:60]}').", hint)
-    _check_size(df, name)
-    if fmt == "excel" and "engine" not in opts:  # openpyxl's workbooks only
-        _check_formulas(df, data, opts["sheet_name"], name, opts.get("header", 0))
-    fp = fp_future.result()
-    return LoadedData(df=df, name=name, fmt=fmt, read_options=opts,
-                      fingerprint=fp, n_bytes=n_bytes, sheets=sheets, notes=notes,
-                      challenge=challenge)

@@ -158,11 +158,37 @@ def create(df: pd.DataFrame, target: str, metric: str | None = None,
     order says anything about a row's place in ``df`` or its target. Raises
     :class:`KwkError` (or :class:`DataError`) for an unknown target, too few rows, a test
     fraction outside (0, 1), an unknown metric or a goal it cannot have."""
-    from kwk.data.kinds import infer_kind
-    from kwk.data.numbers import to_number
-    from kwk.spec.resolving import infer_task, target_classes
-    from kwk.spec.schema import MAX_CLASSES
+    from kwk.spec.resolving import target_classes
     notes: list[str] = []
+    f = _check_request(df, target, test_fraction, task)
+    df, y, task = _scored_rows(df, target, task, notes)
+    n = len(df)
+    _check_target(y, target, task, n)
+    m = metric_of(metric, task)
+    goal = _check_goal(goal, m)
+    n_test = int(round(n * f))
+    if n_test < MIN_TEST or n - n_test < MIN_TRAIN:
+        raise DataError(f"A test fraction of {f:g} of {n:,} rows leaves {n_test} test and "
+                        f"{n - n_test} training rows (at least {MIN_TEST} and {MIN_TRAIN}).",
+                        "Choose a test fraction that leaves enough rows on both sides, or use "
+                        "a larger table.")
+    train, test, key = _split(df, y, target, task, n_test, seed, notes)
+    classes = None if task == "regression" else [label_text(c) for c in target_classes(y)]
+    meta = {"kwk_challenge": FORMAT_VERSION,
+            "title": (title or "").strip() or f"Predict '{target}'",
+            "target": target, "task": task, "metric": m.key, "metric_label": m.label,
+            "higher_is_better": m.higher_is_better, "goal": goal, "classes": classes,
+            "rows": {"train": len(train), "test": len(test)},
+            "files": {"train": CHALLENGE_TRAIN, "test": CHALLENGE_TEST,
+                      "submission": f"{ROW_ID},{PREDICTION}"}}
+    meta["rules"] = rules(meta)
+    teacher = {"seed": int(seed), "test_fraction": f, "data": data_name}
+    return Challenge(meta, train, test, key, teacher, notes)
+
+
+def _check_request(df: pd.DataFrame, target: str, test_fraction, task: str | None) -> float:
+    """The target is a column (and not the row id's name), the test fraction a number in
+    (0, 1), the task a known one. Returns the fraction as a float."""
     if target not in df.columns:
         raise DataError(f"The target column '{target}' is not in the data.",
                         f"Columns: {', '.join(map(str, df.columns[:30]))}.")
@@ -178,6 +204,16 @@ def create(df: pd.DataFrame, target: str, metric: str | None = None,
                        "Give the share of rows kept hidden for scoring, e.g. 0.25.")
     if task is not None and task not in TASKS:
         raise KwkError(f"Unknown task '{task}'.", f"Choose one of: {', '.join(TASKS)}.")
+    return f
+
+
+def _scored_rows(df: pd.DataFrame, target: str, task: str | None,
+                 notes: list[str]) -> tuple[pd.DataFrame, pd.Series, str]:
+    """The rows that can be scored (a target value; a number for a regression) and the task
+    (inferred as everywhere in KwK unless given); what was left out is said in ``notes``."""
+    from kwk.data.kinds import infer_kind
+    from kwk.data.numbers import to_number
+    from kwk.spec.resolving import infer_task
     if ROW_ID in df.columns:
         df = df.drop(columns=[ROW_ID])
         notes.append(f"The data's own '{ROW_ID}' column was left out: the challenge gives its "
@@ -197,8 +233,7 @@ def create(df: pd.DataFrame, target: str, metric: str | None = None,
     elif task != guess:
         notes.append(f"The task was set to {task} (KwK would have guessed {guess}).")
     if task == "regression":
-        num = to_number(y)
-        bad = num.isna()
+        bad = to_number(y).isna()
         if bad.mean() > 0.05:
             raise DataError(f"The target '{target}' is not numeric, so it cannot be a "
                             "regression.", "Leave the task to KwK, or choose binary or "
@@ -207,7 +242,13 @@ def create(df: pd.DataFrame, target: str, metric: str | None = None,
             notes.append(f"{int(bad.sum()):,} row(s) whose '{target}' is not a number were "
                          "left out.")
             df, y = df.loc[~bad], y.loc[~bad]
-    n = len(df)
+    return df, y, task
+
+
+def _check_target(y: pd.Series, target: str, task: str, n: int) -> None:
+    """Enough rows, and a target whose values suit the task (two or more; two for binary; not
+    more classes than KwK models)."""
+    from kwk.spec.schema import MAX_CLASSES
     if n < MIN_ROWS:
         raise DataError(f"Too few rows for a challenge: {n} with a value of '{target}' "
                         f"(at least {MIN_ROWS}).", "Use a larger table.")
@@ -222,14 +263,13 @@ def create(df: pd.DataFrame, target: str, metric: str | None = None,
         raise DataError(f"The target '{target}' has {n_classes} different values: too many "
                         f"classes (at most {MAX_CLASSES}).",
                         "If it is a number to predict, choose the task regression.")
-    m = metric_of(metric, task)
-    goal = _check_goal(goal, m)
-    n_test = int(round(n * f))
-    if n_test < MIN_TEST or n - n_test < MIN_TRAIN:
-        raise DataError(f"A test fraction of {f:g} of {n:,} rows leaves {n_test} test and "
-                        f"{n - n_test} training rows (at least {MIN_TEST} and {MIN_TRAIN}).",
-                        "Choose a test fraction that leaves enough rows on both sides, or use "
-                        "a larger table.")
+
+
+def _split(df: pd.DataFrame, y: pd.Series, target: str, task: str, n_test: int, seed: int,
+           notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Training rows (shuffled), test rows without the target under random row ids, and the
+    teacher's key, both in row id order. Stratified by class for classes."""
+    n = len(df)
     rng = np.random.default_rng(seed)
     if task == "regression":
         order = rng.permutation(n)
@@ -246,17 +286,7 @@ def create(df: pd.DataFrame, target: str, metric: str | None = None,
     test = test.iloc[order].reset_index(drop=True)
     key = key.iloc[order].reset_index(drop=True)
     train = df.iloc[train_pos].reset_index(drop=True)
-    classes = None if task == "regression" else [label_text(c) for c in target_classes(y)]
-    meta = {"kwk_challenge": FORMAT_VERSION,
-            "title": (title or "").strip() or f"Predict '{target}'",
-            "target": target, "task": task, "metric": m.key, "metric_label": m.label,
-            "higher_is_better": m.higher_is_better, "goal": goal, "classes": classes,
-            "rows": {"train": len(train), "test": len(test)},
-            "files": {"train": CHALLENGE_TRAIN, "test": CHALLENGE_TEST,
-                      "submission": f"{ROW_ID},{PREDICTION}"}}
-    meta["rules"] = rules(meta)
-    teacher = {"seed": int(seed), "test_fraction": f, "data": data_name}
-    return Challenge(meta, train, test, key, teacher, notes)
+    return train, test, key
 
 
 def _check_goal(goal, m: Metric) -> float | None:
