@@ -27,3 +27,18 @@ def test_the_data_stack_is_imported_in_the_background_once():
     assert "before: False False" in out, out + p.stderr[-2000:]
     assert "apptest: None" in out and "again: None" in out, out + p.stderr[-2000:]
     assert "after: True" in out, out + p.stderr[-2000:]
+
+
+def test_the_warm_up_thread_keeps_the_process_priority(monkeypatch):
+    """The warm-up holds the import lock of each module it imports and a page importing the
+    same module waits for it: a lowered priority (nice 19) starved the Data page beside a busy
+    loop (a sample never drew within 2 minutes). It must not lower its own priority."""
+    import os
+
+    from kwk.ui import runtime
+    calls = []
+    monkeypatch.setattr(os, "setpriority", lambda *a: calls.append(a), raising=False)
+    monkeypatch.setattr(os, "nice", lambda *a: calls.append(a) or 0, raising=False)
+    monkeypatch.setattr(runtime, "DATA_STACK", ("json",))
+    runtime._import_data_stack()
+    assert calls == []

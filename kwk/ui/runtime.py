@@ -79,9 +79,12 @@ def warm_data_stack() -> threading.Thread | None:
     """Import what the first file needs (pandas, SciPy, scikit-learn's trees, plotly, the
     readers, the profile and the screening: about 6 s on 2 busy cores) in a background thread,
     once per server process, while the landing page is read: the first upload then pays only
-    for reading and profiling its file (issue 30). The thread runs at the lowest CPU priority
-    so the landing page draws first. Off under AppTest (no browser waits) and with
-    ``KWK_WARMUP=0``; None when it does not start."""
+    for reading and profiling its file (issue 30). The thread runs at the process's own CPU
+    priority: it holds Python's import lock of each module it imports, and a page that
+    imports the same module waits for it, so a lowered priority (it was nice 19) starved that
+    page on a busy machine (a sample's Data page never drew within 2 minutes beside a busy
+    loop). Off under AppTest (no browser waits) and with ``KWK_WARMUP=0``; None when it does
+    not start."""
     global _warm_thread
     import os
     off = os.environ.get("KWK_WARMUP", "1").strip().lower() in ("0", "false", "no")
@@ -98,11 +101,6 @@ def warm_data_stack() -> threading.Thread | None:
 
 def _import_data_stack() -> None:
     import importlib
-    import os
-    try:  # Linux: this thread alone at nice 19
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-    except (AttributeError, OSError):
-        pass
     for name in DATA_STACK:
         try:
             importlib.import_module(name)
