@@ -249,7 +249,7 @@ def cmd_codegen(a) -> int:
 
 
 def cmd_report(a) -> int:
-    from kwk.evaluation.report import build_report
+    from kwk.runs.report import build_report
     text = build_report(a.run_dir)
     try:
         with open(a.out, "w", encoding="utf-8") as f:

@@ -20,6 +20,7 @@ from kwk.ui.state import (
     sample,
     server_file,
     server_files,
+    set_transforms,
     set_data,
     show_error,
 )
@@ -249,14 +250,6 @@ with tab_roles:
 
 
 
-def _set_transforms(**change) -> None:
-    """Change the transform choices, keeping the state before for Undo."""
-    tf = dict(ss.transforms)
-    before = {k: tf.get(k) for k in ("columns", "target", "missing")}
-    ss.transforms = {**tf, **change, "undo": [*tf.get("undo", [])[-9:], before],
-                     "n": tf.get("n", 0) + 1}
-
-
 if not pictures:  # transforms of skewed numbers and informative missing, per column
     from kwk.prep.transforms import EXPLAIN, MISSING_EXPLAIN, TRANSFORMS
     numbers = [c for c in prof["columns_info"] if c["kind"] == "numeric" and c["name"] != ss.target
@@ -276,7 +269,7 @@ if not pictures:  # transforms of skewed numbers and informative missing, per co
                 say.info(f"**{c['name']}** is {sug['reason']}", icon="💡")
                 if act.button(f"Apply {sug['transform']}", key=f"xf_apply_{c['name']}",
                               help=EXPLAIN[sug["transform"]]):
-                    _set_transforms(columns={**chosen, c["name"]: sug["transform"]})
+                    set_transforms(columns={**chosen, c["name"]: sug["transform"]})
                     st.rerun()
             missing = tf.get("missing")
             rows = [{"column": c["name"], "transform": chosen.get(c["name"], "none"),
@@ -308,7 +301,7 @@ if not pictures:  # transforms of skewed numbers and informative missing, per co
             old_missing = dict(zip(table_xf["column"], table_xf["missing flag"]))
             if new_cols != {k: v for k, v in chosen.items() if k in new_missing} \
                     or new_missing != old_missing:
-                _set_transforms(columns=new_cols,
+                set_transforms(columns=new_cols,
                                 missing=new_missing if new_missing != old_missing else missing)
                 st.rerun()
             tinfo = next((c for c in prof["columns_info"] if c["name"] == ss.target), None)
@@ -320,7 +313,7 @@ if not pictures:  # transforms of skewed numbers and informative missing, per co
                                          "incomes): the network learns log(target); predictions "
                                          "and every score are turned back into its own units.")
                 if log_y != (tf.get("target") == "log"):
-                    _set_transforms(target="log" if log_y else None)
+                    set_transforms(target="log" if log_y else None)
                     st.rerun()
             if tf.get("undo"):
                 if st.button("↩️ Undo the last transform change", key="xf_undo"):

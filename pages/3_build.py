@@ -19,8 +19,9 @@ from kwk.ui import lazytabs
 from kwk.ui.model_info import try_stack_info
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
-from kwk.ui.state import (need_target, restore_modality, session_spec, show_error,
-                          template_stacks, use_model)
+from kwk.ui.confirm import ask_to_replace
+from kwk.ui.state import (apply_spec, need_target, session_spec, show_error,
+                          template_stacks)
 from kwk.ui.transfer import base_section, reuse_note
 
 ensure_navigation()
@@ -101,17 +102,7 @@ def restore(state: dict) -> None:
 
 def apply_import(loaded: dict) -> None:
     """Use an uploaded spec: its model, and its data choices where they fit this data."""
-    d = loaded["data"]
-    cols = set(map(str, ss.data.df.columns))
-    if d["target"] in cols:
-        ss.target, ss.task = d["target"], d["task"]
-    ss.kinds = {c: k for c, k in d["kinds"].items() if c in cols}
-    use_model(loaded, f"loaded the spec '{loaded.get('name') or 'spec.json'}'",
-              restore_kind=False)
-    kind = restore_modality(d, loaded.get("branches"))
-    if d["features"] is not None and kind in ("table", "series"):
-        ss.roles = {c: ("feature" if c in d["features"] else "ignore")
-                    for c in cols if c != ss.target}
+    apply_spec(loaded, f"loaded the spec '{loaded.get('name') or 'spec.json'}'")
     st.rerun()
 
 
@@ -197,14 +188,8 @@ with left:
         else:
             apply_template(tpl)
     if ss.pending_template:
-        st.warning(f"**{ss.pending_template}** replaces your {n_all} layer(s). You can "
-                   "undo it afterwards.", icon="⚠️")
-        y, n = st.columns(2)
-        if y.button("Replace my layers", key="confirm_template", type="primary"):
-            apply_template(ss.pending_template)
-        if n.button("Keep my layers", key="cancel_template"):
-            ss.pending_template = None
-            st.rerun()
+        ask_to_replace("pending_template", f"**{ss.pending_template}** replaces your {n_all} "
+                       "layer(s). You can undo it afterwards.", apply_template, key="template")
 
     if mixed:
         branch_overview()
@@ -320,14 +305,9 @@ with left:
     if ss.pending_import:
         name = ss.pending_import.get("name") or "spec.json"
         n_mine = len(ss.spec["layers"]) + sum(map(len, (ss.spec.get("branches") or {}).values()))
-        st.warning(f"The spec **{name}** replaces your {n_mine} layer(s) and training "
-                   "settings. You can undo it afterwards.", icon="⚠️")
-        y, n = st.columns(2)
-        if y.button("Replace my model", key="confirm_import", type="primary"):
-            apply_import(ss.pending_import)
-        if n.button("Keep my model", key="cancel_import"):
-            ss.pending_import = None
-            st.rerun()
+        ask_to_replace("pending_import", f"The spec **{name}** replaces your {n_mine} layer(s) "
+                       "and training settings. You can undo it afterwards.", apply_import,
+                       yes="Replace my model", no="Keep my model", key="import")
 
 with right:
     info, err = try_stack_info(session_spec())

@@ -24,7 +24,7 @@ from kwk.evaluation.analysis import (
 )
 from kwk.errors import KwkError
 from kwk.evaluation.curves import readable_loss
-from kwk.evaluation.metrics import paired_bootstrap
+from kwk.evaluation.metrics import compare_with_references
 from kwk.runs.service import set_threshold
 from kwk.prep.series import series_labels, time_axis
 from kwk.data.times import in_steps, time_step
@@ -63,16 +63,8 @@ st.caption(f"Data **{run['data_name']}** · target **{spec['data']['target']}** 
 ev = store().evaluation(run_id)
 if ev and run_id not in ss.comparisons:  # the network vs each reference, on the same test rows
     def _compare(progress, stop):  # in the background: the table fills in its verdicts
-        parts = [p for p in ("baseline", "simple", "reference") if f"{p}_out" in ev]
-        out = {}
-        for i, part in enumerate(parts):
-            progress(i, len(parts))
-            if stop.is_set():
-                return None
-            out[part] = paired_bootstrap(task, ev["y"], ev["out"], ev[f"{part}_out"],
-                                         max(len(classes), 1), n_boot=300,
-                                         seed=spec["training"]["seed"])
-        return out
+        return compare_with_references(task, ev, len(classes), spec["training"]["seed"],
+                                       progress, stop)
     done = later.result(("comparisons", run_id), "Comparing the network with the reference "
                         "models", _compare)
     if done is not None:
@@ -416,7 +408,7 @@ if tabs.open("Report"):
         st.caption("A single HTML file with the data summary, the network, the training settings, "
                    "every chart and the generated code — to share or archive.")
         if st.button("Build the report", key="report_go"):
-            from kwk.evaluation.report import build_report
+            from kwk.runs.report import build_report
             try:
                 ss.reports[run_id] = build_report(run["dir"]).encode("utf-8")
             except KwkError as e:

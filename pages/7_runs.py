@@ -5,7 +5,7 @@ import streamlit as st
 from kwk.tune.job import list_studies
 from kwk.ui.runtime import ensure_navigation, on_this_computer
 from kwk.ui.session import session
-from kwk.ui.state import owner, store, use_model
+from kwk.ui.state import apply_spec, owner, store
 
 ensure_navigation()
 
@@ -85,10 +85,7 @@ if c1.button("📊 Open in Evaluate", key="open_eval"):
     ss.run_id = sel
     st.switch_page("pages/5_evaluate.py")
 if c2.button("🧱 Load its spec into Build", key="load_spec"):
-    spec = store().get(sel, owner())["spec"]
-    if ss.data is not None and spec["data"]["target"] in ss.data.df.columns:
-        ss.target = spec["data"]["target"]
-    use_model(spec, "loaded the spec of a run")
+    apply_spec(store().get(sel, owner())["spec"], "loaded the spec of a run")
     st.switch_page("pages/3_build.py")
 if c3.button("🗑️ Delete", key="delete_run"):
     store().delete(sel, owner())

@@ -26,7 +26,7 @@ from kwk.playground.plots import (MAX_DRAWN, loss_figure, network_figure, neuron
 from kwk.ui.persist import put_back_playground_network
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import playground_widgets, session
-from kwk.ui.state import parse, profile_kinds, set_data, show_error, use_model
+from kwk.ui.state import apply_spec, parse, profile_kinds, set_data, show_error
 
 ensure_navigation()
 
@@ -437,8 +437,6 @@ if "share" not in hidden:
             set_data(LoadedData(df=df, name=name, fmt="csv",
                                 read_options={"sep": ",", "encoding": "utf-8"}, fingerprint=fp),
                      "label")
-            spec = new.to_spec()
-            use_model(spec, "opened the Playground's network")
-            ss.task = spec["data"]["task"]
+            apply_spec(new.to_spec(), "opened the Playground's network")
             pg.pause()
             st.switch_page("pages/3_build.py")

@@ -85,3 +85,27 @@ def test_a_resample_by_row_counts_equals_the_metrics_of_the_drawn_rows(task, k):
             if v is not None:
                 assert by_counts[m] == pytest.approx(v, abs=1e-9), m
                 assert v == pytest.approx(full[m], abs=1e-9), m
+
+
+def test_the_references_are_compared_by_one_rule_the_evaluate_page_and_tune_share():
+    """Issue 31: which references a run's network is compared with, with how many resamples
+    and which seed, is kwk.evaluation.metrics.compare_with_references, not the page's."""
+    import threading
+
+    from kwk.evaluation.metrics import (PAIRED_RESAMPLES, compare_with_references,
+                                        paired_bootstrap)
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=120)
+    ev = {"y": y, "out": y + rng.normal(0, 0.3, 120), "baseline_out": np.zeros(120),
+          "reference_out": y + rng.normal(0, 0.5, 120)}  # no simple model in this run
+    seen = []
+    got = compare_with_references("regression", ev, 0, seed=7,
+                                  progress=lambda i, n: seen.append((i, n)))
+    assert list(got) == ["baseline", "reference"] and seen == [(0, 2), (1, 2)]
+    for part in got:
+        assert got[part] == paired_bootstrap("regression", y, ev["out"], ev[f"{part}_out"], 1,
+                                             n_boot=PAIRED_RESAMPLES, seed=7)
+    assert got["baseline"]["rmse"]["verdict"] == "better"
+    stop = threading.Event()
+    stop.set()
+    assert compare_with_references("regression", ev, 0, seed=7, stop=stop) is None

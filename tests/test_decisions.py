@@ -22,7 +22,7 @@ def run_dir(tmp_path_factory, churn_df):
 
 
 def test_a_chosen_threshold_labels_predictions_everywhere(run_dir):
-    from kwk.evaluation.report import build_report
+    from kwk.runs.report import build_report
     from kwk.runs.bundle import load_bundle, read_threshold
     from kwk.runs.service import set_threshold
     run = run_dir / "run"

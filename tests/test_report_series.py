@@ -30,7 +30,7 @@ def series_run(tmp_path_factory):
 
 def test_the_series_report_has_the_forecast_and_the_pages_learning_curves(series_run):
     from kwk.evaluation.curves import readable_loss
-    from kwk.evaluation.report import _figures, build_report
+    from kwk.runs.report import _figures, build_report
     d = series_run
     spec = json.loads((d / "spec.json").read_text())
     metrics = json.loads((d / "metrics.json").read_text())

@@ -150,3 +150,59 @@ def test_the_spec_built_from_choices_resolves(choices):
     spec = from_choices(BASE, df, column_kinds=KINDS, **choices)
     resolved, _ = resolve(spec, df)
     assert resolved["data"]["target"] == choices["target"]
+
+
+# --- to_choices: the choices a spec records, read back (loading a spec, a run's, a search's)
+
+from kwk.spec import to_choices  # noqa: E402
+
+
+def _data_again(spec: dict, df: pd.DataFrame, **fixed) -> dict:
+    ch = to_choices(spec, df.columns)
+    return from_choices(BASE, df, target=ch["target"], task=ch["task"], kinds=ch["kinds"],
+                        roles=ch["roles"] or {}, column_kinds=KINDS,
+                        validation_column=ch["validation_column"],
+                        transforms=ch["transforms"], **fixed)["data"]
+
+
+@pytest.mark.parametrize("missing", [None, {"a": True, "colour": False}, {}])
+def test_to_choices_gives_back_the_table_choices_from_choices_made(missing):
+    df = frame().assign(split=["train", "test"] * 20)
+    spec = from_choices(BASE, df, target="y", task="regression", kinds={"a": "numeric"},
+                        roles={"id": "ignore", "when": "ignore"}, column_kinds=KINDS,
+                        validation_column="split",
+                        transforms={"columns": {"a": "yeo-johnson"}, "target": "log",
+                                    "missing": missing})
+    assert spec["data"]["transforms"] == {"a": "yeo-johnson"}
+    assert _data_again(spec, df) == spec["data"]
+    ch = to_choices(spec, df.columns)
+    assert ch["roles"] == {"id": "ignore", "a": "feature", "when": "ignore",
+                           "colour": "feature", "note": "ignore", "split": "ignore"}
+    assert ch["transforms"]["missing"] == missing
+
+
+def test_to_choices_of_a_series_keeps_its_inputs():
+    seq = {"time": "when", "group": None, "window": 4, "horizon": 1}
+    spec = from_choices(BASE, frame(), target="y", modality="series", sequence=seq,
+                        roles={"colour": "ignore"}, column_kinds=KINDS)
+    again = _data_again(spec, frame(), modality="series", sequence=seq)
+    assert again["features"] == spec["data"]["features"] == ["y", "a"]
+
+
+def test_to_choices_keeps_only_what_fits_other_data():
+    spec = from_choices(BASE, frame(), target="y", kinds={"a": "categorical", "gone": "numeric"},
+                        roles={"id": "ignore"}, column_kinds=KINDS, validation_column="gone",
+                        transforms={"columns": {"a": "log", "gone": "log"}, "target": "log",
+                                    "missing": {"gone": True}})
+    other = ["a", "b", "label"]  # the spec's target is not in this data
+    ch = to_choices(spec, other)
+    assert ch["target"] is None and ch["task"] is None and ch["roles"] is None
+    assert ch["kinds"] == {"a": "categorical"} and ch["validation_column"] is None
+    assert ch["transforms"] == {"columns": {"a": "log"}, "target": None, "missing": {}}
+
+
+def test_to_choices_reads_a_hand_written_spec():
+    """A spec file written by hand: missing flags as a list, "auto", or left out (none)."""
+    for mi, want in ((["a"], {"a": True}), ("auto", None), (None, {})):
+        spec = {"data": {"target": "y", "task": "auto", "missing_indicators": mi}}
+        assert to_choices(spec, frame().columns)["transforms"]["missing"] == want

@@ -146,7 +146,6 @@ def profile_images(df: pd.DataFrame, image_shape: Sequence[int] | None, label: s
     ``missing_pixels``, ``unreadable``, ``split`` (a zip of train/ and test/ folders:
     :func:`kwk.data.images.folder_split` and its ``text``, else None). ``warnings`` holds a
     few, each about the pictures."""
-    from kwk.data.columns import column_card, target_warnings
     if pixels is None:
         found = picture_columns(df, image_shape)
         pixels = found[0] if found else [str(c) for c in df.columns if str(c) != label]
@@ -163,32 +162,53 @@ def profile_images(df: pd.DataFrame, image_shape: Sequence[int] | None, label: s
     dups = _duplicates(_row_keys(np.nan_to_num(x, nan=-1.0)), labels) if n else _duplicates(
         np.zeros(0, dtype=int), None)
     blank_rows = np.flatnonzero(np.nan_to_num(contrast, nan=0.0) <= BLANK_SPREAD * (hi - lo))
-    classes = []
-    if labels is not None:
-        frame = pd.DataFrame({"c": labels, "b": bright, "k": contrast})
-        try:  # classes in their own order (2 before 10)
-            order = [str(v) for v in sorted(df[label].dropna().unique())]
-        except TypeError:
-            order = sorted(set(labels))
-        groups = dict(list(frame.groupby("c", sort=False)))
-        for cls, g in ((c, groups[c]) for c in order if c in groups):
-            classes.append({"label": str(cls), "pictures": int(len(g)),
-                            "share": float(len(g) / n),
-                            "brightness_mean": float(g["b"].mean()),
-                            "brightness_sd": float(g["b"].std(ddof=1)) if len(g) > 1 else 0.0,
-                            "contrast_mean": float(g["k"].mean())})
-    unreadable = _unreadable(notes)
     from kwk.data.images import folder_split
     split = folder_split(df)
     if split is not None:
         split = {**split, "text": split_text(split)}
     info = {"split": split, "shape": shape, "shape_guessed": image_shape is None,
             "colour": "grey" if shape[-1] == 1 else "colour", "pixels": len(pixels),
-            "value_range": [lo, hi], "label": label, "classes": classes,
+            "value_range": [lo, hi], "label": label,
+            "classes": _class_stats(df, label, labels, bright, contrast),
             "duplicates": dups, "blank": {"count": int(len(blank_rows)),
                                           "rows": [int(r) for r in blank_rows[:20]]},
-            "missing_pixels": missing, "unreadable": unreadable}
+            "missing_pixels": missing, "unreadable": _unreadable(notes)}
+    return {"name": name, "rows": n, "columns": int(df.shape[1]),
+            "duplicate_rows": dups["repeated"],
+            "memory_bytes": int(df.memory_usage(deep=False).sum()),
+            "columns_info": _column_cards(df, label, pixels, kinds),
+            "warnings": _picture_warnings(df, label, info, blank_rows),
+            "correlations": {"columns": [], "matrix": [], "sampled_rows": 0},
+            "images": info}
 
+
+def _class_stats(df: pd.DataFrame, label: str | None, labels: np.ndarray | None,
+                 bright: np.ndarray, contrast: np.ndarray) -> list[dict]:
+    """Per class, in the classes' own order (2 before 10): pictures, share, brightness mean
+    and sd, contrast mean."""
+    if labels is None:
+        return []
+    frame = pd.DataFrame({"c": labels, "b": bright, "k": contrast})
+    try:
+        order = [str(v) for v in sorted(df[label].dropna().unique())]
+    except TypeError:
+        order = sorted(set(labels))
+    groups = dict(list(frame.groupby("c", sort=False)))
+    return [{"label": str(cls), "pictures": int(len(g)), "share": float(len(g) / len(df)),
+             "brightness_mean": float(g["b"].mean()),
+             "brightness_sd": float(g["b"].std(ddof=1)) if len(g) > 1 else 0.0,
+             "contrast_mean": float(g["k"].mean())}
+            for cls, g in ((c, groups[c]) for c in order if c in groups)]
+
+
+def _picture_warnings(df: pd.DataFrame, label: str | None, info: dict,
+                      blank_rows: np.ndarray) -> list[dict]:
+    """The profile's warnings about the pictures: the label's own, classes with no train
+    pictures, the same picture under two labels, duplicates, near-blank pictures, missing
+    pixels and unreadable files."""
+    from kwk.data.columns import target_warnings
+    split, dups = info["split"], info["duplicates"]
+    missing, unreadable = info["missing_pixels"], info["unreadable"]
     warnings: list[dict] = []
     if label is not None:
         for w in target_warnings(df[label], "categorical"):
@@ -229,17 +249,19 @@ def profile_images(df: pd.DataFrame, image_shape: Sequence[int] | None, label: s
         warnings.append({"columns": [], "message":
                          f"{unreadable} file(s) in the zip could not be read as pictures and "
                          "were skipped"})
+    return warnings
 
-    cols_info = [column_card(df[label], n, (kinds or {}).get(label))] if label is not None else []
-    if cols_info:
-        cols_info[0]["warnings"] = []  # said above, about the pictures
-    cols_info += [{"name": c, "kind": "numeric", "kind_reason": "a pixel of the pictures",
-                   "dtype": str(df[c].dtype), "missing": 0, "missing_pct": 0.0,
-                   "unique": None, "unique_estimated": False, "stats": None, "top": [],
-                   "histogram": None, "warnings": [], "pixel": True} for c in pixels]
-    return {"name": name, "rows": n, "columns": int(df.shape[1]),
-            "duplicate_rows": dups["repeated"],
-            "memory_bytes": int(df.memory_usage(deep=False).sum()),
-            "columns_info": cols_info, "warnings": warnings,
-            "correlations": {"columns": [], "matrix": [], "sampled_rows": 0},
-            "images": info}
+
+def _column_cards(df: pd.DataFrame, label: str | None, pixels: list[str],
+                  kinds: Mapping[str, str] | None) -> list[dict]:
+    """The label's full column card (its warnings are said about the pictures instead) and a
+    plain numeric card per pixel."""
+    from kwk.data.columns import column_card
+    cards = []
+    if label is not None:
+        cards.append({**column_card(df[label], len(df), (kinds or {}).get(label)),
+                      "warnings": []})
+    return cards + [{"name": c, "kind": "numeric", "kind_reason": "a pixel of the pictures",
+                     "dtype": str(df[c].dtype), "missing": 0, "missing_pct": 0.0,
+                     "unique": None, "unique_estimated": False, "stats": None, "top": [],
+                     "histogram": None, "warnings": [], "pixel": True} for c in pixels]

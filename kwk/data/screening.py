@@ -41,6 +41,7 @@ Plain numpy/pandas; scikit-learn is imported inside :func:`screen`.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -320,6 +321,24 @@ def _ranks(v: np.ndarray) -> np.ndarray:
     return pd.Series(v).rank().to_numpy()
 
 
+@dataclass
+class _Target:
+    """The screened target, shared by every column's stage: its values (class codes, or the
+    numbers rescaled to unit variance), the folds, the per-row loss of the baseline (classes)
+    and whether leaks may be flagged on this many rows."""
+    y: np.ndarray
+    classify: bool
+    n_classes: int
+    fold: np.ndarray
+    base_loss: np.ndarray | None
+    y_ranks: np.ndarray | None
+    leak_ok: bool
+
+    @property
+    def n(self) -> int:
+        return len(self.y)
+
+
 def screen(df: pd.DataFrame, target: str, features: list[str] | None = None,
            task: str | None = None, kinds: dict[str, str] | None = None,
            max_rows: int = MAX_ROWS, folds: int = FOLDS, seed: int = 0,
@@ -345,8 +364,12 @@ def screen(df: pd.DataFrame, target: str, features: list[str] | None = None,
                     best first,
          "skipped": [{"column", "why"}], "leak_checked" (bool), "note" (str or None),
          "stability": {"method", "resamples", "level"}}
+
+    The stages: the rows sampled (:func:`_sample`), the target read (:func:`_read_target`),
+    the cases that cannot be screened (:func:`_unscreenable`), whether leaks can be told on
+    this many rows (:func:`_leak_note`), then each column fitted alone (:func:`_fit_column`)
+    and judged (:func:`_judge_column`), and the ranking's stability (:func:`_stability`).
     """
-    from kwk.data.kinds import infer_kind
     t0 = time.perf_counter()
     if target not in df.columns:
         from kwk.errors import DataError
@@ -355,163 +378,233 @@ def screen(df: pd.DataFrame, target: str, features: list[str] | None = None,
     if features is None:
         features = [str(c) for c in df.columns if str(c) != str(target)]
     features = [c for c in features if c != target and c in df.columns]
-    # sample the row positions first: a big table is never copied whole
-    idx = np.flatnonzero(df[target].notna().to_numpy())
-    sampled = len(idx) > max_rows
-    if sampled:
-        idx = np.sort(np.random.default_rng(seed).choice(idx, max_rows, replace=False))
-    data = df.iloc[idx][list(dict.fromkeys([*features[:MAX_COLUMNS], target]))]
-    y_raw = data[target]
+    screened = features[:MAX_COLUMNS]
+    data, sampled = _sample(df, target, screened, max_rows, seed)
     if task in (None, "auto"):
         task = _guess_task(df[target], kinds.get(target))
     classify = _is_classification(task)
-    note = None
-    if classify:
-        codes, classes = pd.factorize(y_raw.astype(str), sort=True)
-        y = codes.astype(int)
-        n_classes = len(classes)
-        metric, value_metric = "log-loss reduction", "balanced accuracy"
-    else:
-        y = to_number(y_raw).to_numpy(dtype=float, na_value=np.nan)
-        ok = np.isfinite(y)
-        data, y = data[ok], _unit(y[ok])  # R² and correlations do not depend on the scale
-        n_classes = 0
-        metric = value_metric = "R²"
-    n = len(y)
-    out = {"task": task, "metric": metric, "value_metric": value_metric, "rows": int(n),
+    data, y, n_classes = _read_target(data, target, classify)
+    metric, value_metric = (("log-loss reduction", "balanced accuracy") if classify
+                            else ("R²", "R²"))
+    out = {"task": task, "metric": metric, "value_metric": value_metric, "rows": int(len(y)),
            "sampled": bool(sampled), "columns": [], "skipped": [], "leak_checked": False,
            "note": None, "seconds": 0.0,
            "stability": {"method": "the out-of-fold losses resampled (rows drawn with "
                                    "replacement; the one-column models are not refit)",
                          "resamples": BOOTSTRAP, "level": LEVEL}}
-    if classify and n_classes > MAX_CLASSES:
-        out["note"] = (f"the target has {n_classes} different labels: too many classes to "
-                       "screen the columns against")
+    why_not = _unscreenable(y, classify, n_classes)
+    if why_not:
+        out["note"] = why_not
         out["skipped"] = [{"column": c, "why": "not screened"} for c in features]
         return out
-    if n < 10 or (classify and n_classes < 2) or (not classify and np.std(y) == 0):
-        out["note"] = "too few usable rows (or a single target value) to screen the columns"
-        out["skipped"] = [{"column": c, "why": "not screened"} for c in features]
-        return out
-    rarest = int(np.bincount(y).min()) if classify else n
-    leak_ok = n >= MIN_ROWS_FOR_LEAK and rarest >= MIN_CLASS_FOR_LEAK
-    if not leak_ok:
-        few = f"only {n} rows" if n < MIN_ROWS_FOR_LEAK else \
-            f"the rarest class has only {rarest} rows"
-        note = (few + ": too few to tell a leak from a strong honest predictor, so no column "
-                "is flagged as one")
-    out["leak_checked"], out["note"] = leak_ok, note
-    k = int(min(folds, max(2, n // 5)))
-    fold = _folds(n, k, seed)
-    y_ranks = None if classify else _ranks(y)
-    # per-row losses: the baseline (class shares / the mean) and each screened column's
-    base_loss = _losses(y, _prior_oof(y, fold, n_classes)) if classify else None
+    n = len(y)
+    note = _leak_note(y, classify)
+    out["leak_checked"], out["note"] = note is None, note
+    fold = _folds(n, int(min(folds, max(2, n // 5))), seed)
+    t = _Target(y=y, classify=classify, n_classes=n_classes, fold=fold,
+                # per-row losses of the baseline (the class shares); numbers: the mean's
+                base_loss=_losses(y, _prior_oof(y, fold, n_classes)) if classify else None,
+                y_ranks=None if classify else _ranks(y), leak_ok=note is None)
     rows, row_losses = [], []
-    for i, c in enumerate(features[:MAX_COLUMNS]):
+    for i, c in enumerate(screened):
         if progress is not None:
-            progress(i, len(features[:MAX_COLUMNS]))
+            progress(i, len(screened))
         if stop is not None and stop.is_set():
             return None
         s = data[c]
-        kind = kinds.get(c) or infer_kind(df[c] if len(df) <= 200_000 else s)[0]
+        kind = kinds.get(c) or _infer_kind(df[c] if len(df) <= 200_000 else s)
         if kind in SKIP_KINDS:
             out["skipped"].append({"column": c, "why": f"{kind} column (the model leaves it out)"})
             continue
-        leak, cats = None, np.zeros(1, dtype=int)
         try:
-            if kind in ("numeric", "datetime"):
-                x = _as_number(s, kind)
-                if np.isfinite(x).sum() < 2:
-                    out["skipped"].append({"column": c, "why": "no numbers"})
-                    continue
-                leaves = max(SHALLOW_LEAVES, n_classes + 2)  # room for one leaf per class
-                p, proba = _tree_oof(x, y, fold, classify, leaves, max(5, n // 50),
-                                     n_classes)
-                if (_score(_value(y, p, classify, n_classes), classify, n_classes) >= 0.3
-                        or (classify and _ll_score(y, proba, base_loss) >= 0.3)):
-                    fine, fine_proba = _tree_oof(x, y, fold, classify, MAX_LEAVES,
-                                                 max(3, n // 200), n_classes)
-                    # the leak flags judge the majority rule; the score the probabilities
-                    if _value(y, fine, classify, n_classes) > _value(y, p, classify, n_classes):
-                        p = fine
-                    if classify and (_ll_score(y, fine_proba, base_loss)
-                                     > _ll_score(y, proba, base_loss)):
-                        proba = fine_proba
-                if not classify:  # a straight line extrapolates where a tree's steps stop:
-                    # on skewed columns (school sizes, incomes) the tree's outer leaves miss
-                    # the largest values, so the better out-of-fold fit of the two counts
-                    line = _linear_oof(x, y, fold)
-                    if _r2(y, line) > _r2(y, p):
-                        p = line
-            else:  # categorical, boolean: one value per category (missing is a category)
-                cats = pd.factorize(s.astype(str).where(s.notna(), "\x00missing"))[0].astype(int)
-                x = None
-                p, proba = _group_oof(cats, y, fold, classify, n_classes)
+            fit = _fit_column(s, kind, t)
         except (TypeError, ValueError) as e:
             out["skipped"].append({"column": c, "why": f"cannot be read as {kind}: {e}"})
             continue
-        value = _value(y, p, classify, n_classes)
-        judged, where = value, ""  # a leak with gaps: judged on the rows where it has a value
-        if x is not None:
-            fin = np.isfinite(x)
-            if 0.5 <= fin.mean() < 1 and fin.sum() >= MIN_ROWS_FOR_LEAK:
-                present = _value(y[fin], p[fin], classify, n_classes)
-                if present > judged:
-                    judged, where = present, f" on the {int(fin.sum()):,} rows where it has a value"
-        if classify:
-            loss = _losses(y, proba)
-            score = _ll_score(y, proba, base_loss)
-            if leak_ok and judged >= LEAK_BACC:
-                how = ("a threshold (or the sign) of it gives the class" if x is not None
-                       else "each of its values goes with a single class")
-                leak = (f"predicts the target almost perfectly on its own (balanced accuracy "
-                        f"{judged:.3f}{where}): {how}. Is it derived from the target?")
-        else:
-            loss = (y - p) ** 2
-            score = _score(value, classify, n_classes)
-            if x is not None and leak_ok and score >= 0.5:  # a number with few values: bands?
-                fin = np.isfinite(x)
-                cats = pd.factorize(np.where(fin, x, np.inf))[0].astype(int)
-            if leak_ok and score >= 0.5 and 2 <= cats.max() + 1 <= 50:
-                # the other way round: does the target alone tell the category? A category
-                # (or a number with few values) made by cutting the target into bands
-                # (price_band, a decile) is told perfectly; an honest one overlaps.
-                n_cats = int(cats.max()) + 1
-                back = _tree_oof(y, cats, fold, True, max(SHALLOW_LEAVES, 2 * n_cats),
-                                 max(3, n // 200))[0]
-                b = _balanced_accuracy(cats, back, n_cats)
-                if b >= LEAK_BACC:
-                    what = "values" if x is not None else "categories"
-                    leak = (f"is a banding of the target: its {n_cats} {what} cover separate "
-                            f"ranges of the target (told from the target with balanced accuracy "
-                            f"{b:.3f}). Is it derived from the target?")
-            if leak_ok and x is not None:
-                fin = np.isfinite(x)
-                r = _corr(x[fin], y[fin])
-                rho = _corr(_ranks(x[fin]), y_ranks[fin]) if fin.mean() > 0.9 else 0.0
-                if abs(r) >= LEAK_COPY:
-                    leak = (f"is almost identical to the target (correlation {r:.3f}): a copy of "
-                            "the target?")
-                elif abs(rho) >= LEAK_RANK:
-                    leak = (f"rises and falls with the target in lockstep (rank correlation "
-                            f"{rho:.3f}): a transform of the target (a log, a rescaling)?")
-            if leak is None and leak_ok and judged >= LEAK_R2:
-                leak = (f"predicts the target almost perfectly on its own (R² {judged:.3f}"
-                        f"{where}): a transform of the target?")
-        row = {"column": c, "kind": kind, "score": round(float(score), 4),
-               "value": round(float(value), 4), "leak": leak}
-        if classify and n_classes == 2:
-            row["auc"] = round(_auc(y, proba[:, 1]), 4)
+        if fit is None:
+            out["skipped"].append({"column": c, "why": "no numbers"})
+            continue
+        row, loss = _judge_column(c, kind, fit, t)
         rows.append(row)
         row_losses.append(loss)
     for c in features[MAX_COLUMNS:]:
         out["skipped"].append({"column": c, "why": f"only the first {MAX_COLUMNS} columns are "
                                                    "screened"})
-    _stability(rows, row_losses, y, base_loss, seed)
+    _stability(rows, row_losses, y, t.base_loss, seed)
     rows.sort(key=lambda r: -r["score"])
     out["columns"] = rows
     out["seconds"] = round(time.perf_counter() - t0, 3)
     return out
+
+
+def _infer_kind(s: pd.Series) -> str:
+    from kwk.data.kinds import infer_kind
+    return infer_kind(s)[0]
+
+
+def _sample(df: pd.DataFrame, target: str, features: list[str], max_rows: int,
+            seed: int) -> tuple[pd.DataFrame, bool]:
+    """The rows with a target (a seeded sample of ``max_rows`` of them when there are more)
+    and the screened columns. The row positions are drawn first: a big table is never
+    copied whole."""
+    idx = np.flatnonzero(df[target].notna().to_numpy())
+    sampled = len(idx) > max_rows
+    if sampled:
+        idx = np.sort(np.random.default_rng(seed).choice(idx, max_rows, replace=False))
+    return df.iloc[idx][list(dict.fromkeys([*features, target]))], sampled
+
+
+def _read_target(data: pd.DataFrame, target: str,
+                 classify: bool) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """The rows kept, the target's values and its number of classes (0 for numbers): class
+    codes in sorted label order, or the numbers rescaled to unit variance (R² and
+    correlations do not depend on the scale), rows whose target is not a number dropped."""
+    y_raw = data[target]
+    if classify:
+        codes, classes = pd.factorize(y_raw.astype(str), sort=True)
+        return data, codes.astype(int), len(classes)
+    y = to_number(y_raw).to_numpy(dtype=float, na_value=np.nan)
+    ok = np.isfinite(y)
+    return data[ok], _unit(y[ok]), 0
+
+
+def _unscreenable(y: np.ndarray, classify: bool, n_classes: int) -> str | None:
+    """Why no column can be screened against this target, or None."""
+    if classify and n_classes > MAX_CLASSES:
+        return (f"the target has {n_classes} different labels: too many classes to "
+                "screen the columns against")
+    if len(y) < 10 or (classify and n_classes < 2) or (not classify and np.std(y) == 0):
+        return "too few usable rows (or a single target value) to screen the columns"
+    return None
+
+
+def _leak_note(y: np.ndarray, classify: bool) -> str | None:
+    """Why no column is flagged as a leak on this target (too few rows, or too few of the
+    rarest class to tell a leak from a strong honest predictor), or None."""
+    n = len(y)
+    rarest = int(np.bincount(y).min()) if classify else n
+    if n >= MIN_ROWS_FOR_LEAK and rarest >= MIN_CLASS_FOR_LEAK:
+        return None
+    few = f"only {n} rows" if n < MIN_ROWS_FOR_LEAK else \
+        f"the rarest class has only {rarest} rows"
+    return (few + ": too few to tell a leak from a strong honest predictor, so no column "
+            "is flagged as one")
+
+
+@dataclass
+class _Fit:
+    """One column's one-column model: its out-of-fold predictions ``p`` (classes: the
+    majority rule's class; numbers: the value), class probabilities ``proba`` (classes), the
+    column as numbers ``x`` (None for a category) and its category codes ``cats``."""
+    p: np.ndarray
+    proba: np.ndarray | None
+    x: np.ndarray | None
+    cats: np.ndarray
+
+
+def _fit_column(s: pd.Series, kind: str, t: _Target) -> _Fit | None:
+    """The column alone, fitted out of fold: numbers and dates by a tree (a finer one when the
+    shallow one is already strong; numbers also by a straight line), categories by one value
+    per category (missing is a category). None for a number column with fewer than 2
+    numbers."""
+    if kind not in ("numeric", "datetime"):
+        cats = pd.factorize(s.astype(str).where(s.notna(), "\x00missing"))[0].astype(int)
+        p, proba = _group_oof(cats, t.y, t.fold, t.classify, t.n_classes)
+        return _Fit(p, proba, None, cats)
+    x = _as_number(s, kind)
+    if np.isfinite(x).sum() < 2:
+        return None
+    y, fold, classify, k, n = t.y, t.fold, t.classify, t.n_classes, t.n
+    leaves = max(SHALLOW_LEAVES, k + 2)  # room for one leaf per class
+    p, proba = _tree_oof(x, y, fold, classify, leaves, max(5, n // 50), k)
+    if (_score(_value(y, p, classify, k), classify, k) >= 0.3
+            or (classify and _ll_score(y, proba, t.base_loss) >= 0.3)):
+        fine, fine_proba = _tree_oof(x, y, fold, classify, MAX_LEAVES, max(3, n // 200), k)
+        # the leak flags judge the majority rule; the score the probabilities
+        if _value(y, fine, classify, k) > _value(y, p, classify, k):
+            p = fine
+        if classify and _ll_score(y, fine_proba, t.base_loss) > _ll_score(y, proba, t.base_loss):
+            proba = fine_proba
+    if not classify:  # a straight line extrapolates where a tree's steps stop: on skewed
+        # columns (school sizes, incomes) the tree's outer leaves miss the largest values,
+        # so the better out-of-fold fit of the two counts
+        line = _linear_oof(x, y, fold)
+        if _r2(y, line) > _r2(y, p):
+            p = line
+    return _Fit(p, proba, x, np.zeros(1, dtype=int))
+
+
+def _judge_column(c: str, kind: str, fit: _Fit, t: _Target) -> tuple[dict, np.ndarray]:
+    """The column's row of the result (score, value, AUC, leak) and its per-row losses."""
+    value = _value(t.y, fit.p, t.classify, t.n_classes)
+    judged, where = value, ""  # a leak with gaps: judged on the rows where it has a value
+    if fit.x is not None:
+        fin = np.isfinite(fit.x)
+        if 0.5 <= fin.mean() < 1 and fin.sum() >= MIN_ROWS_FOR_LEAK:
+            present = _value(t.y[fin], fit.p[fin], t.classify, t.n_classes)
+            if present > judged:
+                judged, where = present, f" on the {int(fin.sum()):,} rows where it has a value"
+    if t.classify:
+        loss = _losses(t.y, fit.proba)
+        score = _ll_score(t.y, fit.proba, t.base_loss)
+        leak = _class_leak(fit, judged, where) if t.leak_ok else None
+    else:
+        loss = (t.y - fit.p) ** 2
+        score = _score(value, False, 0)
+        leak = _number_leak(fit, score, judged, where, t) if t.leak_ok else None
+    row = {"column": c, "kind": kind, "score": round(float(score), 4),
+           "value": round(float(value), 4), "leak": leak}
+    if t.classify and t.n_classes == 2:
+        row["auc"] = round(_auc(t.y, fit.proba[:, 1]), 4)
+    return row, loss
+
+
+def _class_leak(fit: _Fit, judged: float, where: str) -> str | None:
+    """A column that alone gives the class almost perfectly, or None."""
+    if judged < LEAK_BACC:
+        return None
+    how = ("a threshold (or the sign) of it gives the class" if fit.x is not None
+           else "each of its values goes with a single class")
+    return (f"predicts the target almost perfectly on its own (balanced accuracy "
+            f"{judged:.3f}{where}): {how}. Is it derived from the target?")
+
+
+def _number_leak(fit: _Fit, score: float, judged: float, where: str,
+                 t: _Target) -> str | None:
+    """A number target's leak, or None: a banding of the target, a copy, a monotone
+    transform, or a column that alone explains almost all of it (the last found wins, as the
+    most specific)."""
+    leak, x, y, cats = None, fit.x, t.y, fit.cats
+    if x is not None and score >= 0.5:  # a number with few values: bands?
+        fin = np.isfinite(x)
+        cats = pd.factorize(np.where(fin, x, np.inf))[0].astype(int)
+    if score >= 0.5 and 2 <= cats.max() + 1 <= 50:
+        # the other way round: does the target alone tell the category? A category (or a
+        # number with few values) made by cutting the target into bands (price_band, a
+        # decile) is told perfectly; an honest one overlaps.
+        n_cats = int(cats.max()) + 1
+        back = _tree_oof(y, cats, t.fold, True, max(SHALLOW_LEAVES, 2 * n_cats),
+                         max(3, t.n // 200))[0]
+        b = _balanced_accuracy(cats, back, n_cats)
+        if b >= LEAK_BACC:
+            what = "values" if x is not None else "categories"
+            leak = (f"is a banding of the target: its {n_cats} {what} cover separate "
+                    f"ranges of the target (told from the target with balanced accuracy "
+                    f"{b:.3f}). Is it derived from the target?")
+    if x is not None:
+        fin = np.isfinite(x)
+        r = _corr(x[fin], y[fin])
+        rho = _corr(_ranks(x[fin]), t.y_ranks[fin]) if fin.mean() > 0.9 else 0.0
+        if abs(r) >= LEAK_COPY:
+            leak = (f"is almost identical to the target (correlation {r:.3f}): a copy of "
+                    "the target?")
+        elif abs(rho) >= LEAK_RANK:
+            leak = (f"rises and falls with the target in lockstep (rank correlation "
+                    f"{rho:.3f}): a transform of the target (a log, a rescaling)?")
+    if leak is None and judged >= LEAK_R2:
+        leak = (f"predicts the target almost perfectly on its own (R² {judged:.3f}"
+                f"{where}): a transform of the target?")
+    return leak
 
 
 def _ll_score(y: np.ndarray, proba: np.ndarray, base_loss: np.ndarray) -> float:

@@ -559,6 +559,30 @@ def paired_bootstrap(task: str, y: np.ndarray, out: np.ndarray, other: np.ndarra
     return result
 
 
+PAIRED_RESAMPLES = 300  # resamples of a paired comparison shown on a page (Evaluate, Tune)
+REFERENCE_PARTS = ("baseline", "simple", "reference")  # in the order the metrics table shows
+                                                      # them: the baseline, the simple model,
+                                                      # gradient boosting
+
+
+def compare_with_references(task: str, ev: dict, n_classes: int, seed: int,
+                            progress=None, stop=None) -> dict | None:
+    """The network against each reference model of a run (its ``evaluation.npz``: ``y``,
+    ``out`` and each ``<part>_out`` it holds) on the same test rows: ``{part:
+    paired_bootstrap(...)}`` with :data:`PAIRED_RESAMPLES` resamples and the run's seed.
+    ``progress(done, total)`` is called before each part; a set ``stop`` returns None."""
+    parts = [p for p in REFERENCE_PARTS if f"{p}_out" in ev]
+    out = {}
+    for i, part in enumerate(parts):
+        if progress is not None:
+            progress(i, len(parts))
+        if stop is not None and stop.is_set():
+            return None
+        out[part] = paired_bootstrap(task, ev["y"], ev["out"], ev[f"{part}_out"],
+                                     max(n_classes, 1), n_boot=PAIRED_RESAMPLES, seed=seed)
+    return out
+
+
 def bootstrap_ci(task: str, y: np.ndarray, out: np.ndarray, classes: list[str],
                  n_boot: int | None = None, level: float = 0.95, seed: int = 0) -> dict:
     """Percentile bootstrap confidence intervals of the test metrics: ``{metric: [lo, hi]}``.

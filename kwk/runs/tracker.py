@@ -296,7 +296,7 @@ def log_run(run_dir, uri: str, experiment: str = "kwk", register: str | None = N
                           "history.json"):
                     if (d / f).exists():
                         (files / f).write_bytes((d / f).read_bytes())
-                from kwk.evaluation.report import build_report
+                from kwk.runs.report import build_report
                 (files / "report.html").write_text(build_report(d), encoding="utf-8")
                 client.log_artifacts(run_id, str(files), "kwk")
                 rows = example if example is not None else example_rows(d)

@@ -13,7 +13,8 @@
 - ``resolve``: the spec checked against a DataFrame by a short pipeline of those checks, returned
   resolved (features listed, task decided) with plain-language notes;
 - ``stack``: the input shape, output layer and loss, and the layer stack's shapes and size;
-- ``choices``: ``from_choices``, the spec built from a user's choices in the app.
+- ``choices``: ``from_choices``, the spec built from a user's choices in the app, and
+  ``to_choices``, the choices a spec records (loading a spec into the app).
 
 Every problem raises :class:`SpecError` (or :class:`DataError` for unusable data) whose message
 names the layer, setting or column, with a hint saying what to do.
@@ -29,12 +30,12 @@ __all__ = ["CLASS_LOSSES", "DATA_KEYS", "LOSSES", "MAX_CLASSES", "MAX_IMAGE_VALU
            "SEQUENCE_PARAMS", "SPEC_VERSION", "TASKS", "TEXT_PARAMS", "TOP_KEYS",
            "TRAINING_PARAMS", "default_spec", "dumps", "loads", "normalize", "infer_task",
            "resolve", "target_classes", "check_stack", "input_shape", "loss_name",
-           "output_activation", "output_units", "from_choices"]
+           "output_activation", "output_units", "from_choices", "to_choices"]
 
 # Checking a spec against a table needs pandas: those names are imported when first used
 # (PEP 562), so a page that only shows the default spec does not pay for pandas.
 _LAZY = {"infer_task": "resolving", "resolve": "resolving", "target_classes": "resolving",
-         "from_choices": "choices"}
+         "from_choices": "choices", "to_choices": "choices"}
 
 
 def __getattr__(name: str):

@@ -75,6 +75,41 @@ def from_choices(base: dict, df: pd.DataFrame | None = None, *, target: str | No
     return spec
 
 
+def to_choices(spec: dict, columns) -> dict:
+    """The data choices a spec records, as the app keeps them, for data with ``columns``: the
+    inverse of :func:`from_choices` (loading a spec, a run's or a search's best network).
+
+    Returns ``{"target", "task", "kinds", "roles", "validation_column", "transforms"}``, each
+    only what fits these columns: ``target`` and ``task`` None when the spec's target is not
+    among them (the rest is then still what fits); ``roles`` (None: KwK picks the features)
+    mark the spec's features and every other column "ignore" for a table or series whose
+    spec lists its features; ``transforms`` are the Data page's ``{"columns", "target",
+    "missing"}`` (``missing`` ``{}`` when the spec asks for no missing flags, as a spec
+    without them means)."""
+    d = spec.get("data") or {}
+    cols = [str(c) for c in columns]
+    have = set(cols)
+    target = d.get("target") if d.get("target") in have else None
+    features = d.get("features")
+    roles = None
+    if target is not None and features is not None and not (
+            d.get("image_shape") or d.get("text")):
+        roles = {c: (FEATURE if c in features else "ignore") for c in cols if c != target}
+    mi = d.get("missing_indicators")
+    if isinstance(mi, list):
+        mi = dict.fromkeys(mi, True)
+    return {"target": target, "task": d.get("task", "auto") if target is not None else None,
+            "kinds": {c: k for c, k in (d.get("kinds") or {}).items() if c in have},
+            "roles": roles,
+            "validation_column": d.get("validation_column")
+            if d.get("validation_column") in have else None,
+            "transforms": {
+                "columns": {c: t for c, t in (d.get("transforms") or {}).items() if c in have},
+                "target": d.get("target_transform") if target is not None else None,
+                "missing": None if mi == "auto" else
+                {c: bool(v) for c, v in (mi or {}).items() if c in have}}}
+
+
 def _transform_choices(data: dict, df: pd.DataFrame, choices: Mapping) -> None:
     """The Data page's transforms into the data section (columns no longer in the data are
     dropped; the missing flags are 'auto' until the user chooses them)."""

@@ -25,7 +25,7 @@ def _point(name: str, best: float, yours: float) -> str:
     return "better" if (best > yours) == HIGHER_IS_BETTER[name] else "worse"
 
 
-def compare(best, own, metric: str, n_boot: int = 300, level: float = 0.95) -> dict:
+def compare(best, own, metric: str, n_boot: int | None = None, level: float = 0.95) -> dict:
     """The verdict of the search's ``best`` result against the user's ``own`` (both
     :class:`~kwk.training.core.TrainResult` on the same prepared test rows), by ``metric`` (the
     one the search optimised).
@@ -39,8 +39,11 @@ def compare(best, own, metric: str, n_boot: int = 300, level: float = 0.95) -> d
     metric (``verdict`` "better" / "worse" / "about the same" for the best network), and
     ``better_on`` / ``worse_on`` list the metrics where it is clearly better or worse.
     Without a paired bootstrap (fewer than 5 test rows), the point values decide and
-    ``paired`` is False."""
-    from kwk.evaluation.metrics import CLASS_METRICS, REGRESSION_METRICS, paired_bootstrap
+    ``paired`` is False. ``n_boot``: the resamples (Evaluate's, :data:`PAIRED_RESAMPLES`, when
+    None)."""
+    from kwk.evaluation.metrics import (CLASS_METRICS, PAIRED_RESAMPLES, REGRESSION_METRICS,
+                                        paired_bootstrap)
+    n_boot = n_boot or PAIRED_RESAMPLES
     m_b = best.metrics
     task = m_b["task"]
     names = REGRESSION_METRICS if task == "regression" else CLASS_METRICS

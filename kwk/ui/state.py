@@ -154,7 +154,49 @@ def use_model(spec: dict, label: str, restore_kind: bool = True) -> None:
         ss.modality = "table"  # one stack now: the kind of data follows the model
 
 
+def apply_spec(spec: dict, label: str) -> None:
+    """Make a spec the session's, the one way every page does it (a spec.json loaded on
+    Build, a run's spec from Runs, a search's best network, the Playground's network): its
+    model, recorded in Build's history as ``label``, and the data choices it records where
+    they fit the data now loaded (:func:`kwk.spec.to_choices`): the target and task, the
+    kinds, the features (as roles), the validation column, the transforms and missing flags,
+    and the kind of data. A spec whose target is not in the data brings its model only, and
+    the kinds, validation column and transforms of the columns that are."""
+    from kwk.spec import to_choices
+    ss = session()
+    d = spec.get("data") or {}
+    fits = ss.data is not None and d.get("target") in set(map(str, ss.data.df.columns))
+    use_model(spec, label, restore_kind=False)
+    if ss.data is None:
+        return
+    ch = to_choices(spec, ss.data.df.columns)
+    if fits:
+        ss.target, ss.task = ch["target"], ch["task"]
+    ss.kinds = ch["kinds"] if fits else {**ss.kinds, **ch["kinds"]}
+    if ch["validation_column"] is not None or fits:
+        ss.validation_column = ch["validation_column"]
+    set_transforms(**ch["transforms"])  # the Data page can undo it
+    if fits:
+        kind = restore_modality(d, spec.get("branches"))
+        if ch["roles"] is not None and kind in ("table", "series"):
+            ss.roles = ch["roles"]
+    elif ss.modality in MIXED_KINDS and not spec.get("branches"):
+        ss.modality = "table"  # one stack now: the kind of data follows the model
+
+
 MIXED_KINDS = ("table_text", "table_images")
+
+
+def set_transforms(**change) -> None:
+    """Change the Data page's transform choices (``columns``, ``target``, ``missing``),
+    keeping the state before for its Undo; nothing is recorded when nothing changes."""
+    ss = session()
+    tf = dict(ss.transforms)
+    before = {k: tf.get(k) for k in ("columns", "target", "missing")}
+    if all(tf.get(k) == v for k, v in change.items()):
+        return
+    ss.transforms = {**tf, **change, "undo": [*tf.get("undo", [])[-9:], before],
+                     "n": tf.get("n", 0) + 1}
 
 
 def template_stacks(name: str) -> dict:

@@ -125,15 +125,10 @@ def _show_base(base, layers: list[dict]) -> None:
             use_base(new)
         st.rerun()
     if ss.pending_base is not None:
-        st.warning(f"This replaces your {len(layers)} layer(s) with {len(ss.pending_base)} "
-                   "from the trained model. You can undo it afterwards.", icon="⚠️")
-        y, no = st.columns(2)
-        if y.button("Replace my layers", key="confirm_base", type="primary"):
-            use_base(ss.pending_base)
-            st.rerun()
-        if no.button("Keep my layers", key="cancel_base"):
-            ss.pending_base = None
-            st.rerun()
+        from kwk.ui.confirm import ask_to_replace
+        ask_to_replace("pending_base", f"This replaces your {len(layers)} layer(s) with "
+                       f"{len(ss.pending_base)} from the trained model. You can undo it "
+                       "afterwards.", use_base, key="base")
 
 
 def use_base(new: list[dict]) -> None:

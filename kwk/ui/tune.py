@@ -204,7 +204,7 @@ def outcome_section(job, message: str) -> None:
     from kwk.errors import KwkError
     from kwk.tune.verdict import SEARCH_BETTER
     from kwk.ui.session import session
-    from kwk.ui.state import owner, show_error, store, use_model
+    from kwk.ui.state import apply_spec, owner, show_error, store
     ss = session()
     won = (job.verdict or {}).get("outcome") == SEARCH_BETTER
     kind, text = verdict_message(job.verdict)
@@ -225,7 +225,7 @@ def outcome_section(job, message: str) -> None:
             show_error(e)
     if b3.button("🧱 Use in Build", key="tune_use", help="The best network's layers and "
                  "training options become the ones on the Build and Train pages."):
-        use_model(job.best_result.prepared.spec, "applied the best network of a search")
+        apply_spec(job.best_result.prepared.spec, "applied the best network of a search")
         st.switch_page("pages/3_build.py")
     if job.run_id:
         st.page_link("pages/5_evaluate.py", label="Saved: evaluate the best network", icon="➡️")

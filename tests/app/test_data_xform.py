@@ -65,3 +65,48 @@ def test_data_page_applies_a_suggested_transform_and_undoes_it():
     assert not at.exception, at.exception
     assert not (at.session_state.transforms.get("columns") or {})
     assert _transforms_table(at).loc["income", "transform"] == "none"
+
+
+def test_a_loaded_spec_brings_its_transforms_and_the_data_page_can_undo_them():
+    """Issue 31: one way to turn a spec into the session's choices. A spec.json loaded on
+    Build brings its transforms, missing flags, kinds and features to the Data page; Undo
+    there puts the page's own choices back."""
+    import json
+    rng = np.random.default_rng(1)
+    n = 300
+    df = pd.DataFrame({"income": rng.lognormal(3, 1.2, n), "x": rng.normal(size=n),
+                       "lab": rng.normal(size=n), "y": rng.lognormal(1, 0.5, n)})
+    at = _upload(df, "skewed.csv")
+    at.session_state.target = "y"
+    at.run()
+    at.switch_page("pages/3_build.py").run()
+    assert not at.exception, at.exception
+    spec = {"kwk_spec": 2, "name": "mine",
+            "data": {"target": "y", "task": "regression", "features": ["income", "lab"],
+                     "kinds": {"lab": "numeric"}, "transforms": {"income": "log"},
+                     "target_transform": "log", "missing_indicators": {"lab": True}},
+            "layers": [{"type": "Dense", "units": 5}], "training": {"epochs": 3}}
+    at.file_uploader(key="spec_upload").set_value(
+        ("mine.json", json.dumps(spec).encode(), "application/json")).run()
+    assert not at.exception, at.exception
+    at.button(key="confirm_import").click().run()  # it replaces the default stack: asked
+    assert not at.exception, at.exception
+    ss = at.session_state
+    assert [layer["units"] for layer in ss.spec["layers"]] == [5]
+    assert ss.target == "y" and ss.task == "regression"
+    assert ss.roles == {"income": "feature", "x": "ignore", "lab": "feature"}
+    assert ss.transforms["columns"] == {"income": "log"} and ss.transforms["target"] == "log"
+    assert ss.transforms["missing"] == {"lab": True}
+    from kwk.spec import from_choices, resolve
+    spec_now = from_choices({"layers": []}, ss.data.df, target=ss.target, roles=ss.roles,
+                            kinds=ss.kinds, transforms=ss.transforms,
+                            column_kinds=dict.fromkeys(df.columns, "numeric"))
+    data = resolve(spec_now, df)[0]["data"]
+    assert data["transforms"] == {"income": "log"} and data["target_transform"] == "log"
+    assert data["features"] == ["income", "lab"] and data["missing_indicators"] == ["lab"]
+    at.switch_page("pages/1_data.py").run()
+    assert not at.exception, at.exception
+    assert _transforms_table(at).loc["income", "transform"] == "log"
+    at.button(key="xf_undo").click().run()
+    assert not at.exception, at.exception
+    assert not (at.session_state.transforms.get("columns") or {})

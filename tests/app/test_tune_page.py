@@ -42,6 +42,13 @@ def test_tune_page_finds_compares_and_saves():
     assert "Chosen by a search of" in json.dumps(record)
     assert run["spec"]["layers"] == job.best_result.prepared.spec["layers"]
     del spec_epochs
+    # Use in Build: the best network and the data choices it was trained with (issue 31)
+    at.button(key="tune_use").click().run()
+    no_crash(at)
+    best, ss = job.best_result.prepared.spec, at.session_state
+    assert ss.spec["layers"] == best["layers"] and ss.spec["training"] == best["training"]
+    assert ss.target == best["data"]["target"] == "species"
+    assert (ss.transforms.get("columns") or {}) == (best["data"].get("transforms") or {})
     # the Runs page lists the search as one study, with the saved run
     goto(at, "7_runs")
     studies = at.dataframe[0].value
