@@ -9,7 +9,7 @@ from kwk.runs.jobs import default_limit
 from kwk.ui import persist, words
 from kwk.ui.cache_export import low_memory
 from kwk.ui.lesson import lesson_box
-from kwk.ui.runtime import keep_keras_state
+from kwk.ui.runtime import RerunProfile, keep_keras_state
 from kwk.ui.state import init, show_error
 from kwk.ui.session import session
 
@@ -21,6 +21,7 @@ if low_memory():
 # oversubscribe the machine (override with KWK_TF_THREADS; 0 = TensorFlow's own choice).
 os.environ.setdefault("KWK_TF_THREADS", str(max(1, (os.cpu_count() or 1) // default_limit())))
 
+_profile = RerunProfile()  # KWK_PROFILE_DIR set: where each script run's time goes
 keep_keras_state()
 
 st.set_page_config(page_title="Keras Without Keras", page_icon="🧱", layout="wide")
@@ -76,6 +77,7 @@ except Exception as e:  # never show a traceback; Streamlit's rerun/stop are Bas
              "happening, please report it with the file you used.", icon="⚠️")
 finally:  # also after a page's st.rerun()/st.stop(): keep what changed (cheap when nothing did)
     persist.save()
+    _profile.stop(nav.url_path)
 if ss.data is not None and nav.url_path in ("train", "tune"):
     from kwk.training.warmup import warm_up
     warm_up()  # TensorFlow loads while the user reads the settings, not after Start

@@ -64,8 +64,9 @@ def make_table(rows: int, seed: int = 0):
 
 
 class Steps:
-    def __init__(self, page, shots: Path | None = None):
+    def __init__(self, page, shots: Path | None = None, profiles: Path | None = None):
         self.page, self.times, self.shots, self.fills = page, {}, shots, {}
+        self.profiles, self.runs = profiles, {}  # step -> its script runs' profiles
 
     def settle(self, signal: str, arg=None, timeout_s: float = 120) -> float:
         """Seconds until the page is idle with ``signal`` (a JS predicate) true, counted from
@@ -84,6 +85,7 @@ class Steps:
                 raise TimeoutError(signal)
 
     def step(self, name: str, action, signal: str, arg=None) -> float:
+        before = set(self.profiles.glob("*.prof")) if self.profiles else set()
         t0 = time.monotonic()
         action()
         s = self.settle(signal, arg) - t0
@@ -96,11 +98,33 @@ class Steps:
             filled = f" (background work filled in at {self.fills[name]:.2f} s)"
         print(f"  {name:28s} {s:6.2f} s {'ok' if s <= BUDGET_S else 'OVER'}{filled}",
               flush=True)
+        if self.profiles:
+            self.runs[name] = sorted(set(self.profiles.glob("*.prof")) - before)
+            print(where_time_goes(self.runs[name]), flush=True)
         if self.shots is not None:  # after the timing: what the page showed then
             self.shots.mkdir(parents=True, exist_ok=True)
             self.page.screenshot(path=str(self.shots / f"{len(self.times):02d}_{name}.png"),
                                  full_page=True)
         return s
+
+
+def where_time_goes(profiles: list[Path], top: int = 14) -> str:
+    """A step's script runs (``KWK_PROFILE_DIR``, kwk/ui/runtime.py): each run's page and
+    time, and the KwK and page functions that took the most of it (cumulative)."""
+    import pstats
+    if not profiles:
+        return "    (no script run)"
+    lines, total = [], None
+    for f in profiles:
+        st_ = pstats.Stats(str(f))
+        lines.append(f"    run {f.stem}: {st_.total_tt:.2f} s")
+        total = st_ if total is None else total.add(str(f))
+    rows = [(v[3], k) for k, v in total.stats.items()
+            if ("/kwk/" in k[0] or "/pages/" in k[0] or "kwk_app" in k[0])]
+    for cum, (file, line, fn) in sorted(rows, reverse=True)[:top]:
+        short = file.split("/work/")[-1].split("main/")[-1]
+        lines.append(f"      {cum:6.2f} s  {fn} ({short}:{line})")
+    return "\n".join(lines)
 
 
 def _text(sel: str, words: str) -> str:
@@ -118,9 +142,10 @@ def nav_click(page, name):
 
 
 def run_path(page, url: str, csv: Path, target: str, ws: Path,
-             shots: Path | None = None, until: str | None = None) -> dict:
+             shots: Path | None = None, until: str | None = None,
+             profiles: Path | None = None) -> dict:
     from browser_util import wait_idle
-    s = Steps(page, shots)
+    s = Steps(page, shots, profiles)
     page.goto(url)
     page.get_by_text("pick a sample dataset").first.wait_for(timeout=120_000)
     wait_idle(page)
@@ -176,6 +201,9 @@ def main() -> None:
     ap.add_argument("--no-record", action="store_true", help="print only")
     ap.add_argument("--shots", type=Path, help="a screenshot after each step, in this folder")
     ap.add_argument("--until", choices=["Train"], help="stop after opening this page")
+    ap.add_argument("--profile", action="store_true", help="profile each script run "
+                    "(KWK_PROFILE_DIR) and print where each step's time goes (not recorded: "
+                    "the profiler slows the app)")
     a = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -185,7 +213,8 @@ def main() -> None:
         csv = tmp / f"customers_{rows}.csv"
         make_table(rows).to_csv(csv, index=False)
         ws = tmp / f"ws_{rows}"
-        proc, url = start_app(ws)
+        profiles = tmp / f"profiles_{rows}" if a.profile else None
+        proc, url = start_app(ws, **({"KWK_PROFILE_DIR": str(profiles)} if profiles else {}))
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=[
@@ -195,7 +224,8 @@ def main() -> None:
                 print(f"{rows:,} rows ({csv.stat().st_size / 1e6:.1f} MB):", flush=True)
                 try:
                     steps = run_path(page, url, csv, "churn", ws,
-                                     a.shots / str(rows) if a.shots else None, a.until)
+                                     a.shots / str(rows) if a.shots else None, a.until,
+                                     profiles)
                 except Exception:
                     page.screenshot(path=str(tmp / f"failed_{rows}.png"), full_page=True)
                     print(f"failed: screenshot in {tmp}", flush=True)
@@ -203,7 +233,7 @@ def main() -> None:
                 browser.close()
         finally:
             stop_app(proc)
-        if a.no_record:
+        if a.no_record or a.profile:
             continue
         times = steps.times
         over = [k for k, v in times.items() if v > BUDGET_S]

@@ -18,7 +18,8 @@ ROWS = 20
 def _train(df, target, epochs=5):
     from kwk.runs.bundle import load_bundle
     from kwk.runs.service import DataSource, save_run
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     spec = {"kwk_spec": 1, "data": {"target": target},
             "layers": [{"type": "Dense", "units": 32, "activation": "relu"},
                        {"type": "Dense", "units": 16, "activation": "relu"}],

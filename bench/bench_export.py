@@ -36,7 +36,8 @@ def main() -> None:
     from kwk.export import export_run
     from kwk.model.raw import raw_inputs
     from kwk.runs.bundle import load_bundle, save_bundle
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     df = SAMPLES["churn"].load()
     spec = {"data": {"target": "churned"},
             "layers": [{"type": "Dense", "units": 32, "activation": "relu"},

@@ -24,7 +24,8 @@ def main(rows: int = 100_000) -> None:
     from kwk.evaluation.metrics import model_proba
     from kwk.model.builder import build_model, build_training_state, compile_model
     from kwk.spec import normalize
-    from kwk.training import prepare, seed_everything
+    from kwk.prep.prepare import prepare
+    from kwk.training import seed_everything
     spec = normalize({"data": {"target": "y"},
                       "layers": [{"type": "Dense", "units": 64, "activation": "relu"},
                                  {"type": "Dense", "units": 32, "activation": "relu"}],

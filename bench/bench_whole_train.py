@@ -143,7 +143,8 @@ def phases(csv: Path) -> dict:
     from kwk.data import load
     from kwk.runs.service import DataSource, save_run
     from kwk.spec import normalize
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     steps, last = {}, [None, time.perf_counter()]
 
     def mark(name):

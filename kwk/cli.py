@@ -154,7 +154,7 @@ def _train_in_memory(a):
     """Load, prepare and train (on this machine, or as one worker of a cluster). Returns
     ``(result, source)``, or ``(None, None)`` on a worker that is not the chief."""
     from kwk.runs.service import DataSource
-    from kwk.training import prepare
+    from kwk.prep.prepare import prepare
     ld = _load(a)
     for n in ld.notes:
         print(f"note: {n}", file=sys.stderr)

@@ -8,7 +8,8 @@ from kwk.plots import learning_curves
 from kwk.runs.service import DataSource, run_in_background
 from kwk.spec import TRAINING_PARAMS
 from kwk.spec.choices import class_weight_choice
-from kwk.training import diagnose, prepare
+from kwk.prep.prepare import prepare
+from kwk.training import diagnose
 from kwk.training.core import kept_epoch
 from kwk.ui import words
 from kwk.ui.forms import param_widget, params_form

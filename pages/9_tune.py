@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from kwk.errors import KwkError
-from kwk.training import prepare
+from kwk.prep.prepare import prepare
 from kwk.tune.space import METRICS, propose, rows_to_space, space_rows
 from kwk.ui import words
 from kwk.ui.jobpanel import JobPanel, queue_notice, stop_button

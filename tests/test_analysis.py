@@ -37,7 +37,8 @@ def test_calibration_of_a_calibrated_model():
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     from kwk.runs.bundle import load_bundle, save_bundle
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     rng = np.random.default_rng(0)
     n = 1500
     df = pd.DataFrame({"strong": rng.normal(size=n), "weak": rng.normal(size=n),

@@ -37,7 +37,7 @@ def tune_job(tmp_path, monkeypatch):
     """``make(gate=None)``: a TuneJob over a small prepared table, on a fake clock that both
     the job and its module's ``time.monotonic`` read."""
     from kwk.runs.service import DataSource
-    from kwk.training import prepare
+    from kwk.prep.prepare import prepare
     from kwk.tune import job as tj
     clock = FakeClock()
     monkeypatch.setattr(tj, "time", types.SimpleNamespace(monotonic=clock,
@@ -177,7 +177,7 @@ def test_train_and_assess_adds_the_bootstrap_intervals(monkeypatch):
     the test rows computed here independently with scikit-learn's r2_score."""
     from sklearn.metrics import r2_score
 
-    from kwk.training import prepare
+    from kwk.prep.prepare import prepare
     from kwk.training.assess import train_and_assess
     p = prepare(_regression_frame(200), tiny_spec("y", epochs=3, seed=3))
     r = train_and_assess(p)

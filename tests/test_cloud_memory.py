@@ -71,7 +71,8 @@ def rss():
 rng = np.random.default_rng(0)
 X = rng.normal(size=(300, 4))
 df = pd.DataFrame(X, columns=list('abcd')); df['y'] = np.where(X[:, 0] + X[:, 1] > 0, 'p', 'q')
-from kwk.training import Job, prepare
+from kwk.prep.prepare import prepare
+from kwk.training import Job
 from kwk.runs.service import DataSource, save_run
 spec = {'kwk_spec': 1, 'data': {'target': 'y'},
         'layers': [{'type': 'Dense', 'units': 8, 'activation': 'relu'}],

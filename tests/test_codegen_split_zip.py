@@ -29,7 +29,8 @@ def test_the_script_of_a_folder_split_zip_reproduces_the_run(tmp_path):
     from kwk.data import load
     from kwk.runs.service import DataSource, save_run
     from kwk.spec.resolving import resolve  # noqa: F401  (the CLI's path: with_folder_split)
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     data = tmp_path / "pics.zip"
     _zip(data)
     ld = load(str(data))

@@ -91,7 +91,8 @@ def runs(tmp_path_factory):
     """A regression and a binary run trained on the truth table, saved as run folders."""
     from kwk.data import load
     from kwk.runs.service import DataSource, save_run
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     d = tmp_path_factory.mktemp("explain")
     df = truth_table()
     df["cls"] = np.where(df["y"] > 0, "high", "low")
@@ -196,7 +197,8 @@ def test_cli_explain_classification_contract_and_errors(runs, tmp_path, capsys):
 def test_saliency_finds_the_pixels_that_decide_the_class(tmp_path):
     from kwk.evaluation.explain import saliency_maps
     from kwk.runs.bundle import load_bundle, save_bundle
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     rng = np.random.default_rng(0)
     n = 300
     px = rng.uniform(0, 60, size=(n, 8, 8))
@@ -222,7 +224,8 @@ def test_word_occlusion_names_the_words_that_pushed_the_prediction(tmp_path):
     from kwk.evaluation.explain import check_explainable, word_effects
     from kwk.errors import KwkError
     from kwk.runs.bundle import load_bundle, save_bundle
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     rng = np.random.default_rng(0)
     good, bad = "great lovely superb fine".split(), "awful broken poor sad".split()
     rows = []

@@ -56,7 +56,8 @@ def _hostile(rows):
 
 def _train(df, spec, out):
     from kwk.runs.bundle import save_bundle
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     r = Job(prepare(df, spec)).run()
     save_bundle(r, out, "data.csv", "fp", None)
     return out

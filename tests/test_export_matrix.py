@@ -127,7 +127,7 @@ def _write_run(kind: str, layers: list, out) -> None:
     positive) so the comparison sees non-trivial biases and normalisation statistics."""
     from kwk.model.builder import build_model
     from kwk.runs.bundle import save_model
-    from kwk.training import prepare
+    from kwk.prep.prepare import prepare
     p = prepare(_data(kind), _spec(kind, layers))
     model = build_model(p.spec, p.n_inputs, p.n_classes, adapt=p.X["train"])
     rng = np.random.default_rng(1)

@@ -8,7 +8,8 @@ import pytest
 from testutil import tiny_spec
 from kwk.errors import KwkError
 from kwk.runs.store import Store
-from kwk.training import Job, prepare
+from kwk.prep.prepare import prepare
+from kwk.training import Job
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,8 @@ from testutil import tiny_spec
 
 @pytest.fixture(scope="module")
 def trained():
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     rng = np.random.default_rng(0)
     n = 300
     df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n),

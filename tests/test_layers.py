@@ -111,3 +111,9 @@ def test_an_empty_series_column_reads_the_same_in_the_spec_and_in_training():
     import kwk.spec.checks.series as checks_module
     assert "empty_series(" in inspect.getsource(prep_module)
     assert "empty_series(" in inspect.getsource(checks_module)
+
+
+def test_each_name_has_one_home():
+    """``prepare`` lives in kwk.prep; kwk.training does not hand it out as its own (issue 31)."""
+    import kwk.training
+    assert not {"prepare", "Prepared", "plan"} & set(dir(kwk.training))

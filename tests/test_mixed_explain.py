@@ -135,7 +135,8 @@ def mixed_run(tmp_path_factory):
     from kwk.data import load
     from kwk.runs.bundle import load_bundle
     from kwk.runs.service import DataSource, save_run
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     d = tmp_path_factory.mktemp("mixed_explain")
     path = d / "shop.csv"
     table_text_word(1500).to_csv(path, index=False)

@@ -216,7 +216,8 @@ def trained(tmp_path_factory):
     nuisance) and a binary run whose 'yes' is likeliest near x1 = 3 with cat = b."""
     from kwk.data import load
     from kwk.runs.service import DataSource, save_run
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     d = tmp_path_factory.mktemp("optimize")
     rng = np.random.default_rng(0)
     n = 600

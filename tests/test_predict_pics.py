@@ -25,7 +25,8 @@ def _png(a: np.ndarray, fmt="PNG") -> bytes:
 def run_dir(tmp_path_factory):
     from kwk.data.loader import load
     from kwk.runs.service import DataSource, save_run
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     rng = np.random.default_rng(0)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:

@@ -12,7 +12,8 @@ import pytest
 def series_run(tmp_path_factory):
     from kwk.data import load
     from kwk.runs.service import DataSource, save_run
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     d = tmp_path_factory.mktemp("series_report")
     n = 120
     df = pd.DataFrame({"time": 1949 + np.arange(n) / 12,

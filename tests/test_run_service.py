@@ -10,7 +10,8 @@ from testutil import tiny_spec
 @pytest.fixture(scope="module")
 def trained(iris_df):
     from kwk.data import load
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     ld = load(iris_df.to_csv(index=False).encode(), name="iris.csv")
     prep = prepare(ld.df, tiny_spec("species", epochs=2))
     return ld, Job(prep, label="t").run()

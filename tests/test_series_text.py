@@ -20,7 +20,7 @@ from kwk.prep.series import (
     window_positions,
 )
 from kwk.spec import normalize, resolve
-from kwk.training import prepare
+from kwk.prep.prepare import prepare
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

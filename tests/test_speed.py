@@ -128,7 +128,8 @@ def _table(rows: int = 300, seed: int = 0) -> pd.DataFrame:
 def finished_job():
     """A tiny job run as the Train page runs it (with a save at the end), its phases recorded."""
     from testutil import tiny_spec
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     prep = prepare(_table(), tiny_spec("y", epochs=2))
     phases = []
 
@@ -177,7 +178,7 @@ def test_the_run_records_the_device_that_trained(finished_job):
 def test_mixed_precision_is_ignored_with_a_note_without_a_gpu_and_changes_nothing():
     from testutil import tiny_spec
     from kwk.model.builder import MIXED_PRECISION_NOTE, gpus, uses_mixed_precision
-    from kwk.training import prepare
+    from kwk.prep.prepare import prepare
     from kwk.training.arrays import ArrayFeeder
     if gpus():
         pytest.skip("this machine has a GPU")
@@ -195,7 +196,7 @@ def test_mixed_precision_sets_each_layer_and_keeps_the_output_float32(monkeypatc
     import keras
     from testutil import tiny_spec
     from kwk.model import builder
-    from kwk.training import prepare
+    from kwk.prep.prepare import prepare
     from kwk.training.arrays import ArrayFeeder
     monkeypatch.setattr(builder, "mixed_precision_policy",
                         lambda training: "mixed_float16" if training.get("mixed_precision")

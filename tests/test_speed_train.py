@@ -26,7 +26,7 @@ def _mixed(rows: int = 600, seed: int = 0) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def prepared():
-    from kwk.training import prepare
+    from kwk.prep.prepare import prepare
     return prepare(_mixed(), tiny_spec("y", epochs=3, seed=0))
 
 
@@ -123,7 +123,8 @@ def test_the_training_step_is_traced_once(task):
     """The optimizer's and the metrics' variables exist before the first step, so TensorFlow
     traces the step once (it traced it twice: a function creating variables on its first call
     is traced again)."""
-    from kwk.training import prepare, seed_everything
+    from kwk.prep.prepare import prepare
+    from kwk.training import seed_everything
     from kwk.training.arrays import ArrayFeeder
     df = _mixed()
     if task == "regression":

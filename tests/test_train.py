@@ -8,7 +8,8 @@ import pytest
 from testutil import tiny_spec
 from kwk.errors import DataError, TrainError
 from kwk.data.samples import SAMPLES
-from kwk.training import Job, prepare
+from kwk.prep.prepare import prepare
+from kwk.training import Job
 
 pytestmark = pytest.mark.slow
 

@@ -134,7 +134,7 @@ def test_the_best_runs_script_reproduces_its_metrics(churn_tuned, samples_dir):
 def test_a_search_resumes_instead_of_starting_again(churn_tuned, samples_dir):
     """The same data and spec find the same study in the --out folder, with its trials."""
     from kwk.data import load
-    from kwk.training import prepare
+    from kwk.prep.prepare import prepare
     from kwk.tune.search import Search
     d, r = churn_tuned
     ld = load(str(samples_dir / "churn.csv"))
@@ -201,7 +201,7 @@ def test_tune_user_errors_exit_2(tmp_path, samples_dir):
 
 
 def test_kfold_trials_score_the_mean_over_folds_without_the_test_rows(tmp_path, iris_df):
-    from kwk.training import prepare
+    from kwk.prep.prepare import prepare
     from kwk.tune.search import Search, search_folds
     spec = default_spec("species")
     spec["training"].update(epochs=3, early_stopping_patience=0, validation="kfold", folds=3)
@@ -225,7 +225,7 @@ def test_kfold_trials_score_the_mean_over_folds_without_the_test_rows(tmp_path, 
 def test_a_stopped_search_keeps_its_finished_trials(tmp_path, iris_df):
     import threading
 
-    from kwk.training import prepare
+    from kwk.prep.prepare import prepare
     from kwk.tune.search import Search
     spec = default_spec("species")
     spec["training"].update(epochs=3, early_stopping_patience=0)
@@ -242,7 +242,7 @@ def test_a_stopped_search_keeps_its_finished_trials(tmp_path, iris_df):
 
 
 def test_a_search_stops_when_its_time_is_up(tmp_path, iris_df):
-    from kwk.training import prepare
+    from kwk.prep.prepare import prepare
     from kwk.tune.search import Search
     spec = default_spec("species")
     spec["training"].update(epochs=200, early_stopping_patience=0)

@@ -105,7 +105,7 @@ def test_the_final_trainings_time_is_estimated_from_the_longest_trial():
 @pytest.fixture
 def iris_prepared(iris_df):
     from kwk.spec import default_spec
-    from kwk.training import prepare
+    from kwk.prep.prepare import prepare
     spec = default_spec("species")
     spec["training"].update(epochs=2, early_stopping_patience=0)
     spec["tune"] = {"pruner": "none", "space": {"layers[0].units": {"low": 4, "high": 64}}}

@@ -93,7 +93,7 @@ def test_transform_entries_are_checked_and_survive_the_pages_table():
 def test_a_trials_data_is_prepared_as_training_from_scratch_would(tmp_path):
     """The search's re-preparation equals prepare() of the same spec: same split, the
     transforms fitted on the same training rows, the target on its log."""
-    from kwk.training import prepare
+    from kwk.prep.prepare import prepare
     from kwk.tune.search import Search, prepared_with
     df = _table()
     spec = _spec(df)
@@ -121,7 +121,7 @@ def test_the_best_network_is_trained_again_with_its_trials_transforms(tmp_path):
     units (checked against scikit-learn on its own predictions)."""
     from sklearn.metrics import mean_squared_error
 
-    from kwk.training import prepare
+    from kwk.prep.prepare import prepare
     from kwk.tune.best import best_prepared
     from kwk.tune.search import Search
     df = _table(600)

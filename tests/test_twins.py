@@ -34,7 +34,7 @@ def _grid(n=2000, seed=0):
 
 
 def _prepare(df, target, **data):
-    from kwk.training import prepare
+    from kwk.prep.prepare import prepare
     return prepare(df, {"kwk_spec": 1, "data": {"target": target, **data},
                         "layers": [{"type": "Dense", "units": 4, "activation": "relu"}],
                         **({"training": {"validation": "column"}}

@@ -49,7 +49,7 @@ def run(a) -> int:
 
     from kwk.errors import KwkError
     from kwk.runs.service import DataSource, save_run
-    from kwk.training import prepare
+    from kwk.prep.prepare import prepare
     from kwk.tune.best import BEST, search_then_retrain
     from kwk.tune.search import Search
 

@@ -9,8 +9,6 @@ background job.
   :func:`train_and_assess`, the core then the assessment, which every run's training calls;
 - ``job``: :class:`Job`, the core in a background thread with live progress and stop.
 """
-from kwk.prep.prepare import Prepared, prepare
-from kwk.prep.streamed import plan
 from kwk.training.assess import assess, summarize, train_and_assess, train_streamed
 from kwk.training.core import (
     Feeder,
@@ -26,7 +24,6 @@ from kwk.training.distributed import cluster, train_distributed
 from kwk.training.job import Job
 from kwk.training.stream import ChunkReader, profile_streamed
 
-__all__ = ["ChunkReader", "Feeder", "Job", "Prepared", "Tick", "TrainResult", "assess",
-           "class_weights", "cluster", "diagnose", "feeder_for", "plan", "prepare",
-           "profile_streamed", "seed_everything", "summarize", "train_distributed",
-           "train_and_assess", "train_once", "train_streamed"]
+__all__ = ["ChunkReader", "Feeder", "Job", "Tick", "TrainResult", "assess", "class_weights",
+           "cluster", "diagnose", "feeder_for", "profile_streamed", "seed_everything", "summarize",
+           "train_distributed", "train_and_assess", "train_once", "train_streamed"]

@@ -112,3 +112,33 @@ def _import_data_stack() -> None:
                                                               "counts": [1]}})
     except Exception:
         pass
+
+
+class RerunProfile:
+    """With ``KWK_PROFILE_DIR`` set, each script run of the app is profiled (cProfile, the
+    script's own thread) and written as ``<dir>/<n>-<page>.prof`` when it ends, for
+    ``bench/profile_reruns.py`` to say where a click's time goes. Without it, nothing runs."""
+
+    _count = 0
+    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        import os
+        self.dir = os.environ.get("KWK_PROFILE_DIR")
+        self.prof = None
+        if self.dir:
+            import cProfile
+            self.prof = cProfile.Profile()
+            self.prof.enable()
+
+    def stop(self, page: str | None) -> None:
+        if self.prof is None:
+            return
+        self.prof.disable()
+        from pathlib import Path
+        with RerunProfile._lock:
+            RerunProfile._count += 1
+            n = RerunProfile._count
+        Path(self.dir).mkdir(parents=True, exist_ok=True)
+        self.prof.dump_stats(str(Path(self.dir) / f"{n:04d}-{page or 'data'}.prof"))
+        self.prof = None

@@ -12,7 +12,8 @@ def _iris_run():
     from kwk.data.samples import SAMPLES
     from kwk.runs.service import DataSource, save_run
     from kwk.runs.store import Store
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     spec = tiny_spec("species", epochs=2)
     spec["layers"] = [{"type": "Dense", "units": 8, "activation": "relu"},
                       {"type": "Dense", "units": 6, "activation": "relu"}]

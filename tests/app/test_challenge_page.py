@@ -107,7 +107,8 @@ def test_a_student_zip_opened_on_the_data_page_is_found_by_the_challenge_page():
 def test_a_student_trains_sees_the_goal_and_downloads_a_submission():
     from kwk.runs.service import DataSource, save_run
     from kwk.runs.store import Store
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     c, data = _student_zip(goal=0.5)
     at = app()
     goto(at, "11_challenge")

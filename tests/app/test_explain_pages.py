@@ -20,7 +20,8 @@ def _table(n=240, seed=0):
 
 
 def _train(df, spec):
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     return Job(prepare(df, spec)).run()
 
 

@@ -312,7 +312,9 @@ def test_threshold_chosen_on_evaluate_is_used_by_predict_and_unusual_rows_are_fl
 def test_elapsed_counts_the_whole_job_and_never_goes_back(iris_df):
     from testutil import tiny_spec
 
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+
+    from kwk.training import Job
     job = Job(prepare(iris_df, tiny_spec("species", epochs=3))).start()
     seen = []
     while not job.wait(0.05):

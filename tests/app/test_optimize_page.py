@@ -14,7 +14,8 @@ from tests.app.test_pages import app, no_crash
 @pytest.fixture(scope="module")
 def bowl_run():
     """y = 10 - (x1-3)² - (x2-1)² + 2·[cat = b] + noise; region is a nuisance. Max 12."""
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     rng = np.random.default_rng(0)
     n = 600
     df = pd.DataFrame({"x1": rng.uniform(0, 6, n), "x2": rng.uniform(-2, 4, n),

@@ -19,7 +19,8 @@ def _save_run(df, spec):
     """Train a tiny run and save it in the test's workspace, as the Train page would."""
     from kwk.runs.service import DataSource, save_run
     from kwk.runs.store import Store
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     r = Job(prepare(df, spec)).run()
     return save_run(r, DataSource(name="data.csv", fmt="csv", fingerprint="fp", path="data.csv"),
                     store=Store())

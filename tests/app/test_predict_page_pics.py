@@ -31,7 +31,8 @@ def _zip(members: dict) -> bytes:
 
 @pytest.fixture(scope="module")
 def picture_result():
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     rng = np.random.default_rng(0)
     n = 120
     lab = rng.integers(0, 2, n)

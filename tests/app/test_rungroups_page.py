@@ -22,7 +22,8 @@ def _table(seed: int) -> pd.DataFrame:
 def runs(workspace):
     from kwk.data.loader import fingerprint_bytes
     from kwk.runs.store import Store
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     store, ids = Store(workspace), {}
     for name, seed in (("shapes.csv", 1), ("digits.csv", 2)):
         df = _table(seed)

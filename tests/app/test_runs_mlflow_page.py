@@ -11,7 +11,8 @@ mlflow = pytest.importorskip("mlflow")
 @pytest.fixture
 def saved_run(workspace, iris_df):
     from kwk.runs.store import Store
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     result = Job(prepare(iris_df, tiny_spec("species", epochs=2))).run()
     return Store(workspace).save(result, "iris.csv", "fp", "script")
 

@@ -20,7 +20,8 @@ def _iris_run() -> str:
     from kwk.data.samples import SAMPLES
     from kwk.runs.service import DataSource, save_run
     from kwk.runs.store import Store
-    from kwk.training import Job, prepare
+    from kwk.prep.prepare import prepare
+    from kwk.training import Job
     df = SAMPLES["iris"].load()
     fp = fingerprint_bytes(df.to_csv(index=False).encode())
     r = Job(prepare(df, tiny_spec("species", epochs=2))).run()
