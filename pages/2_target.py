@@ -4,13 +4,12 @@ import streamlit as st
 from kwk.data.profile import target_warnings
 from kwk.errors import KwkError
 from kwk.plots import target_distribution
-from kwk.spec import resolve
 from kwk.ui import words
 from kwk.ui.inspect import leak_warnings, screening, screening_chart
 from kwk.ui.modality import modality_preview, modality_settings
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
-from kwk.ui.state import need_data, profile_kinds, session_spec, show_error
+from kwk.ui.state import need_data, resolve_session, session_spec, show_error
 
 ensure_navigation()
 
@@ -51,7 +50,7 @@ with left:
         ss.task = choice
         st.rerun()
     try:
-        resolved, notes = resolve(session_spec(), df, profile_kinds())
+        resolved, notes = resolve_session(session_spec())
     except KwkError as e:
         show_error(e)
         st.stop()

@@ -65,70 +65,98 @@ def numeric_values(s: pd.Series) -> pd.Series:
 
 
 def column_card(s: pd.Series, n_rows: int, kind_override: str | None) -> dict:
+    """One column's profile card: its kind (and why), missing values, distinct values,
+    statistics and histogram (numbers), the most frequent values, the suggestions the Data page
+    offers with one click (a code read as categories, a transform of a skewed number) and the
+    warnings. The stages: the distinct count (:func:`_distinct`), the kind, the numbers'
+    part (:func:`_numeric_part`), the top values and the warnings (:func:`_card_warnings`)."""
     missing = int(s.isna().sum())
-    vc = None
-    unique_estimated = False
-    if ptypes.is_float_dtype(s) and n_rows > DIST_SAMPLE:
-        # Continuous columns: an exact distinct count of millions of floats costs more than the
-        # rest of the profile and tells nothing. Count exactly only when a sample shows repeats.
-        smp = s.iloc[:DIST_SAMPLE].dropna()
-        if smp.nunique() >= 0.99 * len(smp) and len(smp) > 0:
-            n_unique, unique_estimated = n_rows - missing, True
-        else:
-            n_unique = int(s.nunique(dropna=True))
-    elif ptypes.is_numeric_dtype(s) and not ptypes.is_bool_dtype(s):
-        n_unique = int(s.nunique(dropna=True))
-    else:  # one hash pass gives both the distinct count and the top values
-        vc = s.value_counts(dropna=True)
-        n_unique = int(len(vc))
+    n_unique, unique_estimated, vc = _distinct(s, n_rows, missing)
     kind, reason = infer_kind(s, n_unique)
     if kind_override:
         kind, reason = kind_override, "set by you"
     info = {"name": str(s.name), "kind": kind, "kind_reason": reason, "dtype": str(s.dtype),
             "missing": missing, "missing_pct": round(100.0 * missing / max(n_rows, 1), 2),
-            "unique": n_unique, "unique_estimated": unique_estimated, "stats": None, "top": [], "histogram": None, "warnings": []}
+            "unique": n_unique, "unique_estimated": unique_estimated, "stats": None, "top": [],
+            "histogram": None, "warnings": []}
     if kind == "numeric":
-        nv = numeric_values(s)
-        if not ptypes.is_numeric_dtype(s):  # text such as '?' or 'N/A' counts as missing
-            info["missing"] = missing = int(nv.isna().sum())
-            info["missing_pct"] = round(100.0 * missing / max(n_rows, 1), 2)
-        v = nv.to_numpy(dtype=float, na_value=np.nan)
-        finite = np.isfinite(v)
-        n_inf = 0
-        if not finite.all():  # copy only when there is something to drop
-            n_inf = int(np.isinf(v).sum())
-            v = v[finite]
-        if len(v):
-            vs = v if len(v) <= DIST_SAMPLE else v[np.random.default_rng(0).integers(
-                0, len(v), DIST_SAMPLE)]
-            q = np.percentile(vs, [0, 25, 50, 75, 100])
-            q[0], q[4] = v.min(), v.max()
-            with np.errstate(over="ignore", invalid="ignore"):
-                mean, std = v.mean(), v.std(ddof=1) if len(v) > 1 else 0.0
-            info["stats"] = {"mean": finite_or_none(mean), "std": finite_or_none(std),
-                             "min": finite_or_none(q[0]), "q1": finite_or_none(q[1]), "median": finite_or_none(q[2]),
-                             "q3": finite_or_none(q[3]), "max": finite_or_none(q[4])}
-            info["sampled_rows"] = int(len(vs)) if len(vs) < len(v) else None
-            bins = int(min(30, max(5, n_unique)))
-            if q[0] == q[4]:
-                counts, edges = np.array([len(v)]), np.array([q[0] - 0.5, q[0] + 0.5])
-            else:
-                counts, edges = np.histogram(vs, bins=bins, range=(q[0], q[4]))
-            info["histogram"] = {"edges": [float(e) for e in edges],
-                                 "counts": [int(c) for c in counts]}
-        if len(v) and not (kind_override is None and code_suggestion(s, n_unique)):
-            skewed = skew_suggestion(vs)
-            if skewed:  # a transform the Data page offers with one click
-                info["transform_suggestion"] = skewed
-        if n_inf:
-            info["warnings"].append(f"{n_inf} infinite values (they will be treated as missing)")
-        if len(v) and np.abs(v).max() > 3.4e38:
-            info["warnings"].append("numbers beyond ±3.4e38, too large for the model's 32-bit "
-                                    "arithmetic: rescale the column or leave it out")
+        _numeric_part(info, s, n_rows, n_unique, kind_override)
     if kind != "numeric" or n_unique <= 20:
         if vc is None:
             vc = s.value_counts(dropna=True)
         info["top"] = [{"value": jsonable(k), "count": int(c)} for k, c in vc.head(10).items()]
+    _card_warnings(info, s, n_rows, n_unique, kind_override)
+    return info
+
+
+def _distinct(s: pd.Series, n_rows: int, missing: int) -> tuple[int, bool, pd.Series | None]:
+    """The distinct count, whether it is estimated, and the value counts when they came with
+    it (labels: one hash pass gives both)."""
+    if ptypes.is_float_dtype(s) and n_rows > DIST_SAMPLE:
+        # Continuous columns: an exact distinct count of millions of floats costs more than the
+        # rest of the profile and tells nothing. Count exactly only when a sample shows repeats.
+        smp = s.iloc[:DIST_SAMPLE].dropna()
+        if smp.nunique() >= 0.99 * len(smp) and len(smp) > 0:
+            return n_rows - missing, True, None
+        return int(s.nunique(dropna=True)), False, None
+    if ptypes.is_numeric_dtype(s) and not ptypes.is_bool_dtype(s):
+        return int(s.nunique(dropna=True)), False, None
+    vc = s.value_counts(dropna=True)
+    return int(len(vc)), False, vc
+
+
+def _numeric_part(info: dict, s: pd.Series, n_rows: int, n_unique: int,
+                  kind_override: str | None) -> None:
+    """A number column's card: missing recounted (text such as '?' or 'N/A' counts as
+    missing), statistics (quantiles on a sample of big columns; the extremes exact), the
+    histogram, a transform suggested for a skewed column, and warnings for infinite and
+    too-large values."""
+    nv = numeric_values(s)
+    if not ptypes.is_numeric_dtype(s):
+        missing = int(nv.isna().sum())
+        info["missing"], info["missing_pct"] = missing, round(100.0 * missing / max(n_rows, 1), 2)
+    v = nv.to_numpy(dtype=float, na_value=np.nan)
+    finite = np.isfinite(v)
+    n_inf = 0
+    if not finite.all():  # copy only when there is something to drop
+        n_inf = int(np.isinf(v).sum())
+        v = v[finite]
+    if len(v):
+        vs = v if len(v) <= DIST_SAMPLE else v[np.random.default_rng(0).integers(
+            0, len(v), DIST_SAMPLE)]
+        q = np.percentile(vs, [0, 25, 50, 75, 100])
+        q[0], q[4] = v.min(), v.max()
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean, std = v.mean(), v.std(ddof=1) if len(v) > 1 else 0.0
+        info["stats"] = {"mean": finite_or_none(mean), "std": finite_or_none(std),
+                         "min": finite_or_none(q[0]), "q1": finite_or_none(q[1]),
+                         "median": finite_or_none(q[2]), "q3": finite_or_none(q[3]),
+                         "max": finite_or_none(q[4])}
+        info["sampled_rows"] = int(len(vs)) if len(vs) < len(v) else None
+        bins = int(min(30, max(5, n_unique)))
+        if q[0] == q[4]:
+            counts, edges = np.array([len(v)]), np.array([q[0] - 0.5, q[0] + 0.5])
+        else:
+            counts, edges = np.histogram(vs, bins=bins, range=(q[0], q[4]))
+        info["histogram"] = {"edges": [float(e) for e in edges],
+                             "counts": [int(c) for c in counts]}
+        if not (kind_override is None and code_suggestion(s, n_unique)):
+            skewed = skew_suggestion(vs)
+            if skewed:  # a transform the Data page offers with one click
+                info["transform_suggestion"] = skewed
+    if n_inf:
+        info["warnings"].append(f"{n_inf} infinite values (they will be treated as missing)")
+    if len(v) and np.abs(v).max() > 3.4e38:
+        info["warnings"].append("numbers beyond ±3.4e38, too large for the model's 32-bit "
+                                "arithmetic: rescale the column or leave it out")
+
+
+def _card_warnings(info: dict, s: pd.Series, n_rows: int, n_unique: int,
+                   kind_override: str | None) -> None:
+    """The card's kind warnings: a number that looks like a code (with the suggestion to read
+    it as categories), a constant, an ID, too many labels, and missing values with how they
+    are filled."""
+    kind, missing = info["kind"], info["missing"]
     if kind == "numeric" and not kind_override:
         hint = code_suggestion(s, n_unique)
         if hint:  # a suggestion the Data page offers to accept with one click
@@ -147,7 +175,6 @@ def column_card(s: pd.Series, n_rows: int, kind_override: str | None) -> dict:
         info["warnings"].append(f"{many} ({pct:.0f}%, {missing:,} rows" if pct >= 1 else
                                 f"{many} ({missing:,} rows")
         info["warnings"][-1] += f"): {FILLED[kind]}"
-    return info
 
 
 def rare_class(y) -> dict | None:

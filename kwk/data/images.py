@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections import Counter
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -205,13 +206,45 @@ def _open_zip(data: bytes, name: str):
 
 def read_image_zip(data: bytes, name: str, fingerprint: str, size=None, color=None):
     """Read a zip of class folders. Returns a :class:`kwk.data.loaded.LoadedData` whose frame
-    holds the pixels and the labels, with ``image_shape`` set. Raises DataError otherwise."""
-    from PIL import Image
+    holds the pixels and the labels, with ``image_shape`` set. Raises DataError otherwise.
 
+    The stages: the members checked (class folders, at least two), each picture's header read
+    (:func:`_scan_pictures`: sizes, colour, unreadable files), the size and colour decided,
+    every picture decoded to that size (:func:`_decode_pictures`), the ``train/`` ``test/``
+    folders marked as the split (:func:`_mark_split`) and the notes written."""
     from kwk.data.loaded import LoadedData
     zf, infos = _open_zip(data, name)
     members = image_members([i.filename for i in infos])
-    by_name = {i.filename: i for i in infos}
+    _check_members(members, name)
+    layout = split_layout([i.filename for i in infos])
+    scan = _scan_pictures(zf, {i.filename: i for i in infos}, members, name)
+    color = color or ("grayscale" if scan.gray else "rgb")
+    channels = 1 if color == "grayscale" else 3
+    size = tuple(size) if size else _default_size(scan.sizes, channels)
+    if size[0] * size[1] * channels > MAX_INPUTS * 4:
+        raise DataError(f"Images of {size[0]}×{size[1]}×{channels} are too large for a table model.",
+                        f"Choose a smaller size (at most {MAX_INPUTS * 4:,} values per image).")
+    flat, kept, kept_roles = _decode_pictures(scan, size, color, layout, name)
+    df = pd.DataFrame(flat, columns=[f"px_{i}" for i in range(flat.shape[1])])
+    df["label"] = kept
+    if layout:
+        _mark_split(df, kept, kept_roles)
+    notes = []
+    if scan.failed:
+        notes.append(f"{len(scan.failed)} file(s) could not be read as pictures and were "
+                     "skipped: " + "; ".join(scan.failed[:10])
+                     + (" …" if len(scan.failed) > 10 else "") + ".")
+    if len(scan.sizes) > 1:
+        notes.append(f"The pictures come in {len(scan.sizes)} sizes; all were resized to "
+                     f"{size[0]}×{size[1]}.")
+    return LoadedData(df=df, name=name, fmt="images",
+                      read_options={"size": [int(size[0]), int(size[1])], "color": color},
+                      fingerprint=fingerprint, n_bytes=len(data),
+                      image_shape=(int(size[0]), int(size[1]), channels), notes=notes)
+
+
+def _check_members(members: list[tuple[str, str]], name: str) -> None:
+    """A zip of pictures needs pictures, each inside a class folder, and two classes."""
     if not members:
         raise DataError(f"'{name}' contains no pictures (PNG, JPEG, BMP, GIF, WebP, TIFF) and "
                         "no CSV or JSON table.",
@@ -220,77 +253,88 @@ def read_image_zip(data: bytes, name: str, fingerprint: str, size=None, color=No
     if any(label == "" for _, label in members):
         raise DataError(f"Some pictures in '{name}' are not inside a class folder.",
                         "Put the pictures of each class in a folder named after the class.")
-    layout = split_layout([i.filename for i in infos])
     classes = Counter(label for _, label in members)
     if len(classes) < 2:
         raise DataError(f"'{name}' has a single class folder ('{next(iter(classes))}').",
                         "A classifier needs at least two folders, one per class.")
-    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
-    raws, labels, names, sizes, gray, failed = [], [], [], Counter(), True, []
+
+
+@dataclass
+class _Scan:
+    """The pictures whose header reads: their bytes, labels and member names; how many of each
+    size; whether all are grey; the files that failed, each with its reason."""
+    raws: list[bytes] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    sizes: Counter = field(default_factory=Counter)
+    gray: bool = True
+    failed: list[str] = field(default_factory=list)
+
+
+def _scan_pictures(zf, by_name: dict, members: list[tuple[str, str]], name: str) -> _Scan:
+    """Read each member's header (size, mode), refusing a decompression bomb."""
     import warnings
+
+    from PIL import Image
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    scan = _Scan()
     for n, label in members:
         raw = _read_member(zf, by_name[n])
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 with Image.open(io.BytesIO(raw)) as im:
-                    sizes[im.size] += 1
-                    gray = gray and im.mode in ("1", "L", "LA", "I", "I;16", "F")
+                    scan.sizes[im.size] += 1
+                    scan.gray = scan.gray and im.mode in ("1", "L", "LA", "I", "I;16", "F")
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise DataError(f"'{n}' in '{name}' is a picture of over {MAX_IMAGE_PIXELS:,} pixels.",
                             "Shrink the pictures before zipping them.")
         except Exception as e:  # Pillow raises many types for broken files
-            failed.append(f"{n} ({unreadable_reason(e)})")
+            scan.failed.append(f"{n} ({unreadable_reason(e)})")
             continue
-        raws.append(raw)
-        labels.append(label)
-        names.append(n)
-    if not raws:
-        raise DataError(f"None of the {len(members)} files in '{name}' could be read as a picture "
-                        f"(e.g. {failed[0]}).", "Check the files are real PNG or JPEG pictures.")
-    color = color or ("grayscale" if gray else "rgb")
-    channels = 1 if color == "grayscale" else 3
-    size = tuple(size) if size else _default_size(sizes, channels)
-    if size[0] * size[1] * channels > MAX_INPUTS * 4:
-        raise DataError(f"Images of {size[0]}×{size[1]}×{channels} are too large for a table model.",
-                        f"Choose a smaller size (at most {MAX_INPUTS * 4:,} values per image).")
+        scan.raws.append(raw)
+        scan.labels.append(label)
+        scan.names.append(n)
+    if not scan.raws:
+        raise DataError(f"None of the {len(members)} files in '{name}' could be read as a "
+                        f"picture (e.g. {scan.failed[0]}).",
+                        "Check the files are real PNG or JPEG pictures.")
+    return scan
+
+
+def _decode_pictures(scan: _Scan, size, color: str, layout: dict | None,
+                     name: str) -> tuple[np.ndarray, list[str], list]:
+    """Every scanned picture decoded at ``size`` in ``color``, one row of pixels each, with
+    its label and its split folder (None without ``train/`` ``test/`` folders). A picture
+    whose header read but whose data is truncated is added to ``scan.failed``."""
     pixels, kept, kept_roles = [], [], []
-    for raw, label, n in zip(raws, labels, names):
-        try:  # a picture whose header reads but whose data is truncated
+    for raw, label, n in zip(scan.raws, scan.labels, scan.names):
+        try:
             pixels.append(decode_image(raw, size, color).reshape(-1))
         except Exception as e:
-            failed.append(f"{n} ({unreadable_reason(e)})")
+            scan.failed.append(f"{n} ({unreadable_reason(e)})")
             continue
         kept.append(label)
         kept_roles.append(layout[n] if layout else None)
     if not pixels:
-        raise DataError(f"None of the pictures in '{name}' could be decoded (e.g. {failed[0]}).",
-                        "Check the files are real PNG or JPEG pictures.")
-    flat = np.stack(pixels)
-    df = pd.DataFrame(flat, columns=[f"px_{i}" for i in range(flat.shape[1])])
-    df["label"] = kept
-    if layout:
-        folders = dict(Counter(kept_roles))
-        held = _hold_out(kept_roles, kept)
-        train = set(l for l, r in zip(kept, kept_roles) if r == "train")
-        df[SPLIT_COLUMN] = kept_roles
-        df.attrs[SPLIT_ATTR] = {
-            "column": SPLIT_COLUMN,
-            "folders": {r: int(folders[r])
-                        for r in ("train", "validation", "test") if r in folders},
-            "held_out": {r: int(k) for r, k in held.items()},
-            "unseen": sorted(set(kept) - train)}
-    notes = []
-    if failed:
-        notes.append(f"{len(failed)} file(s) could not be read as pictures and were skipped: "
-                     + "; ".join(failed[:10]) + (" …" if len(failed) > 10 else "") + ".")
-    if len(sizes) > 1:
-        notes.append(f"The pictures come in {len(sizes)} sizes; all were resized to "
-                     f"{size[0]}×{size[1]}.")
-    return LoadedData(df=df, name=name, fmt="images",
-                      read_options={"size": [int(size[0]), int(size[1])], "color": color},
-                      fingerprint=fingerprint, n_bytes=len(data),
-                      image_shape=(int(size[0]), int(size[1]), channels), notes=notes)
+        raise DataError(f"None of the pictures in '{name}' could be decoded (e.g. "
+                        f"{scan.failed[0]}).", "Check the files are real PNG or JPEG pictures.")
+    return np.stack(pixels), kept, kept_roles
+
+
+def _mark_split(df: pd.DataFrame, kept: list[str], kept_roles: list[str]) -> None:
+    """The ``train/`` ``validation/`` ``test/`` folders as the frame's split column, and what
+    the split holds (``df.attrs[SPLIT_ATTR]``): pictures per folder, the held-out pictures of
+    each class, and the classes with no train pictures."""
+    folders = dict(Counter(kept_roles))
+    held = _hold_out(kept_roles, kept)
+    train = set(l for l, r in zip(kept, kept_roles) if r == "train")
+    df[SPLIT_COLUMN] = kept_roles
+    df.attrs[SPLIT_ATTR] = {
+        "column": SPLIT_COLUMN,
+        "folders": {r: int(folders[r]) for r in ("train", "validation", "test") if r in folders},
+        "held_out": {r: int(k) for r, k in held.items()},
+        "unseen": sorted(set(kept) - train)}
 
 
 # --------------------------------------------------------------------------- new pictures

@@ -204,22 +204,50 @@ def _twins(work: pd.DataFrame, d: dict, split: tuple, seed: int, notes: list[str
 def prepare_series(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list[str]) -> Prepared:
     """Time series: order each series by time, split the periods chronologically, fit the
     preprocessing on the training period and cut every series into look-back windows; a window
-    belongs to the split of its target's time, so no model sees the period it is tested on."""
-    from kwk.prep.series import (
-        chronological_roles,
-        duplicate_time,
-        empty_series,
-        make_windows,
-        relative_to_last,
-        series_ids,
-        series_labels,
-        series_order,
-        unreadable_times,
-        window_positions,
-    )
+    belongs to the split of its target's time, so no model sees the period it is tested on.
+
+    The stages: the rows ordered and checked (:func:`_series_rows`), the periods and windows,
+    the preprocessing fitted on the training period, the targets (:func:`_series_targets`: the
+    change from the window's last value, or the value), the three splits
+    (:func:`_series_splits`) and the note saying what they hold."""
+    from kwk.prep.series import (chronological_roles, make_windows, series_ids,
+                                 window_positions)
     d, tr = spec["data"], spec["training"]
     seq = d["sequence"]
     w, h = seq["window"], seq["horizon"]
+    rows, times, groups = _series_rows(work, seq, notes)
+    roles = chronological_roles(times, tr["validation_fraction"], tr["test_fraction"])
+    starts, targets = window_positions(series_ids(rows, seq["group"]), w, h)
+    if len(starts) < MIN_ROWS:
+        raise DataError(f"Only {len(starts)} look-back windows of {w} rows (plus a horizon of {h}) "
+                        f"fit in the series; at least {MIN_ROWS} are needed.",
+                        "Use a shorter window or horizon, or more rows per series.")
+    pre = fit_preprocessor(rows[roles == 0], spec)
+    X_all = make_windows(pre.encode_rows(rows), starts, w)
+    values = to_number(rows[d["target"]]).to_numpy()
+    last = values[starts + w - 1]  # naive: the latest value
+    role = roles[targets]
+    X_all, y_all = _series_targets(pre, rows, d["target"], X_all, values, last, targets, role, w)
+    X, Y, pos, naive = _series_splits(df, rows, X_all, y_all, last, targets, role)
+    t0 = rows[seq["time"]].iloc[targets[role == 2]]
+    first = t0.iloc[0]
+    if decimal_year_steps(rows[seq["time"]]):  # R's decimal years: the month they stand for
+        first = parse_dates(t0.iloc[:1]).iloc[0].strftime("%b %Y")
+    notes.append(f"{len(starts):,} windows: {len(Y['train']):,} train, {len(Y['validation']):,} "
+                 f"validation, {len(Y['test']):,} test (targets from {first!s} on"
+                 + (f", across {len(set(groups))} series" if groups is not None else "") + ").")
+    shapes = check_stack(spec, X["train"].shape[1], 1)
+    return Prepared(spec=spec, notes=notes, pre=pre, X=X, y=Y, rows=pos, stratified=False,
+                    shapes=shapes, source=df, work=rows, extra={"naive": naive})
+
+
+def _series_rows(work: pd.DataFrame, seq: dict,
+                 notes: list[str]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None]:
+    """The rows in series and time order, their times and series labels (None without a
+    series column). Rows with no series or no readable time are left out with a note; more
+    than half unreadable times, or one time twice in a series, is refused."""
+    from kwk.prep.series import (duplicate_time, empty_series, series_labels, series_order,
+                                 unreadable_times)
     order, times = series_order(work, seq["time"], seq["group"])
     no_series = np.zeros(len(order), dtype=bool)
     if seq["group"]:
@@ -245,34 +273,39 @@ def prepare_series(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list
         i = int(np.argmax(dup.to_numpy()))
         raise duplicate_time(seq, groups[i] if groups is not None else None,
                              rows[seq["time"]].iloc[i])
-    roles = chronological_roles(times, tr["validation_fraction"], tr["test_fraction"])
-    starts, targets = window_positions(series_ids(rows, seq["group"]), w, h)
-    if len(starts) < MIN_ROWS:
-        raise DataError(f"Only {len(starts)} look-back windows of {w} rows (plus a horizon of {h}) "
-                        "fit in the series; at least {MIN_ROWS} are needed.".replace("{MIN_ROWS}", str(MIN_ROWS)),
-                        "Use a shorter window or horizon, or more rows per series.")
-    pre = fit_preprocessor(rows[roles == 0], spec)
-    X_all = make_windows(pre.encode_rows(rows), starts, w)
-    values = to_number(rows[d["target"]]).to_numpy()
-    last = values[starts + w - 1]  # naive: the latest value
-    role = roles[targets]
-    if pre.forecasts_change:
-        # The network learns the change from the window's last value, standardised with the
-        # training windows' changes; predictions are that last value plus the change.
-        change = values[targets] - last
-        train_change = change[role == 0]
-        if train_change.size:
-            pre.state["target"].update(mean=float(train_change.mean()),
-                                       std=float(train_change.std()) or 1.0)
-        t = pre.state["target"]
-        y_all = ((change - t["mean"]) / t["std"]).astype(np.float32)
-        if pre.relative_target_input:
-            X_all = relative_to_last(X_all, w)
-    else:
-        y_all = pre.encode_target(rows[d["target"]].iloc[targets])
-    names = ("train", "validation", "test")
+    return rows, times, groups
+
+
+def _series_targets(pre, rows: pd.DataFrame, target: str, X_all: np.ndarray,
+                    values: np.ndarray, last: np.ndarray, targets: np.ndarray,
+                    role: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """The windows and what the network learns for each. Forecasting the change: the change
+    from the window's last value, standardised with the training windows' changes (so
+    predictions are that last value plus the change), the inputs made relative to the last
+    value when the preprocessing says so. Else the encoded target value."""
+    from kwk.prep.series import relative_to_last
+    if not pre.forecasts_change:
+        return X_all, pre.encode_target(rows[target].iloc[targets])
+    change = values[targets] - last
+    train_change = change[role == 0]
+    if train_change.size:
+        pre.state["target"].update(mean=float(train_change.mean()),
+                                   std=float(train_change.std()) or 1.0)
+    t = pre.state["target"]
+    y_all = ((change - t["mean"]) / t["std"]).astype(np.float32)
+    if pre.relative_target_input:
+        X_all = relative_to_last(X_all, w)
+    return X_all, y_all
+
+
+def _series_splits(df: pd.DataFrame, rows: pd.DataFrame, X_all: np.ndarray,
+                   y_all: np.ndarray, last: np.ndarray, targets: np.ndarray,
+                   role: np.ndarray) -> tuple[dict, dict, dict, dict]:
+    """The windows of each split (by their target's period): inputs, targets, the source
+    rows of their targets and the naive forecast (the window's last value). A split with no
+    window is refused."""
     X, Y, pos, naive = {}, {}, {}, {}
-    for r, k in enumerate(names):
+    for r, k in enumerate(("train", "validation", "test")):
         m = role == r
         if not m.any():
             raise DataError(f"No complete window has its target in the {k} period.",
@@ -280,13 +313,4 @@ def prepare_series(df: pd.DataFrame, work: pd.DataFrame, spec: dict, notes: list
                             f"{'test' if k == 'test' else 'validation'} fraction.")
         X[k], Y[k], naive[k] = X_all[m], y_all[m], last[m]
         pos[k] = df.index.get_indexer(rows.index[targets[m]])
-    t0 = rows[seq["time"]].iloc[targets[role == 2]]
-    first = t0.iloc[0]
-    if decimal_year_steps(rows[seq["time"]]):  # R's decimal years: the month they stand for
-        first = parse_dates(t0.iloc[:1]).iloc[0].strftime("%b %Y")
-    notes.append(f"{len(starts):,} windows: {len(Y['train']):,} train, {len(Y['validation']):,} "
-                 f"validation, {len(Y['test']):,} test (targets from {first!s} on"
-                 + (f", across {len(set(groups))} series" if groups is not None else "") + ").")
-    shapes = check_stack(spec, X["train"].shape[1], 1)
-    return Prepared(spec=spec, notes=notes, pre=pre, X=X, y=Y, rows=pos, stratified=False,
-                    shapes=shapes, source=df, work=rows, extra={"naive": naive})
+    return X, Y, pos, naive

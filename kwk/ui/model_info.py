@@ -6,8 +6,7 @@ import json
 import streamlit as st
 
 from kwk.errors import KwkError
-from kwk.spec import resolve
-from kwk.ui.state import profile_kinds, session_spec
+from kwk.ui.state import resolve_session, session_spec
 from kwk.ui.session import session
 
 
@@ -26,7 +25,7 @@ def stack_info(spec: dict):
     """``(resolved_spec, notes, n_inputs, n_classes)`` for the session's data, or raises
     KwkError. The encoded width comes from fitting the real preprocessing (cached)."""
     ld = session().data
-    resolved, notes = resolve(spec, ld.df, profile_kinds())
+    resolved, notes = resolve_session(spec)
     n_in, n_cls = _encoded_inputs(ld.fingerprint, json.dumps(resolved["data"], sort_keys=True), ld.df)
     return resolved, notes, n_in, n_cls
 
@@ -45,6 +44,6 @@ def resolved_task() -> str | None:
     if ld is None:
         return None
     try:
-        return resolve(session_spec(), ld.df, profile_kinds())[0]["data"]["task"]
+        return resolve_session(session_spec())[0]["data"]["task"]
     except KwkError:
         return None

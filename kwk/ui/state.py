@@ -250,6 +250,34 @@ def profile_kinds() -> dict[str, str]:
     return {c["name"]: c["kind"] for c in prof["columns_info"]} if prof else {}
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _resolved(fingerprint: str, spec_json: str, kinds_json: str, _df):
+    """``resolve`` of one spec on one data, once (its problems too: a spec that does not
+    resolve is not checked again on every rerun)."""
+    from kwk.spec import resolve
+    try:
+        return resolve(json.loads(spec_json), _df, json.loads(kinds_json)), None
+    except KwkError as e:
+        return None, e
+
+
+def resolve_session(spec: dict) -> tuple[dict, list[str]]:
+    """``kwk.spec.resolve(spec)`` on the session's data with the profile's kinds, cached by
+    the data's fingerprint, the spec and the kinds: a rerun that changed nothing does not
+    check the spec against the whole table again (at 100,000 rows the missing-value tests of
+    ``missing_indicators: auto`` alone took a second). Raises the KwkError resolve raises."""
+    ld = session().data
+    kinds = profile_kinds()
+    if not ld.fingerprint:  # data without a fingerprint is never cached by content
+        from kwk.spec import resolve
+        return resolve(spec, ld.df, kinds)
+    out, err = _resolved(ld.fingerprint, json.dumps(spec, sort_keys=True, default=str),
+                         json.dumps(kinds, sort_keys=True), ld.df)
+    if err is not None:
+        raise err
+    return out
+
+
 def session_spec() -> dict:
     """The spec from everything the user chose (the rules live in ``kwk.spec.from_choices``)."""
     ss = session()
