@@ -181,7 +181,8 @@ else:
     m[3].metric("Missing cells", f"{sum(c['missing'] for c in prof['columns_info']):,}")
     m[4].metric("Memory", size_text(prof["memory_bytes"]))
     data_tabs = lazytabs.tabs(["Preview", "Roles & kinds", "Column profiles", "Correlations"],
-                              key="data_tabs", always=("Preview", "Roles & kinds"))
+                              key="data_tabs", always=("Preview", "Roles & kinds"),
+                              keep={"Column profiles": ("col_filter", "col_page")})
     tab_preview, tab_roles, tab_cols, tab_corr = data_tabs.values()
 with tab_preview:
     st.dataframe(df.head(200), width="stretch", height=320)

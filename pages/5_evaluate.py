@@ -121,7 +121,14 @@ y, out = ev["y"], np.asarray(ev["out"])
 seq, text = spec["data"].get("sequence"), spec["data"].get("text")
 names = analyses_for(task, modality(spec["data"]))
 per_column = "Profiler" in names  # the profiler changes one column of one row
-tabs = lazytabs.tabs(names, key="eval_tabs")  # only the open tab is drawn (with a server)
+tabs = lazytabs.tabs(names, key="eval_tabs", keep={  # only the open tab is drawn (with a
+    "Charts": ("cm_norm", "sal_pick", "words_pick", "words_typed"),  # server); the settings
+    "Forecast": ("fc_series",),                                      # of a hidden tab are kept
+    "Decision threshold": ("threshold",),
+    "Importance": ("imp_repeats", "shap_rows", "shap_class", f"mixed_row_{run_id}",
+                   "eval_mixed_class"),
+    "Profiler": ("prof_class", f"prof_{run_id}_", f"opt_goal_{run_id}", f"opt_value_{run_id}",
+                 f"opt_fix_{run_id}")})
 if not per_column:
     st.caption("The profiler is for tables: a "
                + ("forecast reads a whole window of rows." if seq else

@@ -6,7 +6,12 @@ that is open; opening another reruns the page, which then draws that one.
 
 Under AppTest (no Streamlit server, no browser to click a tab) every tab is drawn, as before,
 so a page's tests read any tab; :data:`LAZY` forces one way or the other (the tests of this
-module set it)."""
+module set it).
+
+A widget that is not drawn in a script run loses its value (Streamlit forgets it), so a hidden
+tab would reset the user's settings there (the profiler's values, a threshold). ``keep`` names
+each tab's value widgets (keys, or prefixes ending in "_"): while their tab is hidden, their
+values are kept in the session and the widgets take them back when the tab opens again."""
 from __future__ import annotations
 
 import streamlit as st
@@ -34,10 +39,14 @@ class Tabs(dict):
         return self._opened.get(name, False)
 
 
-def tabs(names: list[str], key: str, always: tuple[str, ...] = ()) -> Tabs:
+def tabs(names: list[str], key: str, always: tuple[str, ...] = (),
+         keep: dict[str, tuple[str, ...]] | None = None) -> Tabs:
     """``st.tabs(names)`` whose hidden tabs are not drawn: draw a tab's content only when
     ``result.open(name)``. Tabs named in ``always`` are drawn whichever is open (their widgets
-    keep their state, e.g. an editor that changes the session)."""
+    keep their state, e.g. an editor that changes the session). ``keep``: ``{tab: keys}`` of
+    the value widgets (sliders, select boxes, toggles, number inputs; not buttons or
+    uploaders, whose state cannot be set) whose values outlive their tab being hidden; a key
+    ending in "_" stands for every key it begins."""
     if not _lazy():
         made = st.tabs(names)
         return Tabs(zip(names, made), {n: True for n in names})
@@ -45,4 +54,16 @@ def tabs(names: list[str], key: str, always: tuple[str, ...] = ()) -> Tabs:
     opened = {n: bool(t.open) or n in always for n, t in zip(names, made)}
     if not any(opened.values()):  # no state yet (the first run): the first tab shows
         opened[names[0]] = True
+    for tab, keys in (keep or {}).items():
+        if not opened.get(tab):
+            _keep_values(keys)
     return Tabs(zip(names, made), opened)
+
+
+def _keep_values(keys: tuple[str, ...]) -> None:
+    """Set each of these widget values again through the session (Streamlit's own way to
+    keep a widget's value through runs that do not draw it)."""
+    state = st.session_state
+    for k in list(state.keys()):
+        if any(k == p or (p.endswith("_") and k.startswith(p)) for p in keys):
+            state[k] = state[k]

@@ -87,3 +87,47 @@ def test_build_draws_the_diagram_and_the_code_only_in_their_tabs(lazy, monkeypat
     at.run()
     no_crash(at)
     assert len(code) == 1 and diagram == [] and "layers.Dense" in at.code[0].value
+
+
+def _two_tabs():
+    import streamlit as st
+
+    from kwk.ui import lazytabs
+    lazytabs.LAZY = True
+    keep = st.session_state.get("_keep_cfg")
+    t = lazytabs.tabs(["A", "B"], key="tt", keep=keep)
+    if t.open("A"):
+        with t["A"]:
+            st.slider("level", 0, 10, 3, key="level")
+            st.selectbox("colour", ["red", "blue"], key="pick_colour")
+    if t.open("B"):
+        with t["B"]:
+            st.toggle("flag", key="flag")
+
+
+@pytest.mark.parametrize("keep, kept", [(None, False), ({"A": ("level", "pick_")}, True)])
+def test_a_hidden_tab_keeps_its_settings_when_asked(keep, kept):
+    """Without ``keep``, a lazy tab's widget values are lost once it is hidden (Streamlit
+    forgets widgets a run does not draw): the reason ``keep`` exists. With it they come back,
+    and no warning about a value set twice is shown."""
+    from streamlit.testing.v1 import AppTest
+
+    from kwk.ui import lazytabs
+    at = AppTest.from_function(_two_tabs)
+    at.session_state["_keep_cfg"] = keep
+    try:
+        at.run()
+        at.slider(key="level").set_value(8).run()
+        at.selectbox(key="pick_colour").set_value("blue").run()
+        at.session_state["tt"] = "B"
+        at.run()
+        assert not at.slider and at.toggle(key="flag")
+        at.session_state["tt"] = "B"  # one more run with A hidden
+        at.run()
+        at.session_state["tt"] = "A"
+        at.run()
+        assert not at.exception and not at.warning, (at.exception, at.warning)
+        assert (at.slider(key="level").value, at.selectbox(key="pick_colour").value) == (
+            (8, "blue") if kept else (3, "red"))
+    finally:
+        lazytabs.LAZY = None
