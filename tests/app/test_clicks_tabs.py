@@ -71,6 +71,18 @@ def test_evaluate_draws_only_the_open_tab(lazy, monkeypatch):
     assert len(curves) == 1 and len(roc) == 1
     ids = _chart_ids(at)
     assert sum("prof_chart_" in i for i in ids) == 4 and not any("roc" in i for i in ids)
+    # a profiler value the user set survives a visit to another tab
+    slider = next(w for w in at.slider if str(w.key).startswith("prof_"))
+    lo, hi = slider.min, slider.max
+    value = round(lo + 0.8 * (hi - lo), 1)
+    slider.set_value(value).run()
+    at.session_state["eval_tabs"] = "Charts"
+    at.run()
+    assert not any(str(w.key) == slider.key for w in at.slider)
+    at.session_state["eval_tabs"] = "Profiler"
+    at.run()
+    no_crash(at)
+    assert at.slider(key=slider.key).value == pytest.approx(value)
 
 
 def test_build_draws_the_diagram_and_the_code_only_in_their_tabs(lazy, monkeypatch):
