@@ -36,6 +36,7 @@ from kwk.ui import lazytabs
 from kwk.ui.memo import once  # a run never changes: its charts are built once
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
+from kwk.runs.bundle import preload_bundle
 from kwk.ui.state import cached_bundle, owner, run_data, run_picker, show_error, store
 from kwk.prep.twins import twins_note
 from kwk.ui.stale import run_banner
@@ -66,7 +67,7 @@ if ev and run_id not in ss.comparisons:  # the network vs each reference, on the
         return compare_with_references(task, ev, len(classes), spec["training"]["seed"],
                                        progress, stop)
     done = later.result(("comparisons", run_id), "Comparing the network with the reference "
-                        "models", _compare)
+                        "models", _compare, small=len(ev["y"]) <= 5_000)  # more: not waited for
     if done is not None:
         ss.comparisons[run_id] = done
 paired = ss.comparisons.get(run_id, {})
@@ -434,3 +435,7 @@ st.page_link("pages/6_predict.py", label="Next: predict new rows and export", ic
 from kwk.ui.inspect import layer_inspector  # noqa: E402
 
 layer_inspector(run, ev, run_data(run))
+
+# The model, loaded behind the drawn page: the profiler, the importance and the inspector then
+# answer without loading it (issue 30)
+preload_bundle(run["dir"])

@@ -13,6 +13,7 @@ from kwk.runs.service import set_threshold
 from kwk.ui import words
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
+from kwk.runs.bundle import preload_bundle
 from kwk.ui.state import cached_bundle, owner, parse, run_picker, show_error, store
 from kwk.ui.predict_grid import predict_grid, prediction_first
 from kwk.ui.stale import run_banner
@@ -260,3 +261,6 @@ from kwk.ui.explain import why_this_prediction  # noqa: E402
 
 why_this_prediction(run, run_id, ss.pred_rows if pred is not None and ss.pred_source
                     and ss.pred_source[0] == run_id else None)
+
+# The model, loaded behind the drawn page: scoring then does not wait for it (issue 30)
+preload_bundle(run["dir"])

@@ -73,3 +73,34 @@ def test_unseen_and_unreadable_values_are_flagged(run_dir):
     r = run_cli("predict", run_dir / "run", run_dir / "odd.csv", "--out", run_dir / "odd_pred.csv")
     assert r.returncode == 0 and "2 of 5 rows have values the model never saw" in r.stderr
     assert "unusual" in pd.read_csv(run_dir / "odd_pred.csv").columns
+
+
+def test_the_shared_bundle_is_loaded_once_and_follows_the_threshold(run_dir, monkeypatch):
+    """Issue 30: a page's preload and the page itself load a run's model once between them
+    (the second waits for the first); a threshold chosen later is read again, not kept stale
+    in the loaded bundle."""
+    import threading
+    import time
+
+    from kwk.runs import bundle
+    from kwk.runs.service import set_threshold
+    run = run_dir / "run"
+    monkeypatch.setattr(bundle, "_LOADED", {})
+    loads, real = [], bundle.load_bundle
+
+    def slow_load(d):
+        loads.append(d)
+        time.sleep(0.5)  # the page asks while the preload is still loading
+        return real(d)
+    monkeypatch.setattr(bundle, "load_bundle", slow_load)
+    assert not bundle.bundle_is_loaded(run)
+    t = bundle.preload_bundle(run)
+    assert isinstance(t, threading.Thread)
+    b = bundle.cached_bundle(run)
+    t.join()
+    assert len(loads) == 1 and bundle.bundle_is_loaded(run)
+    assert bundle.preload_bundle(run) is None and bundle.cached_bundle(run) is b
+    set_threshold(run, 0.3)
+    assert bundle.cached_bundle(run).threshold == 0.3 and len(loads) == 1
+    set_threshold(run, 0.5)
+    bundle.preload_bundle(run_dir / "no such run")  # a folder that does not load: no error

@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -305,6 +306,58 @@ def load_bundle(directory) -> Bundle:
         raise DataError(f"The model folder {d} is damaged: {e}.", "Train the model again.")
     return Bundle(model=model, pre=Preprocessor.from_state(state), spec=spec, metrics=metrics,
                   threshold=read_threshold(d))
+
+
+# --------------------------------------------------------------------------- loaded once
+_LOADED: dict[str, Bundle] = {}       # run folder -> its bundle, the latest used last
+_LOADING: dict[str, object] = {}      # run folder -> the lock of the one load under way
+_GUARD = threading.Lock()
+KEPT_BUNDLES = 4                      # bundles kept in memory (a model each)
+
+
+def cached_bundle(directory) -> Bundle:
+    """A run folder's bundle, loaded once per process and shared (runs do not change once
+    saved; their decision threshold can, so it is read again on every call). A second caller
+    while a load is under way (a page, and :func:`preload_bundle`'s thread) waits for that
+    load instead of loading the model twice. The ``KEPT_BUNDLES`` used last are kept."""
+    key = str(Path(directory).resolve())
+    with _GUARD:
+        lock = _LOADING.setdefault(key, threading.Lock())
+    with lock:
+        with _GUARD:
+            b = _LOADED.pop(key, None)
+        if b is None:
+            b = load_bundle(directory)
+        b.threshold = read_threshold(directory)
+        with _GUARD:
+            _LOADED[key] = b  # now the latest used
+            while len(_LOADED) > KEPT_BUNDLES:
+                _LOADED.pop(next(iter(_LOADED)))
+        return b
+
+
+def bundle_is_loaded(directory) -> bool:
+    """Whether :func:`cached_bundle` would answer without loading a model."""
+    with _GUARD:
+        return str(Path(directory).resolve()) in _LOADED
+
+
+def preload_bundle(directory):
+    """Load a run's bundle in a background thread (a page that will need the model soon:
+    Evaluate's profiler and importance, Predict), unless it is loaded already. Returns the
+    thread, or None. A folder that cannot be loaded is left to the page that needs it, which
+    says why."""
+    if bundle_is_loaded(directory):
+        return None
+
+    def _load():
+        try:
+            cached_bundle(directory)
+        except Exception:  # noqa: BLE001 - the page that needs it reports the problem
+            pass
+    t = threading.Thread(target=_load, name="kwk-preload-bundle", daemon=True)
+    t.start()
+    return t
 
 
 DECISION = "decision.json"

@@ -28,8 +28,12 @@ WAIT_S: float | None = 0.3  # None: wait until done (set below when no server ru
 
 
 def _wait_s() -> float | None:
-    from kwk.ui.runtime import served
     return WAIT_S if served() else None
+
+
+def served() -> bool:
+    from kwk.ui.runtime import served as running
+    return running()
 
 
 # finished results, shared by the server's sessions (a key names its data, so a session only
@@ -38,9 +42,11 @@ _DONE: dict[tuple, Any] = {}
 KEEP = 32
 
 
-def start(key: tuple, label: str, fn: Callable) -> dict:
+def start(key: tuple, label: str, fn: Callable, small: bool = True) -> dict:
     """The entry of ``key``: started now if it is new (``fn(progress, stop)`` in a background
-    thread), after stopping and forgetting the other entries of the same kind (``key[0]``)."""
+    thread), after stopping and forgetting the other entries of the same kind (``key[0]``).
+    ``small``: the work may end within :data:`WAIT_S`, so the page waits that long for it;
+    False for work known to be longer (many rows), which the page does not wait for."""
     jobs = session().later
     entry = jobs.get(key)
     if entry is None:
@@ -53,7 +59,7 @@ def start(key: tuple, label: str, fn: Callable) -> dict:
             entry = jobs[key] = {"task": Task(fn, label).start(), "label": label,
                                  "seen": False}
             # a small job ends within the wait: drawn in this run, no poll, no second run
-            entry["seen"] = entry["task"].wait(_wait_s())
+            entry["seen"] = entry["task"].wait(_wait_s() if small or not served() else 0)
     return entry
 
 
@@ -71,11 +77,11 @@ class _Done:
         return True
 
 
-def result(key: tuple, label: str, fn: Callable) -> Any | None:
+def result(key: tuple, label: str, fn: Callable, small: bool = True) -> Any | None:
     """The result of ``fn`` for ``key`` when it is ready, else None (the work runs in the
     background, or was stopped). An error is raised here, in the page, as the work raised
     it."""
-    task = start(key, label, fn)["task"]
+    task = start(key, label, fn, small)["task"]
     if not task.done:
         return None
     if task.error is not None:

@@ -367,11 +367,15 @@ def _run_target(row: dict) -> str | None:
         return None
 
 
-@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
 def cached_bundle(run_dir: str):
-    """A run's model bundle, loaded once (runs are immutable once saved)."""
-    from kwk.runs.bundle import load_bundle
-    return load_bundle(run_dir)
+    """A run's model bundle, loaded once per process (:func:`kwk.runs.bundle.cached_bundle`:
+    shared with a preload started by the page), with a spinner while it loads."""
+    from kwk.runs.bundle import bundle_is_loaded
+    from kwk.runs.bundle import cached_bundle as shared
+    if bundle_is_loaded(run_dir):
+        return shared(run_dir)
+    with st.spinner("Loading the model…"):
+        return shared(run_dir)
 
 
 def run_data(run: dict):
