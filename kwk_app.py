@@ -75,9 +75,9 @@ except Exception as e:  # never show a traceback; Streamlit's rerun/stop are Bas
     st.error(f"Something unexpected went wrong on this page ({type(e).__name__}: {e}). "
              "Your data and saved runs are kept: go back a step, or try again. If it keeps "
              "happening, please report it with the file you used.", icon="⚠️")
-finally:  # also after a page's st.rerun()/st.stop(): keep what changed (cheap when nothing did)
-    persist.save()
-    _profile.stop(nav.url_path)
+finally:  # also after a page's st.rerun(): keep what changed (cheap when nothing did). A page
+    _profile.stop(nav.url_path)  # that stops keeps it itself first (persist.stop_page): after
+    persist.save()               # st.stop() this save raises the stop again
 if ss.data is not None and nav.url_path in ("train", "tune"):
     from kwk.training.warmup import warm_up
     warm_up()  # TensorFlow loads while the user reads the settings, not after Start

@@ -24,6 +24,7 @@ from kwk.ui.state import (
     set_data,
     show_error,
 )
+from kwk.ui.persist import stop_page  # st.stop(), the session kept first
 
 ensure_navigation()
 
@@ -150,7 +151,7 @@ if ss.data is None:
     st.info("Upload a file or pick a sample to begin.", icon="👋")
     st.caption(kept_note())
     warm_data_stack()  # pandas, SciPy, plotly... load while the landing is read
-    st.stop()
+    stop_page()
 
 import pandas as pd  # noqa: E402  (with data only: see the imports above)
 

@@ -10,13 +10,14 @@ from kwk.ui.modality import modality_preview, modality_settings
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
 from kwk.ui.state import need_data, resolve_session, session_spec, show_error
+from kwk.ui.persist import stop_page  # st.stop(), the session kept first
 
 ensure_navigation()
 
 ss = session()
 st.title("🎯 Target")
 if not need_data():
-    st.stop()
+    stop_page()
 
 df = ss.data.df
 cols = [str(c) for c in df.columns]
@@ -33,7 +34,7 @@ if target != "—" and target != ss.target:
 if ss.target is None:
     st.info("Pick the target column above. Good targets are outcomes you would like to know "
             "in advance: a diagnosis, a price, whether a customer leaves.", icon="🎯")
-    st.stop()
+    stop_page()
 
 modality_settings()
 
@@ -53,7 +54,7 @@ with left:
         resolved, notes = resolve_session(session_spec())
     except KwkError as e:
         show_error(e)
-        st.stop()
+        stop_page()
     task = resolved["data"]["task"]
     st.markdown(f"### Task: **{task}**" + (f" — {words.label(task)}" if words.is_plain() else ""))
     for n in notes:

@@ -23,13 +23,14 @@ from kwk.ui.confirm import ask_to_replace
 from kwk.ui.state import (apply_spec, need_target, session_spec, show_error,
                           template_stacks)
 from kwk.ui.transfer import base_section, reuse_note
+from kwk.ui.persist import stop_page  # st.stop(), the session kept first
 
 ensure_navigation()
 
 ss = session()
 st.title("🧱 Build the network")
 if not need_target():
-    st.stop()
+    stop_page()
 
 # Every edit, wherever it was made (here, Train's options, a search's best network), is
 # recorded when this page runs; undo/redo restore the model part of the spec.

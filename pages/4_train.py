@@ -26,6 +26,7 @@ from kwk.ui.state import (
     show_error,
     store,
 )
+from kwk.ui.persist import stop_page  # st.stop(), the session kept first
 
 ensure_navigation()
 VALIDATION = next(p for p in TRAINING_PARAMS if p.name == "validation")
@@ -36,7 +37,7 @@ gate, _ = job_services()
 panel = JobPanel("job", "job", "job_done_seen")
 # After a browser reload the session is new: find the job again from the URL (?job=...).
 if panel.attach() is None and not need_target():
-    st.stop()
+    stop_page()
 
 
 def record(job) -> None:

@@ -42,6 +42,7 @@ from kwk.prep.twins import twins_note
 from kwk.ui.stale import run_banner
 from kwk.ui.tables import (assessment_table, metrics_display, metrics_table, number_columns,
                            reference_notice, simple_model_notice)
+from kwk.ui.persist import stop_page  # st.stop(), the session kept first
 
 ensure_navigation()
 
@@ -49,7 +50,7 @@ ss = session()
 st.title("📊 Evaluate")
 run_id = run_picker("eval_run")
 if run_id is None:
-    st.stop()
+    stop_page()
 run = store().get(run_id, owner())
 if run_banner(run, run_id, "evaluate"):  # a run of other data says so first, not a ✓
     ss.evaluated = True
@@ -117,7 +118,7 @@ if assess is not None:
     st.dataframe(assess, hide_index=True, width="stretch")
 if not ev:
     st.warning("This run's predictions were not saved, so only its metrics can be shown.")
-    st.stop()
+    stop_page()
 y, out = ev["y"], np.asarray(ev["out"])
 seq, text = spec["data"].get("sequence"), spec["data"].get("text")
 names = analyses_for(task, modality(spec["data"]))

@@ -17,6 +17,7 @@ from kwk.runs.bundle import preload_bundle
 from kwk.ui.state import cached_bundle, owner, parse, run_picker, show_error, store
 from kwk.ui.predict_grid import predict_grid, prediction_first
 from kwk.ui.stale import run_banner
+from kwk.ui.persist import stop_page  # st.stop(), the session kept first
 
 ensure_navigation()
 
@@ -24,7 +25,7 @@ ss = session()
 st.title("📦 Predict & export")
 run_id = run_picker("pred_run", "Model (run)")
 if run_id is None:
-    st.stop()
+    stop_page()
 run = store().get(run_id, owner())
 spec = run["spec"]
 run_banner(run, run_id, "predict")  # a run of other data says so first

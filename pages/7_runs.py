@@ -6,6 +6,7 @@ from kwk.tune.job import list_studies
 from kwk.ui.runtime import ensure_navigation, on_this_computer
 from kwk.ui.session import session
 from kwk.ui.state import apply_spec, owner, store
+from kwk.ui.persist import stop_page  # st.stop(), the session kept first
 
 ensure_navigation()
 
@@ -34,7 +35,7 @@ if studies:  # a search is one study of many trials, not hundreds of runs
     st.subheader("Runs")
 if not runs:
     st.info("No runs yet: every training you start is saved here automatically.", icon="🗂️")
-    st.stop()
+    stop_page()
 table = pd.DataFrame([{"run": r["id"], "name": r["name"] or "",
                        "created": r["created"][:19].replace("T", " "),
                        "data": r["data_name"], "task": r["task"], "status": r["status"],

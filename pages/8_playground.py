@@ -27,6 +27,7 @@ from kwk.ui.persist import put_back_playground_network
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import playground_widgets, session
 from kwk.ui.state import apply_spec, parse, profile_kinds, set_data, show_error
+from kwk.ui.persist import stop_page  # st.stop(), the session kept first
 
 ensure_navigation()
 
@@ -287,10 +288,10 @@ if st.query_params.to_dict() != url:  # the address holds the settings, data or 
 if source != "playground" and user_data is None:
     with top:  # keep the layout: say what is missing where the picture would be
         st.info(no_data or "Choose the data on the left: the picture appears here.", icon="🛝")
-    st.stop()
+    stop_page()
 if not new.features:
     top.warning("Switch on at least one input feature.", icon="👆")
-    st.stop()
+    stop_page()
 view_only = {"show_test", "discretize", "show_weights"}
 changed = {k for k, v in new.as_dict().items() if v != cfg.as_dict()[k]}
 data_key = (source, None if user_data is None else
@@ -307,7 +308,7 @@ if pg is None or changed - view_only or ss.pg_data_key != data_key and user_data
                 put_back_playground_network(pg)
     except KwkError as e:
         show_error(e)
-        st.stop()
+        stop_page()
     ss.pg, ss.pg_data_key = pg, data_key
     if was_playing:
         pg.play()

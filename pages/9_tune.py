@@ -15,6 +15,7 @@ from kwk.ui.state import job_services, need_target, owner, profile_kinds, sessio
 from kwk.ui.tables import NICE
 from kwk.ui.tune import (keep_option, kept_index, leaderboard_table, outcome_section,
                          study_figures, widget_digest)
+from kwk.ui.persist import stop_page  # st.stop(), the session kept first
 
 ensure_navigation()
 ss = session()
@@ -22,7 +23,7 @@ st.title("🎛️ Tune: find a better network")
 gate, _ = job_services()
 panel = JobPanel("tune", "tune_job", "tune_done_seen")
 if panel.attach() is None and not need_target():  # ?tune=: found again after a reload
-    st.stop()
+    stop_page()
 panel.settle()
 job = ss.tune_job
 running = job is not None and not job.done

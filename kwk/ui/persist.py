@@ -142,6 +142,14 @@ def _jsonable(d: dict) -> dict:
 
 
 # --- saving ---------------------------------------------------------------------------------
+def stop_page() -> None:
+    """``st.stop()`` for the pages: the session is kept first. Once a page has stopped, every
+    Streamlit call raises the stop again, so the app's closing :func:`save` cannot run after
+    it, and what changed in that run (a setting, a widget's value) was lost on a reload."""
+    save()
+    st.stop()
+
+
 def save() -> None:
     """Keep the session's work when a kept value changed since the last save (the first time
     there is data, a key is made and put in the address). Never fails the page."""
