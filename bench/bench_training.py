@@ -33,14 +33,17 @@ def main(rows: int = 200_000) -> None:
     Xtr, ytr = p.X["train"], p.y["train"]
     Xva, yva = p.X["validation"], p.y["validation"]
 
-    spe = steps_per_execution(math.ceil(len(ytr) / 256))
+    def network():
+        return keras.Sequential([keras.Input((Xtr.shape[1],)),
+                                 keras.layers.Dense(64, activation="relu"),
+                                 keras.layers.Dense(32, activation="relu"),
+                                 keras.layers.Dense(1, activation="sigmoid")])
+
+    spe = steps_per_execution(network(), math.ceil(len(ytr) / 256), 256)
 
     def hand_written(steps: int = 1) -> float:
         seed_everything(0)
-        model = keras.Sequential([keras.Input((Xtr.shape[1],)),
-                                  keras.layers.Dense(64, activation="relu"),
-                                  keras.layers.Dense(32, activation="relu"),
-                                  keras.layers.Dense(1, activation="sigmoid")])
+        model = network()
         model.compile(optimizer=keras.optimizers.Adam(0.001), loss="binary_crossentropy",
                       metrics=["accuracy"], steps_per_execution=steps)
         t = time.perf_counter()

@@ -236,13 +236,63 @@ def test_layer_kwargs_are_keras_arguments():
     assert isinstance(kw["bias_constraint"], keras.constraints.NonNeg)
 
 
-def test_steps_per_execution_keeps_progress_moving():
-    from kwk.model.builder import steps_per_execution
-    assert steps_per_execution(1) == 1
-    assert steps_per_execution(99) == 1
-    assert steps_per_execution(100) == 2
-    assert steps_per_execution(625) == 12
-    assert steps_per_execution(100_000) == 16
+def test_multiply_adds_per_row_counts_weights_times_positions():
+    """Hand counts: a dense stack uses each weight once a row; a convolution at every pixel
+    (the larger of its input and output grids); a recurrent layer at every time step; an
+    Embedding looks up one vector a step."""
+    from kwk.model.builder import multiply_adds_per_row
+    dense = normalize({"data": {"target": "y", "task": "binary"},
+                       "layers": [{"type": "Dense", "units": 64}, {"type": "Dense", "units": 32}]})
+    model = build_model(dense, 20, 2)
+    assert multiply_adds_per_row(model) == model.count_params() == \
+        (20 * 64 + 64) + (64 * 32 + 32) + (32 + 1)
+
+    pictures = normalize({"data": {"target": "y", "task": "multiclass", "image_shape": [28, 28, 1]},
+                          "layers": [{"type": "Conv2D", "filters": 8, "kernel_size": 3},
+                                     {"type": "Flatten"}]})
+    pixels = np.random.default_rng(0).integers(0, 256, (4, 784)).astype("float32")
+    model = build_model(pictures, 784, 10, adapt=pixels)
+    assert multiply_adds_per_row(model) == (9 * 8 + 8) * 28 * 28 + (26 * 26 * 8 * 10 + 10)
+
+    texts = np.array([["the cat sat"], ["a dog ran far"]] * 4, dtype=object)
+    words = normalize({"data": {"target": "y", "task": "multiclass",
+                                "text": {"max_tokens": 50, "sequence_length": 6}},
+                       "layers": [{"type": "Embedding", "input_dim": 50, "output_dim": 4},
+                                  {"type": "GRU", "units": 3}]})
+    model = build_model(words, 1, 3, adapt=texts)
+    gru = model.get_layer("2_gru").count_params()
+    assert multiply_adds_per_row(model) == 4 * 6 + gru * 6 + (3 * 3 + 3)
+
+
+def test_steps_per_execution_keeps_each_call_short():
+    """Small dense networks run many steps per call (their steps are mostly fixed cost); a
+    picture or long-sequence network runs few, so the progress moves and Stop answers within
+    about CALL_SECONDS; never more steps than an epoch has."""
+    from kwk.model.builder import (CALL_SECONDS, MACS_PER_SECOND, MAX_STEPS_PER_CALL,
+                                   STEP_OVERHEAD_SECONDS, multiply_adds_per_row,
+                                   steps_per_execution)
+    small = build_model(normalize({"data": {"target": "y", "task": "binary"}, "layers": [
+        {"type": "Dense", "units": 64}, {"type": "Dense", "units": 32}]}), 20, 2)
+    assert steps_per_execution(small, 274, 256) == MAX_STEPS_PER_CALL
+    assert steps_per_execution(small, 3, 256) == 3
+    assert steps_per_execution(small, 1, 256) == 1
+
+    cnn = build_model(normalize({"data": {"target": "y", "task": "multiclass",
+                                          "image_shape": [64, 64, 3]},
+                                 "layers": [{"type": "Conv2D", "filters": 32, "kernel_size": 3},
+                                            {"type": "Conv2D", "filters": 64, "kernel_size": 3},
+                                            {"type": "GlobalAveragePooling2D"}]}),
+                      64 * 64 * 3, 10,
+                      adapt=np.random.default_rng(0).integers(0, 256, (2, 64 * 64 * 3)))
+    assert steps_per_execution(cnn, 500, 32) == 1
+
+    series = keras.Sequential([keras.Input((200, 8)), keras.layers.LSTM(64),
+                               keras.layers.Dense(1)])  # windows of 200 steps
+    spe = steps_per_execution(series, 10_000, 64)
+    step = STEP_OVERHEAD_SECONDS + 3 * 64 * multiply_adds_per_row(series) / MACS_PER_SECOND
+    assert 1 <= spe < 8 and (spe == 1 or spe * step <= CALL_SECONDS)
+    # a bigger batch makes each step dearer: never more steps per call
+    assert steps_per_execution(series, 10_000, 512) <= spe
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
