@@ -307,3 +307,48 @@ def test_every_offered_activation_builds_a_network_that_predicts(activation):
     model = build_model(spec, 5, 1)
     out = np.asarray(model(np.random.default_rng(0).normal(size=(2, 5)).astype("float32")))
     assert out.shape == (2, 1)
+
+
+def _registered_gradients() -> int:
+    from tensorflow.python.framework import ops
+    return len(ops._gradient_registry._registry)  # TensorFlow's global gradient registry
+
+
+def _train_small(make, strategy=None):
+    import contextlib
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).normal(size=(300, 5)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    with strategy.scope() if strategy else contextlib.nullcontext():
+        model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4, activation="relu"),
+                                  keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(make(), "binary_crossentropy", steps_per_execution=3)
+    model.fit(x, y, epochs=2, batch_size=32, verbose=0)
+    return model.get_weights()
+
+
+def test_training_in_the_app_process_does_not_keep_each_model():
+    """Keras sums gradients over replicas even without a strategy, through a custom gradient
+    that TensorFlow registers globally and never frees (each one holds the traced step, about
+    5 MB a model). KwK's optimizers skip that sum outside a strategy: the registry stops
+    growing, the weights are the same bit for bit, and under a strategy Keras's sum still
+    runs."""
+    import tensorflow as tf
+
+    from kwk.model.builder import make_optimizer
+    training = normalize({})["training"]
+    def kwk():
+        return make_optimizer(training, 10)
+
+    _train_small(kwk)  # anything TensorFlow registers once
+    before = _registered_gradients()
+    ours = [_train_small(kwk) for _ in range(3)]
+    assert _registered_gradients() == before
+    plain = _train_small(lambda: keras.optimizers.Adam(training["learning_rate"]))
+    assert _registered_gradients() > before  # Keras's own optimizer registers one per model
+    assert all(np.array_equal(a, b) for a, b in zip(ours[0], plain))
+    assert all(np.array_equal(a, b) for a, b in zip(ours[0], ours[2]))
+
+    before = _registered_gradients()
+    _train_small(kwk, tf.distribute.MirroredStrategy(["/cpu:0"]))
+    assert _registered_gradients() > before  # inside a strategy: Keras's sum, as before
