@@ -170,6 +170,7 @@ def walk(page, url: str, csv: Path, s: Sampler, out: Path) -> None:
     s.mark("every export built")
     buttons = page.get_by_test_id("stDownloadButton").locator("button")
     names = [buttons.nth(i).inner_text().strip() for i in range(buttons.count())]
+    print(f"  downloads offered: {names}", flush=True)
     got = []
     for name in names:
         try:

@@ -61,6 +61,66 @@ def test_classifier_contributions_are_per_class_and_sum_to_the_probabilities():
         {"x1", "x2", "x3", "g"}
 
 
+def test_shap_loads_without_numba_and_stays_exact():
+    """shap comes in against KwK's numba stand-in: numba and its LLVM library (about 50 MB of
+    the app's memory) are not loaded, shap's permutation explainer still gives a linear
+    model's exact Shapley values w * (x - mean of the background), and a library that imports
+    numba afterwards gets the real one."""
+    import subprocess
+    import sys
+    code = """
+import sys
+import numpy as np
+from kwk.evaluation.explain import _shap
+shap = _shap()
+assert "numba" not in sys.modules and "llvmlite" not in sys.modules, "numba was loaded"
+rng = np.random.default_rng(0)
+bg, w = rng.normal(size=(40, 4)), np.array([1.0, -2.0, 0.5, 3.0])
+x = rng.normal(size=(3, 4))
+got = shap.explainers.Permutation(lambda X: X @ w, shap.maskers.Independent(bg, max_samples=40))(x)
+assert np.allclose(got.values, w * (x - bg.mean(0)), atol=1e-9), got.values
+import numba
+import numba.core  # the real numba: the stand-in has no core
+assert hasattr(numba, "__version__") and "llvmlite" in sys.modules
+print("ok")
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]),
+                       timeout=300)
+    assert r.stdout.strip().endswith("ok"), r.stderr[-2000:]
+
+
+def test_the_numba_stand_in_covers_what_shap_takes_from_numba():
+    """Read the installed shap's source: every name it takes from numba is one the stand-in
+    gives (a newer shap that needs more fails here, and the app would import the real numba
+    for it instead)."""
+    import re
+    from pathlib import Path
+
+    import shap as _  # noqa: F401  (the installed copy's folder)
+    import sys
+
+    from kwk.evaluation.explain import NUMBA_NAMES, _numba_stand_in
+    root = Path(sys.modules["shap"].__file__).parent
+    used = set()
+    for path in root.rglob("*.py"):
+        if "test" in path.name:
+            continue
+        for line in path.read_text(errors="replace").splitlines():
+            code = line.split("#", 1)[0]
+            used |= {n.strip() for m in re.findall(r"from numba import ([\w, ]+)", code)
+                     for n in m.split(",")}
+            used |= set(re.findall(r"\bnumba\.(\w+)", code))
+            used |= {f"typed.{n}" for n in re.findall(r"\bnumba\.typed\.(\w+)", code)}
+    stand_in = _numba_stand_in()
+    for name in used:
+        head, _, rest = name.partition(".")
+        assert head in NUMBA_NAMES, f"shap uses numba.{name}"
+        assert hasattr(stand_in["numba"], head) and (
+            not rest or hasattr(getattr(stand_in["numba"], head), rest)), name
+    assert {"njit", "typed"} <= used  # the scan reads shap's code at all
+
+
 def test_wide_tables_cap_the_work_per_row():
     from kwk.evaluation.explain import _permutations
     assert _permutations(6, 50, 10, 40_000) == 10

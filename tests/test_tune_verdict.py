@@ -99,8 +99,14 @@ def test_the_leaderboard_shows_a_dash_not_none_for_a_trial_without_a_score():
     rows = [{"trial": 1, "number": 0, "state": "complete", "value": 0.91234, "epochs": 12,
              "seconds": 3.21, "params": {}},
             {"trial": 2, "number": 1, "state": "pruned", "value": None, "epochs": 3,
+             "seconds": None, "params": {}},
+            {"trial": 3, "number": 2, "state": "running", "value": None, "epochs": None,
              "seconds": None, "params": {}}]
     table = leaderboard_table(rows, search)
     shown = table.astype(str).to_numpy().ravel().tolist()
     assert "None" not in shown and "nan" not in shown
-    assert "0.9123" in shown and "—" in shown
+    assert "0.9123" in shown and "—" in shown and "12" in shown
+    # each column is one Arrow type: Streamlit draws it as it is, without logging a traceback
+    # and converting it on every rerun (a column of numbers and "—" was not)
+    import pyarrow as pa
+    pa.Table.from_pandas(table)

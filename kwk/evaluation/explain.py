@@ -32,21 +32,66 @@ MAX_MODEL_ROWS = 40_000     # cap on the rows the model scores per explained row
 GLOBAL_ROWS = 100           # test rows in the global view
 
 
+#: What shap's modules take from numba: its compilers ``njit``/``jit`` and ``typed.List``
+#: (tests/test_explain.py reads shap's source to keep this list true).
+NUMBA_NAMES = ("njit", "jit", "typed")
+_SHAP_IMPORT = threading.Lock()
+
+
+def _as_python(*args, **kwargs):
+    """numba's ``njit``/``jit`` with the compiler off: the function itself (as numba does
+    with ``DISABLE_JIT``), used bare (``@njit``) or with options (``@njit(cache=True)``)."""
+    if len(args) == 1 and callable(args[0]) and not kwargs:
+        return args[0]
+    return lambda fn: fn
+
+
+def _numba_stand_in() -> dict:
+    """Modules that give shap what it takes from numba, compiled as plain Python."""
+    import types
+    numba, typed = types.ModuleType("numba"), types.ModuleType("numba.typed")
+    numba.njit = numba.jit = _as_python
+    typed.List = list
+    numba.typed = typed
+    numba.config = types.SimpleNamespace(DISABLE_JIT=True)
+    return {"numba": numba, "numba.typed": typed}
+
+
 def _shap():
-    """``shap``, imported with numba's compiler switched off for its helpers: compiling them
-    takes 10-15 s on a small machine, and as plain Python they cost milliseconds per row here.
-    Libraries imported later compile as usual."""
+    """``shap``, with numba's compiler switched off for its helpers: compiling them takes
+    10-15 s on a small machine, and as plain Python they cost milliseconds per row here.
+
+    When nothing has loaded numba yet, shap is imported against a stand-in that gives it
+    :data:`NUMBA_NAMES` as plain Python, and numba itself is not loaded: its LLVM library
+    alone is about 40 MB of the app's memory, and numba another 13, for a compiler that is off
+    (``bench/bench_memory_walk.py``). The stand-in leaves ``sys.modules`` once shap is in, so
+    a library imported later gets the real numba and compiles as usual. If shap needs more
+    of numba than the stand-in has, it is imported again with the real one."""
     import sys
-    if "shap" in sys.modules:
-        return sys.modules["shap"]
-    import numba
-    old = numba.config.DISABLE_JIT
-    numba.config.DISABLE_JIT = True
-    try:
-        import shap
-    finally:
-        numba.config.DISABLE_JIT = old
-    return shap
+    with _SHAP_IMPORT:
+        if "shap" in sys.modules:
+            return sys.modules["shap"]
+        if "numba" not in sys.modules:
+            stand_in = _numba_stand_in()
+            sys.modules.update(stand_in)
+            try:
+                import shap
+                return shap
+            except (ImportError, AttributeError):  # a shap that needs more of numba
+                for name in [n for n in sys.modules if n == "shap" or n.startswith("shap.")]:
+                    del sys.modules[name]
+            finally:
+                for name, module in stand_in.items():
+                    if sys.modules.get(name) is module:
+                        del sys.modules[name]
+        import numba
+        old = numba.config.DISABLE_JIT
+        numba.config.DISABLE_JIT = True
+        try:
+            import shap
+        finally:
+            numba.config.DISABLE_JIT = old
+        return shap
 
 
 # --------------------------------------------------------------------------- coding columns

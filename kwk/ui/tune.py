@@ -53,8 +53,10 @@ def leaderboard_table(rows: list[dict], search) -> pd.DataFrame:
         score = f"{r['value']:.4g}" if r["state"] == "complete" and r["value"] is not None \
             else "—"
         line = {"trial": r["trial"], NICE.get(search.metric, search.metric): score,
-                "state": state, "epochs": r.get("epochs") if r.get("epochs") is not None
-                else "—", "seconds": "—" if r["seconds"] is None else f"{r['seconds']:.1f}"}
+                # text in every row: a column of numbers and "—" is not one Arrow type, and
+                # Streamlit then logs a traceback and converts it on every rerun
+                "state": state, "epochs": "—" if r.get("epochs") is None else str(r["epochs"]),
+                "seconds": "—" if r["seconds"] is None else f"{r['seconds']:.1f}"}
         for k, v in r["params"].items():
             line[describe(k, layers)] = _short(v)
         if r.get("error"):

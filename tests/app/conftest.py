@@ -29,3 +29,29 @@ def run_through_navigation():
     app_test.PagesManager = _Reset
     yield
     app_test.PagesManager = original
+
+
+@pytest.fixture(autouse=True)
+def tables_draw_as_they_are():
+    """A table a page hands to Streamlit converts to Arrow as it is. When it does not (a
+    column of numbers and "—"), Streamlit logs a traceback, converts the columns to text, and
+    does both again on every rerun: a page's table should never need that."""
+    import logging
+
+    class Caught(logging.Handler):
+        def __init__(self):
+            super().__init__(logging.INFO)
+            self.messages = []
+
+        def emit(self, record):
+            if "Serialization of dataframe to Arrow table was unsuccessful" in record.getMessage():
+                self.messages.append(f"{record.exc_info[1] if record.exc_info else ''}")
+
+    logger = logging.getLogger("streamlit.dataframe_util")
+    caught, level = Caught(), logger.level
+    logger.addHandler(caught)
+    logger.setLevel(logging.INFO)
+    yield
+    logger.removeHandler(caught)
+    logger.setLevel(level)
+    assert not caught.messages, f"a table was not Arrow-compatible: {caught.messages[0]}"
