@@ -40,5 +40,6 @@ def test_the_warm_up_thread_keeps_the_process_priority(monkeypatch):
     monkeypatch.setattr(os, "setpriority", lambda *a: calls.append(a), raising=False)
     monkeypatch.setattr(os, "nice", lambda *a: calls.append(a) or 0, raising=False)
     monkeypatch.setattr(runtime, "DATA_STACK", ("json",))
+    monkeypatch.setattr(runtime, "WARM_UP_AFTER_S", 0)
     runtime._import_data_stack()
     assert calls == []
