@@ -190,9 +190,9 @@ CALL_SECONDS = 0.1
 MAX_STEPS_PER_CALL = 64
 #: A cautious estimate of one step's cost on a CPU: a fixed part, plus multiply-adds (three per
 #: weight use: the forward pass and the two products of the backward pass) at a slow rate.
-#: Measured on 2 cores: 20-97 GMAC/s for convolutions and recurrent layers, 0.5 ms a step of a
-#: small dense network; the rate below over-estimates the cost, which only means fewer steps
-#: per call.
+#: Measured on 2 cores: 5 GMAC/s for an LSTM, 20-28 for a CNN and a wide dense network, and a
+#: small dense network's step is mostly its fixed part (0.5 ms); the rate below over-estimates
+#: the cost, which only means fewer steps per call (``bench/bench_steps_per_call.py``).
 STEP_OVERHEAD_SECONDS = 0.5e-3
 MACS_PER_SECOND = 4e9
 
