@@ -21,10 +21,14 @@ if low_memory():
 # oversubscribe the machine (override with KWK_TF_THREADS; 0 = TensorFlow's own choice).
 os.environ.setdefault("KWK_TF_THREADS", str(max(1, (os.cpu_count() or 1) // default_limit())))
 
+# The pages' emoji are in their titles and the favicon is a Material icon: an emoji given as an
+# icon makes Streamlit load its table of every emoji (0.23 s of the first page's 0.41 s script
+# run, for a check); the warm-up loads it in the background instead (kwk/ui/runtime.py).
+FAVICON = ":material/stacks:"
 _profile = RerunProfile()  # KWK_PROFILE_DIR set: where each script run's time goes
 keep_keras_state()
 
-st.set_page_config(page_title="Keras Without Keras", page_icon="🧱", layout="wide")
+st.set_page_config(page_title="Keras Without Keras", page_icon=FAVICON, layout="wide")
 init()
 ss = session()
 persist.restore()  # a reload or a new tab with ?s=<key>: the kept work comes back first
@@ -46,18 +50,17 @@ def _marks() -> tuple:
 
 marks = _marks()
 pages = [
-    st.Page("pages/1_data.py", title=_title("Data", marks[0]), icon="📂", default=True),
-    st.Page("pages/2_target.py", title=_title("Target", marks[1]), icon="🎯"),
-    st.Page("pages/3_build.py", title=_title("Build", marks[2]), icon="🧱"),
-    st.Page("pages/4_train.py", title=_title("Train", marks[3]), icon="🏋️"),
-    st.Page("pages/9_tune.py", title="Tune", icon="🎛️", url_path="tune"),
-    st.Page("pages/5_evaluate.py", title=_title("Evaluate", marks[4]), icon="📊"),
-    st.Page("pages/6_predict.py", title=_title("Predict & export", marks[5]),
-            icon="📦"),
-    st.Page("pages/7_runs.py", title="Runs", icon="🗂️"),
-    st.Page("pages/8_playground.py", title="Playground", icon="🛝", url_path="playground"),
-    st.Page("pages/10_learn.py", title="Learn", icon="🎓", url_path="learn"),
-    st.Page("pages/11_challenge.py", title="Challenge", icon="🏆", url_path="challenge"),
+    st.Page("pages/1_data.py", title="📂 " + _title("Data", marks[0]), default=True),
+    st.Page("pages/2_target.py", title="🎯 " + _title("Target", marks[1])),
+    st.Page("pages/3_build.py", title="🧱 " + _title("Build", marks[2])),
+    st.Page("pages/4_train.py", title="🏋️ " + _title("Train", marks[3])),
+    st.Page("pages/9_tune.py", title="🎛️ Tune", url_path="tune"),
+    st.Page("pages/5_evaluate.py", title="📊 " + _title("Evaluate", marks[4])),
+    st.Page("pages/6_predict.py", title="📦 " + _title("Predict & export", marks[5])),
+    st.Page("pages/7_runs.py", title="🗂️ Runs"),
+    st.Page("pages/8_playground.py", title="🛝 Playground", url_path="playground"),
+    st.Page("pages/10_learn.py", title="🎓 Learn", url_path="learn"),
+    st.Page("pages/11_challenge.py", title="🏆 Challenge", url_path="challenge"),
 ]
 with st.sidebar:
     st.markdown("### 🧱 Keras Without Keras")

@@ -148,7 +148,7 @@ with st.expander("🗄️ More sources: a file on the server, or a database"):
                 show_error(e)
 
 if ss.data is None:
-    st.info("Upload a file or pick a sample to begin.", icon="👋")
+    st.info("Upload a file or pick a sample to begin.", icon=":material/waving_hand:")
     st.caption(kept_note())
     warm_data_stack()  # pandas, SciPy, plotly... load while the landing is read
     stop_page()

@@ -43,7 +43,8 @@ def test_magic_is_off_in_the_app_config():
 
 def test_the_landing_page_draws_without_numpy():
     """Checked in a fresh interpreter: Streamlit itself does not import numpy, and the landing
-    page (the Data page before any data) no longer does either; a sample brings it."""
+    page (the Data page before any data) no longer does either, nor Streamlit's emoji table;
+    a sample brings numpy."""
     code = f"""
 import sys
 from streamlit.runtime.pages_manager import PagesManager
@@ -55,6 +56,7 @@ app_test.PagesManager = _Reset
 at = AppTest.from_file({str(ROOT / 'kwk_app.py')!r}, default_timeout=180); at.run()
 assert not at.exception, at.exception
 print('landing numpy:', 'numpy' in sys.modules)
+print('landing emoji table:', 'streamlit.emojis' in sys.modules)
 at.selectbox(key='sample_choice').set_value('churn').run()
 at.button(key='use_sample').click().run()
 assert not at.exception, at.exception
@@ -63,4 +65,6 @@ print('sample:', 'numpy' in sys.modules, at.session_state.data.df.shape)
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                        timeout=600)
     assert "landing numpy: False" in p.stdout, p.stdout + p.stderr[-2000:]
+    # nor Streamlit's table of every emoji (0.23 s): the landing gives no emoji as an icon=
+    assert "landing emoji table: False" in p.stdout, p.stdout + p.stderr[-2000:]
     assert "sample: True (1200, 8)" in p.stdout, p.stdout + p.stderr[-2000:]

@@ -39,6 +39,6 @@ def welcome(start_sample) -> None:
                          help=SAMPLES[key].description):
                 start_sample(key)
             st.caption(what)
-    st.page_link("pages/8_playground.py", label="…or watch a tiny network learn in the "
-                 "Playground", icon="🛝")
+    st.page_link("pages/8_playground.py", label="🛝 …or watch a tiny network learn in the "
+                 "Playground")  # the emoji in the label, not icon=: see FAVICON in kwk_app.py
     st.divider()

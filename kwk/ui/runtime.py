@@ -72,7 +72,10 @@ def served() -> bool:
 _warm_lock = threading.Lock()
 _warm_thread: threading.Thread | None = None
 DATA_STACK = ("pandas", "scipy.stats", "sklearn.tree", "plotly.graph_objects", "kwk.data.loader",
-              "kwk.data.profile", "kwk.data.screening", "kwk.plots", "kwk.spec")
+              "kwk.data.profile", "kwk.data.screening", "kwk.plots", "kwk.spec",
+              # Streamlit's table of every emoji (0.23 s): the first emoji given as an icon= loads
+              # it; the landing page gives none (FAVICON in kwk_app.py), later pages do
+              "streamlit.emojis")
 
 
 def warm_data_stack() -> threading.Thread | None:

@@ -30,8 +30,9 @@ def _iris_run() -> str:
 
 
 def sidebar(at) -> list[str]:
-    """The sidebar's page titles as the last run registered them (with their ✓ marks)."""
-    return [p["page_name"] for p in at._registered_pages.values()]
+    """The sidebar's page titles as the last run registered them (with their ✓ marks), without
+    the emoji each title starts with ("🏋️ Train ✓" -> "Train ✓")."""
+    return [p["page_name"].split(" ", 1)[1] for p in at._registered_pages.values()]
 
 
 def _warnings(at) -> str:
