@@ -19,7 +19,10 @@ REASON = "This run was trained on iris.csv (target species), not on tips.csv"
 
 
 def headers(page, box: str) -> list[str]:
-    """A table's column headers in order (the grid's accessible header cells)."""
+    """A table's column headers in order (the grid's accessible header cells), once the grid
+    has drawn them: it mounts them after the page's script run has ended."""
+    page.wait_for_function("(sel) => document.querySelectorAll(sel + ' [role=columnheader]')"
+                           ".length > 0", arg=f".st-key-{box}", timeout=60_000)
     return page.evaluate(
         "(sel) => Array.from(document.querySelectorAll(sel + ' [role=columnheader]'))"
         ".map(e => e.innerText.trim())", f".st-key-{box}")
@@ -80,8 +83,9 @@ def test_a_second_file_after_a_trained_run(page, app_url):
         fits_across(page, "pred_table", w)  # the prediction is its first column
         shot(page, f"stale_predict_{w}")
     page.set_viewport_size({"width": 1400, "height": 1000})
-    assert {"Train ✓", "Evaluate ✓", "Predict & export ✓"} <= set(
-        sidebar(page).replace("\n", "|").split("|"))
+    # each entry is "<emoji> <title>"
+    assert {"Train ✓", "Evaluate ✓", "Predict & export ✓"} <= {
+        line.split(" ", 1)[-1] for line in sidebar(page).splitlines()}
 
     # --- a second file and its target
     nav(page, "Data")
