@@ -1,15 +1,17 @@
 """Keras Without Keras — entry point: page config, session defaults, navigation."""
 import logging
 import os
+import time
 
 import streamlit as st
 
+from kwk import preload
 from kwk.errors import KwkError
 from kwk.runs.jobs import default_limit
 from kwk.ui import persist, words
 from kwk.ui.cache_export import low_memory
 from kwk.ui.lesson import lesson_box
-from kwk.ui.runtime import RerunProfile, keep_keras_state
+from kwk.ui.runtime import DATA_STACK_KEY, RerunProfile, keep_keras_state
 from kwk.ui.state import init, show_error
 from kwk.ui.session import session
 
@@ -69,11 +71,24 @@ with st.sidebar:
 nav = st.navigation(pages)
 lesson_box(nav)  # the open lesson's goal, hints and Check in the sidebar (not on Learn itself)
 persist.show_note()
+# a page does not import beside the data stack's preload (kwk/preload.py): it waits for it, once
+# per server process at most about a second after the first landing page, for what it needs
+preload.wait(once=DATA_STACK_KEY)
+_started, _again = time.monotonic(), ss.run_again
+ss.run_again = False
 try:
     nav.run()
 except KwkError as e:  # engine errors carry a message and a hint for the user
     show_error(e)
 except Exception as e:  # never show a traceback; Streamlit's rerun/stop are BaseExceptions
+    if preload.overlapped(_started) and not _again:
+        # a module imported beside a preload can come half-made (kwk/preload.py): once the
+        # preloads are over the page runs again, once; a second failure is shown below
+        logging.getLogger("kwk").warning("page %r failed beside a preload; run again",
+                                         nav.url_path, exc_info=True)
+        preload.wait()
+        ss.run_again = True
+        st.rerun()
     logging.getLogger("kwk").exception("page failed")
     st.error(f"Something unexpected went wrong on this page ({type(e).__name__}: {e}). "
              "Your data and saved runs are kept: go back a step, or try again. If it keeps "

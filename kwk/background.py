@@ -9,7 +9,8 @@ the subclass's ``_work``. What every job shares is written here once:
 - ``stop()`` cancels a job still waiting in the queue, and asks a running one to stop;
 - an unexpected exception becomes a :class:`kwk.errors.TrainError` whose ``__cause__`` is the
   exception (a :class:`kwk.errors.KwkError` is kept as it is), so it reaches the user as text;
-- ``wait``/``done``; ``run()`` does the work in the calling thread (the CLI).
+- ``wait``/``done``; ``run()`` does the work in the calling thread (the CLI);
+- the work starts once the preloads in flight (:mod:`kwk.preload`) are over.
 
 It lives at the top of the engine (beside ``errors``) because both ``training`` and ``tune`` use
 it and ``runs`` already imports ``training``. Plain Python; no Streamlit.
@@ -21,9 +22,12 @@ import time
 import traceback
 from typing import Callable
 
+from kwk import preload
 from kwk.errors import KwkError, TrainError
 
 ENDED = ("finished", "stopped", "failed")
+#: The phase of a job that waits for the preloads in flight before its work (kwk.preload)
+LOADING = "Loading the libraries"
 
 
 class BackgroundJob:
@@ -133,6 +137,10 @@ class BackgroundJob:
             return
         self._t0 = self.clock()
         try:
+            if preload.busy():  # what the work needs may be loading beside it: never import
+                self._set(status="running", phase=LOADING)  # side by side
+                preload.wait()
+                self._set(phase="")
             self._work()
         except KwkError as e:
             self.error = e

@@ -1,6 +1,7 @@
 """Train: options, Start/Stop, live progress and curves from a background job."""
 import streamlit as st
 
+from kwk.background import LOADING
 from kwk.data.profile import rare_class
 from kwk.errors import KwkError
 from kwk.evaluation.curves import readable_loss
@@ -123,7 +124,10 @@ def live(job):
     status_word = {"early_stopped": "Stopped early"}.get(s["status"], s["status"].capitalize())
     st.progress(frac, text=f"{status_word} — epoch {s['epoch']} of {s['epochs']}"
                 + (f" · {phase}…" if phase else ""))
-    if phase:
+    if phase == LOADING:
+        st.caption("⏳ Loading TensorFlow and the libraries the training needs (once per server; "
+                   "on a busy machine this can take a minute). The epochs start next.")
+    elif phase:
         st.caption(f"⏳ {phase}… (the main model is trained; this is the work that follows)")
     c = st.columns(4)
     c[0].metric("Epoch", f"{s['epoch']} / {s['epochs']}", help=words.tip("epochs"))
@@ -162,6 +166,8 @@ def live(job):
                 ss.run_id = job.finish_value
                 st.rerun(scope="app")
             show_error(job.finish_error)
+    elif job.done and job.result is None:  # stopped in the queue or before the first epoch
+        st.info(s["message"] + " Nothing was trained, so no run was saved.", icon="⏹️")
     elif job.done:
         st.success(s["message"] + " The run is saved.", icon="✅")
         if job.result is not None:

@@ -6,6 +6,7 @@ uses the same card for a picture set's label column.
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import pandas as pd
@@ -222,13 +223,19 @@ SKEW_LIMIT = 1.0        # |skewness| beyond this: a transform is suggested
 SKEW_MIN_DISTINCT = 20  # ... for a column with at least this many different values
 
 
+#: The profile's threads (kwk.data.profile) reach the imports below at once on a first table:
+#: threads importing the same modules side by side can get a half-made module (kwk/preload.py)
+_IMPORTING = threading.Lock()
+
+
 def skew_suggestion(x, min_distinct=SKEW_MIN_DISTINCT, limit=SKEW_LIMIT):
     """The transform to suggest for a number column (a float array, NaN for missing), or None:
     a column whose skewness (scipy.stats.skew) is beyond ``limit`` either way and that holds at
     least ``min_distinct`` different values gets ``"log"`` when every value is above 0 and the
     log makes it less skewed, else ``"yeo-johnson"``. Returns ``{"transform", "skew",
     "skew_after", "reason"}``."""
-    from scipy.stats import skew
+    with _IMPORTING:
+        from scipy.stats import skew
     v = np.asarray(x, dtype=float)
     v = v[np.isfinite(v)]
     if len(v) < 3 * min_distinct or len(np.unique(v)) < min_distinct:
@@ -236,7 +243,8 @@ def skew_suggestion(x, min_distinct=SKEW_MIN_DISTINCT, limit=SKEW_LIMIT):
     s = float(skew(v))
     if not np.isfinite(s) or abs(s) <= limit:
         return None
-    from sklearn.preprocessing import PowerTransformer
+    with _IMPORTING:
+        from sklearn.preprocessing import PowerTransformer
     name = "yeo-johnson"
     with np.errstate(all="ignore"):
         yj = PowerTransformer(method="yeo-johnson", standardize=False).fit_transform(v[:, None])

@@ -24,6 +24,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from kwk import preload
 from kwk.errors import DataError, KwkError
 
 BACKGROUND_ROWS = 50        # training rows a masked column takes its values from
@@ -576,6 +577,7 @@ class Task:
 
     def _run(self) -> None:
         try:
+            preload.wait()  # never import beside a preload (kwk.preload)
             self.result = self.fn(self._progress, self._stop)
         except Exception as e:  # reported to the page, which shows it
             self.error = e

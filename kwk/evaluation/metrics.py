@@ -12,6 +12,8 @@ import threading
 
 import numpy as np
 
+from kwk import preload
+
 CLASS_METRICS = ("accuracy", "balanced_accuracy", "f1_macro", "precision_macro", "recall_macro",
                  "log_loss", "roc_auc")
 REGRESSION_METRICS = ("rmse", "mae", "r2")
@@ -307,29 +309,18 @@ def simple_model_output(task: str, X_train, y_train, X_test, k: int, seed: int =
 
 SIMPLE_ROWS = 50_000  # the simple model learns from at most this many training rows
 _OPENMP_LOCK = threading.Lock()
-_PRELOADING = threading.Lock()
-_preloaded = False
 
 
 def preload_comparison_models() -> None:
     """Import scikit-learn's linear models, gradient boosting and TF-IDF in a background
     thread, once per process, so that the import (about 1.5 s on 2 cores, more than fitting
     both models on a big table) overlaps the network's epochs instead of following them."""
-    global _preloaded
-    with _PRELOADING:
-        if _preloaded:
-            return
-        _preloaded = True
-
-    def work():
-        try:
-            import sklearn.ensemble  # noqa: F401
-            import sklearn.feature_extraction.text  # noqa: F401
-            import sklearn.linear_model  # noqa: F401
-            import sklearn.pipeline  # noqa: F401
-        except Exception:  # the fit after the epochs imports them again and reports problems
-            pass
-    threading.Thread(target=work, name="kwk-preload-comparisons", daemon=True).start()
+    def work():  # a failure is left to the fit after the epochs, which imports them again
+        import sklearn.ensemble  # noqa: F401
+        import sklearn.feature_extraction.text  # noqa: F401
+        import sklearn.linear_model  # noqa: F401
+        import sklearn.pipeline  # noqa: F401
+    preload.start(work, "kwk-preload-comparisons", once="comparison-models")
 
 
 @contextlib.contextmanager

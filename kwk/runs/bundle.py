@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kwk import preload
 from kwk.errors import DataError, KwkError
 from kwk.prep.preprocess import Preprocessor, to_number
 
@@ -350,14 +351,8 @@ def preload_bundle(directory):
     if bundle_is_loaded(directory):
         return None
 
-    def _load():
-        try:
-            cached_bundle(directory)
-        except Exception:  # noqa: BLE001 - the page that needs it reports the problem
-            pass
-    t = threading.Thread(target=_load, name="kwk-preload-bundle", daemon=True)
-    t.start()
-    return t
+    # after the preloads under way (kwk.preload); a failure is left to the page that needs it
+    return preload.start(lambda: cached_bundle(directory), "kwk-preload-bundle")
 
 
 DECISION = "decision.json"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import threading
 
+from kwk import preload
 from kwk.prep.prepare import Prepared
 from kwk.prep.preprocess import model_input
 
@@ -21,6 +22,7 @@ class Background:
 
     def _run(self, fn, args) -> None:
         try:
+            preload.wait()  # never import beside a preload (kwk.preload)
             self._value = fn(*args)
         except BaseException as e:  # handed to the caller of result(), which reports it
             self._error = e

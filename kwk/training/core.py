@@ -26,6 +26,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
+from kwk import preload
 from kwk.errors import TrainError
 from kwk.prep.prepare import Prepared
 
@@ -124,6 +125,7 @@ def train_once(p: Prepared, feeder: Feeder | None = None, progress: Progress | N
         feeder.begin(p)
     feeder.fit(model, p, [monitor, *own], cw)
     seconds = time.monotonic() - t0
+    preload.wait()  # the scoring imports scikit-learn, which the job's preload may still load
     if monitor.diverged:
         raise diverged(tr, **monitor.diverged)
     epochs_run = len(monitor.history.get("loss", []))

@@ -4,7 +4,7 @@ Importing TensorFlow costs 6-9 s on a small machine, and the first training of a
 process paid it between "Start training" and the first epoch. :func:`warm_up` starts that
 import in a background thread once, when the user opens a page that trains (Train, Tune): the
 import runs while they read the settings, and a job started meanwhile waits for the same
-import (Python's import lock) instead of doing it again. The data pages never start it.
+import (:func:`kwk.preload.wait`) instead of importing beside it. The data pages never start it.
 ``KWK_WARMUP=0`` turns it off (the benchmark's baseline).
 """
 from __future__ import annotations
@@ -13,8 +13,7 @@ import os
 import sys
 import threading
 
-_lock = threading.Lock()
-_thread: threading.Thread | None = None
+from kwk import preload
 
 
 def enabled() -> bool:
@@ -22,23 +21,15 @@ def enabled() -> bool:
 
 
 def warm_up() -> threading.Thread | None:
-    """Start importing TensorFlow and Keras in a background thread (once per process); None
-    when it is off, already loaded or already started."""
-    global _thread
+    """Start importing TensorFlow and Keras in a background thread (once per process, after
+    the preloads already under way: :mod:`kwk.preload`); None when it is off, already loaded or
+    already started."""
     if not enabled() or "keras" in sys.modules and "tensorflow" in sys.modules:
         return None
-    with _lock:
-        if _thread is not None:
-            return None
-        _thread = threading.Thread(target=_load, name="kwk-warmup", daemon=True)
-        _thread.start()
-        return _thread
+    return preload.start(_load, "kwk-warmup", once="tensorflow")
 
 
-def _load() -> None:
-    try:
-        import keras  # noqa: F401
-        import tensorflow as tf
-        tf.constant(0.0) + 1.0  # the runtime and its CPU kernels, once
-    except Exception:  # the training that needs it reports any problem itself
-        pass
+def _load() -> None:  # a failure is left to the training that needs it, which reports it
+    import keras  # noqa: F401
+    import tensorflow as tf
+    tf.constant(0.0) + 1.0  # the runtime and its CPU kernels, once

@@ -59,16 +59,18 @@ class JobPanel:
     def show(self, draw: Callable[[object], None], every: float = 1.0) -> None:
         """Draw ``draw(job)`` (None: no job) in a fragment that reruns every ``every`` seconds
         until a full run has handled the job's end (call :meth:`settle` first, in the full
-        run); when the job ends during a poll, rerun the whole app (asked again on the next
-        tick if it did not happen)."""
+        run); when a poll finds the job ended, rerun the whole app before drawing anything (asked
+        again on the next tick if it did not happen), so the end is drawn by that full run."""
         job = self.job
         polling = job is not None and getattr(session(), self.seen) is not job
 
         def live():
             job = self.job
-            draw(job)
             if job is not None and job.done and getattr(session(), self.seen) is not job:
+                # the end is drawn once, by the full run: drawn here as well, the poll's copy
+                # could stay on screen beside the full run's until that run is over
                 st.rerun(scope="app")
+            draw(job)
         st.fragment(live, run_every=every if polling else None)()
 
 

@@ -25,6 +25,7 @@ import logging
 
 import streamlit as st
 
+from kwk import preload
 from kwk.errors import KwkError
 from kwk.runs import sessions
 from kwk.ui import state
@@ -285,8 +286,8 @@ def restore() -> None:
     key = st.query_params.get(PARAM)
     if not key:
         return
-    try:
-        _restore(ss, key)
+    try:  # once more if it failed beside a preload (a half-imported module, kwk/preload.py)
+        preload.retried(_restore, ss, key)
     except sessions.SessionError as e:
         st.query_params.pop(PARAM, None)
         ss.kept_note = ("warning", e.message + (f" {e.hint}" if e.hint else ""))

@@ -69,9 +69,8 @@ def served() -> bool:
     return Runtime.exists() and type(Runtime.instance()) is Runtime
 
 
-_warm_lock = threading.Lock()
-_warm_thread: threading.Thread | None = None
-DATA_STACK = ("pandas", "scipy.stats", "sklearn.tree", "plotly.graph_objects", "kwk.data.loader",
+DATA_STACK_KEY = "data-stack"  # its kwk.preload key: kwk_app.py waits for it before a page runs
+DATA_STACK = ("pandas", "scipy.stats", "sklearn.tree", "sklearn.preprocessing", "plotly.graph_objects", "kwk.data.loader",
               "kwk.data.profile", "kwk.data.screening", "kwk.plots", "kwk.spec",
               # Streamlit's table of every emoji (0.23 s): the first emoji given as an icon= loads
               # it; the landing page gives none (FAVICON in kwk_app.py), later pages do
@@ -89,18 +88,13 @@ def warm_data_stack() -> threading.Thread | None:
     page on a busy machine (a sample's Data page never drew within 2 minutes beside a busy
     loop). Off under AppTest (no browser waits) and with ``KWK_WARMUP=0``; None when it does
     not start."""
-    global _warm_thread
     import os
+
+    from kwk import preload
     off = os.environ.get("KWK_WARMUP", "1").strip().lower() in ("0", "false", "no")
     if off or not served() or all(m in sys.modules for m in DATA_STACK):
         return None
-    with _warm_lock:
-        if _warm_thread is not None:
-            return None
-        _warm_thread = threading.Thread(target=_import_data_stack, name="kwk-warm-data",
-                                         daemon=True)
-        _warm_thread.start()
-        return _warm_thread
+    return preload.start(_import_data_stack, "kwk-warm-data", once=DATA_STACK_KEY)
 
 
 #: Seconds the warm-up waits before it imports: the landing page's messages are still on
@@ -116,17 +110,10 @@ def _import_data_stack() -> None:
     import importlib
     import time
     time.sleep(WARM_UP_AFTER_S)
-    for name in DATA_STACK:
-        try:
-            importlib.import_module(name)
-        except Exception:  # the page that needs it reports any problem itself
-            return
-    try:  # plotly loads each figure part's validators on first use
-        from kwk import plots
-        plots.column_distribution({"name": "x", "histogram": {"edges": [0.0, 1.0],
-                                                              "counts": [1]}})
-    except Exception:
-        pass
+    for name in DATA_STACK:  # a failure ends it: the page that needs the module reports it
+        importlib.import_module(name)
+    from kwk import plots  # plotly loads each figure part's validators on first use
+    plots.column_distribution({"name": "x", "histogram": {"edges": [0.0, 1.0], "counts": [1]}})
 
 
 class RerunProfile:

@@ -143,6 +143,8 @@ class Session:
     upload_file: Key[str | None] = Key(None, "the upload id last loaded")
     spec_loaded: Key[str | None] = Key(None, "the spec upload id last applied on Build")
     job_done_seen: Key[Any] = Key(None, "the job whose end was already handled")
+    run_again: Key[bool] = Key(False, "this script run was asked for because the one before "
+                               "failed beside a preload (kwk_app.py): it is not asked again")
     # --- the kept session (kwk/ui/persist.py: ?s=<key> in the address)
     kept_key: Key[str | None] = Key(None, "the key of this session's kept work (?s= in the "
                                     "address); None until there is data worth keeping")

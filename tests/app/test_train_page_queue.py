@@ -65,3 +65,33 @@ def test_a_queued_job_that_finishes_between_reruns_shows_the_saved_run(one_slot,
     assert at.session_state.run_id == job.finish_value and at.session_state.job_done_seen is job
     assert not polls(at) and "The run is saved" in texts(at)  # the end was seen: polling stops
 
+
+
+def test_a_job_stopped_while_the_libraries_load_says_nothing_was_saved(polls):
+    """A job waits for a preload in flight (TensorFlow loading) before its epochs, said as
+    such; stopped then, it trains nothing, and the page never says a run was saved."""
+    from kwk import preload
+    assert preload.wait(120)
+    release = threading.Event()
+    preload.start(lambda: release.wait(120), "test-libraries-loading")
+    try:
+        at = goto(with_sample("iris"), "4_train")
+        at.button(key="FormSubmitter:training_form-▶️ Start training").click().run()
+        no_crash(at)
+        job = at.session_state.job
+        for _ in range(200):  # the job's own signal, not a time
+            if job.snapshot()["phase"] == "Loading the libraries":
+                break
+            threading.Event().wait(0.05)
+        assert polls(at)
+        assert "Loading TensorFlow and the libraries" in texts(at)
+        assert "the main model is trained" not in texts(at)
+        job.stop()
+    finally:
+        release.set()
+    assert job.wait(120) and job.done and job.result is None
+    at.run()
+    at.run()
+    no_crash(at)
+    assert "Nothing was trained, so no run was saved" in texts(at)
+    assert "The run is saved" not in texts(at) and at.session_state.run_id is None

@@ -52,6 +52,16 @@ def pick_option(page, label_text: str, option: str, tries: int = 5) -> None:
         return
 
 
+def wait_saved(page, timeout_s: float = 180) -> None:
+    """Wait until the Train page says its run is saved and the page has settled, then check
+    that it says so once (a redraw in progress can briefly hold the run before's copy too; a
+    copy left after the page is idle is a bug)."""
+    saved = page.get_by_text("The run is saved")
+    saved.first.wait_for(timeout=timeout_s * 1000)
+    wait_idle(page)
+    assert saved.count() == 1, f"'The run is saved' is on the page {saved.count()} times"
+
+
 def open_tab(page, name: str, timeout_s: float = 60) -> None:
     """Click the tab called ``name``. While Streamlit redraws a page (a rerun that a kept
     session or the address starts), the tabs of the run before can still be in the page beside

@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 import pytest
-from browser_util import nav, open_tab, pick_option, shot, wait_idle
+from browser_util import nav, open_tab, pick_option, shot, wait_idle, wait_saved
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -70,7 +70,7 @@ def train_flow(page, app_url, tmp_path, csv_path, target, tag, check, fresh=True
     page.get_by_role("button", name="Start training").click()
     page.wait_for_timeout(3000)
     shot(page, f"{tag}_4_training")
-    page.get_by_text("The run is saved").wait_for(timeout=180_000)
+    wait_saved(page, 180)
     wait_idle(page, 120)
     shot(page, f"{tag}_4_train")
     nav(page, "Evaluate")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from browser_util import nav, open_tab, shot, use_sample, wait_idle
+from browser_util import nav, open_tab, shot, use_sample, wait_idle, wait_saved
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from test_browser import upload  # noqa: E402
@@ -86,7 +86,7 @@ def test_a_teacher_and_two_students(browser, app_url, tmp_path):
     ep.press("Tab")
     wait_idle(a)
     a.get_by_role("button", name="Start training").click()
-    a.get_by_text("The run is saved").wait_for(timeout=300_000)
+    wait_saved(a, 300)
     wait_idle(a, 120)
     nav(a, "Challenge")  # the Student tab opens first now: the data is a challenge
     a.get_by_text("The goal is at least 0.6").wait_for()

@@ -2,7 +2,7 @@
 view and the layer inspector on Evaluate, a row's waterfall on Predict, and a short search on
 Tune that ends with the best network beside the user's own."""
 import pytest
-from browser_util import open_tab, shot, wait_idle
+from browser_util import open_tab, shot, wait_idle, wait_saved
 from test_browser import choose, nav
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -32,7 +32,7 @@ def test_screening_explanations_and_the_inspector(page, app_url):
     ep.fill("5")
     ep.press("Tab")
     page.get_by_role("button", name="Start training").click()
-    page.get_by_text("The run is saved").wait_for(timeout=300_000)
+    wait_saved(page, 300)
     wait_idle(page, 120)
     nav(page, "Evaluate")
     open_tab(page, "Importance")

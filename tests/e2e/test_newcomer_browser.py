@@ -4,7 +4,7 @@ import shutil
 import subprocess
 
 import pytest
-from browser_util import nav, shot, wait_idle
+from browser_util import nav, shot, wait_idle, wait_saved
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -52,7 +52,7 @@ def test_a_sample_trains_in_five_clicks_from_the_landing_page(page, app_url):
     click(page.get_by_role("link", name="Next: build the network"))
     click(page.get_by_role("link", name="Next: Train"))
     click(page.get_by_role("button", name="Start training"))
-    page.get_by_text("The run is saved").wait_for(timeout=180_000)
+    wait_saved(page, 180)
     assert clicks <= 5
     no_error(page)
     shot(page, "five_clicks_trained")

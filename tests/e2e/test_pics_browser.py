@@ -8,7 +8,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from browser_util import nav, open_tab, shot, wait_idle
+from browser_util import nav, open_tab, shot, wait_idle, wait_saved
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -73,7 +73,7 @@ def evaluate_after_training(page, app_url, tmp_path) -> dict:
     ep.press("Tab")
     wait_idle(page)
     page.get_by_role("button", name="Start training").click()
-    page.get_by_text("The run is saved").wait_for(timeout=300_000)
+    wait_saved(page, 300)
     wait_idle(page, 120)
     t0 = time.monotonic()
     nav(page, "Evaluate")

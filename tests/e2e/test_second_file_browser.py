@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from browser_util import nav, pick_option, shot, use_sample, wait_idle
+from browser_util import nav, pick_option, shot, use_sample, wait_idle, wait_saved
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from test_browser import choose, sidebar  # noqa: E402
@@ -53,7 +53,7 @@ def test_a_second_file_after_a_trained_run(page, app_url):
     epochs.press("Tab")
     wait_idle(page)
     page.get_by_role("button", name="Start training").click()
-    page.get_by_text("The run is saved").wait_for(timeout=180_000)
+    wait_saved(page, 180)
     wait_idle(page)
 
     # --- the run's own data: no warning; the headline numbers and the prediction on screen

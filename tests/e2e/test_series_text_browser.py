@@ -1,7 +1,7 @@
 """In Chromium: the store-sales time series (Target settings, chronological split, forecast
 against the naive forecast) and the news text sample (example texts, misclassified texts)."""
 import pytest
-from browser_util import nav, open_tab, shot, use_sample, wait_idle
+from browser_util import nav, open_tab, shot, use_sample, wait_idle, wait_saved
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -12,7 +12,7 @@ def train(page, epochs):
     ep.fill(str(epochs))
     ep.press("Tab")
     page.get_by_role("button", name="Start training").click()
-    page.get_by_text("The run is saved").wait_for(timeout=300_000)
+    wait_saved(page, 300)
     wait_idle(page, 120)
 
 
