@@ -70,8 +70,9 @@ def served() -> bool:
 
 
 DATA_STACK_KEY = "data-stack"  # its kwk.preload key: kwk_app.py waits for it before a page runs
-DATA_STACK = ("pandas", "scipy.stats", "sklearn.tree", "sklearn.preprocessing", "plotly.graph_objects", "kwk.data.loader",
-              "kwk.data.profile", "kwk.data.screening", "kwk.plots", "kwk.spec",
+DATA_STACK = ("pandas", "scipy.stats", "sklearn.tree", "sklearn.preprocessing",
+              "plotly.graph_objects", "kwk.data.loader", "kwk.data.profile", "kwk.data.screening",
+              "kwk.plots", "kwk.spec",
               # Streamlit's table of every emoji (0.23 s): the first emoji given as an icon= loads
               # it; the landing page gives none (FAVICON in kwk_app.py), later pages do
               "streamlit.emojis")
@@ -82,11 +83,11 @@ def warm_data_stack() -> threading.Thread | None:
     readers, the profile and the screening: about 1 s on 2 idle cores, 6 s on busy ones) in a
     background thread, once per server process, :data:`WARM_UP_AFTER_S` after the landing
     page is sent, while it is read: the first upload then pays only
-    for reading and profiling its file (issue 30). The thread runs at the process's own CPU
-    priority: it holds Python's import lock of each module it imports, and a page that
-    imports the same module waits for it, so a lowered priority (it was nice 19) starved that
-    page on a busy machine (a sample's Data page never drew within 2 minutes beside a busy
-    loop). Off under AppTest (no browser waits) and with ``KWK_WARMUP=0``; None when it does
+    for reading and profiling its file (issue 30). It is a :mod:`kwk.preload`: a page's
+    script run that starts meanwhile waits for it (kwk_app.py), as two threads importing
+    scikit-learn side by side can get a half-made module. The thread runs at the process's own
+    CPU priority, since pages wait for it: a lowered priority (it was nice 19) starved them on
+    a busy machine (a sample's Data page never drew within 2 minutes beside a busy loop). Off under AppTest (no browser waits) and with ``KWK_WARMUP=0``; None when it does
     not start."""
     import os
 
