@@ -118,7 +118,7 @@ def live(job):
     s = job.snapshot()
     queue_notice(s, "Training starts by itself; you can keep working meanwhile.")
     frac = 0.0 if not s["epochs"] else min(1.0, (s["epoch"] + s["batch"] / max(s["batches"], 1)) / s["epochs"])
-    if s["status"] in ("finished", "stopped"):
+    if s["status"] == "finished":  # a stopped run's bar stays where it stopped
         frac = 1.0
     phase = s.get("phase")  # after the epochs: scoring, comparison models, intervals, saving
     status_word = {"early_stopped": "Stopped early"}.get(s["status"], s["status"].capitalize())

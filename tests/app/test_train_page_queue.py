@@ -95,3 +95,5 @@ def test_a_job_stopped_while_the_libraries_load_says_nothing_was_saved(polls):
     no_crash(at)
     assert "Nothing was trained, so no run was saved" in texts(at)
     assert "The run is saved" not in texts(at) and at.session_state.run_id is None
+    bar = at.get("progress")[0]  # the bar stays where the job stopped: nothing done
+    assert bar.value == 0, bar
