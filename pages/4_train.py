@@ -152,7 +152,7 @@ def live(job):
         g1.plotly_chart(learning_curves(h, "loss", "Loss", loss_label), key="live_loss")
         if "accuracy" in h:
             g2.plotly_chart(learning_curves(h, "accuracy"), key="live_acc")
-        note = diagnose(s["history"], training=tr)
+        note = diagnose(s["history"], training=tr, shown=(loss_name, h.get("val_loss") or []))
         if note:
             st.warning(note, icon="💡")
     if s["status"] == "failed":

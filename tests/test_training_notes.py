@@ -77,3 +77,21 @@ def test_keras_keeps_the_weights_of_the_epoch_kept_epoch_names():
     assert k is not None and k != len(h["val_loss"]) - 1
     now = float(m.evaluate(x[48:], y[48:], verbose=0))
     assert now == pytest.approx(h["val_loss"][k], rel=1e-4)
+
+
+def test_the_note_quotes_the_curve_the_page_draws():
+    """A regression's page draws the RMSE in the target's units; the note said the loss on the
+    standardised target (0.41 beside a chart of 30-65). It now quotes the drawn curve: the
+    square root of the mean squared error times the target's standard deviation (by hand)."""
+    import math
+
+    from kwk.evaluation.curves import readable_loss
+    val = [1.0, 0.6, 0.5, 0.55, 0.62, 0.7, 0.75, 0.8]  # mean squared error, standardised
+    spec = {"data": {"target": "price", "task": "regression"},
+            "training": {"loss": "mean_squared_error"}}
+    name, label, curves = readable_loss({"loss": FALLING, "val_loss": val}, spec, {"std": 50.0})
+    assert name == "RMSE" and label == "RMSE in price's units"
+    note = diagnose({"loss": FALLING, "val_loss": val}, shown=(name, curves["val_loss"]))
+    best, last = math.sqrt(0.5) * 50, math.sqrt(0.8) * 50  # 35.36 and 44.72
+    assert note.startswith(f"Over-fitting: validation RMSE was best at epoch 3 ({best:.4g})")
+    assert f"risen for 5 epochs (to {last:.4g})" in note

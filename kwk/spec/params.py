@@ -71,8 +71,9 @@ TRAINING_PARAMS: tuple[Param, ...] = (
           "for the final honest evaluation.", min=0.0, max=0.5, min_exclusive=True),
     Param("early_stopping_patience", "int", 10, "Stop when validation loss has not improved for "
           "this many epochs (0 = never stop early).", min=0, max=10_000),
-    Param("restore_best_weights", "bool", True, "With early stopping, go back to the weights "
-          "of the best epoch."),
+    Param("restore_best_weights", "bool", True, "Only with early stopping (patience above 0): "
+          "at the end, go back to the weights of the epoch with the lowest validation loss. With "
+          "patience 0 the last epoch's weights are kept."),
     Param("class_weight", "choice", "auto", "Classification: 'balanced' gives rare classes more "
           "weight so the model does not ignore them; 'auto' (the default) is 'balanced' when "
           "the rarest class is under 20% of the rows (two classes; under 40% of an even share "

@@ -271,10 +271,15 @@ def kept_epoch(val_loss: list, training: dict) -> int | None:
 OVERFIT_RELATIVE, OVERFIT_OF_FIRST = 0.10, 0.02
 
 
-def diagnose(history: dict, min_epochs: int = 5, training: dict | None = None) -> str | None:
+def diagnose(history: dict, min_epochs: int = 5, training: dict | None = None,
+             shown: tuple[str, list] | None = None) -> str | None:
     """A plain-language note when the curves show divergence or over-fitting, with a fix.
     ``training``: the run's settings, so the fix offered is not one already in use (early
-    stopping with the best weights restored)."""
+    stopping with the best weights restored). ``shown``: ``(name, validation values)`` of the
+    curve the page draws (:func:`kwk.evaluation.curves.readable_loss`, e.g. the RMSE in the
+    target's units): the note quotes its values, so they can be found on the chart. The
+    over-fitting is judged on the loss itself (the readable curve is a rising function of it:
+    the same best epoch)."""
     loss = [v for v in history.get("loss", []) if v is not None]
     val = [v for v in history.get("val_loss", []) if v is not None]
     if len(history.get("loss", [])) != len(loss):
@@ -292,9 +297,12 @@ def diagnose(history: dict, min_epochs: int = 5, training: dict | None = None) -
             tr = training or {}
             kept = (tr.get("early_stopping_patience") or 0) > 0 and \
                 tr.get("restore_best_weights", True)
-            head = (f"Over-fitting: validation loss was best at epoch {best + 1} "
-                    f"({val[best]:.4g}) and has risen for {since} epochs (to {val[-1]:.4g}) while "
-                    "training loss keeps falling.")
+            name, vals = "loss", val
+            if shown is not None and len([v for v in shown[1] if v is not None]) == len(val):
+                name, vals = shown[0], [v for v in shown[1] if v is not None]
+            head = (f"Over-fitting: validation {name} was best at epoch {best + 1} "
+                    f"({vals[best]:.4g}) and has risen for {since} epochs (to {vals[-1]:.4g}) "
+                    "while training loss keeps falling.")
             if kept:
                 return (head + f" Early stopping kept the weights of epoch {best + 1}, so the "
                         "model is the one from before the rise. To learn longer before it "
