@@ -18,6 +18,7 @@ from kwk.ui.jobpanel import JobPanel, queue_notice, stop_button
 from kwk.ui.model_info import resolved_task
 from kwk.ui.runtime import ensure_navigation
 from kwk.ui.session import session
+from kwk.ui.training_kept import kept_training_note
 from kwk.ui.state import (
     job_services,
     need_target,
@@ -57,6 +58,7 @@ if ss.data is None or not ss.target:  # reloaded mid-training: the job is shown 
     st.info("Training continues below. To start a new one, load the data again on the **Data** "
             "page.", icon="🔄")
 else:
+    kept_training_note()  # options changed for other data, kept for this one: say so
     st.markdown("**Training options**")
     vcol = "—"
     if ss.modality == "series":

@@ -155,3 +155,11 @@ def test_every_catalog_param_has_help_and_valid_default():
         for p in lt.params:
             assert len(p.help) > 15, (lt.name, p.name)
             assert p.check(p.default, lt.name) == [], (lt.name, p.name)
+
+
+def test_changed_training_names_only_what_differs_from_the_defaults():
+    from kwk.spec import changed_training, default_spec
+    tr = default_spec()["training"]
+    assert changed_training(tr) == []
+    tr = {**tr, "epochs": 300, "early_stopping_patience": 0}
+    assert changed_training(tr) == [("epochs", 300, 50), ("early_stopping_patience", 0, 10)]

@@ -22,13 +22,14 @@ names the layer, setting or column, with a hint saying what to do.
 from kwk.spec.schema import (CLASS_LOSSES, DATA_KEYS, LOSSES, MAX_CLASSES, MAX_IMAGE_VALUES,
                              MAX_PARAMS, OPTIMIZERS, OUTPUT_ACTIVATIONS, OUTPUT_PARAMS,
                              REGRESSION_LOSSES, SEQUENCE_PARAMS, SPEC_VERSION, TASKS, TEXT_PARAMS,
-                             TOP_KEYS, TRAINING_PARAMS, default_spec, dumps, loads, normalize)
+                             TOP_KEYS, TRAINING_PARAMS, changed_training, default_spec, dumps,
+                             loads, normalize)
 from kwk.spec.stack import check_stack, input_shape, loss_name, output_activation, output_units
 
 __all__ = ["CLASS_LOSSES", "DATA_KEYS", "LOSSES", "MAX_CLASSES", "MAX_IMAGE_VALUES", "MAX_PARAMS",
            "OPTIMIZERS", "OUTPUT_ACTIVATIONS", "OUTPUT_PARAMS", "REGRESSION_LOSSES",
            "SEQUENCE_PARAMS", "SPEC_VERSION", "TASKS", "TEXT_PARAMS", "TOP_KEYS",
-           "TRAINING_PARAMS", "default_spec", "dumps", "loads", "normalize", "infer_task",
+           "TRAINING_PARAMS", "changed_training", "default_spec", "dumps", "loads", "normalize", "infer_task",
            "resolve", "target_classes", "check_stack", "input_shape", "loss_name",
            "output_activation", "output_units", "from_choices", "to_choices"]
 

@@ -30,6 +30,14 @@ def default_spec(target: str | None = None) -> dict:
                                  {"type": "Dense", "units": 16, "activation": "relu"}]})
 
 
+def changed_training(training: dict) -> list[tuple[str, object, object]]:
+    """``(name, value, default)`` of each option of a spec's ``training`` section that differs
+    from KwK's default, in the order of TRAINING_PARAMS (the Train page's form)."""
+    defaults = default_spec()["training"]
+    return [(p.name, training[p.name], defaults.get(p.name)) for p in TRAINING_PARAMS
+            if p.name in training and training[p.name] != defaults.get(p.name)]
+
+
 def loads(text: str) -> dict:
     """Parse and normalise a spec from JSON text."""
     try:

@@ -98,6 +98,9 @@ class Session:
     stack_from: Key[dict | None] = Key(None, "{'data': name, 'layers', 'branches'}: the stack "
                                        "as it was when other data was replaced (Build says "
                                        "it was kept from that data while it is unchanged)")
+    training_from: Key[dict | None] = Key(None, "{'data': name, 'training'}: training options "
+                                          "changed from the defaults, as they were when other "
+                                          "data replaced that data (Train says they are kept)")
     template_box: Key[str | None] = Key(None, "the stack (JSON) the Build page's template box "
                                         "last showed: when the stack changes, the box shows "
                                         "what it now is (a template, or none)")
@@ -195,7 +198,7 @@ class Session:
     def new_data(self) -> None:
         """New data: everything that depends on the data or its target starts over. A job that
         is still training keeps going in the background; its run is saved to the Runs page.
-        The stack is kept (when it suits the new data): remember which data it came from."""
+        The stack and the training options are kept: remember which data they came from."""
         old, spec, kept = st.session_state.get("data"), self.spec, self.stack_from
         unchanged = kept is not None and kept["layers"] == spec.get("layers", []) \
             and kept["branches"] == spec.get("branches")  # still the stack kept before
@@ -204,6 +207,13 @@ class Session:
                 "data": getattr(old, "name", None) or "the previous data",
                 "layers": copy.deepcopy(spec.get("layers", [])),
                 "branches": copy.deepcopy(spec.get("branches"))}
+        from kwk.spec import changed_training
+        trained = self.training_from
+        if old is not None and changed_training(spec.get("training") or {}) and not (
+                trained is not None and trained["training"] == spec.get("training")):
+            st.session_state["training_from"] = {
+                "data": getattr(old, "name", None) or "the previous data",
+                "training": copy.deepcopy(spec.get("training"))}
         self._reset((DATA, TARGET))
         st.query_params.pop("job", None)
         st.query_params.pop("tune", None)  # Tune re-attaches from it, as Train from ?job=
