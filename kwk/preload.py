@@ -72,12 +72,6 @@ def start(target: Callable[[], object], name: str, once: str | None = None
         return thread
 
 
-def started(once: str) -> bool:
-    """Whether a preload with the key ``once`` was started in this process."""
-    with _lock:
-        return once in _once
-
-
 def busy() -> bool:
     """Whether a preload is running or waiting for an earlier one."""
     with _lock:
